@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Set up a Debian 12 machine for weft, build it, then run something.
+#
+#   ./bootstrap.sh hello   install what is missing, build, run workflows/hello.yaml
+#   ./bootstrap.sh test    install what is missing, build, run the whole test suite
+#   ./bootstrap.sh build   install what is missing, build
+#
+# Environment: BUILD_DIR (default: build), BUILD_TYPE (default: RelWithDebInfo),
+# WEFT_WERROR (default: ON here, a developer/CI build; OFF for users' own cmake).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+  g++ cmake make ninja-build pkg-config
+  libcli11-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev sqlite3 doctest-dev
+  libuv1-dev nlohmann-json3-dev libhowardhinnant-date-dev tzdata
+  libxxhash-dev libcurl4-openssl-dev scdoc faketime
+)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "bootstrap: installing ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  local dir=${BUILD_DIR:-build}
+  cmake -S . -B "$dir" -G Ninja \
+    -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+    -DWEFT_WERROR="${WEFT_WERROR:-ON}" ${WEFT_SANITIZE:+-DWEFT_SANITIZE=$WEFT_SANITIZE}
+  cmake --build "$dir" -j2
+}
+
+cmd=${1:-build}
+install_missing
+build
+dir=${BUILD_DIR:-build}
+case "$cmd" in
+  build) ;;
+  hello) "$dir/weft" run workflows/hello.yaml ;;
+  test) ctest --test-dir "$dir" --output-on-failure -j2 ;;
+  *) echo "usage: ./bootstrap.sh hello|test|build" >&2; exit 2 ;;
+esac

@@ -1,0 +1,150 @@
+#include "weft/cli/cli.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+
+#include "weft/cli/commands.hpp"
+
+namespace weft::cli {
+
+namespace {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    std::function<void(CLI::App&, Options&)> setup;
+    int (*run)(const Options&, const Globals&);
+};
+
+// Every subcommand, in the order `weft help` lists them.
+std::vector<Command> commands() {
+    return {
+        {"run", "Run a workflow once, in this process",
+         [](CLI::App& c, Options& o) {
+             c.add_option("FILE", o.files, "Workflow file")->required()->expected(1);
+             c.add_option("-p,--param", o.params, "Param value, KEY=VALUE (repeatable)");
+             c.add_option("-j,--jobs", o.jobs, "Steps at once (default: max-parallel, else the number of CPUs)");
+             c.add_flag("--dry-run", o.dry_run, "Print the plan; run nothing");
+             c.add_option("--only", o.only, "Run only STEP and what it needs (repeatable)");
+             c.add_flag("--force", o.force, "Run steps even when up to date");
+             c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");
+             c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets");
+             c.add_option("--event", o.event_file, "Run as if this event (a JSON file) had arrived");
+             c.add_flag("--json", o.json, "JSON lines on stdout");
+         },
+         cmd_run},
+        {"runs", "List recent runs, newest first",
+         [](CLI::App& c, Options& o) {
+             c.add_option("WORKFLOW", o.workflow, "Only runs of this workflow");
+             c.add_option("--status", o.status, "Only runs with this status");
+             c.add_option("--limit", o.limit, "At most N runs")->capture_default_str();
+             c.add_flag("--json", o.json, "One JSON object a line");
+         },
+         cmd_runs},
+        {"show", "Show a run: steps, states, attempts, exit codes, outputs, its event",
+         [](CLI::App& c, Options& o) {
+             c.add_option("RUN", o.run_id, "Run id")->required();
+             c.add_flag("--json", o.json, "One JSON object");
+         },
+         cmd_show},
+        {"logs", "Print a run's logs",
+         [](CLI::App& c, Options& o) {
+             c.add_option("RUN", o.run_id, "Run id")->required();
+             c.add_option("STEP", o.step, "Only this step");
+             c.add_flag("-f,--follow", o.follow, "Keep printing until the run ends");
+             c.add_flag("--timestamps", o.timestamps, "Prefix each line with its time");
+         },
+         cmd_logs},
+        {"validate", "Check workflow files and report every error",
+         [](CLI::App& c, Options& o) { c.add_option("FILE", o.files, "Workflow files")->required(); },
+         cmd_validate},
+        {"graph", "Print a workflow's DAG (text, dot or mermaid)",
+         [](CLI::App& c, Options& o) {
+             c.add_option("FILE", o.files, "Workflow file")->required()->expected(1);
+             c.add_option("--format", o.format, "Output format")
+                 ->check(CLI::IsMember({"text", "dot", "mermaid"}))
+                 ->capture_default_str();
+         },
+         cmd_graph},
+        {"cron", "Print the next fire times of a cron expression",
+         [](CLI::App& c, Options& o) {
+             c.add_option("EXPR", o.expr, "Cron expression (5 or 6 fields, or @daily etc.)")->required();
+             c.add_option("--tz", o.tz, "IANA time zone (default: the machine's)");
+             c.add_option("--from", o.from, "Start instant, RFC 3339 (default: now); fires strictly after it");
+             c.add_option("--count", o.count, "How many fire times")
+                 ->check(CLI::Range(1, 100000))
+                 ->capture_default_str();
+         },
+         cmd_cron},
+    };
+}
+
+void add_globals(CLI::App& app, Globals& g) {
+    app.add_option("-C", g.dir, "Run as if started in DIR");
+    app.add_option("--state", g.state, "State database (default: .weft/state.db, or $WEFT_STATE)");
+    app.add_option("--color", g.color, "Colour: auto, always or never (NO_COLOR is honoured)")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    app.add_flag("-q,--quiet", g.quiet, "Print only failures and the summary");
+    app.add_flag("-v,--verbose", g.verbose, "Print more");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"weft: run workflows of steps once, or on every event", "weft"};
+    app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION);
+    app.require_subcommand(0, 1);
+    app.fallthrough(); // global flags may follow the subcommand
+    Globals g;
+    Options o;
+    add_globals(app, g);
+    const auto table = commands();
+    std::vector<std::pair<CLI::App*, const Command*>> subs;
+    for (const auto& c : table) {
+        CLI::App* sub = app.add_subcommand(c.name, c.summary);
+        c.setup(*sub, o);
+        subs.emplace_back(sub, &c);
+    }
+    CLI::App* help = app.add_subcommand("help", "Show help for weft or one command");
+    help->add_option("COMMAND", o.help_topic, "Command to describe");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // CLI11 uses exit codes above 100 for parse errors; SPEC §6 says 2.
+        if (e.get_exit_code() == 0) return app.exit(e);
+        std::fprintf(stderr, "weft: error: %s\nRun 'weft help' for usage.\n", e.what());
+        return k_exit_usage;
+    }
+
+    if (help->parsed() || app.get_subcommands().empty()) {
+        if (o.help_topic.empty()) {
+            std::printf("%s", app.help().c_str());
+            return app.get_subcommands().empty() ? k_exit_usage : k_exit_ok;
+        }
+        for (const auto& [sub, c] : subs)
+            if (o.help_topic == c->name) {
+                std::printf("%s", sub->help().c_str());
+                return k_exit_ok;
+            }
+        std::fprintf(stderr, "weft: error: unknown command '%s'; run 'weft help' for the list\n", o.help_topic.c_str());
+        return k_exit_usage;
+    }
+
+    if (!g.dir.empty() && ::chdir(g.dir.c_str()) != 0) {
+        std::fprintf(stderr, "weft: error: -C %s: %s\n", g.dir.c_str(), std::strerror(errno));
+        return k_exit_usage;
+    }
+    g.out.color = use_color(g.color == "always" ? Color::always : g.color == "never" ? Color::never : Color::auto_,
+                            stderr);
+    g.out.verbosity = g.quiet ? -1 : g.verbose ? 1 : 0;
+    for (const auto& [sub, c] : subs)
+        if (sub->parsed()) return c->run(o, g);
+    return k_exit_usage;
+}
+
+} // namespace weft::cli

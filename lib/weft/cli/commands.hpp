@@ -1,0 +1,57 @@
+#pragma once
+// The subcommands. Each takes the options parsed for it and returns the exit
+// code; cli.cpp lists them in one table (no self-registration).
+#include <string>
+#include <vector>
+
+#include "weft/cli/output.hpp"
+
+namespace weft::cli {
+
+struct Globals {
+    std::string dir;   // -C
+    std::string state; // --state
+    std::string color = "auto";
+    bool quiet = false;
+    bool verbose = false;
+    Output out;
+};
+
+struct Options {
+    std::vector<std::string> files;
+    std::string format = "text";
+    // cron
+    std::string expr;
+    std::string tz;
+    std::string from;
+    int count = 5;
+    // run
+    std::vector<std::string> params;
+    int jobs = 0;
+    bool dry_run = false;
+    bool force = false;
+    bool fail_fast = false;
+    bool json = false;
+    std::vector<std::string> only;
+    std::string secrets_file;
+    std::string event_file;
+    // history
+    std::string workflow;
+    std::string status;
+    int limit = 20;
+    long long run_id = 0;
+    std::string step;
+    bool follow = false;
+    bool timestamps = false;
+    std::string help_topic;
+};
+
+int cmd_validate(const Options& o, const Globals& g);
+int cmd_graph(const Options& o, const Globals& g);
+int cmd_cron(const Options& o, const Globals& g);
+int cmd_run(const Options& o, const Globals& g);
+int cmd_runs(const Options& o, const Globals& g);
+int cmd_show(const Options& o, const Globals& g);
+int cmd_logs(const Options& o, const Globals& g);
+
+} // namespace weft::cli

@@ -1,0 +1,22 @@
+#pragma once
+// Opening the state database the way every command does: --state, then
+// $WEFT_STATE, then .weft/state.db; crash recovery of dead processes' runs.
+#include <optional>
+#include <string>
+
+#include "weft/cli/commands.hpp"
+#include "weft/store/store.hpp"
+
+namespace weft::cli {
+
+struct State {
+    store::Store store;
+    std::string path;
+    std::string dir; // the database's directory: locks and scratch files live here
+};
+
+// Open (creating if needed) and recover. Prints the error and returns
+// nullopt when the database cannot be used (the caller exits 3).
+std::optional<State> open_state(const Globals& g);
+
+} // namespace weft::cli

@@ -1,0 +1,916 @@
+#include "weft/engine/engine.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <list>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "weft/engine/outputs.hpp"
+#include "weft/exec/process.hpp"
+#include "weft/expr/expr.hpp"
+#include "weft/expr/shell_quote.hpp"
+#include "weft/util/strings.hpp"
+
+extern char** environ;
+
+namespace weft::engine {
+
+namespace {
+
+using Json = nlohmann::json;
+using store::RowId;
+using store::RunState;
+using store::StepState;
+
+TimePoint now() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+
+template <class H>
+void close_handle(H* h) {
+    if (!h) return;
+    uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
+}
+
+bool terminal(StepState s) {
+    return s != StepState::pending && s != StepState::running;
+}
+
+// A step's outcome as its dependents see it: `continue-on-error` turns a
+// failure into a pass for them (SPEC §2).
+bool passed(StepState s, bool continue_on_error) {
+    return s == StepState::success || s == StepState::up_to_date || (s == StepState::failure && continue_on_error);
+}
+
+std::string sanitize(const std::string& id) {
+    std::string out;
+    for (char c : id) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+    return out;
+}
+
+} // namespace
+
+struct Attempt;
+struct ActiveRun;
+
+struct Instance {
+    StepState status = StepState::pending;
+    int attempts = 0;
+    Json outputs = Json::object();
+    TimePoint started{};
+    Attempt* active = nullptr;
+    uv_timer_t* retry_timer = nullptr;
+};
+
+struct ActiveRun {
+    RowId id = 0;
+    RunRequest req;
+    const model::Workflow* wf = nullptr;
+    const dag::Graph* graph = nullptr;
+    std::vector<char> selected; // per instance
+    std::vector<Instance> inst;
+    Json contexts; // params, env, event, run, workflow, secrets
+    Json steps_ctx = Json::object();
+    int running = 0;
+    int max_parallel = 1;
+    bool fail_fast = false;
+    bool any_failed = false;
+    bool cancelled = false;
+    bool timed_out = false;
+    std::string message;
+    RunState status = RunState::running;
+    TimePoint started{};
+    std::string tmp_dir;
+    uv_timer_t* timeout_timer = nullptr;
+};
+
+// One running process of one attempt of one instance.
+struct Attempt {
+    Engine::Impl* engine = nullptr;
+    ActiveRun* run = nullptr;
+    int index = 0; // instance
+    int number = 1;
+    RowId id = 0;
+    exec::Child child;
+    std::string marker;
+    std::string output_file;
+    TimePoint started{};
+    Duration kill_grace{5000};
+    uv_poll_t* pid_poll = nullptr;
+    uv_poll_t* out_poll = nullptr;
+    uv_poll_t* err_poll = nullptr;
+    uv_timer_t* timeout_timer = nullptr;
+    uv_timer_t* kill_timer = nullptr;
+    std::string out_buf, err_buf;
+    bool timed_out = false;
+    bool cancelled = false;
+    Duration timeout{0};
+};
+
+// Processes an ended attempt left behind: SIGTERM at once, SIGKILL once the
+// kill-grace has passed, checked every few milliseconds until none is left.
+struct Sweep {
+    pid_t pid;
+    long long start_time;
+    std::string marker;
+    TimePoint kill_at;
+    bool killed = false;
+    uv_timer_t* timer = nullptr;
+};
+
+struct Engine::Impl {
+    store::Store& store;
+    Observer& observer;
+    Config config;
+    uv_loop_t loop{};
+    uv_prepare_t* prepare = nullptr;
+    uv_check_t* check = nullptr;
+    uv_signal_t* sigchld = nullptr;
+    uv_signal_t* sigint = nullptr;
+    uv_signal_t* sigterm = nullptr;
+    int interrupted_by = 0;
+    std::list<std::unique_ptr<ActiveRun>> runs;
+    std::map<RowId, RunState> finished;
+    std::list<std::unique_ptr<Sweep>> sweeps;
+    std::vector<std::string> base_env;
+    bool store_failed = false;
+    bool dirty = true;
+
+    Impl(store::Store& s, Observer& o, Config c) : store(s), observer(o), config(std::move(c)) {}
+
+    // --- group commit: writes open a transaction lazily; the loop commits it
+    // once per iteration, before it blocks.
+    void write(Result<void> r) { note(r.ok(), r.ok() ? "" : r.error().message); }
+    template <class T>
+    std::optional<T> write(Result<T> r) {
+        note(r.ok(), r.ok() ? "" : r.error().message);
+        if (!r) return std::nullopt;
+        return std::move(r).value();
+    }
+    void note(bool ok, const std::string& msg) {
+        if (!ok && !store_failed) {
+            store_failed = true;
+            std::fprintf(stderr, "weft: error: state database: %s\n", msg.c_str());
+        }
+    }
+    void begin_writes() {
+        if (!store.in_transaction()) write(store.begin());
+    }
+    void commit_writes() {
+        if (store.in_transaction()) write(store.commit());
+    }
+
+    // --- scheduling
+    void schedule();
+    void schedule_run(ActiveRun& run);
+    void start_instance(ActiveRun& run, int i);
+    void start_attempt(ActiveRun& run, int i);
+    void finish_instance(ActiveRun& run, int i, StepState status, const StepEnd& end_info);
+    void attempt_done(Attempt* a);
+    void maybe_finish_run(ActiveRun& run);
+    void cancel_run(ActiveRun& run, const std::string& reason, bool timed_out);
+    void kill_attempt(Attempt* a, bool timeout);
+    void read_pipe(Attempt* a, int stream, bool final);
+    void emit_lines(Attempt* a, int stream, std::string& buf, bool final);
+    void add_sweep(const Attempt* a);
+    void run_sweep(Sweep* s);
+    Json step_contexts(const ActiveRun& run, int i) const;
+};
+
+namespace {
+
+Engine::Impl* impl_of(uv_handle_t* h) { return static_cast<Engine::Impl*>(h->loop->data); }
+
+} // namespace
+
+Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& observer, Config config) {
+    auto impl = std::make_unique<Impl>(store, observer, std::move(config));
+    if (int rc = uv_loop_init(&impl->loop); rc != 0)
+        return make_error(Errc::exec, std::string("cannot start the event loop: ") + uv_strerror(rc));
+    impl->loop.data = impl.get();
+    for (char** e = environ; e && *e; ++e) impl->base_env.emplace_back(*e);
+    // Orphans of steps are reparented to us, so they stay findable and get
+    // reaped here rather than by init.
+    (void)exec::become_child_subreaper();
+    std::signal(SIGPIPE, SIG_IGN);
+
+    impl->prepare = new uv_prepare_t;
+    uv_prepare_init(&impl->loop, impl->prepare);
+    uv_prepare_start(impl->prepare, [](uv_prepare_t* h) {
+        auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
+        self->schedule();
+        self->commit_writes();
+    });
+    uv_unref(reinterpret_cast<uv_handle_t*>(impl->prepare));
+    impl->check = new uv_check_t;
+    uv_check_init(&impl->loop, impl->check);
+    uv_check_start(impl->check, [](uv_check_t* h) {
+        auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
+        self->schedule();
+        self->commit_writes();
+    });
+    uv_unref(reinterpret_cast<uv_handle_t*>(impl->check));
+    impl->sigchld = new uv_signal_t;
+    uv_signal_init(&impl->loop, impl->sigchld);
+    uv_signal_start(
+        impl->sigchld,
+        [](uv_signal_t* h, int) {
+            auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
+            exec::reap_untracked([self](pid_t pid) {
+                for (auto& r : self->runs)
+                    for (auto& in : r->inst)
+                        if (in.active && in.active->child.pid == pid) return true;
+                return false;
+            });
+        },
+        SIGCHLD);
+    uv_unref(reinterpret_cast<uv_handle_t*>(impl->sigchld));
+    if (impl->config.handle_signals) {
+        auto on_stop = [](uv_signal_t* h, int sig) {
+            auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
+            if (self->interrupted_by != 0) { // a second signal: no more grace
+                for (auto& r : self->runs)
+                    for (auto& in : r->inst)
+                        if (in.active)
+                            exec::signal_attempt(in.active->child.pid, in.active->child.start_time,
+                                                 in.active->marker, SIGKILL);
+                for (auto& s : self->sweeps) s->kill_at = now();
+                return;
+            }
+            self->interrupted_by = sig;
+            for (auto& r : self->runs)
+                self->cancel_run(*r, std::string("interrupted by ") + exec::signal_name(sig), false);
+        };
+        for (auto [h, sig] : {std::pair{&impl->sigint, SIGINT}, std::pair{&impl->sigterm, SIGTERM}}) {
+            *h = new uv_signal_t;
+            uv_signal_init(&impl->loop, *h);
+            uv_signal_start(*h, on_stop, sig);
+            uv_unref(reinterpret_cast<uv_handle_t*>(*h));
+        }
+    }
+    return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+Engine::~Engine() {
+    auto& l = m_impl->loop;
+    close_handle(m_impl->prepare);
+    close_handle(m_impl->check);
+    close_handle(m_impl->sigchld);
+    close_handle(m_impl->sigint);
+    close_handle(m_impl->sigterm);
+    uv_run(&l, UV_RUN_DEFAULT);
+    uv_loop_close(&l);
+}
+
+int Engine::interrupted_by() const { return m_impl->interrupted_by; }
+
+RunState Engine::status(RowId run) const {
+    if (auto it = m_impl->finished.find(run); it != m_impl->finished.end()) return it->second;
+    return RunState::running;
+}
+
+Result<RowId> Engine::start(RunRequest req) {
+    auto& self = *m_impl;
+    auto run = std::make_unique<ActiveRun>();
+    run->req = std::move(req);
+    run->wf = &*run->req.workflow->loaded.workflow;
+    run->graph = &*run->req.workflow->graph;
+    const auto& wf = *run->wf;
+    const auto& g = *run->graph;
+
+    // --only STEP: that step and everything it needs.
+    run->selected.assign(g.instances.size(), run->req.only.empty() ? 1 : 0);
+    if (!run->req.only.empty()) {
+        std::vector<int> stack;
+        for (const auto& id : run->req.only) {
+            const auto* s = wf.find_step(id);
+            if (!s) {
+                std::vector<std::string> ids;
+                for (const auto& st : wf.steps) ids.push_back(st.id);
+                return make_error(Errc::invalid, with_suggestion("--only: unknown step '" + id + "'", id, ids));
+            }
+            for (int i : g.step_instances[s - wf.steps.data()]) stack.push_back(i);
+        }
+        while (!stack.empty()) {
+            const int i = stack.back();
+            stack.pop_back();
+            if (run->selected[i]) continue;
+            run->selected[i] = 1;
+            for (int n : g.instances[i].needs) stack.push_back(n);
+        }
+    }
+    run->inst.resize(g.instances.size());
+    for (std::size_t i = 0; i < g.instances.size(); ++i)
+        if (!run->selected[i]) run->inst[i].status = StepState::skipped;
+
+    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    run->max_parallel = run->req.jobs.value_or(wf.max_parallel.value_or(static_cast<int>(cpus)));
+    run->fail_fast = run->req.fail_fast || wf.fail_fast;
+    run->started = now();
+    run->contexts = Json{{"params", run->req.params},
+                         {"env", Json::object()},
+                         {"secrets", Json::object()},
+                         {"event", run->req.event},
+                         {"workflow", {{"name", wf.name}}},
+                         {"matrix", Json::object()},
+                         {"steps", Json::object()}};
+
+    self.begin_writes();
+    store::NewRun nr;
+    nr.workflow = wf.name;
+    nr.file = wf.file;
+    nr.event_id = run->req.event_id;
+    nr.params = run->req.params;
+    nr.started = run->started;
+    nr.owner = self.config.owner;
+    auto id = self.store.create_run(nr);
+    if (!id) return id.error();
+    run->id = *id;
+    run->contexts["run"] = {{"id", run->id}, {"attempt", 1}};
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < g.instances.size(); ++i)
+        if (run->selected[i]) ids.push_back(g.instances[i].id);
+    if (auto r = self.store.add_steps(run->id, ids); !r) return r.error();
+
+    // Workflow-level env, rendered once: the base of every step's env.
+    Json env = Json::object();
+    for (const auto& [k, v] : wf.env) {
+        auto t = expr::parse_template(v);
+        auto text = t ? expr::render(*t, run->contexts) : Result<std::string>(t.error());
+        if (!text) return make_error(Errc::invalid, "env " + k + ": " + text.error().message);
+        env[k] = *text;
+        run->contexts["env"] = env;
+    }
+
+    run->tmp_dir = self.config.state_dir + "/tmp/run-" + std::to_string(run->id);
+    std::error_code ec;
+    std::filesystem::create_directories(run->tmp_dir, ec);
+    if (ec) return make_error(Errc::io, "cannot create " + run->tmp_dir + ": " + ec.message());
+    ::chmod(run->tmp_dir.c_str(), 0700);
+
+    if (wf.timeout && wf.timeout->count() > 0) {
+        run->timeout_timer = new uv_timer_t;
+        uv_timer_init(&self.loop, run->timeout_timer);
+        run->timeout_timer->data = run.get();
+        uv_timer_start(
+            run->timeout_timer,
+            [](uv_timer_t* h) {
+                auto* r = static_cast<ActiveRun*>(h->data);
+                impl_of(reinterpret_cast<uv_handle_t*>(h))
+                    ->cancel_run(*r, "the run timed out after " + format_duration(*r->wf->timeout), true);
+            },
+            static_cast<std::uint64_t>(wf.timeout->count()), 0);
+    }
+    self.observer.run_started(run->id, wf.name, 1, run->started);
+    const RowId rid = run->id;
+    self.runs.push_back(std::move(run));
+    self.dirty = true;
+    return rid;
+}
+
+void Engine::cancel(RowId id, const std::string& reason) {
+    for (auto& r : m_impl->runs)
+        if (r->id == id) m_impl->cancel_run(*r, reason, false);
+}
+
+void Engine::cancel_all(const std::string& reason) {
+    for (auto& r : m_impl->runs) m_impl->cancel_run(*r, reason, false);
+}
+
+bool Engine::run() {
+    auto& self = *m_impl;
+    self.schedule();
+    self.commit_writes();
+    uv_run(&self.loop, UV_RUN_DEFAULT);
+    self.commit_writes();
+    return !self.store_failed;
+}
+
+void Engine::Impl::schedule() {
+    if (!dirty) return;
+    dirty = false;
+    for (auto& r : runs) schedule_run(*r);
+    // Drop runs that ended, once nothing of theirs is alive.
+    runs.remove_if([](const std::unique_ptr<ActiveRun>& r) { return r->status != RunState::running; });
+}
+
+Json Engine::Impl::step_contexts(const ActiveRun& run, int i) const {
+    Json ctx = run.contexts;
+    ctx["steps"] = run.steps_ctx;
+    const auto& inst = run.graph->instances[i];
+    ctx["matrix"] = inst.matrix.is_null() ? Json::object() : inst.matrix;
+    ctx["run"]["attempt"] = 1;
+    return ctx;
+}
+
+void Engine::Impl::schedule_run(ActiveRun& run) {
+    if (run.status != RunState::running) return;
+    const auto& g = *run.graph;
+    const auto& wf = *run.wf;
+    for (int i = 0; i < static_cast<int>(g.instances.size()); ++i) {
+        auto& in = run.inst[i];
+        if (in.status != StepState::pending) continue;
+        const auto& inst = g.instances[i];
+        bool ready = true, needs_ok = true;
+        for (int n : inst.needs) {
+            const auto& dep = run.inst[n];
+            if (!terminal(dep.status)) {
+                ready = false;
+                break;
+            }
+            if (!passed(dep.status, wf.steps[g.instances[n].step].continue_on_error)) needs_ok = false;
+        }
+        if (!ready) continue;
+        // failure() sees every step this one needs, directly or not.
+        bool any_failed = false;
+        if (run.any_failed) {
+            for (int s = 0; s < static_cast<int>(wf.steps.size()) && !any_failed; ++s) {
+                if (s != inst.step && !g.needs_transitively(inst.step, s)) continue;
+                for (int k : g.step_instances[s])
+                    if (run.inst[k].status == StepState::failure && !wf.steps[s].continue_on_error) any_failed = true;
+            }
+        }
+        if (run.fail_fast && run.any_failed) any_failed = true;
+        const auto& step = wf.steps[inst.step];
+        bool go = needs_ok && !any_failed && !run.cancelled;
+        std::string message;
+        if (step.if_cond) {
+            auto cond = expr::parse_condition(*step.if_cond);
+            if (!cond) {
+                go = false;
+                message = "if: " + cond.error().message;
+            } else if (expr::uses_status_function(*cond) || go) {
+                auto v = expr::evaluate(*cond, step_contexts(run, i), expr::Status{any_failed, run.cancelled});
+                if (!v) {
+                    begin_writes();
+                    StepEnd end;
+                    end.status = StepState::failure;
+                    end.message = "if: " + v.error().message;
+                    finish_instance(run, i, StepState::failure, end);
+                    continue;
+                }
+                go = expr::truthy(*v);
+            }
+        }
+        if (!go) {
+            begin_writes();
+            StepEnd end;
+            end.status = run.cancelled ? StepState::cancelled : StepState::skipped;
+            end.attempt = 0;
+            end.message = message;
+            finish_instance(run, i, end.status, end);
+            continue;
+        }
+        if (run.running >= run.max_parallel) continue;
+        start_instance(run, i);
+    }
+    maybe_finish_run(run);
+}
+
+void Engine::Impl::start_instance(ActiveRun& run, int i) {
+    auto& in = run.inst[i];
+    in.status = StepState::running;
+    in.started = now();
+    ++run.running;
+    begin_writes();
+    store::StepUpdate u;
+    u.started = in.started;
+    write(store.set_step(run.id, run.graph->instances[i].id, StepState::running, u));
+    start_attempt(run, i);
+}
+
+void Engine::Impl::start_attempt(ActiveRun& run, int i) {
+    auto& in = run.inst[i];
+    const auto& inst = run.graph->instances[i];
+    const auto& wf = *run.wf;
+    const auto& step = wf.steps[inst.step];
+    ++in.attempts;
+    const TimePoint t0 = now();
+    begin_writes();
+    auto fail = [&](const std::string& why) {
+        observer.log(run.id, inst.id, 2, "weft: " + why, t0);
+        store::LogLine line{0, run.id, inst.id, t0, 2, "weft: " + why};
+        write(store.append_logs(std::span<const store::LogLine>(&line, 1)));
+        StepEnd end;
+        end.status = StepState::failure;
+        end.attempt = in.attempts;
+        end.message = why;
+        finish_instance(run, i, StepState::failure, end);
+    };
+
+    // Contexts and env: the workflow's, then the step's (later wins).
+    Json ctx = step_contexts(run, i);
+    ctx["run"]["attempt"] = 1;
+    Json env = run.contexts["env"];
+    for (const auto& [k, v] : step.env) {
+        auto t = expr::parse_template(v);
+        auto text = t ? expr::render(*t, ctx) : Result<std::string>(t.error());
+        if (!text) return fail("env " + k + ": " + text.error().message);
+        env[k] = *text;
+        ctx["env"] = env;
+    }
+    auto render_text = [&](const std::string& text) -> Result<std::string> {
+        auto t = expr::parse_template(text);
+        if (!t) return t.error();
+        return expr::render(*t, ctx);
+    };
+    std::string cwd = step.working_directory.value_or(wf.defaults.working_directory);
+    if (auto r = render_text(cwd); !r) return fail("working-directory: " + r.error().message);
+    else cwd = *r;
+    Duration timeout = model::k_default_step_timeout;
+    if (auto t = step.timeout ? step.timeout : wf.defaults.timeout) {
+        auto r = render_text(*t);
+        if (!r) return fail("timeout: " + r.error().message);
+        auto d = parse_duration(*r);
+        if (!d) return fail("timeout: " + d.error().message);
+        timeout = *d;
+    }
+    if (step.uses) return fail("plugin steps ('uses: " + *step.uses + "') are not supported yet");
+    const std::string shell = step.shell.value_or(wf.defaults.shell);
+    auto tmpl = expr::parse_template(*step.run);
+    if (!tmpl) return fail("run: " + tmpl.error().message);
+    auto value_of = [&](const expr::Expr& e) -> Result<std::string> {
+        auto v = expr::evaluate(e, ctx);
+        if (!v) return v.error();
+        return expr::to_text(*v);
+    };
+    Result<std::string> script = (shell == "bash" || shell == "sh")
+                                     ? expr::render_shell(*tmpl, value_of,
+                                                          shell == "sh" ? expr::ShellDialect::posix : expr::ShellDialect::bash)
+                                     : expr::render(*tmpl, ctx);
+    if (!script) return fail("run: " + script.error().message);
+
+    // The script goes to a file, never on a command line (secrets stay out of
+    // /proc/*/cmdline).
+    const std::string base = run.tmp_dir + "/" + sanitize(inst.id) + "." + std::to_string(in.attempts);
+    const std::string script_file = base + ".sh";
+    auto a = std::make_unique<Attempt>();
+    a->output_file = base + ".out";
+    {
+        std::ofstream f(script_file, std::ios::binary | std::ios::trunc);
+        f << *script;
+        std::ofstream o(a->output_file, std::ios::binary | std::ios::trunc);
+        if (!f || !o) return fail("cannot write " + script_file + ": " + std::strerror(errno));
+    }
+    std::vector<std::string> argv;
+    if (shell == "bash") argv = {"bash", "--noprofile", "--norc", "-eo", "pipefail", script_file};
+    else if (shell == "sh") argv = {"sh", "-e", script_file};
+    else {
+        std::istringstream words(shell);
+        for (std::string w; words >> w;) {
+            for (std::size_t p; (p = w.find("{0}")) != std::string::npos;) w.replace(p, 3, script_file);
+            argv.push_back(w);
+        }
+    }
+
+    a->engine = this;
+    a->run = &run;
+    a->index = i;
+    a->number = in.attempts;
+    a->started = t0;
+    a->timeout = timeout;
+    a->kill_grace = step.kill_grace.value_or(wf.defaults.kill_grace);
+    auto attempt_id = write(store.start_attempt(run.id, inst.id, a->number, t0));
+    if (!attempt_id) return fail("cannot record the attempt");
+    a->id = *attempt_id;
+    a->marker = "WEFT_ATTEMPT_KEY=" + config.owner + ":" + std::to_string(a->id);
+
+    std::map<std::string, std::string> overlay;
+    for (auto it = env.begin(); it != env.end(); ++it) overlay[it.key()] = it.value().get<std::string>();
+    overlay["WEFT_RUN_ID"] = std::to_string(run.id);
+    overlay["WEFT_WORKFLOW"] = wf.name;
+    overlay["WEFT_STEP"] = inst.id;
+    overlay["WEFT_ATTEMPT"] = std::to_string(a->number);
+    overlay["WEFT_OUTPUT"] = a->output_file;
+    overlay["WEFT_EVENT_KIND"] = run.req.event.value("kind", "manual");
+    overlay["WEFT_EVENT_TIME"] = run.req.event.value("time", "");
+    if (run.req.event.contains("paths") && run.req.event["paths"].is_array()) {
+        std::string paths;
+        for (const auto& p : run.req.event["paths"]) paths += (paths.empty() ? "" : "\n") + p.get<std::string>();
+        overlay["WEFT_EVENT_PATHS"] = paths;
+    }
+    if (run.req.event.contains("line")) overlay["WEFT_EVENT_LINE"] = run.req.event["line"].get<std::string>();
+    const std::string event_file = run.tmp_dir + "/event.json";
+    if (::access(event_file.c_str(), F_OK) != 0) std::ofstream(event_file) << store::dump_json(run.req.event);
+    overlay["WEFT_EVENT_JSON"] = event_file;
+    exec::SpawnRequest sr;
+    sr.argv = std::move(argv);
+    sr.cwd = cwd;
+    for (const auto& e : base_env) {
+        const std::string key = e.substr(0, e.find('='));
+        if (!overlay.count(key) && key != "WEFT_ATTEMPT_KEY") sr.env.push_back(e);
+    }
+    for (const auto& [k, v] : overlay) sr.env.push_back(k + "=" + v);
+    sr.env.push_back(a->marker);
+
+    auto child = exec::spawn(sr);
+    if (!child) {
+        store::AttemptEnd end;
+        end.status = StepState::failure;
+        end.ended = now();
+        end.message = child.error().message;
+        write(store.finish_attempt(a->id, end));
+        return fail(child.error().message);
+    }
+    a->child = *child;
+    write(store.set_attempt_process(a->id, store::ProcessRef{a->child.pid, a->child.start_time}));
+    observer.step_started(run.id, inst.id, a->number, t0);
+
+    Attempt* ap = a.release();
+    in.active = ap;
+    auto watch = [&](uv_poll_t*& h, int fd, uv_poll_cb cb) {
+        h = new uv_poll_t;
+        uv_poll_init(&loop, h, fd);
+        h->data = ap;
+        uv_poll_start(h, UV_READABLE | UV_DISCONNECT, cb);
+    };
+    watch(ap->out_poll, ap->child.stdout_fd, [](uv_poll_t* h, int, int) {
+        auto* at = static_cast<Attempt*>(h->data);
+        at->engine->read_pipe(at, 1, false);
+    });
+    watch(ap->err_poll, ap->child.stderr_fd, [](uv_poll_t* h, int, int) {
+        auto* at = static_cast<Attempt*>(h->data);
+        at->engine->read_pipe(at, 2, false);
+    });
+    watch(ap->pid_poll, ap->child.pidfd, [](uv_poll_t* h, int, int) {
+        auto* at = static_cast<Attempt*>(h->data);
+        at->engine->attempt_done(at);
+    });
+    if (timeout.count() > 0) {
+        ap->timeout_timer = new uv_timer_t;
+        uv_timer_init(&loop, ap->timeout_timer);
+        ap->timeout_timer->data = ap;
+        uv_timer_start(
+            ap->timeout_timer,
+            [](uv_timer_t* h) {
+                auto* at = static_cast<Attempt*>(h->data);
+                at->engine->kill_attempt(at, true);
+            },
+            static_cast<std::uint64_t>(timeout.count()), 0);
+    }
+}
+
+void Engine::Impl::emit_lines(Attempt* a, int stream, std::string& buf, bool final) {
+    const auto& id = a->run->graph->instances[a->index].id;
+    std::vector<store::LogLine> lines;
+    std::size_t start = 0;
+    const TimePoint t = now();
+    for (std::size_t nl; (nl = buf.find('\n', start)) != std::string::npos; start = nl + 1)
+        lines.push_back({a->id, a->run->id, id, t, stream, buf.substr(start, nl - start)});
+    if (final && start < buf.size()) {
+        lines.push_back({a->id, a->run->id, id, t, stream, buf.substr(start)});
+        start = buf.size();
+    }
+    buf.erase(0, start);
+    if (lines.empty()) return;
+    for (const auto& l : lines) observer.log(l.run_id, l.step, l.stream, l.text, l.time);
+    begin_writes();
+    write(store.append_logs(lines));
+}
+
+void Engine::Impl::read_pipe(Attempt* a, int stream, bool final) {
+    int& fd = stream == 1 ? a->child.stdout_fd : a->child.stderr_fd;
+    uv_poll_t*& h = stream == 1 ? a->out_poll : a->err_poll;
+    std::string& buf = stream == 1 ? a->out_buf : a->err_buf;
+    if (fd < 0) return;
+    auto r = exec::read_available(fd, buf);
+    emit_lines(a, stream, buf, final || !r || *r == exec::ReadEnd::eof);
+    if (!r || *r == exec::ReadEnd::eof) {
+        close_handle(h);
+        h = nullptr;
+        ::close(fd);
+        fd = -1;
+    }
+}
+
+void Engine::Impl::kill_attempt(Attempt* a, bool timeout) {
+    if (timeout) a->timed_out = true;
+    else a->cancelled = true;
+    exec::signal_attempt(a->child.pid, a->child.start_time, a->marker, SIGTERM);
+    if (a->kill_timer) return;
+    a->kill_timer = new uv_timer_t;
+    uv_timer_init(&loop, a->kill_timer);
+    a->kill_timer->data = a;
+    uv_timer_start(
+        a->kill_timer,
+        [](uv_timer_t* h) {
+            auto* at = static_cast<Attempt*>(h->data);
+            exec::signal_attempt(at->child.pid, at->child.start_time, at->marker, SIGKILL);
+        },
+        static_cast<std::uint64_t>(a->kill_grace.count()), 0);
+}
+
+void Engine::Impl::add_sweep(const Attempt* a) {
+    auto s = std::make_unique<Sweep>(Sweep{a->child.pid, a->child.start_time, a->marker, now() + a->kill_grace});
+    if (exec::signal_attempt(s->pid, s->start_time, s->marker, SIGTERM) == 0) return;
+    s->timer = new uv_timer_t;
+    uv_timer_init(&loop, s->timer);
+    s->timer->data = s.get();
+    uv_timer_start(
+        s->timer,
+        [](uv_timer_t* h) { impl_of(reinterpret_cast<uv_handle_t*>(h))->run_sweep(static_cast<Sweep*>(h->data)); }, 10,
+        10);
+    sweeps.push_back(std::move(s));
+}
+
+void Engine::Impl::run_sweep(Sweep* s) {
+    const bool past = now() >= s->kill_at;
+    if (exec::signal_attempt(s->pid, s->start_time, s->marker, past ? SIGKILL : 0) > 0) return;
+    close_handle(s->timer);
+    sweeps.remove_if([s](const std::unique_ptr<Sweep>& x) { return x.get() == s; });
+}
+
+struct RetryCtx {
+    ActiveRun* run;
+    int i;
+};
+
+// A retry delay ended (or the run was cancelled while it waited).
+void retry_fire(uv_timer_t* h) {
+    auto* c = static_cast<RetryCtx*>(h->data);
+    auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
+    ActiveRun* r = c->run;
+    const int idx = c->i;
+    delete c;
+    auto& in = r->inst[idx];
+    close_handle(in.retry_timer);
+    in.retry_timer = nullptr;
+    self->begin_writes();
+    if (r->cancelled) {
+        StepEnd e;
+        e.status = StepState::cancelled;
+        e.attempt = in.attempts;
+        e.message = "cancelled";
+        self->finish_instance(*r, idx, StepState::cancelled, e);
+    } else {
+        self->start_attempt(*r, idx);
+    }
+    self->dirty = true;
+}
+
+void Engine::Impl::attempt_done(Attempt* a) {
+    auto st = exec::try_reap(a->child.pid);
+    if (!st) return; // spurious wake-up
+    ActiveRun& run = *a->run;
+    const int i = a->index;
+    auto& in = run.inst[i];
+    const auto& inst = run.graph->instances[i];
+    const auto& step = run.wf->steps[inst.step];
+    // Everything the process wrote before it exited is in the pipes now.
+    read_pipe(a, 1, true);
+    read_pipe(a, 2, true);
+    // Whatever it left behind (background jobs, setsid escapees) dies with it.
+    if (exec::maybe_leftovers(a->child.pid, [this](pid_t pid) {
+            for (auto& r : runs)
+                for (auto& x : r->inst)
+                    if (x.active && x.active->child.pid == pid) return true;
+            return false;
+        }))
+        add_sweep(a);
+    close_handle(a->pid_poll);
+    close_handle(a->out_poll);
+    close_handle(a->err_poll);
+    close_handle(a->timeout_timer);
+    close_handle(a->kill_timer);
+    a->pid_poll = a->out_poll = a->err_poll = nullptr;
+    exec::close_fds(a->child);
+
+    const TimePoint t = now();
+    StepEnd end;
+    end.attempt = a->number;
+    end.exit_code = st->exit_code;
+    if (st->signal) end.signal = exec::signal_name(*st->signal);
+    end.duration = std::chrono::duration_cast<Duration>(t - a->started);
+    end.status = st->exit_code == 0 && !a->timed_out ? StepState::success : StepState::failure;
+    if (a->cancelled) end.status = StepState::cancelled;
+    if (a->timed_out) end.message = "timed out after " + format_duration(a->timeout);
+    else if (a->cancelled) end.message = "cancelled";
+    else if (st->signal) end.message = std::string("killed by ") + exec::signal_name(*st->signal);
+    else if (st->exit_code && *st->exit_code != 0) end.message = "exit code " + std::to_string(*st->exit_code);
+
+    if (end.status == StepState::success) {
+        std::ifstream f(a->output_file, std::ios::binary);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        auto outputs = parse_outputs(ss.str());
+        if (!outputs) {
+            end.status = StepState::failure;
+            end.message = outputs.error().message;
+            observer.log(run.id, inst.id, 2, "weft: " + end.message, t);
+        } else {
+            in.outputs = *outputs;
+        }
+    }
+    ::unlink(a->output_file.c_str());
+    ::unlink((a->output_file.substr(0, a->output_file.size() - 4) + ".sh").c_str());
+
+    begin_writes();
+    store::AttemptEnd ae;
+    ae.status = end.status;
+    ae.ended = t;
+    ae.exit_code = end.exit_code;
+    ae.signal = end.signal;
+    ae.message = end.message;
+    write(store.finish_attempt(a->id, ae));
+    in.active = nullptr;
+    delete a;
+
+    const auto& retry = step.retry;
+    if (end.status == StepState::failure && in.attempts < retry.attempts && !run.cancelled) {
+        double delay = static_cast<double>(retry.delay.count()) * std::pow(retry.backoff, in.attempts - 1);
+        if (retry.max_delay) delay = std::min(delay, static_cast<double>(retry.max_delay->count()));
+        end.will_retry = true;
+        end.retry_in = Duration{static_cast<long long>(delay)};
+        observer.step_finished(run.id, inst.id, end, t);
+        in.retry_timer = new uv_timer_t;
+        uv_timer_init(&loop, in.retry_timer);
+        in.retry_timer->data = new RetryCtx{&run, i};
+        uv_timer_start(in.retry_timer, retry_fire,
+            static_cast<std::uint64_t>(delay), 0);
+        dirty = true;
+        return;
+    }
+    finish_instance(run, i, end.status, end);
+}
+
+void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, const StepEnd& end_info) {
+    auto& in = run.inst[i];
+    const auto& inst = run.graph->instances[i];
+    const auto& step = run.wf->steps[inst.step];
+    const bool was_running = in.status == StepState::running;
+    in.status = status;
+    if (was_running) --run.running;
+    if (status == StepState::failure && !step.continue_on_error) run.any_failed = true;
+    const TimePoint t = now();
+    store::StepUpdate u;
+    u.ended = t;
+    u.exit_code = end_info.exit_code;
+    u.signal = end_info.signal;
+    if (!end_info.message.empty()) u.message = end_info.message;
+    write(store.set_step(run.id, inst.id, status, u));
+    if (!in.outputs.empty()) write(store.set_step_outputs(run.id, inst.id, in.outputs));
+
+    // The `steps` context: a matrix step's outputs merge its instances', and
+    // its status is the worst of theirs.
+    auto& sc = run.steps_ctx[step.id];
+    if (!sc.is_object()) sc = Json{{"outputs", Json::object()}, {"status", to_string(status)}};
+    for (auto it = in.outputs.begin(); it != in.outputs.end(); ++it) sc["outputs"][it.key()] = it.value();
+    if (status == StepState::failure || sc["status"] == "success" || sc["status"] == "up-to-date")
+        sc["status"] = to_string(status);
+
+    StepEnd end = end_info;
+    end.status = status;
+    if (was_running) end.duration = std::chrono::duration_cast<Duration>(t - in.started);
+    observer.step_finished(run.id, inst.id, end, t);
+    dirty = true;
+}
+
+void Engine::Impl::maybe_finish_run(ActiveRun& run) {
+    if (run.status != RunState::running) return;
+    for (const auto& in : run.inst)
+        if (!terminal(in.status)) return;
+    run.status = run.cancelled && !run.timed_out ? RunState::cancelled
+                 : run.any_failed || run.timed_out ? RunState::failure
+                                                   : RunState::success;
+    const TimePoint t = now();
+    begin_writes();
+    store::RunUpdate u;
+    u.ended = t;
+    if (!run.message.empty()) u.message = run.message;
+    write(store.set_run_status(run.id, run.status, u));
+    close_handle(run.timeout_timer);
+    run.timeout_timer = nullptr;
+    std::error_code ec;
+    std::filesystem::remove_all(run.tmp_dir, ec);
+    finished[run.id] = run.status;
+    observer.run_finished(run.id, run.wf->name, run.status, std::chrono::duration_cast<Duration>(t - run.started),
+                          run.message, t);
+}
+
+void Engine::Impl::cancel_run(ActiveRun& run, const std::string& reason, bool timed_out) {
+    if (run.status != RunState::running || run.cancelled) return;
+    run.cancelled = true;
+    run.timed_out = timed_out;
+    run.message = reason;
+    for (auto& in : run.inst) {
+        if (in.active) kill_attempt(in.active, false);
+    }
+    dirty = true;
+    // Waiting retries end now rather than after their delay.
+    for (auto& in : run.inst)
+        if (in.retry_timer) uv_timer_start(in.retry_timer, retry_fire, 0, 0);
+}
+
+} // namespace weft::engine

@@ -1,0 +1,69 @@
+#pragma once
+// The engine: one libuv loop and one owner of all run state. It runs a
+// workflow's DAG (scheduling, processes, timeouts, retries, outputs) and
+// records every change in the store, grouping one loop iteration's writes
+// into one transaction. `weft run` and `weft up` use the same engine: one
+// code path for a run, whatever started it.
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "weft/engine/observer.hpp"
+#include "weft/parse/check.hpp"
+#include "weft/store/store.hpp"
+
+namespace weft::engine {
+
+struct RunRequest {
+    std::shared_ptr<const parse::Workflow> workflow; // valid: graph set
+    nlohmann::json params = nlohmann::json::object(); // name -> value, every param resolved
+    store::RowId event_id = 0;
+    nlohmann::json event = nlohmann::json::object(); // the `event` context
+    std::vector<std::string> only;                    // step ids; empty = all
+    std::optional<int> jobs;                          // -j, over the workflow's max-parallel
+    bool fail_fast = false;                           // --fail-fast, or the workflow's
+};
+
+struct Config {
+    std::string state_dir; // scratch files live in STATE_DIR/tmp
+    std::string owner;     // this process's lock token, stored on its runs
+    // SIGINT/SIGTERM cancel every run (a second one kills at once); the
+    // signal is then reported by interrupted_by().
+    bool handle_signals = true;
+};
+
+class Engine {
+public:
+    // Errc::exec when the loop cannot be set up.
+    static Result<std::unique_ptr<Engine>> create(store::Store& store, Observer& observer, Config config);
+    ~Engine();
+
+    // Record a new run for `req` and queue its steps. Errc::invalid for an
+    // unknown --only step; Errc::state when the store fails.
+    Result<store::RowId> start(RunRequest req);
+
+    // Cancel `run`: no new step starts, running ones get SIGTERM, then
+    // SIGKILL after their kill-grace; the run ends `cancelled`.
+    void cancel(store::RowId run, const std::string& reason);
+    void cancel_all(const std::string& reason);
+
+    // Run the loop until every run has ended and no step process is left.
+    // Returns false if the store failed (the runs could not be recorded).
+    bool run();
+
+    // The signal that interrupted the engine, or 0.
+    int interrupted_by() const;
+
+    // The status a run ended with (queued/running while it has not).
+    store::RunState status(store::RowId run) const;
+
+    struct Impl;
+
+private:
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace weft::engine

@@ -1,0 +1,37 @@
+#pragma once
+// What the engine tells reporters (terminal lines, JSON lines): one callback
+// per state change, in the order they happen. Reporters only print; the
+// engine has already recorded the change in the store.
+#include <optional>
+#include <string>
+
+#include "weft/store/store.hpp"
+#include "weft/util/duration.hpp"
+#include "weft/util/time.hpp"
+
+namespace weft::engine {
+
+struct StepEnd {
+    store::StepState status = store::StepState::success;
+    int attempt = 1;
+    std::optional<int> exit_code;
+    std::optional<std::string> signal;
+    Duration duration{0};
+    std::string message;       // why, when the status alone does not say
+    bool will_retry = false;   // another attempt follows after `retry_in`
+    Duration retry_in{0};
+};
+
+class Observer {
+public:
+    virtual ~Observer() = default;
+    virtual void run_started(store::RowId run, const std::string& workflow, int attempt, TimePoint t) = 0;
+    virtual void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) = 0;
+    // One line of a step's output, without its newline; stream 1 stdout, 2 stderr.
+    virtual void log(store::RowId run, const std::string& step, int stream, const std::string& text, TimePoint t) = 0;
+    virtual void step_finished(store::RowId run, const std::string& step, const StepEnd& end, TimePoint t) = 0;
+    virtual void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
+                              Duration duration, const std::string& message, TimePoint t) = 0;
+};
+
+} // namespace weft::engine

@@ -1,0 +1,101 @@
+#include "weft/engine/owner.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "weft/exec/process.hpp"
+
+namespace weft::engine {
+
+Result<OwnerLock> OwnerLock::acquire(const std::string& state_dir) {
+    const std::string dir = state_dir + "/locks";
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return make_error(Errc::state, "cannot create " + dir + ": " + std::strerror(errno));
+    const pid_t pid = ::getpid();
+    const std::string token = std::to_string(pid) + "-" + std::to_string(exec::process_start_time(pid));
+    const std::string path = dir + "/" + token + ".lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error(Errc::state, "cannot create " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return make_error(Errc::state, "cannot lock " + path + ": " + std::strerror(errno));
+    }
+    return OwnerLock(fd, path, token);
+}
+
+OwnerLock::OwnerLock(OwnerLock&& o) noexcept : m_fd(o.m_fd), m_path(std::move(o.m_path)), m_token(std::move(o.m_token)) {
+    o.m_fd = -1;
+}
+
+OwnerLock::~OwnerLock() {
+    if (m_fd < 0) return;
+    ::unlink(m_path.c_str());
+    ::close(m_fd);
+}
+
+bool owner_alive(const std::string& state_dir, const std::string& token) {
+    if (token.empty() || token.find('/') != std::string::npos) return false;
+    const std::string path = state_dir + "/locks/" + token + ".lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool alive = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    if (!alive) ::unlink(path.c_str()); // a dead owner's file: tidy it
+    ::close(fd);
+    return alive;
+}
+
+Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir) {
+    int recovered = 0;
+    for (auto status : {store::RunState::running, store::RunState::queued}) {
+        auto runs = store.runs_with_status(status);
+        if (!runs) return runs.error();
+        for (const auto& run : *runs) {
+            if (owner_alive(state_dir, run.owner)) continue;
+            auto detail = store.get_run(run.id);
+            if (!detail) return detail.error();
+            if (!*detail) continue;
+            const auto t = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+            auto tx = store::Transaction::begin(store);
+            if (!tx) return tx.error();
+            for (const auto& step : (*detail)->steps) {
+                for (const auto& a : step.attempt_rows) {
+                    if (a.status != store::StepState::running) continue;
+                    if (a.process) {
+                        const std::string marker = "WEFT_ATTEMPT_KEY=" + run.owner + ":" + std::to_string(a.id);
+                        exec::signal_attempt(static_cast<pid_t>(a.process->pid), a.process->start_time, marker, SIGKILL);
+                    }
+                    store::AttemptEnd end;
+                    end.status = store::StepState::interrupted;
+                    end.ended = t;
+                    end.message = "weft process " + run.owner + " died";
+                    if (auto r = store.finish_attempt(a.id, end); !r) return r.error();
+                }
+                if (step.status == store::StepState::running || step.status == store::StepState::pending) {
+                    store::StepUpdate u;
+                    if (step.status == store::StepState::running) u.ended = t;
+                    if (auto r = store.set_step(run.id, step.id,
+                                                step.status == store::StepState::running ? store::StepState::interrupted
+                                                                                         : store::StepState::pending,
+                                                u);
+                        !r)
+                        return r.error();
+                }
+            }
+            store::RunUpdate u;
+            u.ended = t;
+            u.message = "the weft process that ran it died";
+            if (auto r = store.set_run_status(run.id, store::RunState::interrupted, u); !r) return r.error();
+            if (auto r = tx->commit(); !r) return r.error();
+            ++recovered;
+        }
+    }
+    return recovered;
+}
+
+} // namespace weft::engine

@@ -1,0 +1,39 @@
+#pragma once
+// Process liveness without guessing from pids: every weft process that runs
+// workflows holds an exclusive flock on its own lock file in STATE_DIR/locks;
+// the kernel drops it when the process dies, however it dies. A run records
+// its owner's token (the file's name), so any later weft can tell whether the
+// owner is still alive.
+#include <string>
+
+#include "weft/store/store.hpp"
+#include "weft/util/result.hpp"
+
+namespace weft::engine {
+
+class OwnerLock {
+public:
+    // Create and lock STATE_DIR/locks/PID-STARTTIME.lock. Errc::state on failure.
+    static Result<OwnerLock> acquire(const std::string& state_dir);
+    OwnerLock(OwnerLock&& o) noexcept;
+    OwnerLock& operator=(OwnerLock&&) = delete;
+    ~OwnerLock(); // unlocks and removes the file
+    const std::string& token() const { return m_token; }
+
+private:
+    OwnerLock(int fd, std::string path, std::string token) : m_fd(fd), m_path(std::move(path)), m_token(std::move(token)) {}
+    int m_fd = -1;
+    std::string m_path;
+    std::string m_token;
+};
+
+// True while the process that holds `token`'s lock lives.
+bool owner_alive(const std::string& state_dir, const std::string& token);
+
+// Crash recovery (SPEC §4): every run still `running` or `queued` whose owner
+// is dead becomes `interrupted`, with its running steps and attempts, and the
+// leftover processes of those attempts are killed (checked by pid start time
+// and the attempt's environment marker). Returns how many runs it recovered.
+Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir);
+
+} // namespace weft::engine

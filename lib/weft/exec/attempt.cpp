@@ -1,0 +1,138 @@
+// Finding and signalling the processes of an attempt through /proc
+// (process.hpp). cgroup v1 machines have no cgroup.kill, hence the scan.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "weft/exec/proc_fs.hpp"
+#include "weft/exec/process.hpp"
+
+namespace weft::exec {
+namespace {
+
+using detail::ProcStat;
+
+// `environ` (NUL-separated entries) holds exactly `entry`.
+bool has_env_entry(std::string_view environ, std::string_view entry) {
+    for (std::size_t pos = 0; pos < environ.size();) {
+        std::size_t end = environ.find('\0', pos);
+        if (end == std::string_view::npos) end = environ.size();
+        if (environ.substr(pos, end - pos) == entry) return true;
+        pos = end + 1;
+    }
+    return false;
+}
+
+bool carries_marker(pid_t pid, const std::string& marker, std::string& buf) {
+    if (marker.empty()) return false;
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(pid));
+    return detail::read_whole_file(path, buf) && has_env_entry(buf, marker);
+}
+
+struct Scan {
+    std::vector<ProcStat> procs;  // live processes of the attempt, sorted by pid
+    bool group_trusted = false;   // kill(-pid) reaches only the attempt's processes
+};
+
+Scan scan_attempt(pid_t pid, long long start_time, const std::string& marker) {
+    const pid_t self = getpid();
+    const long long leader_start = pid > 0 ? process_start_time(pid) : 0;
+    const bool leader_ok = start_time > 0 && leader_start == start_time;
+
+    // Every live process that could belong to the attempt: one started before
+    // the attempt's leader cannot descend from it.
+    std::unordered_map<pid_t, ProcStat> candidates;
+    std::unordered_map<pid_t, std::vector<pid_t>> children;
+    for (pid_t p : detail::all_pids()) {
+        if (p == self) continue;
+        auto st = detail::read_proc_stat(p);
+        if (!st || st->state == 'Z' || st->state == 'X') continue;
+        if (st->start_time < start_time) continue;
+        candidates.emplace(p, *st);
+        children[st->ppid].push_back(p);
+    }
+
+    std::vector<pid_t> found;
+    std::string buf;
+    bool marked_in_group = false;
+    for (const auto& [p, st] : candidates) {
+        if (carries_marker(p, marker, buf)) {
+            found.push_back(p);
+            if (st.pgid == pid) marked_in_group = true;
+        }
+    }
+    Scan scan;
+    // A group id stays allocated while the group has members, so once the
+    // leader is reaped a marked member proves the group is still ours.
+    scan.group_trusted = pid > 0 && (leader_ok || (leader_start == 0 && marked_in_group));
+    if (scan.group_trusted) {
+        for (const auto& [p, st] : candidates) {
+            if (st.pgid == pid) found.push_back(p);
+        }
+    }
+    if (leader_ok) found.push_back(pid);
+
+    // Descendants of everything found, breadth first.
+    std::unordered_set<pid_t> seen;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        pid_t p = found[i];
+        if (!seen.insert(p).second) continue;
+        if (auto it = children.find(p); it != children.end()) {
+            found.insert(found.end(), it->second.begin(), it->second.end());
+        }
+    }
+    for (pid_t p : seen) {
+        // The leader may be a zombie, missing from the candidates.
+        if (auto it = candidates.find(p); it != candidates.end()) scan.procs.push_back(it->second);
+    }
+    std::sort(scan.procs.begin(), scan.procs.end(),
+              [](const ProcStat& a, const ProcStat& b) { return a.pid < b.pid; });
+    return scan;
+}
+
+}  // namespace
+
+long long process_start_time(pid_t pid) {
+    if (pid <= 0) return 0;
+    auto st = detail::read_proc_stat(pid);
+    return st ? st->start_time : 0;
+}
+
+std::vector<pid_t> attempt_processes(pid_t pid, long long start_time, const std::string& marker) {
+    std::vector<pid_t> pids;
+    for (const ProcStat& st : scan_attempt(pid, start_time, marker).procs) pids.push_back(st.pid);
+    return pids;
+}
+
+int signal_attempt(pid_t pid, long long start_time, const std::string& marker, int sig) {
+    Scan scan = scan_attempt(pid, start_time, marker);
+    // The group first, in one call: members forking meanwhile are caught too.
+    bool group_signalled = scan.group_trusted && kill(-pid, sig) == 0;
+    int count = 0;
+    for (const ProcStat& st : scan.procs) {
+        if (group_signalled && st.pgid == pid) {
+            ++count;
+        } else if (kill(st.pid, sig) == 0) {
+            ++count;
+        }
+    }
+    return count;
+}
+
+bool maybe_leftovers(pid_t pgid, const std::function<bool(pid_t)>& tracked) {
+    // EPERM: a member we may not signal (setuid) is still a member.
+    if (pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM)) return true;
+    for (pid_t child : detail::own_children()) {
+        if (!tracked(child)) return true;
+    }
+    return false;
+}
+
+}  // namespace weft::exec

@@ -1,0 +1,43 @@
+#pragma once
+// Shell-safe rendering of `run` scripts (SPEC §2 "Shell safety", DESIGN §2).
+#include <functional>
+#include <string>
+
+#include "weft/util/result.hpp"
+
+namespace weft::expr {
+
+struct Expr;
+struct Template;
+
+// Which shell will read the script. They differ only in `$'…'`: bash reads it
+// as an ANSI-C quoted string, POSIX sh (dash) as `$` followed by '…'.
+enum class ShellDialect { bash, posix };
+
+// Render the `run` script `script` so that each `${{ }}` stands for its value
+// (`value_of(expr)`, text) exactly, whatever quoting surrounds it. A small
+// lexer of sh quoting finds the context of each placeholder and escapes for it:
+//   plain word            one single-quoted word: 'it'\''s'
+//   "…" / $"…"            \ before $ ` " and \ (backslash); newlines kept
+//   '…'                   '\'' for each quote
+//   $'…' (bash)           \\ \' \n \t \r and \xHH for other control bytes
+//   <<EOF body            \ before $, ` and \ (backslash)
+//   <<'EOF' body          as is
+//   comment               as is, newlines turned into spaces
+//   $( ), `…`, <( )       the context inside, recursively; backquotes add
+//                         one level of \ before \, ` and $
+//   $(( )), (( )), $[ ]   only an integer (anything else could run as code)
+// Fails with Errc::invalid, offset = the `${{` in the template, where no
+// escaping can make the value safe and exact: a line of the value (with the
+// text around it) equals the delimiter of an enclosing here-document ("value
+// contains the here-document delimiter 'EOF'"), a value line would lose
+// leading tabs to `<<-`, a NUL byte, a value inside `${…}`, as a here-document
+// delimiter, right after an unquoted `$` or `\`, or at a point the lexer cannot
+// be sure about (e.g. `'` inside "${…}", where bash and dash differ).
+// Errors of `value_of` are returned with their offset moved from the
+// expression's text to the template.
+Result<std::string> render_shell(const Template& script,
+                                 const std::function<Result<std::string>(const Expr&)>& value_of,
+                                 ShellDialect dialect = ShellDialect::bash);
+
+}  // namespace weft::expr

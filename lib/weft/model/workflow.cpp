@@ -1,0 +1,36 @@
+#include "weft/model/workflow.hpp"
+
+namespace weft::model {
+
+const Step* Workflow::find_step(std::string_view id) const {
+    for (const auto& s : steps)
+        if (s.id == id) return &s;
+    return nullptr;
+}
+
+const Param* Workflow::find_param(std::string_view param) const {
+    for (const auto& p : params)
+        if (p.name == param) return &p;
+    return nullptr;
+}
+
+const char* to_string(RunStatus s) {
+    switch (s) {
+    case RunStatus::success: return "success";
+    case RunStatus::failure: return "failure";
+    case RunStatus::cancelled: return "cancelled";
+    }
+    return "?";
+}
+
+const char* to_string(FileEvent e) {
+    switch (e) {
+    case FileEvent::create: return "create";
+    case FileEvent::modify: return "modify";
+    case FileEvent::remove: return "delete";
+    case FileEvent::move: return "move";
+    }
+    return "?";
+}
+
+} // namespace weft::model

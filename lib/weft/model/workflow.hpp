@@ -1,0 +1,161 @@
+#pragma once
+// The workflow file as plain values (SPEC §1). The loader fills these from
+// YAML; expressions are kept as text here and parsed again where evaluated.
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weft/util/diagnostic.hpp"
+#include "weft/util/duration.hpp"
+
+namespace weft::model {
+
+using Json = nlohmann::json;
+using EnvList = std::vector<std::pair<std::string, std::string>>; // in file order
+
+struct SlurmOptions {
+    std::string partition;
+    std::optional<int> cpus;
+    std::string mem;
+    std::optional<Duration> time;
+    std::string gres;
+    std::string account;
+    std::vector<std::string> extra_args;
+};
+
+struct Retry {
+    int attempts = 1;
+    Duration delay{0};
+    double backoff = 1.0;
+    std::optional<Duration> max_delay;
+};
+
+struct Matrix {
+    // Axes in file order; each value is a YAML scalar, map or list as JSON.
+    std::vector<std::pair<std::string, std::vector<Json>>> axes;
+    std::vector<Json> include; // objects
+    std::vector<Json> exclude; // objects
+    Location loc;
+};
+
+enum class RunsOn { local, slurm };
+
+struct Step {
+    std::string id;
+    Location loc; // the step's key
+    std::vector<std::string> needs;
+    std::vector<Location> needs_loc;
+    std::optional<std::string> run;
+    std::optional<std::string> uses;
+    Json with = Json::object();
+    std::optional<std::string> if_cond;
+    Location if_loc;
+    EnvList env;
+    std::optional<std::string> shell;
+    std::optional<std::string> working_directory;
+    std::optional<std::string> timeout; // a duration, or an expression giving one
+    std::optional<Duration> kill_grace;
+    std::optional<RunsOn> runs_on;
+    std::optional<SlurmOptions> slurm;
+    std::optional<Matrix> matrix;
+    Retry retry;
+    bool continue_on_error = false;
+    std::vector<std::string> sources;
+    std::vector<std::string> generates;
+};
+
+struct Param {
+    std::string name;
+    std::optional<std::string> default_value;
+    bool required = false;
+    std::string description;
+    bool secret = false;
+};
+
+enum class FileEvent { create, modify, remove, move };
+
+struct FileTrigger {
+    std::vector<std::string> paths;
+    std::vector<std::string> ignore;
+    bool gitignore = true;
+    std::vector<FileEvent> events{FileEvent::create, FileEvent::modify, FileEvent::remove, FileEvent::move};
+    Duration debounce{100};
+};
+
+struct ScheduleEntry {
+    std::optional<std::string> cron;
+    std::string timezone; // empty: the machine's local zone
+    std::optional<Duration> every;
+    Location loc;
+};
+
+enum class StdinFormat { lines, json };
+enum class RunStatus { success, failure, cancelled };
+
+struct WorkflowTrigger {
+    std::vector<std::string> names;
+    std::vector<RunStatus> statuses{RunStatus::success};
+};
+
+struct Triggers {
+    std::optional<FileTrigger> file;
+    std::vector<ScheduleEntry> schedule;
+    std::optional<StdinFormat> stdin_format;
+    std::optional<WorkflowTrigger> workflow;
+    bool any() const { return file || !schedule.empty() || stdin_format || workflow; }
+};
+
+struct Defaults {
+    std::string shell = "bash";
+    std::optional<std::string> timeout; // built-in default 6h
+    Duration kill_grace{5000};
+    std::string working_directory = ".";
+    RunsOn runs_on = RunsOn::local;
+    std::optional<SlurmOptions> slurm;
+};
+
+enum class OnBusy { queue, skip, cancel_running };
+
+struct Concurrency {
+    int limit = 1;
+    OnBusy on_busy = OnBusy::queue;
+    std::optional<int> max_queued;
+};
+
+enum class Catchup { none, latest, all };
+
+struct Retention {
+    int runs = 500;
+    int days = 90;
+};
+
+struct Workflow {
+    std::string file;
+    std::string name;
+    std::string description;
+    Triggers on;
+    EnvList env;
+    std::vector<Param> params;
+    Defaults defaults;
+    Concurrency concurrency;
+    std::optional<int> max_parallel;
+    bool fail_fast = false;
+    std::optional<Duration> timeout;
+    Catchup catchup = Catchup::latest;
+    Retention retention;
+    std::vector<Step> steps;
+
+    const Step* find_step(std::string_view id) const;
+    const Param* find_param(std::string_view name) const;
+};
+
+inline constexpr Duration k_default_step_timeout{6 * 3600 * 1000};
+
+const char* to_string(RunStatus s);
+const char* to_string(FileEvent e);
+
+} // namespace weft::model

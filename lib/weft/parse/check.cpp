@@ -1,0 +1,100 @@
+#include "weft/parse/check.hpp"
+
+#include <algorithm>
+
+#include "weft/expr/expr.hpp"
+#include "weft/util/strings.hpp"
+
+namespace weft::parse {
+
+namespace {
+
+void check_ref(const model::Workflow& wf, const dag::Graph& g, const ExprRef& r, Diagnostics& diags) {
+    auto err = [&](std::string msg) { diags.push_back({Severity::error, r.loc, std::move(msg)}); };
+    const auto& path = r.path;
+    if (path.empty()) return;
+    const std::string& root = path[0];
+    const auto& names = expr::context_names();
+    if (std::find(names.begin(), names.end(), root) == names.end()) {
+        err(with_suggestion("unknown context '" + root + "'", root, names) + "; expected one of " +
+            join_quoted(names));
+        return;
+    }
+    const model::Step* step = r.step >= 0 ? &wf.steps[r.step] : nullptr;
+    if (root == "params" && path.size() > 1 && !wf.find_param(path[1])) {
+        std::vector<std::string> params;
+        for (const auto& p : wf.params) params.push_back(p.name);
+        err(with_suggestion("unknown param '" + path[1] + "'", path[1], params));
+    } else if (root == "steps") {
+        if (!step) {
+            err("the 'steps' context is only available inside a step");
+            return;
+        }
+        if (path.size() < 2) return;
+        const model::Step* other = wf.find_step(path[1]);
+        if (!other) {
+            std::vector<std::string> ids;
+            for (const auto& s : wf.steps) ids.push_back(s.id);
+            err(with_suggestion("unknown step '" + path[1] + "'", path[1], ids));
+            return;
+        }
+        const int other_index = static_cast<int>(other - wf.steps.data());
+        if (other_index == r.step || !g.needs_transitively(r.step, other_index)) {
+            err("step '" + step->id + "' reads step '" + other->id + "', which it does not need; add '" + other->id +
+                "' to its 'needs'");
+            return;
+        }
+        if (path.size() > 2 && path[2] != "outputs" && path[2] != "status")
+            err(with_suggestion("unknown property '" + path[2] + "' of step '" + other->id + "'", path[2],
+                                {"outputs", "status"}) +
+                "; expected 'outputs' or 'status'");
+    } else if (root == "matrix") {
+        if (!step || !step->matrix) {
+            err(step ? "step '" + step->id + "' reads the 'matrix' context but has no 'matrix'"
+                     : "the 'matrix' context is only available inside a step with a 'matrix'");
+            return;
+        }
+        if (path.size() < 2) return;
+        std::vector<std::string> keys;
+        for (const auto& [k, v] : step->matrix->axes) keys.push_back(k);
+        for (const auto& inc : step->matrix->include)
+            for (auto it = inc.begin(); it != inc.end(); ++it) keys.push_back(it.key());
+        if (std::find(keys.begin(), keys.end(), path[1]) == keys.end())
+            err(with_suggestion("unknown matrix key '" + path[1] + "'", path[1], keys));
+    } else if (root == "run" && path.size() > 1 && path[1] != "id" && path[1] != "attempt") {
+        err(with_suggestion("unknown property 'run." + path[1] + "'", path[1], {"id", "attempt"}) +
+            "; expected 'run.id' or 'run.attempt'");
+    } else if (root == "workflow" && path.size() > 1 && path[1] != "name") {
+        err("unknown property 'workflow." + path[1] + "'; expected 'workflow.name'");
+    }
+}
+
+} // namespace
+
+std::optional<dag::Graph> check(Loaded& loaded) {
+    if (!loaded.workflow) return std::nullopt;
+    const auto& wf = *loaded.workflow;
+    dag::Graph g = dag::build(wf, loaded.diagnostics);
+    if (static_cast<int>(g.step_order.size()) == static_cast<int>(wf.steps.size())) {
+        for (const auto& r : loaded.refs) check_ref(wf, g, r, loaded.diagnostics);
+        for (std::size_t s = 0; s < wf.steps.size(); ++s)
+            if (wf.steps[s].matrix && g.step_instances[s].empty())
+                loaded.diagnostics.push_back({Severity::warning, wf.steps[s].matrix->loc,
+                                              "the matrix of step '" + wf.steps[s].id +
+                                                  "' has no combinations left; the step never runs"});
+    }
+    // Keep diagnostics in file order, as a compiler prints them.
+    std::stable_sort(loaded.diagnostics.begin(), loaded.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return a.loc.line != b.loc.line ? a.loc.line < b.loc.line : a.loc.column < b.loc.column;
+    });
+    if (has_errors(loaded.diagnostics)) return std::nullopt;
+    return g;
+}
+
+Workflow load_workflow(const std::string& path) {
+    Workflow w{load_file(path), std::nullopt};
+    w.graph = check(w.loaded);
+    return w;
+}
+
+} // namespace weft::parse

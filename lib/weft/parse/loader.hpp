@@ -1,0 +1,37 @@
+#pragma once
+// YAML → model::Workflow, with every problem reported as a Diagnostic that
+// points at the offending key or value (SPEC §1). The loader never throws and
+// never stops at the first error: it collects all of a file's errors.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "weft/model/workflow.hpp"
+#include "weft/util/diagnostic.hpp"
+
+namespace weft::parse {
+
+// A context read found in one of the workflow's expressions, kept so that the
+// checks that need the whole DAG (step outputs, matrix keys) can run later and
+// still point at the right place.
+struct ExprRef {
+    int step = -1; // index into Workflow::steps; -1 for workflow-level fields
+    std::vector<std::string> path;
+    Location loc;
+};
+
+struct Loaded {
+    std::string file;
+    std::string source; // the file's text, for printing source lines
+    std::optional<model::Workflow> workflow; // set unless the YAML was unreadable
+    std::vector<ExprRef> refs;
+    Diagnostics diagnostics;
+};
+
+// Read `path` and load it; a missing or unreadable file is one diagnostic at line 0.
+Loaded load_file(const std::string& path);
+
+// Load `source` as if read from `file`.
+Loaded load_string(std::string source, std::string file);
+
+} // namespace weft::parse

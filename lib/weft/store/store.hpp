@@ -1,0 +1,274 @@
+#pragma once
+// The state database (SPEC §5): events, runs, steps, attempts and logs in one
+// SQLite file. Every SQL statement weft runs lives in this module; sqlite3.h is
+// included by its .cpp files only. The schema is documented at the top of
+// schema.cpp.
+//
+// One Store is one connection, used by one thread. Any number of processes may
+// open the same file: writes take the write lock with BEGIN IMMEDIATE and wait
+// up to 10 s (busy_timeout) for another process's write to finish; reads never
+// wait for writes (WAL).
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/util/result.hpp"
+#include "weft/util/time.hpp"
+
+namespace weft::store {
+
+using RowId = std::int64_t;
+
+// Run and step states (SPEC §4), stored by their SPEC names.
+enum class RunState { queued, running, success, failure, cancelled, interrupted };
+// Also the state of one attempt (running, then success/failure/cancelled/interrupted).
+enum class StepState {
+    pending,
+    running,
+    success,
+    failure,
+    skipped,
+    up_to_date,
+    cancelled,
+    interrupted
+};
+
+const char* to_string(RunState s);   // "queued", ...
+const char* to_string(StepState s);  // "pending", ..., "up-to-date", ...
+std::optional<RunState> parse_run_state(std::string_view name);
+std::optional<StepState> parse_step_state(std::string_view name);
+
+// A process a later weft may signal: pid plus its start time (field 22 of
+// /proc/PID/stat, clock ticks since boot), so a reused pid is never mistaken.
+struct ProcessRef {
+    std::int64_t pid = 0;
+    std::int64_t start_time = 0;
+};
+
+struct EventRow {
+    RowId id = 0;
+    std::string kind{};  // manual, file, schedule, stdin, workflow
+    TimePoint time{};    // when it happened (schedule: the scheduled instant)
+    nlohmann::json payload = nlohmann::json::object();
+    TimePoint created{};  // when it was recorded
+};
+
+struct RunRow {
+    RowId id = 0;
+    std::string workflow{};
+    std::string file{};
+    RunState status = RunState::queued;
+    RowId event_id = 0;
+    std::string trigger{};  // the event's kind
+    int attempt = 1;        // run.attempt; `weft resume` increments it
+    nlohmann::json params = nlohmann::json::object();
+    std::optional<TimePoint> started{};
+    std::optional<TimePoint> ended{};
+    std::string owner{};    // lock token of the process that runs (or ran) it
+    std::string message{};  // why it ended, when the status alone does not say
+};
+
+struct AttemptRow {
+    RowId id = 0;
+    int number = 1;
+    StepState status = StepState::running;
+    TimePoint started{};
+    std::optional<TimePoint> ended{};
+    std::optional<int> exit_code{};
+    std::optional<std::string> signal{};  // "SIGKILL"
+    std::optional<ProcessRef> process{};
+    std::string message{};
+};
+
+struct StepRow {
+    std::string id{};  // `build`, `test[suite=unit]`
+    int position = 0;
+    StepState status = StepState::pending;
+    int attempts = 0;  // highest attempt number started
+    std::optional<TimePoint> started{};
+    std::optional<TimePoint> ended{};
+    std::optional<int> exit_code{};
+    std::optional<std::string> signal{};
+    nlohmann::json outputs = nlohmann::json::object();
+    std::string message{};
+    std::vector<AttemptRow> attempt_rows{};  // oldest first
+};
+
+struct RunDetail {
+    RunRow run{};
+    EventRow event{};
+    std::vector<StepRow> steps{};  // in position order
+};
+
+struct LogLine {
+    RowId attempt_id = 0;  // 0: no attempt (a note of weft's own)
+    RowId run_id = 0;
+    std::string step{};
+    TimePoint time{};
+    int stream = 1;  // 1 stdout, 2 stderr
+    std::string text{};
+};
+
+struct LogRow {
+    std::int64_t seq = 0;  // increases in commit order: the cursor of `logs --follow`
+    RowId attempt_id = 0;
+    std::string step{};
+    TimePoint time{};
+    int stream = 1;
+    std::string text{};
+};
+
+struct NewRun {
+    std::string workflow{};
+    std::string file{};
+    RowId event_id = 0;
+    nlohmann::json params = nlohmann::json::object();
+    TimePoint started{};
+    std::string owner{};
+    RunState status = RunState::running;
+};
+
+// Fields of a run to change with its status; absent ones keep their value.
+struct RunUpdate {
+    std::optional<TimePoint> started{};
+    std::optional<TimePoint> ended{};
+    std::optional<int> attempt{};
+    std::optional<std::string> owner{};
+    std::optional<std::string> message{};
+};
+
+// Fields of a step to change with its status; absent ones keep their value.
+struct StepUpdate {
+    std::optional<TimePoint> started{};
+    std::optional<TimePoint> ended{};
+    std::optional<int> exit_code{};
+    std::optional<std::string> signal{};
+    std::optional<std::string> message{};
+};
+
+struct AttemptEnd {
+    StepState status = StepState::success;
+    TimePoint ended{};
+    std::optional<int> exit_code{};       // absent when a signal ended it
+    std::optional<std::string> signal{};  // "SIGKILL"
+    std::string message{};
+};
+
+struct RunFilter {
+    std::optional<std::string> workflow{};
+    std::optional<RunState> status{};
+    std::optional<std::size_t> limit{};  // absent: all
+};
+
+class Store {
+  public:
+    // Open the state database at `path`, creating it (mode 0600, its
+    // directory 0700) and migrating its schema forward as needed. Errc::state
+    // naming `path` when it cannot be created or opened, is not a weft
+    // database, or was created by a newer weft.
+    static Result<Store> open(const std::string& path);
+    // A private in-memory database with the current schema, for tests.
+    static Result<Store> open_memory();
+
+    Store(Store&&) noexcept;
+    Store& operator=(Store&&) noexcept;
+    ~Store();
+
+    const std::string& path() const;  // ":memory:" for open_memory()
+    static int latest_schema_version();
+    Result<int> schema_version();
+
+    // Explicit write transaction (BEGIN IMMEDIATE: waits for another writer
+    // up to busy_timeout). Every write method below works inside one (its
+    // writes commit with the transaction) or outside (it commits its own).
+    // Errc::internal when begin() finds a transaction already open.
+    Result<void> begin();
+    Result<void> commit();
+    Result<void> rollback();
+    bool in_transaction() const;
+
+    // --- writes (writes.cpp). Errc::not_found when the run, step or attempt
+    // named does not exist; Errc::state when SQLite fails.
+
+    Result<RowId> add_event(std::string_view kind, const nlohmann::json& payload, TimePoint time);
+    Result<RowId> create_run(const NewRun& run);
+    Result<void> set_run_status(RowId run, RunState status, const RunUpdate& fields = {});
+    // `weft resume`: status running, `attempt`, `owner`; clears ended and message.
+    Result<void> reopen_run(RowId run, int attempt, std::string_view owner);
+    // Add `steps` to `run` as pending, positioned in the order given after any
+    // steps the run already has.
+    Result<void> add_steps(RowId run, std::span<const std::string> steps);
+    Result<void> set_step(RowId run, std::string_view step, StepState status,
+                          const StepUpdate& fields = {});
+    // Replace the step's outputs with `outputs` (a JSON object).
+    Result<void> set_step_outputs(RowId run, std::string_view step, const nlohmann::json& outputs);
+    // Back to pending for a rerun: clears times, exit code, signal, message
+    // and outputs; keeps the attempt count and the attempts.
+    Result<void> reset_steps(RowId run, std::span<const std::string> steps);
+    // Record attempt `number` of `step` as running; raises the step's
+    // attempt count to `number`. Returns the attempt id.
+    Result<RowId> start_attempt(RowId run, std::string_view step, int number, TimePoint started,
+                                std::optional<ProcessRef> process = {});
+    Result<void> set_attempt_process(RowId attempt, ProcessRef process);
+    Result<void> finish_attempt(RowId attempt, const AttemptEnd& end);
+    // Append `lines` with one prepared statement (and one transaction when
+    // none is open). Text is stored byte for byte, valid UTF-8 or not.
+    Result<void> append_logs(std::span<const LogLine> lines);
+
+    // --- queries (queries.cpp). Each is one short read transaction.
+
+    // Newest first.
+    Result<std::vector<RunRow>> list_runs(const RunFilter& filter = {});
+    Result<std::vector<RunRow>> runs_with_status(RunState status);
+    Result<std::optional<RunRow>> get_run_row(RowId run);
+    Result<std::optional<RunDetail>> get_run(RowId run);
+    Result<std::optional<EventRow>> get_event(RowId event);
+    // Log lines of `run` (of `step` only, when given) with seq > `after_seq`,
+    // oldest first, at most `limit` (0: all). Poll with the last seq seen.
+    Result<std::vector<LogRow>> get_logs(RowId run, std::optional<std::string_view> step = {},
+                                         std::int64_t after_seq = 0, std::size_t limit = 0);
+
+    struct Impl;
+
+  private:
+    explicit Store(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+// A write transaction that rolls back unless committed. The Store must stay
+// where it is (not moved) while the Transaction lives.
+//     auto tx = Transaction::begin(store); if (!tx) return tx.error();
+//     ... writes ...; if (auto c = tx->commit(); !c) return c.error();
+class Transaction {
+  public:
+    static Result<Transaction> begin(Store& store);
+    Transaction(Transaction&& other) noexcept;
+    Transaction& operator=(Transaction&&) = delete;
+    ~Transaction();
+    Result<void> commit();
+    Result<void> rollback();
+
+  private:
+    explicit Transaction(Store& store) : m_store(&store) {}
+    Store* m_store;  // null once committed or rolled back
+};
+
+// SPEC §6 `weft runs --json`: {"id", "workflow", "status", "trigger",
+// "started", "ended"}; times RFC 3339 UTC with milliseconds, or null.
+nlohmann::json run_json(const RunRow& run);
+// SPEC §6 `weft show --json`: {"id", "workflow", "status", "attempt",
+// "event", "steps": [{"id", "status", "attempts", "exit_code", "signal",
+// "started", "ended", "outputs"}]}. "event" is the payload's members with
+// "id", "kind" and "time" (a payload that is not an object sits under "payload").
+nlohmann::json run_detail_json(const RunDetail& detail);
+nlohmann::json event_json(const EventRow& event);
+// Dump for output: compact, text that is not UTF-8 replaced (never throws).
+std::string dump_json(const nlohmann::json& value);
+
+}  // namespace weft::store

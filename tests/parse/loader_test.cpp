@@ -1,0 +1,279 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "support/load.hpp"
+
+using weft::test::diagnostics_of;
+using weft::test::errors_of;
+using Lines = std::vector<std::string>;
+
+TEST_CASE("parse::load valid") {
+    SUBCASE("minimal") { CHECK(diagnostics_of("steps:\n  a:\n    run: echo hi\n").empty()); }
+    SUBCASE("every key") {
+        const char* yaml = R"Y(name: build
+description: Build and test
+on:
+  file:
+    paths: ["src/**/*.cpp"]
+    ignore: ["build/**"]
+    gitignore: true
+    events: [create, modify, delete, move]
+    debounce: 200ms
+  schedule:
+    - cron: "*/15 9-17 * * MON-FRI"
+      timezone: Europe/Berlin
+    - every: 10m
+  stdin:
+    format: json
+  workflow:
+    names: [fetch-data]
+    status: [success, failure]
+env:
+  CC: gcc
+params:
+  target: {default: release, description: Build type}
+  version: {required: true}
+  token: {secret: true}
+defaults:
+  shell: bash
+  timeout: 30m
+  kill-grace: 5s
+  working-directory: .
+  runs-on: local
+  slurm: {partition: short, cpus: 2, mem: 4G, time: 1h, gres: "gpu:1", account: lab, extra-args: ["--qos=high"]}
+concurrency:
+  limit: 1
+  on-busy: cancel-running
+  max-queued: 100
+max-parallel: 4
+fail-fast: false
+timeout: 2h
+catchup: all
+retention: {runs: 50, days: 9}
+steps:
+  configure:
+    run: cmake -S . -B build -DCMAKE_BUILD_TYPE=${{ params.target }}
+    sources: ["CMakeLists.txt"]
+    generates: ["build/CMakeCache.txt"]
+  compile:
+    needs: [configure]
+    run: cmake --build build -j
+    timeout: 10m
+    retry: {attempts: 3, delay: 1s, backoff: 2, max-delay: 30s}
+  test:
+    needs: [compile]
+    matrix: {suite: [unit, e2e]}
+    run: ctest -L ${{ matrix.suite }}
+    continue-on-error: false
+  version:
+    run: echo "value=$(git describe --tags)" >> "$WEFT_OUTPUT"
+  notify:
+    needs: [test, version]
+    if: ${{ failure() }}
+    uses: http
+    with:
+      url: https://example.invalid/hook
+      method: POST
+      body: "build ${{ steps.version.outputs.value }} failed"
+)Y";
+        std::optional<weft::dag::Graph> g;
+        CHECK(diagnostics_of(yaml, &g) == Lines{});
+        REQUIRE(g);
+        CHECK(g->instances.size() == 6);
+        auto loaded = weft::parse::load_string(yaml, "wf.yaml");
+        const auto& wf = *loaded.workflow;
+        CHECK(wf.name == "build");
+        CHECK(wf.on.file->debounce.count() == 200);
+        CHECK(wf.on.schedule.size() == 2);
+        CHECK(wf.on.schedule[0].timezone == "Europe/Berlin");
+        CHECK(wf.on.schedule[1].every->count() == 600'000);
+        CHECK(wf.params.size() == 3);
+        CHECK(wf.params[1].required);
+        CHECK(wf.params[2].secret);
+        CHECK(wf.concurrency.on_busy == weft::model::OnBusy::cancel_running);
+        CHECK(wf.catchup == weft::model::Catchup::all);
+        CHECK(wf.retention.runs == 50);
+        CHECK(wf.steps[1].retry.attempts == 3);
+        CHECK(wf.steps[1].retry.backoff == 2.0);
+        CHECK(wf.steps[1].retry.max_delay->count() == 30'000);
+        CHECK(wf.defaults.slurm->cpus == 2);
+        CHECK(wf.steps[4].with["method"] == "POST");
+    }
+    SUBCASE("default name from the file") {
+        auto loaded = weft::parse::load_string("steps: {a: {run: x}}\n", "dir/my-flow.yml");
+        CHECK(loaded.workflow->name == "my-flow");
+    }
+    SUBCASE("anchors and aliases are allowed") {
+        CHECK(diagnostics_of("x-env: &e {A: b}\nsteps: {a: {run: x, env: *e}}\n") ==
+              Lines{"1:1: error: unknown key 'x-env' (did you mean 'env'?)"});
+        CHECK(diagnostics_of("env: &e {A: b}\nsteps: {a: {run: x, env: *e}}\n").empty());
+    }
+}
+
+TEST_CASE("parse::load errors") {
+    SUBCASE("unknown key at top level") {
+        CHECK(errors_of("stpes:\n  a: {run: x}\n") ==
+              Lines{"1:1: error: unknown key 'stpes' (did you mean 'steps'?)",
+                    "1:1: error: missing 'steps': a workflow needs at least one step"});
+    }
+    SUBCASE("unknown key in a step") {
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    nedds: [b]\n") ==
+              Lines{"4:5: error: unknown key 'nedds' in step 'a' (did you mean 'needs'?)"});
+    }
+    SUBCASE("unknown key in a trigger") {
+        CHECK(errors_of("on:\n  file:\n    path: [x]\nsteps: {a: {run: x}}\n") ==
+              Lines{"2:3: error: the file trigger needs 'paths' (a list of globs)",
+                    "3:5: error: unknown key 'path' in the file trigger (did you mean 'paths'?)"});
+        CHECK(errors_of("on:\n  schedul: []\nsteps: {a: {run: x}}\n") ==
+              Lines{"2:3: error: unknown key 'schedul' in 'on' (did you mean 'schedule'?)"});
+    }
+    SUBCASE("unknown needs with a suggestion") {
+        CHECK(errors_of("steps:\n  build: {run: x}\n  test:\n    needs: [biuld]\n    run: y\n") ==
+              Lines{"4:13: error: step 'test' needs unknown step 'biuld' (did you mean 'build'?)"});
+    }
+    SUBCASE("a cycle") {
+        CHECK(errors_of("steps:\n  a: {needs: c, run: x}\n  b: {needs: a, run: x}\n  c: {needs: b, run: x}\n") ==
+              Lines{"2:14: error: dependency cycle: a -> c -> b -> a"});
+        CHECK(errors_of("steps:\n  a: {needs: a, run: x}\n") == Lines{"2:14: error: step 'a' needs itself"});
+    }
+    SUBCASE("run and uses, both or neither") {
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    uses: http\n") ==
+              Lines{"4:11: error: step 'a' has both 'run' and 'uses'; a step has exactly one"});
+        CHECK(errors_of("steps:\n  a:\n    needs: []\n") ==
+              Lines{"2:3: error: step 'a' needs 'run' (a script) or 'uses' (a plugin)"});
+    }
+    SUBCASE("a bad duration") {
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    timeout: 10x\n") ==
+              Lines{"4:14: error: invalid duration '10x': unknown unit 'x' (use e.g. 150ms, 10s, 5m, 2h, 1d, 1h30m)"});
+        CHECK(errors_of("on: {file: {paths: [x], debounce: 1.5s}}\nsteps: {a: {run: x}}\n") ==
+              Lines{"1:35: error: invalid duration '1.5s': unknown unit '.' (use e.g. 150ms, 10s, 5m, 2h, 1d, 1h30m)"});
+    }
+    SUBCASE("bad cron expressions") {
+        auto cron_error = [](const std::string& expr) {
+            auto e = errors_of("on:\n  schedule:\n    - cron: \"" + expr + "\"\nsteps: {a: {run: x}}\n");
+            REQUIRE(e.size() == 1);
+            return e[0];
+        };
+        CHECK(cron_error("61 * * * *") ==
+              "3:13: error: invalid cron expression '61 * * * *': minute field: value 61 out of range 0-59");
+        CHECK(cron_error("* 24 * * *").find("hour field") != std::string::npos);
+        CHECK(cron_error("* * 0 * *").find("day-of-month field") != std::string::npos);
+        CHECK(cron_error("* * * 13 *").find("month field") != std::string::npos);
+        CHECK(cron_error("* * * * 8").find("day-of-week field") != std::string::npos);
+        CHECK(cron_error("*/0 * * * *").find("minute field") != std::string::npos);
+        CHECK(cron_error("*/61 * * * *").find("minute field") != std::string::npos);
+        CHECK(cron_error("* * * FOO *").find("month field") != std::string::npos);
+        CHECK(cron_error("* * * *") ==
+              "3:13: error: invalid cron expression '* * * *': expected 5 or 6 fields, got 4");
+        CHECK(errors_of("on:\n  schedule:\n    - cron: '* * * * *'\n      timezone: Europe/Berln\nsteps: {a: {run: x}}\n")
+                  .at(0)
+                  .find("4:17: error: unknown time zone 'Europe/Berln'") == 0);
+        CHECK(errors_of("on:\n  schedule:\n    - {cron: '* * * * *', every: 1m}\nsteps: {a: {run: x}}\n") ==
+              Lines{"3:7: error: a schedule entry needs exactly one of 'cron' and 'every'"});
+    }
+    SUBCASE("a YAML syntax error") {
+        auto e = errors_of("steps:\n  a: {run: x\n");
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].find("error: YAML syntax error: ") != std::string::npos);
+        CHECK(errors_of("steps:\n  a:\n    run: x\n   bad: y\n").size() == 1);
+    }
+    SUBCASE("a duplicate key") {
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    run: y\n") == Lines{"4:5: error: duplicate key 'run' in step 'a'"});
+        CHECK(errors_of("steps:\n  a: {run: x}\n  a: {run: y}\n") == Lines{"3:3: error: duplicate key 'a' in 'steps'"});
+    }
+    SUBCASE("merge keys are refused") {
+        CHECK(errors_of("env: &e {A: b}\nsteps:\n  a:\n    run: x\n    env:\n      <<: *e\n") ==
+              Lines{"6:7: error: merge keys ('<<') are not supported; write the keys out, or alias the whole map"});
+    }
+    SUBCASE("an invalid step id") {
+        CHECK(errors_of("steps:\n  1st: {run: x}\n") ==
+              Lines{"2:3: error: invalid step id '1st': use letters, digits, '_' and '-', not starting with a digit or '-'"});
+        CHECK(errors_of("steps:\n  'a b': {run: x}\n").size() == 1);
+    }
+    SUBCASE("a wrong node type") {
+        CHECK(errors_of("steps: [a, b]\n") == Lines{"1:8: error: expected a map for 'steps', got a list"});
+        CHECK(errors_of("steps:\n  a:\n    run: [x]\n") ==
+              Lines{"3:10: error: expected a string for 'run' in step 'a', got a list"});
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    needs: {b: c}\n") ==
+              Lines{"4:12: error: expected a list for 'needs' in step 'a', got a map"});
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    continue-on-error: maybe\n") ==
+              Lines{"4:24: error: expected true or false for 'continue-on-error', got 'maybe'"});
+        CHECK(errors_of("- a\n- b\n") == Lines{"1:1: error: expected a map of workflow keys at the top level, got a list"});
+    }
+    SUBCASE("an expression syntax error") {
+        auto e = errors_of("steps:\n  a:\n    run: echo ${{ params.x == }}\n");
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].rfind("3:", 0) == 0);
+        CHECK(errors_of("steps:\n  a:\n    run: echo ${{ params.x\n") .size() == 1);
+    }
+    SUBCASE("an unknown expression context") {
+        CHECK(errors_of("steps:\n  a:\n    run: echo ${{ parms.x }}\n") ==
+              Lines{"3:19: error: unknown context 'parms' (did you mean 'params'?); expected one of 'params', 'env', "
+                    "'secrets', 'matrix', 'event', 'steps', 'run' or 'workflow'"});
+        CHECK(errors_of("params: {target: {}}\nsteps:\n  a:\n    run: echo ${{ params.taget }}\n") ==
+              Lines{"4:19: error: unknown param 'taget' (did you mean 'target'?)"});
+    }
+    SUBCASE("reading outputs of a step not needed") {
+        CHECK(errors_of("steps:\n  a: {run: x}\n  b:\n    run: echo ${{ steps.a.outputs.v }}\n") ==
+              Lines{"4:19: error: step 'b' reads step 'a', which it does not need; add 'a' to its 'needs'"});
+        CHECK(errors_of("steps:\n  a: {run: x}\n  b: {needs: a, run: x}\n  c:\n    needs: b\n    run: echo ${{ steps.a.outputs.v }}\n")
+                  .empty());
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    matrix: {os: [l]}\n  b:\n    needs: a\n    run: echo ${{ matrix.os }}\n") ==
+              Lines{"7:19: error: step 'b' reads the 'matrix' context but has no 'matrix'"});
+    }
+    SUBCASE("an invalid enum value lists the allowed ones") {
+        CHECK(errors_of("catchup: some\nsteps: {a: {run: x}}\n") ==
+              Lines{"1:10: error: invalid catchup 'some': expected 'none', 'latest' or 'all'"});
+        CHECK(errors_of("concurrency: {on-busy: wait}\nsteps: {a: {run: x}}\n") ==
+              Lines{"1:24: error: invalid on-busy 'wait': expected 'queue', 'skip' or 'cancel-running'"});
+        CHECK(errors_of("defaults: {runs-on: k8s}\nsteps: {a: {run: x}}\n") ==
+              Lines{"1:21: error: invalid runs-on 'k8s': expected 'local' or 'slurm'"});
+    }
+    SUBCASE("an empty file") {
+        CHECK(errors_of("") == Lines{"1:1: error: the workflow file is empty"});
+        CHECK(errors_of("# only a comment\n") == Lines{"1:1: error: the workflow file is empty"});
+    }
+    SUBCASE("an unterminated double-quoted string") {
+        CHECK(errors_of("steps:\n  a:\n    run: \"make all\n") == Lines{"3:10: error: unterminated double-quoted string"});
+    }
+    SUBCASE("alias bombs are bounded") {
+        std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i < 9; ++i)
+            yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + ", *a" +
+                    std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+                    std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+                    std::to_string(i - 1) + "]\n";
+        yaml = "steps:\n  s:\n    uses: p\n    with:\n      " + yaml.substr(0, yaml.size() - 1);
+        std::string indented;
+        for (char c : yaml) {
+            indented += c;
+            if (c == '\n' && indented.size() > 40) indented += "      ";
+        }
+        auto e = errors_of(indented + "\n");
+        REQUIRE(!e.empty());
+        CHECK(e[0].find("refusing to expand further (an alias bomb?)") != std::string::npos);
+    }
+    SUBCASE("all errors of a file at once") {
+        CHECK(errors_of("catchup: x\nsteps:\n  a: {run: x, timeout: 5q}\n  b: {run: y, needs: zz}\n").size() == 3);
+    }
+    SUBCASE("a missing file") {
+        auto loaded = weft::parse::load_file("/nonexistent/wf.yaml");
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].message == "cannot read file: No such file or directory");
+        CHECK(loaded.diagnostics[0].loc.line == 0);
+    }
+}
+
+TEST_CASE("parse::load never crashes on hostile input") {
+    // Every prefix of a valid workflow, and a few odd documents, must load or
+    // fail with diagnostics, never throw.
+    const std::string yaml =
+        "name: x\non:\n  schedule:\n    - cron: '0 * * * *'\nparams: {p: {default: 1}}\nsteps:\n  a:\n    run: echo "
+        "${{ params.p }}\n    matrix: {k: [1, 2]}\n  b: {needs: a, if: \"${{ failure() }}\", uses: http, with: {u: 1}}\n";
+    for (std::size_t n = 0; n <= yaml.size(); ++n) (void)diagnostics_of(yaml.substr(0, n));
+    for (const char* odd : {"---\n---\n", "!!binary abc", "steps: !!map {}", "? [a]\n: b\n", "steps: {a: {run: *x}}",
+                            "steps:\n  a: {run: x}\n...\n---\nsteps: {}\n", "\t", "\xff\xfe", "[", "{", "\"", "'"})
+        (void)diagnostics_of(odd);
+}
