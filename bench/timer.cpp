@@ -1,8 +1,15 @@
 // Run commands interleaved, several times, and print each one's median wall
 // time and median peak RSS, with its ratio to the first command.
-// Usage: bench_timer [--runs R] [--prep CMD] NAME -- CMD ARGS... ';' NAME -- CMD ... ';'
+// Usage: bench_timer [--runs R] [--prep CMD] [--check CMD] [--csv FILE]
+//                    NAME -- CMD ARGS... ';' NAME -- CMD ... ';'
 // `--prep CMD` runs through /bin/sh before every timed run (e.g. to clean
-// outputs); it is not timed.
+// outputs); `--check CMD` after every timed run (e.g. to verify that the
+// command really did its work; a non-zero status counts as a failure).
+// Neither is timed. `--csv FILE` also writes the results as CSV lines
+// `name,median_ms,min_ms,max_ms,median_rss_mb,max_rss_mb,failures,runs`.
+// Peak RSS is the largest of the command and its reaped descendants
+// (wait4's rusage), so a driver's own memory counts, not its children's sum.
+// Exits 1 when any run of any command failed.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +35,7 @@ static double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
     int runs = 5;
-    std::string prep;
+    std::string prep, check, csv;
     std::vector<Cmd> cmds;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -36,6 +43,10 @@ int main(int argc, char** argv) {
             runs = std::atoi(argv[++i]);
         } else if (a == "--prep" && i + 1 < argc) {
             prep = argv[++i];
+        } else if (a == "--check" && i + 1 < argc) {
+            check = argv[++i];
+        } else if (a == "--csv" && i + 1 < argc) {
+            csv = argv[++i];
         } else {
             Cmd c;
             c.name = a;
@@ -67,16 +78,33 @@ int main(int argc, char** argv) {
             struct rusage ru {};
             wait4(pid, &status, 0, &ru);
             const auto end = std::chrono::steady_clock::now();
-            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++c.failures;
+            bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+            if (!failed && !check.empty() && std::system(check.c_str()) != 0) {
+                std::fprintf(stderr, "bench_timer: check failed after %s\n", c.name.c_str());
+                failed = true;
+            }
+            if (failed) ++c.failures;
             c.ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
             c.rss_mb.push_back(ru.ru_maxrss / 1024.0);
         }
     }
     const double base = median(cmds[0].ms);
-    std::printf("%-24s %12s %10s %12s %s\n", "command", "median ms", "ratio", "peak RSS MB", "failures");
-    for (auto& c : cmds)
-        std::printf("%-24s %12.1f %9.2fx %12.1f %d/%d\n", c.name.c_str(), median(c.ms), median(c.ms) / base,
-                    median(c.rss_mb), c.failures, runs);
+    std::printf("%-20s %10s %10s %10s %8s %12s %s\n", "command", "median ms", "min ms", "max ms", "ratio",
+                "peak RSS MB", "failures");
+    for (auto& c : cmds) {
+        const auto [mn, mx] = std::minmax_element(c.ms.begin(), c.ms.end());
+        std::printf("%-20s %10.1f %10.1f %10.1f %7.2fx %12.1f %d/%d\n", c.name.c_str(), median(c.ms), *mn, *mx,
+                    median(c.ms) / base, median(c.rss_mb), c.failures, runs);
+    }
+    if (!csv.empty()) {
+        FILE* f = std::fopen(csv.c_str(), "w");
+        if (!f) return 1;
+        for (auto& c : cmds)
+            std::fprintf(f, "%s,%.3f,%.3f,%.3f,%.1f,%.1f,%d,%d\n", c.name.c_str(), median(c.ms),
+                         *std::min_element(c.ms.begin(), c.ms.end()), *std::max_element(c.ms.begin(), c.ms.end()),
+                         median(c.rss_mb), *std::max_element(c.rss_mb.begin(), c.rss_mb.end()), c.failures, runs);
+        std::fclose(f);
+    }
     for (auto& c : cmds)
         if (c.failures) return 1;
     return 0;

@@ -10,8 +10,10 @@ namespace weft::expr {
 struct Expr;
 struct Template;
 
-// Which shell will read the script. They differ only in `$'…'`: bash reads it
-// as an ANSI-C quoted string, POSIX sh (dash) as `$` followed by '…'.
+// Which shell will read the script. What the lexer must know differs in
+// `$'…'` (bash: ANSI-C string; dash: `$` then '…'), `((` (bash: arithmetic;
+// dash: two subshells), `$((a) b)` (bash: command substitution; dash:
+// arithmetic up to the next `))`) and `$[ ]` (bash only).
 enum class ShellDialect { bash, posix };
 
 // Render the `run` script `script` so that each `${{ }}` stands for its value
@@ -32,8 +34,10 @@ enum class ShellDialect { bash, posix };
 // text around it) equals the delimiter of an enclosing here-document ("value
 // contains the here-document delimiter 'EOF'"), a value line would lose
 // leading tabs to `<<-`, a NUL byte, a value inside `${…}`, as a here-document
-// delimiter, right after an unquoted `$` or `\`, or at a point the lexer cannot
-// be sure about (e.g. `'` inside "${…}", where bash and dash differ).
+// delimiter, right after an unquoted `$` or `\`, inside "…" written with bare
+// quotes inside backquotes inside "…" (bash brace-expands it), or at any point
+// after text the lexer cannot be sure about (e.g. `'` inside "${…}", where bash
+// and dash differ).
 // Errors of `value_of` are returned with their offset moved from the
 // expression's text to the template.
 Result<std::string> render_shell(const Template& script,

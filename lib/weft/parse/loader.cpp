@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -15,6 +16,27 @@
 #include "weft/util/strings.hpp"
 
 namespace weft::parse {
+
+const std::vector<std::string>& known_keys(std::string_view section) {
+    static const std::map<std::string, std::vector<std::string>, std::less<>> k_keys = {
+        {"workflow", {"name", "description", "on", "env", "params", "defaults", "concurrency", "max-parallel", "fail-fast", "timeout", "catchup", "retention", "steps"}},
+        {"step", {"needs", "run", "uses", "with", "if", "env", "shell", "working-directory", "timeout", "kill-grace", "runs-on", "slurm", "matrix", "retry", "continue-on-error", "sources", "generates"}},
+        {"on", {"file", "schedule", "stdin", "workflow"}},
+        {"file", {"paths", "ignore", "gitignore", "events", "debounce"}},
+        {"schedule", {"cron", "timezone", "every"}},
+        {"stdin", {"format"}},
+        {"workflow-trigger", {"names", "status"}},
+        {"param", {"default", "required", "description", "secret"}},
+        {"slurm", {"partition", "cpus", "mem", "time", "gres", "account", "extra-args"}},
+        {"defaults", {"shell", "timeout", "kill-grace", "working-directory", "runs-on", "slurm"}},
+        {"retry", {"attempts", "delay", "backoff", "max-delay"}},
+        {"concurrency", {"limit", "on-busy", "max-queued"}},
+        {"retention", {"runs", "days"}},
+    };
+    static const std::vector<std::string> k_none;
+    auto it = k_keys.find(section);
+    return it == k_keys.end() ? k_none : it->second;
+}
 
 namespace {
 
@@ -389,12 +411,12 @@ model::EnvList Walker::env(const YAML::Node& n, const std::string& where) {
 
 void Walker::triggers(const YAML::Node& n) {
     if (!expect(n, YAML::NodeType::Map, "'on'")) return;
-    keys(n, {"file", "schedule", "stdin", "workflow"}, "'on'", [&](const std::string& key, const YAML::Node& key_node,
+    keys(n, known_keys("on"), "'on'", [&](const std::string& key, const YAML::Node& key_node,
                                                                  const YAML::Node& v) {
         if (key == "file") {
             if (!expect(v, YAML::NodeType::Map, "the file trigger")) return;
             model::FileTrigger ft;
-            keys(v, {"paths", "ignore", "gitignore", "events", "debounce"}, "the file trigger",
+            keys(v, known_keys("file"), "the file trigger",
                  [&](const std::string& k, const YAML::Node&, const YAML::Node& fv) {
                      if (k == "paths") ft.paths = string_list(fv, "'paths'", true);
                      else if (k == "ignore") ft.ignore = string_list(fv, "'ignore'", true);
@@ -421,7 +443,7 @@ void Walker::triggers(const YAML::Node& n) {
                 model::ScheduleEntry se;
                 se.loc = loc(item);
                 YAML::Node cron_node;
-                keys(item, {"cron", "timezone", "every"}, "a schedule entry",
+                keys(item, known_keys("schedule"), "a schedule entry",
                      [&](const std::string& k, const YAML::Node&, const YAML::Node& sv) {
                          if (k == "cron") {
                              se.cron = scalar(sv, "'cron'");
@@ -453,7 +475,7 @@ void Walker::triggers(const YAML::Node& n) {
             }
             if (!expect(v, YAML::NodeType::Map, "the stdin trigger")) return;
             m_wf.on.stdin_format = model::StdinFormat::lines;
-            keys(v, {"format"}, "the stdin trigger", [&](const std::string&, const YAML::Node&, const YAML::Node& fv) {
+            keys(v, known_keys("stdin"), "the stdin trigger", [&](const std::string&, const YAML::Node&, const YAML::Node& fv) {
                 if (auto f = enumeration<model::StdinFormat>(
                         fv, "stdin format", {{"lines", model::StdinFormat::lines}, {"json", model::StdinFormat::json}}))
                     m_wf.on.stdin_format = *f;
@@ -461,7 +483,7 @@ void Walker::triggers(const YAML::Node& n) {
         } else if (key == "workflow") {
             if (!expect(v, YAML::NodeType::Map, "the workflow trigger")) return;
             model::WorkflowTrigger wt;
-            keys(v, {"names", "status"}, "the workflow trigger",
+            keys(v, known_keys("workflow-trigger"), "the workflow trigger",
                  [&](const std::string& k, const YAML::Node&, const YAML::Node& wv) {
                      if (k == "names") {
                          wt.names = string_list(wv, "'names'", true);
@@ -495,7 +517,7 @@ void Walker::params(const YAML::Node& n) {
         model::Param p;
         p.name = name;
         if (!v.IsNull() && expect(v, YAML::NodeType::Map, "param '" + name + "'")) {
-            keys(v, {"default", "required", "description", "secret"}, "param '" + name + "'",
+            keys(v, known_keys("param"), "param '" + name + "'",
                  [&](const std::string& k, const YAML::Node&, const YAML::Node& pv) {
                      if (k == "default") p.default_value = scalar(pv, "'default'");
                      else if (k == "required") p.required = boolean(pv, "'required'").value_or(false);
@@ -515,7 +537,7 @@ std::optional<model::RunsOn> Walker::runs_on(const YAML::Node& n) {
 model::SlurmOptions Walker::slurm(const YAML::Node& n) {
     model::SlurmOptions s;
     if (!expect(n, YAML::NodeType::Map, "'slurm'")) return s;
-    keys(n, {"partition", "cpus", "mem", "time", "gres", "account", "extra-args"}, "'slurm'",
+    keys(n, known_keys("slurm"), "'slurm'",
          [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
              if (k == "partition") s.partition = scalar(v, "'partition'").value_or("");
              else if (k == "cpus") {
@@ -544,7 +566,7 @@ std::optional<std::string> Walker::timeout_text(const YAML::Node& n, const std::
 void Walker::defaults(const YAML::Node& n) {
     if (!expect(n, YAML::NodeType::Map, "'defaults'")) return;
     auto& d = m_wf.defaults;
-    keys(n, {"shell", "timeout", "kill-grace", "working-directory", "runs-on", "slurm"}, "'defaults'",
+    keys(n, known_keys("defaults"), "'defaults'",
          [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
              if (k == "shell") {
                  if (auto s = scalar(v, "'shell'")) {
@@ -598,7 +620,7 @@ model::Retry Walker::retry(const YAML::Node& n, const std::string& where) {
         return r;
     }
     if (!expect(n, YAML::NodeType::Map, "'retry' in " + where)) return r;
-    keys(n, {"attempts", "delay", "backoff", "max-delay"}, "'retry'",
+    keys(n, known_keys("retry"), "'retry'",
          [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
              if (k == "attempts") {
                  if (auto a = integer(v, "'attempts'", 1, 1000)) r.attempts = static_cast<int>(*a);
@@ -618,8 +640,7 @@ model::Step Walker::step(const std::string& id, const YAML::Node& key, const YAM
     YAML::Node uses_node;
     bool has_run = false, has_uses = false;
     keys(n,
-         {"needs", "run", "uses", "with", "if", "env", "shell", "working-directory", "timeout", "kill-grace", "runs-on",
-          "slurm", "matrix", "retry", "continue-on-error", "sources", "generates"},
+         known_keys("step"),
          where, [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
              if (k == "needs") {
                  if (v.IsScalar()) {
@@ -646,6 +667,7 @@ model::Step Walker::step(const std::string& id, const YAML::Node& key, const YAM
                  s.with = to_json(v);
                  // Expressions may stand in any string of `with`, however deep.
                  std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& x) {
+                     if (!visit(x)) return;
                      if (x.IsScalar()) expressions(x, x.Scalar());
                      else if (x.IsMap()) for (auto it = x.begin(); it != x.end(); ++it) walk(it->second);
                      else if (x.IsSequence()) for (const auto& i : x) walk(i);
@@ -719,8 +741,7 @@ void Walker::workflow(const YAML::Node& root) {
     }
     bool have_steps = false;
     keys(root,
-         {"name", "description", "on", "env", "params", "defaults", "concurrency", "max-parallel", "fail-fast",
-          "timeout", "catchup", "retention", "steps"},
+         known_keys("workflow"),
          "", [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
              if (k == "name") {
                  if (auto s = scalar(v, "'name'")) {
@@ -736,7 +757,7 @@ void Walker::workflow(const YAML::Node& root) {
              else if (k == "concurrency") {
                  if (!expect(v, YAML::NodeType::Map, "'concurrency'")) return;
                  auto& c = m_wf.concurrency;
-                 keys(v, {"limit", "on-busy", "max-queued"}, "'concurrency'",
+                 keys(v, known_keys("concurrency"), "'concurrency'",
                       [&](const std::string& ck, const YAML::Node&, const YAML::Node& cv) {
                           if (ck == "limit") c.limit = static_cast<int>(integer(cv, "'limit'", 1, 100000).value_or(1));
                           else if (ck == "on-busy")
@@ -759,7 +780,7 @@ void Walker::workflow(const YAML::Node& root) {
                                     .value_or(m_wf.catchup);
              else if (k == "retention") {
                  if (!expect(v, YAML::NodeType::Map, "'retention'")) return;
-                 keys(v, {"runs", "days"}, "'retention'", [&](const std::string& rk, const YAML::Node&, const YAML::Node& rv) {
+                 keys(v, known_keys("retention"), "'retention'", [&](const std::string& rk, const YAML::Node&, const YAML::Node& rv) {
                      if (rk == "runs") m_wf.retention.runs = static_cast<int>(integer(rv, "'runs'", 1, 100'000'000).value_or(500));
                      else m_wf.retention.days = static_cast<int>(integer(rv, "'days'", 1, 1'000'000).value_or(90));
                  });

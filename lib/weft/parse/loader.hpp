@@ -4,6 +4,7 @@
 // never stops at the first error: it collects all of a file's errors.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "weft/model/workflow.hpp"
@@ -27,6 +28,12 @@ struct Loaded {
     std::vector<ExprRef> refs;
     Diagnostics diagnostics;
 };
+
+// The keys allowed in one section of a workflow file: "workflow" (top
+// level), "step", "on", "file", "schedule", "stdin", "workflow-trigger",
+// "param", "defaults", "slurm", "retry", "concurrency", "retention". Empty for
+// an unknown section. The JSON Schema is tested against these.
+const std::vector<std::string>& known_keys(std::string_view section);
 
 // Read `path` and load it; a missing or unreadable file is one diagnostic at line 0.
 Loaded load_file(const std::string& path);
