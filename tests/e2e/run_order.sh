@@ -29,11 +29,19 @@ steps:
   a: {run: sleep 1}
   b: {run: sleep 1}
 Y
-elapsed_ms run par.yaml -j 2
-expect_rc 0
-overlap "$(last_run_id)" a b || fail "-j 2: independent steps a and b did not overlap: $show"
-[ "$ms" -lt 1800 ] || fail "-j 2: two independent 1 s steps took ${ms} ms, expected < 1800 (not run in parallel?)"
-[ "$ms" -ge 1000 ] || fail "-j 2: took ${ms} ms, less than one step's 1 s"
+# Wall time on a busy machine (ctest -j) is noisy: the overlap of the steps'
+# recorded times is the exact check, and the wall-time bound takes the best
+# of three tries.
+best=""
+for try in 1 2 3; do
+  elapsed_ms run par.yaml -j 2
+  expect_rc 0
+  overlap "$(last_run_id)" a b || fail "-j 2: independent steps a and b did not overlap: $show"
+  [ "$ms" -ge 1000 ] || fail "-j 2: took ${ms} ms, less than one step's 1 s"
+  best="$best ${ms}"
+  [ "$ms" -lt 1800 ] && break
+done
+[ "$ms" -lt 1800 ] || fail "-j 2: two independent 1 s steps took${best} ms in three tries, expected < 1800 (not run in parallel?)"
 
 elapsed_ms run par.yaml -j 1
 expect_rc 0

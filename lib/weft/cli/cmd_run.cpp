@@ -66,6 +66,14 @@ int cmd_run(const Options& o, const Globals& g) {
     const auto& workflow = *wf->loaded.workflow;
     auto params = resolve_params(workflow, o.params);
     if (!params) return k_exit_usage;
+    // Accepted by the command line already, built with the next issue
+    // (live view, secrets, incremental steps): refuse rather than ignore.
+    for (auto [on, flag] : {std::pair{o.dry_run, "--dry-run"}, std::pair{o.force, "--force"},
+                            std::pair{!o.secrets_file.empty(), "--secrets"}})
+        if (on) {
+            std::fprintf(stderr, "weft: error: %s is not supported yet\n", flag);
+            return k_exit_usage;
+        }
     if (o.jobs < 0) {
         std::fprintf(stderr, "weft: error: -j must be at least 1\n");
         return k_exit_usage;

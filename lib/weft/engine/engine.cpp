@@ -538,6 +538,8 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         timeout = *d;
     }
     if (step.uses) return fail("plugin steps ('uses: " + *step.uses + "') are not supported yet");
+    if (step.runs_on.value_or(wf.defaults.runs_on) == model::RunsOn::slurm)
+        return fail("'runs-on: slurm' is not supported yet; this step was not run");
     const std::string shell = step.shell.value_or(wf.defaults.shell);
     auto tmpl = expr::parse_template(*step.run);
     if (!tmpl) return fail("run: " + tmpl.error().message);
