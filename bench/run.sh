@@ -20,29 +20,39 @@ for tool in ninja make; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 1; }
 done
 
+# The conditions, for the record: timings on a busy machine are not comparable.
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 # A copy of weft, so a rebuild during the benchmark cannot swap the binary.
 cp "$WEFT" "$dir/weft"
 weft="$dir/weft"
 clean='rm -rf o .ninja_log .ninja_deps .bench-state && mkdir o'
 
-# bench COUNT RUNS CSV: time weft, ninja and make on DIR/COUNT's files.
+# bench COUNT RUNS CSV [NAME -- CMD... ';']...: time ninja, weft, make (and
+# the extra commands) on DIR/COUNT's files, in DIR/COUNT.
 bench() {
   local count=$1 reps=$2 csv=$3
+  shift 3
   mkdir -p "$dir/$count"
   "$BENCH_BIN/bench_gen" "$dir/$count" "$count"
   (cd "$dir/$count" && "$BENCH_BIN/bench_timer" --runs "$reps" --csv "$csv" \
     --prep "$clean" --check "test \$(find o -type f | wc -l) -eq $count" \
     ninja -- ninja -j"$JOBS" ";" \
     weft -- "$weft" --state .bench-state/state.db run wf.yaml -j "$JOBS" -q ";" \
-    make -- make -j"$JOBS" ";")
+    make -- make -j"$JOBS" ";" "$@")
 }
 
 echo "== run, $n steps, -j$JOBS, $runs runs each ($("$weft" --version 2>/dev/null | head -1))"
 bench "$n" "$runs" "$dir/many.csv"
 echo
 echo "== run, 1 step, $one_runs runs each"
-bench 1 "$one_runs" "$dir/one.csv"
+# For information: the same run with a state database that already exists
+# (created by one untimed run), as on a user's second run. `clean` leaves
+# .bench-warm alone.
+mkdir -p "$dir/1/o" && "$BENCH_BIN/bench_gen" "$dir/1" 1
+(cd "$dir/1" && "$weft" --state .bench-warm/state.db run wf.yaml -q >/dev/null)
+bench 1 "$one_runs" "$dir/one.csv" \
+  weft-warm-db -- "$weft" --state .bench-warm/state.db run wf.yaml -j "$JOBS" -q ";"
 
 # field CSV NAME COLUMN: one value of bench_timer's CSV
 # (2 median ms, 3 min ms, 4 max ms, 5 median peak RSS MB, 6 max peak RSS MB).
@@ -62,3 +72,4 @@ awk -v n="$n" -v wn="$wn" -v nn="$nn" -v wr="$wr" -v w1="$w1" -v n1="$n1" -v tin
   missed = !tiny && (ratio > 1.3 || wr >= 100 || one > 2)
   exit missed ? 3 : 0
 }' || { rc=$?; [ "$rc" = 3 ] && [ "${BENCH_STRICT:-0}" = 1 ] && exit 1; [ "$rc" = 3 ] || exit "$rc"; }
+echo "# done $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"

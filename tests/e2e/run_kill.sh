@@ -11,6 +11,15 @@ markers=("sleep 3101" "sleep 3102" "sleep 3103" "sleep 3104" "sleep 3105"
 cleanup() { local m; for m in "${markers[@]}"; do kill_procs_with "$m"; done; }
 on_exit cleanup
 
+# The detector itself finds a process with a marker, and only that one.
+sleep 3131 &
+probe=$!
+[ "$(procs_with "sleep 3131")" = "$probe" ] || fail "procs_with 'sleep 3131' found '$(procs_with "sleep 3131")', expected $probe"
+[ -z "$(procs_with "sleep 313")" ] || fail "procs_with matched a prefix of an argument"
+kill "$probe"
+wait "$probe" 2>/dev/null || true
+expect_no_procs "sleep 3131"
+
 # --- a 1 s timeout kills background and escaped processes ------------------
 cat > timeout.yaml <<'Y'
 name: timeout

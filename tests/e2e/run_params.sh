@@ -1,6 +1,5 @@
 # weft run: params (-p KEY=VALUE, defaults, required, unknown), invalid
-# workflows and expressions (exit 2, SPEC §1, §2, §6), --only STEP and
-# --dry-run.
+# workflows and expressions (exit 2, SPEC §1, §2, §6), --only STEP.
 source "$(dirname "$0")/../support/e2e.sh"
 
 # runs_count: how many runs `weft runs --json` lists.
@@ -153,11 +152,5 @@ expect_rc 2
 expect_err_has "compil"
 expect_err_has "did you mean 'compile'?"
 for f in configure compile test docs package; do [ ! -e "$f" ] || fail "--only with an unknown step ran $f"; done
-
-# --- --dry-run prints the plan and runs nothing -----------------------------
-run_weft run only.yaml --dry-run
-expect_rc 0
-for s in configure compile test docs package; do expect_out_has "$s"; done
-for f in configure compile test docs package; do [ ! -e "$f" ] || fail "--dry-run ran step $f"; done
 
 echo "run_params: ok"

@@ -128,15 +128,4 @@ expect_rc 0
 [ "$(cat ev_double.txt)" = "b\`touch pwned15\`'\"c" ] || fail "event.paths[1] printed: $(cat ev_double.txt)"
 [ "$(cat ev_join.txt)" = "\$(touch pwned14).txt,b\`touch pwned15\`'\"c" ] || fail "join(event.paths) printed: $(cat ev_join.txt)"
 
-# --- another shell: plain text, and weft validate warns about event data ----
-cat > custom.yaml <<'Y'
-steps:
-  c:
-    shell: "bash {0}"
-    run: echo ${{ event.kind }}
-Y
-run_weft validate custom.yaml
-expect_rc 0
-expect_err_has "warning:"
-
 echo "run_safety: ok"

@@ -234,7 +234,7 @@ sqlite3 foreign.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1);'
 run_weft --state foreign.db runs
 expect_rc 3
 expect_err_has "foreign.db"
-cp .weft/state.db newer.db
+sqlite3 .weft/state.db ".backup newer.db"   # a consistent copy, WAL included
 sqlite3 newer.db 'PRAGMA user_version = 99'
 run_weft --state newer.db runs --json
 expect_rc 3

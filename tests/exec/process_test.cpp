@@ -13,6 +13,7 @@
 
 #include "support/exec_child.hpp"
 #include "weft/exec/process.hpp"
+#include "weft/exec/proc_fs.hpp"
 
 namespace ex = weft::exec;
 using weft::test::eventually;
@@ -399,6 +400,29 @@ TEST_CASE("exec::maybe_leftovers") {
         pid_t bg = to_pid(c.read_line());
         c.reap();
         CHECK(ex::maybe_leftovers(c.pid(), [&](pid_t p) { return p == bg; }));
+        {
+            auto dbg = [&](pid_t p) {
+                std::string env = read_text("/proc/" + std::to_string(p) + "/environ");
+                fprintf(stderr, "DBG pid %d stat=[%s] has_marker=%d envlen=%zu comm=%s\n", p,
+                        read_text("/proc/" + std::to_string(p) + "/stat").c_str(),
+                        (int)(env.find(c.marker()) != std::string::npos), env.size(),
+                        read_text("/proc/" + std::to_string(p) + "/comm").c_str());
+            };
+            auto ap = ex::attempt_processes(c.pid(), c.child().start_time, c.marker());
+            if (ap.empty()) {
+                fprintf(stderr, "DBG leader %d start %lld marker %s self %d\n", c.pid(), c.child().start_time, c.marker().c_str(), getpid());
+                dbg(bg);
+                dbg(c.pid());
+                auto st = weft::exec::detail::read_proc_stat(bg);
+                fprintf(stderr, "DBG read_proc_stat ok=%d state=%c pgid=%d start=%lld\n", (int)st.has_value(), st ? st->state : '?', st ? st->pgid : 0, st ? st->start_time : 0LL);
+                std::string buf;
+                bool ok = weft::exec::detail::read_whole_file(("/proc/" + std::to_string(bg) + "/environ").c_str(), buf);
+                fprintf(stderr, "DBG environ ok=%d len=%zu errno=%d\n", (int)ok, buf.size(), errno);
+                auto pids = weft::exec::detail::all_pids();
+                fprintf(stderr, "DBG in all_pids=%d\n", (int)(std::find(pids.begin(), pids.end(), bg) != pids.end()));
+                fprintf(stderr, "DBG again=%zu\n", ex::attempt_processes(c.pid(), c.child().start_time, c.marker()).size());
+            }
+        }
         CHECK(ex::signal_attempt(c.pid(), c.child().start_time, c.marker(), SIGKILL) == 1);
         REQUIRE(eventually([&] {
             ex::reap_untracked(k_untracked);

@@ -207,6 +207,8 @@ wait_for_file() {
 # command line holds the pattern in escaped form, so it never matches itself.
 procs_with() {
   local pat=${1//./\\.} f
+  printf 'a\0b\0' | grep -qaP 'a\x00b' ||
+    fail "procs_with needs GNU grep with -P (PCRE) to match NUL-separated command lines"
   pat=${pat// /\\x00}
   for f in $(grep -laP -- "(^|\\x00)$pat(\\x00|$)" /proc/[0-9]*/cmdline 2>/dev/null); do
     f=${f#/proc/}

@@ -8,6 +8,7 @@
 #include "weft/cli/commands.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/report/reporters.hpp"
+#include "weft/util/strings.hpp"
 
 namespace weft::cli {
 
@@ -113,7 +114,23 @@ int cmd_logs(const Options& o, const Globals& g) {
         return k_exit_usage;
     }
     std::optional<std::string_view> step;
-    if (!o.step.empty()) step = o.step;
+    if (!o.step.empty()) {
+        step = o.step;
+        auto detail = state->store.get_run(o.run_id);
+        bool known = false;
+        std::vector<std::string> ids;
+        if (detail && *detail)
+            for (const auto& s : (*detail)->steps) {
+                ids.push_back(s.id);
+                known = known || s.id == o.step;
+            }
+        if (!known) {
+            std::fprintf(stderr, "weft: error: %s\n",
+                         with_suggestion("run " + std::to_string(o.run_id) + " has no step '" + o.step + "'", o.step, ids)
+                             .c_str());
+            return k_exit_usage;
+        }
+    }
     std::int64_t seq = 0;
     while (true) {
         auto lines = state->store.get_logs(o.run_id, step, seq);

@@ -1,6 +1,11 @@
 #include "weft/cli/state.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <cstdlib>
 
 #include "weft/engine/owner.hpp"
@@ -17,9 +22,16 @@ std::optional<State> open_state(const Globals& g) {
         std::fprintf(stderr, "weft: error: %s\n", store.error().message.c_str());
         return std::nullopt;
     }
-    const auto slash = path.find_last_of('/');
-    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    if (dir.empty()) dir = "/";
+    // Locks and scratch files of this database live in DB.d beside it, so two
+    // databases in one directory never share them; absolute, because steps
+    // run in other directories and read $WEFT_OUTPUT from there.
+    std::error_code ec;
+    std::string dir = std::filesystem::absolute(path, ec).string() + ".d";
+    if (ec || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)) {
+        std::fprintf(stderr, "weft: error: cannot create %s: %s\n", dir.c_str(),
+                     ec ? ec.message().c_str() : std::strerror(errno));
+        return std::nullopt;
+    }
     State s{std::move(*store), path, dir};
     if (auto r = engine::recover_dead_runs(s.store, s.dir); !r) {
         std::fprintf(stderr, "weft: error: recovering interrupted runs: %s\n", r.error().message.c_str());

@@ -12,7 +12,7 @@ namespace weft::cli {
 struct State {
     store::Store store;
     std::string path;
-    std::string dir; // the database's directory: locks and scratch files live here
+    std::string dir; // absolute DB.d beside the database (0700): locks/ and tmp/
 };
 
 // Open (creating if needed) and recover. Prints the error and returns

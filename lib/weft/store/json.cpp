@@ -93,8 +93,10 @@ nlohmann::json run_detail_json(const RunDetail& detail) {
             {"ended", time_json(step.ended)},
             {"outputs", step.outputs.is_object() ? step.outputs : nlohmann::json::object()},
         });
+        // Why it ended, where the status alone does not say ("timed out after 1s").
+        if (!step.message.empty()) steps.back()["message"] = step.message;
     }
-    return {
+    nlohmann::json out = {
         {"id", detail.run.id},
         {"workflow", detail.run.workflow},
         {"status", to_string(detail.run.status)},
@@ -102,6 +104,8 @@ nlohmann::json run_detail_json(const RunDetail& detail) {
         {"event", event_json(detail.event)},
         {"steps", std::move(steps)},
     };
+    if (!detail.run.message.empty()) out["message"] = detail.run.message;
+    return out;
 }
 
 }  // namespace weft::store
