@@ -14,6 +14,7 @@
 #include <fstream>
 #include <list>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -42,10 +43,6 @@ void close_handle(H* h) {
     uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
 }
 
-bool terminal(StepState s) {
-    return s != StepState::pending && s != StepState::running;
-}
-
 // A step's outcome as its dependents see it: `continue-on-error` turns a
 // failure into a pass for them (SPEC §2).
 bool passed(StepState s, bool continue_on_error) {
@@ -70,6 +67,8 @@ struct Instance {
     TimePoint started{};
     Attempt* active = nullptr;
     uv_timer_t* retry_timer = nullptr;
+    int waiting = 0;              // needs not yet ended
+    bool failed_upstream = false; // this or a step it needs failed
 };
 
 struct ActiveRun {
@@ -79,6 +78,9 @@ struct ActiveRun {
     const dag::Graph* graph = nullptr;
     std::vector<char> selected; // per instance
     std::vector<Instance> inst;
+    std::vector<std::vector<int>> dependents; // per instance
+    std::set<int> ready;                      // pending, every need ended
+    std::size_t unfinished = 0;               // instances not yet ended
     Json contexts; // params, env, event, run, workflow, secrets
     Json steps_ctx = Json::object();
     int running = 0;
@@ -312,8 +314,17 @@ Result<RowId> Engine::start(RunRequest req) {
         }
     }
     run->inst.resize(g.instances.size());
-    for (std::size_t i = 0; i < g.instances.size(); ++i)
-        if (!run->selected[i]) run->inst[i].status = StepState::skipped;
+    run->dependents.resize(g.instances.size());
+    for (std::size_t i = 0; i < g.instances.size(); ++i) {
+        if (!run->selected[i]) {
+            run->inst[i].status = StepState::skipped;
+            continue;
+        }
+        ++run->unfinished;
+        run->inst[i].waiting = static_cast<int>(g.instances[i].needs.size());
+        for (int n : g.instances[i].needs) run->dependents[n].push_back(static_cast<int>(i));
+        if (run->inst[i].waiting == 0) run->ready.insert(static_cast<int>(i));
+    }
 
     const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     run->max_parallel = run->req.jobs.value_or(wf.max_parallel.value_or(static_cast<int>(cpus)));
@@ -419,30 +430,19 @@ void Engine::Impl::schedule_run(ActiveRun& run) {
     if (run.status != RunState::running) return;
     const auto& g = *run.graph;
     const auto& wf = *run.wf;
-    for (int i = 0; i < static_cast<int>(g.instances.size()); ++i) {
-        auto& in = run.inst[i];
-        if (in.status != StepState::pending) continue;
+    // Only instances whose needs have all ended are looked at: instances are
+    // in topological order, so what an instance unblocks sorts after it and
+    // is reached by this same pass.
+    for (auto it = run.ready.begin(); it != run.ready.end();) {
+        const int i = *it;
         const auto& inst = g.instances[i];
-        bool ready = true, needs_ok = true;
+        bool needs_ok = true, any_failed = run.fail_fast && run.any_failed;
         for (int n : inst.needs) {
-            const auto& dep = run.inst[n];
-            if (!terminal(dep.status)) {
-                ready = false;
-                break;
-            }
-            if (!passed(dep.status, wf.steps[g.instances[n].step].continue_on_error)) needs_ok = false;
+            if (!passed(run.inst[n].status, wf.steps[g.instances[n].step].continue_on_error)) needs_ok = false;
+            // failure() sees every step this one needs, directly or not.
+            if (run.inst[n].failed_upstream) any_failed = true;
         }
-        if (!ready) continue;
-        // failure() sees every step this one needs, directly or not.
-        bool any_failed = false;
-        if (run.any_failed) {
-            for (int s = 0; s < static_cast<int>(wf.steps.size()) && !any_failed; ++s) {
-                if (s != inst.step && !g.needs_transitively(inst.step, s)) continue;
-                for (int k : g.step_instances[s])
-                    if (run.inst[k].status == StepState::failure && !wf.steps[s].continue_on_error) any_failed = true;
-            }
-        }
-        if (run.fail_fast && run.any_failed) any_failed = true;
+        run.inst[i].failed_upstream = any_failed;
         const auto& step = wf.steps[inst.step];
         bool go = needs_ok && !any_failed && !run.cancelled;
         std::string message;
@@ -454,6 +454,7 @@ void Engine::Impl::schedule_run(ActiveRun& run) {
             } else if (expr::uses_status_function(*cond) || go) {
                 auto v = expr::evaluate(*cond, step_contexts(run, i), expr::Status{any_failed, run.cancelled});
                 if (!v) {
+                    it = run.ready.erase(it);
                     begin_writes();
                     StepEnd end;
                     end.status = StepState::failure;
@@ -465,6 +466,7 @@ void Engine::Impl::schedule_run(ActiveRun& run) {
             }
         }
         if (!go) {
+            it = run.ready.erase(it);
             begin_writes();
             StepEnd end;
             end.status = run.cancelled ? StepState::cancelled : StepState::skipped;
@@ -473,7 +475,8 @@ void Engine::Impl::schedule_run(ActiveRun& run) {
             finish_instance(run, i, end.status, end);
             continue;
         }
-        if (run.running >= run.max_parallel) continue;
+        if (run.running >= run.max_parallel) break;
+        it = run.ready.erase(it);
         start_instance(run, i);
     }
     maybe_finish_run(run);
@@ -854,7 +857,13 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
     const bool was_running = in.status == StepState::running;
     in.status = status;
     if (was_running) --run.running;
-    if (status == StepState::failure && !step.continue_on_error) run.any_failed = true;
+    if (status == StepState::failure && !step.continue_on_error) {
+        run.any_failed = true;
+        in.failed_upstream = true;
+    }
+    --run.unfinished;
+    for (int d : run.dependents[i])
+        if (--run.inst[d].waiting == 0) run.ready.insert(d);
     const TimePoint t = now();
     store::StepUpdate u;
     u.ended = t;
@@ -880,9 +889,7 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
 }
 
 void Engine::Impl::maybe_finish_run(ActiveRun& run) {
-    if (run.status != RunState::running) return;
-    for (const auto& in : run.inst)
-        if (!terminal(in.status)) return;
+    if (run.status != RunState::running || run.unfinished > 0) return;
     run.status = run.cancelled && !run.timed_out ? RunState::cancelled
                  : run.any_failed || run.timed_out ? RunState::failure
                                                    : RunState::success;
