@@ -7,13 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "support/exec_child.hpp"
 #include "weft/exec/process.hpp"
-#include "weft/exec/proc_fs.hpp"
 
 namespace ex = weft::exec;
 using weft::test::eventually;
@@ -299,6 +299,39 @@ TEST_CASE("exec::attempt_processes") {
         CHECK(
             ex::attempt_processes(c.pid(), c.child().start_time - 1, "WEFT_ATTEMPT_KEY=x").empty());
     }
+    SUBCASE("processes in the middle of an exec are found") {
+        // Each job execs setsid, leaves the group, then execs sleep. Inside an
+        // execve /proc/PID/environ reads empty until the new image's
+        // environment is set up, and once the leader is reaped and a job has
+        // left the group, its marker is all that identifies it. Every scan,
+        // back to back until all eight have settled, must find all eight.
+        ExecChild c(
+            {"sh", "-c", "for i in 1 2 3 4 5 6 7 8; do setsid sleep 1000 >/dev/null 2>&1 & done"});
+        CHECK(c.reap().exit_code == 0);
+        auto settled = [](const Pids& pids) {
+            return pids.size() == 8 && std::all_of(pids.begin(), pids.end(), [](pid_t p) {
+                       return getsid(p) == p &&
+                              read_text("/proc/" + std::to_string(p) + "/comm") == "sleep\n";
+                   });
+        };
+        auto end = std::chrono::steady_clock::now() + weft::test::k_exec_deadline;
+        Pids pids;
+        int scans = 0;
+        int short_scans = 0;
+        do {
+            pids = ex::attempt_processes(c.pid(), c.child().start_time, c.marker());
+            ++scans;
+            if (pids.size() != 8) ++short_scans;
+        } while (!settled(pids) && std::chrono::steady_clock::now() < end);
+        CAPTURE(scans);
+        CHECK(short_scans == 0);
+        REQUIRE(settled(pids));
+        CHECK(eventually([&] {
+            ex::signal_attempt(c.pid(), c.child().start_time, c.marker(), SIGKILL);
+            return ex::attempt_processes(c.pid(), c.child().start_time, c.marker()).empty();
+        }));
+        CHECK(marker_holders(c.marker()).empty());
+    }
     SUBCASE("nothing for an attempt that has ended") {
         ExecChild c({"true"});
         c.reap();
@@ -400,29 +433,6 @@ TEST_CASE("exec::maybe_leftovers") {
         pid_t bg = to_pid(c.read_line());
         c.reap();
         CHECK(ex::maybe_leftovers(c.pid(), [&](pid_t p) { return p == bg; }));
-        {
-            auto dbg = [&](pid_t p) {
-                std::string env = read_text("/proc/" + std::to_string(p) + "/environ");
-                fprintf(stderr, "DBG pid %d stat=[%s] has_marker=%d envlen=%zu comm=%s\n", p,
-                        read_text("/proc/" + std::to_string(p) + "/stat").c_str(),
-                        (int)(env.find(c.marker()) != std::string::npos), env.size(),
-                        read_text("/proc/" + std::to_string(p) + "/comm").c_str());
-            };
-            auto ap = ex::attempt_processes(c.pid(), c.child().start_time, c.marker());
-            if (ap.empty()) {
-                fprintf(stderr, "DBG leader %d start %lld marker %s self %d\n", c.pid(), c.child().start_time, c.marker().c_str(), getpid());
-                dbg(bg);
-                dbg(c.pid());
-                auto st = weft::exec::detail::read_proc_stat(bg);
-                fprintf(stderr, "DBG read_proc_stat ok=%d state=%c pgid=%d start=%lld\n", (int)st.has_value(), st ? st->state : '?', st ? st->pgid : 0, st ? st->start_time : 0LL);
-                std::string buf;
-                bool ok = weft::exec::detail::read_whole_file(("/proc/" + std::to_string(bg) + "/environ").c_str(), buf);
-                fprintf(stderr, "DBG environ ok=%d len=%zu errno=%d\n", (int)ok, buf.size(), errno);
-                auto pids = weft::exec::detail::all_pids();
-                fprintf(stderr, "DBG in all_pids=%d\n", (int)(std::find(pids.begin(), pids.end(), bg) != pids.end()));
-                fprintf(stderr, "DBG again=%zu\n", ex::attempt_processes(c.pid(), c.child().start_time, c.marker()).size());
-            }
-        }
         CHECK(ex::signal_attempt(c.pid(), c.child().start_time, c.marker(), SIGKILL) == 1);
         REQUIRE(eventually([&] {
             ex::reap_untracked(k_untracked);

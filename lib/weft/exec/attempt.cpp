@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -29,11 +32,46 @@ bool has_env_entry(std::string_view environ, std::string_view entry) {
     return false;
 }
 
-bool carries_marker(pid_t pid, const std::string& marker, std::string& buf) {
+using Clock = std::chrono::steady_clock;
+
+constexpr unsigned long long k_pf_exiting = 0x00000004;  // PF_EXITING, <linux/sched.h>
+constexpr unsigned long long k_pf_kthread = 0x00200000;  // PF_KTHREAD
+
+// How long one scan waits, in all, for processes to finish an execve.
+constexpr std::chrono::milliseconds k_exec_settle{500};
+
+// Whether `pid` (started at `start_time`) holds `marker` in its environment.
+//
+// /proc/PID/environ reads empty while the process is inside an execve, from
+// the moment its old memory map is replaced until the new image's environment
+// is set up (the kernel shows env_end 0 then). A job that `sh -c 'sleep 1 &'`
+// has just forked is usually there when its leader exits: taking it for one
+// without the marker loses a setsid escapee, or leaves the group unvouched
+// for once the leader is reaped, and its processes would outlive the step.
+// So wait for that exec to finish, until `deadline` (set on the first wait:
+// the scan's whole budget), instead of guessing.
+bool carries_marker(pid_t pid, long long start_time, const std::string& marker, std::string& buf,
+                    std::optional<Clock::time_point>& deadline) {
     if (marker.empty()) return false;
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(pid));
-    return detail::read_whole_file(path, buf) && has_env_entry(buf, marker);
+    for (;;) {
+        // Gone, or not ours to read (another user's).
+        if (!detail::read_whole_file(path, buf)) return false;
+        if (!buf.empty()) return has_env_entry(buf, marker);
+        auto st = detail::read_proc_stat(pid);
+        if (!st || st->start_time != start_time || st->state == 'Z' || st->state == 'X') {
+            return false;
+        }
+        // A kernel thread has no environment; an exiting process needs no signal.
+        if ((st->flags & (k_pf_kthread | k_pf_exiting)) != 0 || !st->has_env_bounds) return false;
+        if (st->env_end != 0 && st->env_start == st->env_end) return false;  // an empty environment
+        auto now = Clock::now();
+        if (!deadline) deadline = now + k_exec_settle;
+        if (now >= *deadline) return false;
+        // env_end 0: still inside the execve. Set meanwhile: read it again.
+        if (st->env_end == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
 }
 
 struct Scan {
@@ -61,9 +99,10 @@ Scan scan_attempt(pid_t pid, long long start_time, const std::string& marker) {
 
     std::vector<pid_t> found;
     std::string buf;
+    std::optional<Clock::time_point> settle_deadline;
     bool marked_in_group = false;
     for (const auto& [p, st] : candidates) {
-        if (carries_marker(p, marker, buf)) {
+        if (carries_marker(p, st.start_time, marker, buf, settle_deadline)) {
             found.push_back(p);
             if (st.pgid == pid) marked_in_group = true;
         }

@@ -31,6 +31,22 @@ bool next_field(const char*& p, const char* end, long long& value) {
     return true;
 }
 
+bool next_field(const char*& p, const char* end, unsigned long long& value) {
+    while (p < end && *p == ' ') ++p;
+    auto [q, ec] = std::from_chars(p, end, value);
+    if (ec != std::errc()) return false;
+    p = q;
+    return true;
+}
+
+// Skip spaces, then one field of any content; false at the end.
+bool skip_field(const char*& p, const char* end) {
+    while (p < end && *p == ' ') ++p;
+    if (p == end || *p == '\n') return false;
+    while (p < end && *p != ' ' && *p != '\n') ++p;
+    return true;
+}
+
 template <class F>
 void for_each_numeric_entry(const char* dir_path, F&& f) {
     DIR* dir = opendir(dir_path);
@@ -75,7 +91,14 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
     st.ppid = static_cast<pid_t>(f[0]);
     st.pgid = static_cast<pid_t>(f[1]);
     st.sid = static_cast<pid_t>(f[2]);
+    st.flags = static_cast<unsigned long long>(f[5]);
     st.start_time = f[18];
+    // Fields 23 to 49 are not needed (some exceed long long: skip them as
+    // text), then 50 (env_start) and 51 (env_end).
+    bool more = true;
+    for (int field = 23; more && field <= 49; ++field) more = skip_field(p, end);
+    st.has_env_bounds = more && next_field(p, end, st.env_start) && next_field(p, end, st.env_end);
+    if (!st.has_env_bounds) st.env_start = st.env_end = 0;
     return st;
 }
 

@@ -15,7 +15,16 @@ struct ProcStat {
     pid_t ppid = 0;
     pid_t pgid = 0;
     pid_t sid = 0;
-    long long start_time = 0;  // field 22
+    unsigned long long flags = 0;  // field 9: PF_* (PF_KTHREAD for kernel threads)
+    long long start_time = 0;      // field 22
+    // Fields 50 and 51: where the environment lies in the process's memory.
+    // Both 0 while the process has no memory map of its own (a kernel thread,
+    // an exiting process), while an execve has replaced its map but not yet
+    // set up the new environment, and when we may not read its memory.
+    // `has_env_bounds` is false if the kernel does not show them (< 3.5).
+    unsigned long long env_start = 0;
+    unsigned long long env_end = 0;
+    bool has_env_bounds = false;
 };
 
 // /proc/`pid`/stat, or nullopt if the process is gone (or the file is odd).

@@ -85,7 +85,10 @@ long long process_start_time(pid_t pid);
 // `start_time` (so a reused pid is never taken for the attempt's); once `pid`
 // is reaped, its group is trusted only if a process carrying `marker` is still
 // in it (the group id cannot be reused while the group has members). Processes
-// started before `start_time` are never included. Scans all of /proc.
+// started before `start_time` are never included. Scans all of /proc. A
+// process inside an execve has no readable environment until the new image's
+// is set up: the scan waits for such execs to finish (500 ms at most in all),
+// so a job that was just forked when its leader exited is not missed.
 std::vector<pid_t> attempt_processes(pid_t pid, long long start_time, const std::string& marker);
 
 // Send `sig` to every process of the attempt, as found by attempt_processes:
