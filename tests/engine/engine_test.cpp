@@ -82,9 +82,13 @@ TEST_CASE("engine::run") {
         CHECK(f.store.get_logs(id).value().at(0).text == "got 42");
     }
     SUBCASE("a failure skips dependents, runs failure() and independent steps") {
-        CHECK(f.run("defaults: {shell: sh}\nsteps:\n  bad: {run: 'echo oops >&2; exit 3'}\n"
+        std::string seen;
+        INFO("events: ", seen);
+        auto status = f.run("defaults: {shell: sh}\nsteps:\n  bad: {run: 'echo oops >&2; exit 3'}\n"
                     "  dep: {needs: bad, run: 'true'}\n  cleanup: {needs: dep, if: failure(), run: 'true'}\n"
-                    "  other: {run: 'true'}\n") == weft::store::RunState::failure);
+                    "  other: {run: 'true'}\n");
+        for (const auto& e : f.rec.events) seen += "\n  " + e;
+        CHECK(status == weft::store::RunState::failure);
         auto has = [&](const std::string& e) {
             return std::find(f.rec.events.begin(), f.rec.events.end(), e) != f.rec.events.end();
         };
@@ -93,6 +97,14 @@ TEST_CASE("engine::run") {
         CHECK(has("step_finished dep skipped"));
         CHECK(has("step_finished cleanup success"));
         CHECK(has("step_finished other success"));
+    }
+    SUBCASE("a chain of skipped steps still reaches its failure() step") {
+        // Regression: skipping made the next step ready after the loop had
+        // nothing left to wake it, and the run never ended.
+        CHECK(f.run("defaults: {shell: sh}\nsteps:\n  bad: {run: 'exit 1'}\n  d1: {needs: bad, run: 'true'}\n"
+                    "  d2: {needs: d1, run: 'true'}\n  d3: {needs: d2, run: 'true'}\n"
+                    "  cleanup: {needs: d3, if: failure(), run: 'true'}\n") == weft::store::RunState::failure);
+        CHECK(f.rec.events.at(f.rec.events.size() - 2) == "step_finished cleanup success");
     }
     SUBCASE("retries until the attempts are used up") {
         CHECK(f.run("steps:\n  r:\n    shell: sh\n    retry: {attempts: 3}\n    run: exit 1\n") ==

@@ -410,9 +410,12 @@ bool Engine::run() {
 }
 
 void Engine::Impl::schedule() {
-    if (!dirty) return;
-    dirty = false;
-    for (auto& r : runs) schedule_run(*r);
+    // Until nothing changes: a step skipped here can make another ready, and
+    // the loop may have no handle left to wake it for a later pass.
+    while (dirty) {
+        dirty = false;
+        for (auto& r : runs) schedule_run(*r);
+    }
     // Drop runs that ended, once nothing of theirs is alive.
     runs.remove_if([](const std::unique_ptr<ActiveRun>& r) { return r->status != RunState::running; });
 }
