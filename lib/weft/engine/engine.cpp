@@ -187,6 +187,15 @@ struct Engine::Impl {
     void add_sweep(const Attempt* a);
     void run_sweep(Sweep* s);
     Json step_contexts(const ActiveRun& run, int i) const;
+
+    // True when `pid` leads a running attempt (reaped by attempt_done, not
+    // by the orphan reaper).
+    bool is_tracked(pid_t pid) const {
+        for (const auto& r : runs)
+            for (const auto& in : r->inst)
+                if (in.active && in.active->child.pid == pid) return true;
+        return false;
+    }
 };
 
 namespace {
@@ -228,12 +237,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         impl->sigchld,
         [](uv_signal_t* h, int) {
             auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
-            exec::reap_untracked([self](pid_t pid) {
-                for (auto& r : self->runs)
-                    for (auto& in : r->inst)
-                        if (in.active && in.active->child.pid == pid) return true;
-                return false;
-            });
+            exec::reap_untracked([self](pid_t pid) { return self->is_tracked(pid); });
         },
         SIGCHLD);
     uv_unref(reinterpret_cast<uv_handle_t*>(impl->sigchld));
@@ -780,12 +784,7 @@ void Engine::Impl::attempt_done(Attempt* a) {
     read_pipe(a, 1, true);
     read_pipe(a, 2, true);
     // Whatever it left behind (background jobs, setsid escapees) dies with it.
-    if (exec::maybe_leftovers(a->child.pid, [this](pid_t pid) {
-            for (auto& r : runs)
-                for (auto& x : r->inst)
-                    if (x.active && x.active->child.pid == pid) return true;
-            return false;
-        }))
+    if (exec::maybe_leftovers(a->child.pid, [this](pid_t pid) { return is_tracked(pid); }))
         add_sweep(a);
     close_handle(a->pid_poll);
     close_handle(a->out_poll);
