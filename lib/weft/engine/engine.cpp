@@ -15,6 +15,7 @@
 #include <list>
 #include <map>
 #include <set>
+#include <unordered_set>
 #include <sstream>
 #include <thread>
 
@@ -190,12 +191,8 @@ struct Engine::Impl {
 
     // True when `pid` leads a running attempt (reaped by attempt_done, not
     // by the orphan reaper).
-    bool is_tracked(pid_t pid) const {
-        for (const auto& r : runs)
-            for (const auto& in : r->inst)
-                if (in.active && in.active->child.pid == pid) return true;
-        return false;
-    }
+    bool is_tracked(pid_t pid) const { return leaders.count(pid) > 0; }
+    std::unordered_set<pid_t> leaders; // pids of running attempts
 };
 
 namespace {
@@ -642,6 +639,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
 
     Attempt* ap = a.release();
     in.active = ap;
+    leaders.insert(ap->child.pid);
     auto watch = [&](uv_poll_t*& h, int fd, uv_poll_cb cb) {
         h = new uv_poll_t;
         uv_poll_init(&loop, h, fd);
@@ -775,6 +773,7 @@ void retry_fire(uv_timer_t* h) {
 void Engine::Impl::attempt_done(Attempt* a) {
     auto st = exec::try_reap(a->child.pid);
     if (!st) return; // spurious wake-up
+    leaders.erase(a->child.pid);
     ActiveRun& run = *a->run;
     const int i = a->index;
     auto& in = run.inst[i];
