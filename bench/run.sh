@@ -8,13 +8,14 @@
 # counted, so a tool that skipped work fails the benchmark.
 # Usage: bench/run.sh [--tiny]   (--tiny: N = 50, one run each; a CTest test)
 # env: WEFT (weft binary), BENCH_BIN (= build/bench), JOBS (default 2),
+#      BENCH_N and BENCH_RUNS (default 10000 steps, 5 runs),
 #      BENCH_STRICT=1 to exit 1 when a target is missed (full runs only).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 WEFT=${WEFT:-$here/../build/weft}
 BENCH_BIN=${BENCH_BIN:-$here/../build/bench}
 JOBS=${JOBS:-2}
-n=10000; runs=5; one_runs=20; tiny=0
+n=${BENCH_N:-10000}; runs=${BENCH_RUNS:-5}; one_runs=20; tiny=0
 if [ "${1:-}" = --tiny ]; then n=50; runs=1; one_runs=1; tiny=1; fi
 for tool in ninja make; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 1; }
