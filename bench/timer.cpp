@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
             if (failed) ++c.failures;
             c.ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
             c.rss_mb.push_back(ru.ru_maxrss / 1024.0);
+            // Progress on stderr: a full benchmark takes many minutes.
+            std::fprintf(stderr, "  run %d/%d %-20s %10.1f ms %8.1f MB%s\n", r + 1, runs, c.name.c_str(), c.ms.back(),
+                         c.rss_mb.back(), failed ? " FAILED" : "");
         }
     }
     const double base = median(cmds[0].ms);
