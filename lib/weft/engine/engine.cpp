@@ -72,6 +72,14 @@ struct Instance {
     bool failed_upstream = false; // this or a step it needs failed
 };
 
+// The steps whose `steps.<id>` context a step's expressions read: only
+// those are copied into its contexts, so starting a step costs what it
+// reads, not what the run has done so far.
+struct StepRefs {
+    bool all = false; // a computed index (`steps[matrix.x]`) may read any
+    std::vector<std::string> ids;
+};
+
 struct ActiveRun {
     RowId id = 0;
     RunRequest req;
@@ -84,6 +92,7 @@ struct ActiveRun {
     std::size_t unfinished = 0;               // instances not yet ended
     Json contexts; // params, env, event, run, workflow, secrets
     Json steps_ctx = Json::object();
+    std::vector<std::optional<StepRefs>> refs; // per step, filled when first needed
     int running = 0;
     int max_parallel = 1;
     bool fail_fast = false;
@@ -187,7 +196,7 @@ struct Engine::Impl {
     void emit_lines(Attempt* a, int stream, std::string& buf, bool final);
     void add_sweep(const Attempt* a);
     void run_sweep(Sweep* s);
-    Json step_contexts(const ActiveRun& run, int i) const;
+    Json step_contexts(ActiveRun& run, int i) const;
 
     // True when `pid` leads a running attempt (reaped by attempt_done, not
     // by the orphan reaper).
@@ -316,6 +325,7 @@ Result<RowId> Engine::start(RunRequest req) {
     }
     run->inst.resize(g.instances.size());
     run->dependents.resize(g.instances.size());
+    run->refs.resize(wf.steps.size());
     for (std::size_t i = 0; i < g.instances.size(); ++i) {
         if (!run->selected[i]) {
             run->inst[i].status = StepState::skipped;
@@ -421,12 +431,46 @@ void Engine::Impl::schedule() {
     runs.remove_if([](const std::unique_ptr<ActiveRun>& r) { return r->status != RunState::running; });
 }
 
-Json Engine::Impl::step_contexts(const ActiveRun& run, int i) const {
-    Json ctx = run.contexts;
-    ctx["steps"] = run.steps_ctx;
+namespace {
+
+StepRefs collect_step_refs(const model::Step& step) {
+    StepRefs out;
+    auto add = [&](const expr::Expr& e) {
+        for (const auto& r : expr::references(e)) {
+            if (r.path.empty() || r.path[0] != "steps") continue;
+            if (r.path.size() < 2) out.all = true;
+            else if (std::find(out.ids.begin(), out.ids.end(), r.path[1]) == out.ids.end()) out.ids.push_back(r.path[1]);
+        }
+    };
+    auto add_template = [&](const std::optional<std::string>& text) {
+        if (!text || text->find("${{") == std::string::npos) return;
+        if (auto t = expr::parse_template(*text))
+            for (const auto& part : t->parts)
+                if (part.expr) add(*part.expr);
+    };
+    if (step.if_cond)
+        if (auto c = expr::parse_condition(*step.if_cond)) add(*c);
+    for (const auto& [k, v] : step.env) add_template(v);
+    add_template(step.run);
+    add_template(step.working_directory);
+    add_template(step.timeout);
+    return out;
+}
+
+} // namespace
+
+Json Engine::Impl::step_contexts(ActiveRun& run, int i) const {
     const auto& inst = run.graph->instances[i];
+    auto& refs = run.refs[inst.step];
+    if (!refs) refs = collect_step_refs(run.wf->steps[inst.step]);
+    Json ctx = run.contexts;
+    if (refs->all) {
+        ctx["steps"] = run.steps_ctx;
+    } else {
+        for (const auto& id : refs->ids)
+            if (auto it = run.steps_ctx.find(id); it != run.steps_ctx.end()) ctx["steps"][id] = *it;
+    }
     ctx["matrix"] = inst.matrix.is_null() ? Json::object() : inst.matrix;
-    ctx["run"]["attempt"] = 1;
     return ctx;
 }
 
@@ -519,7 +563,6 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
 
     // Contexts and env: the workflow's, then the step's (later wins).
     Json ctx = step_contexts(run, i);
-    ctx["run"]["attempt"] = 1;
     Json env = run.contexts["env"];
     for (const auto& [k, v] : step.env) {
         auto t = expr::parse_template(v);
