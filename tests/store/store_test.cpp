@@ -744,3 +744,41 @@ TEST_CASE("store::concurrent_open") {
     new_run(results[0]->value(), "w");
     CHECK(must(results[3]->value().list_runs()).size() == 1);
 }
+
+TEST_CASE("store::fingerprints") {
+    Store s = must(Store::open_memory());
+    CHECK_FALSE(must(s.get_fingerprint("wf", "build")));
+    must(s.set_fingerprint("wf", "build", "abc", json{{"size", "12"}}, 3));
+    auto f = must(s.get_fingerprint("wf", "build"));
+    REQUIRE(f);
+    CHECK(f->fingerprint == "abc");
+    CHECK(f->outputs == json{{"size", "12"}});
+    CHECK(f->run_id == 3);
+    // Per workflow and step: another workflow's step of the same id is apart.
+    CHECK_FALSE(must(s.get_fingerprint("other", "build")));
+    CHECK_FALSE(must(s.get_fingerprint("wf", "build[x=1]")));
+    must(s.set_fingerprint("wf", "build", "def", json::object(), 4));
+    CHECK(must(s.get_fingerprint("wf", "build"))->fingerprint == "def");
+    must(s.clear_fingerprint("wf", "build"));
+    CHECK_FALSE(must(s.get_fingerprint("wf", "build")));
+    must(s.clear_fingerprint("wf", "never-set")); // not an error
+}
+
+TEST_CASE("store::migration from schema 1 keeps the data and adds fingerprints") {
+    TempDir tmp;
+    const std::string path = tmp.file("v1.db");
+    {
+        Store s = must(Store::open(path));
+        must(s.add_event("manual", json{{"k", "v"}}, at(k_t0)));
+    }
+    // Back to a version 1 database: drop what version 2 added.
+    {
+        const std::string cmd = "sqlite3 '" + path + "' 'DROP TABLE fingerprints; PRAGMA user_version = 1;'";
+        REQUIRE(std::system(cmd.c_str()) == 0);
+    }
+    Store s = must(Store::open(path));
+    CHECK(must(s.schema_version()) == Store::latest_schema_version());
+    CHECK(must(s.get_event(1))->payload == json{{"k", "v"}});
+    must(s.set_fingerprint("wf", "a", "x", json::object(), 1));
+    CHECK(must(s.get_fingerprint("wf", "a")));
+}

@@ -59,6 +59,9 @@ std::vector<Command> commands() {
              c.add_flag("--timestamps", o.timestamps, "Prefix each line with its time");
          },
          cmd_logs},
+        {"cancel", "Cancel a running run, whichever weft process runs it",
+         [](CLI::App& c, Options& o) { c.add_option("RUN", o.run_id, "Run id")->required(); },
+         cmd_cancel},
         {"validate", "Check workflow files and report every error",
          [](CLI::App& c, Options& o) { c.add_option("FILE", o.files, "Workflow files")->required(); },
          cmd_validate},

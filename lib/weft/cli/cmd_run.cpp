@@ -2,7 +2,11 @@
 // `weft up` uses.
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <map>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,6 +16,7 @@
 #include "weft/cli/state.hpp"
 #include "weft/engine/engine.hpp"
 #include "weft/engine/owner.hpp"
+#include "weft/engine/resolve.hpp"
 #include "weft/report/reporters.hpp"
 #include "weft/util/strings.hpp"
 
@@ -57,6 +62,135 @@ std::optional<nlohmann::json> resolve_params(const model::Workflow& wf, const st
     return values;
 }
 
+bool is_env_name(const std::string& s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    return true;
+}
+
+// `--secrets FILE`: `KEY=VALUE` lines, taken literally (no quotes, no
+// expansion, as `docker --env-file`); blank lines and `#` comments skipped.
+std::optional<std::map<std::string, std::string>> read_secrets(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+        std::fprintf(stderr, "weft: error: --secrets %s: %s\n", path.c_str(), std::strerror(errno));
+        return std::nullopt;
+    }
+    std::map<std::string, std::string> out;
+    bool ok = true;
+    int n = 0;
+    for (std::string line; std::getline(f, line);) {
+        ++n;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        const auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos || line[first] == '#') continue;
+        const auto eq = line.find('=');
+        const std::string key = eq == std::string::npos ? line : line.substr(0, eq);
+        if (eq == std::string::npos || !is_env_name(key)) {
+            std::fprintf(stderr, "%s:%d:1: error: expected KEY=VALUE with KEY a variable name\n", path.c_str(), n);
+            ok = false;
+            continue;
+        }
+        out[key] = line.substr(eq + 1);
+    }
+    if (!ok) return std::nullopt;
+    return out;
+}
+
+// `--dry-run`: the plan, in the order steps can start, with what is
+// up-to-date; nothing runs and nothing is recorded (the database is only read,
+// and only if it exists).
+int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, const nlohmann::json& params,
+            const nlohmann::json& event, const std::map<std::string, std::string>& secrets) {
+    const auto& wf = *loaded.loaded.workflow;
+    const auto& graph = *loaded.graph;
+    auto selected = engine::select_instances(wf, graph, o.only);
+    if (!selected) {
+        std::fprintf(stderr, "weft: error: %s\n", selected.error().message.c_str());
+        return k_exit_usage;
+    }
+    auto ctx = engine::run_contexts(wf, params, event, secrets, 0);
+    if (!ctx) {
+        std::fprintf(stderr, "weft: error: %s\n", ctx.error().message.c_str());
+        return k_exit_usage;
+    }
+    std::optional<State> state;
+    if (::access(state_path(g).c_str(), F_OK) == 0) {
+        state = open_state(g);
+        if (!state) return k_exit_state;
+    }
+    std::size_t width = 0, count = 0;
+    for (std::size_t i = 0; i < graph.instances.size(); ++i)
+        if ((*selected)[i]) {
+            width = std::max(width, graph.instances[i].id.size());
+            ++count;
+        }
+    if (!o.json)
+        std::printf("dry run of %s (%zu step%s): nothing is run\n", wf.name.c_str(), count, count == 1 ? "" : "s");
+    std::vector<char> will_run(graph.instances.size(), 0);
+    nlohmann::json steps_ctx = nlohmann::json::object();
+    int n = 0;
+    for (std::size_t i = 0; i < graph.instances.size(); ++i) {
+        if (!(*selected)[i]) continue;
+        const auto& inst = graph.instances[i];
+        const auto& step = wf.steps[static_cast<std::size_t>(inst.step)];
+        std::string action = "run", why;
+        bool upstream = false; // a step it needs (so, maybe its outputs) runs first
+        for (int need : inst.needs) upstream = upstream || will_run[static_cast<std::size_t>(need)];
+        if (!step.sources.empty() && upstream) {
+            action = "decide";
+            why = "known when its needs have run";
+        } else if (!step.sources.empty()) {
+            nlohmann::json c = *ctx;
+            c["steps"] = steps_ctx;
+            c["matrix"] = inst.matrix.is_null() ? nlohmann::json::object() : inst.matrix;
+            auto resolved = engine::resolve_step(wf, step, c);
+            auto fp = resolved ? engine::fingerprint(step, *resolved, secrets) : Result<std::string>(resolved.error());
+            if (!fp) {
+                action = "decide";
+                why = "known when it starts: " + fp.error().message;
+            } else if (o.force) {
+                why = "--force";
+            } else if (!engine::generates_exist(step)) {
+                why = "a file it generates is missing";
+            } else {
+                auto old = state ? state->store.get_fingerprint(wf.name, inst.id)
+                                 : Result<std::optional<store::Fingerprint>>(std::optional<store::Fingerprint>());
+                if (!old) {
+                    std::fprintf(stderr, "weft: error: %s\n", old.error().message.c_str());
+                    return k_exit_state;
+                }
+                if (!*old) {
+                    why = "it never succeeded with sources";
+                } else if ((*old)->fingerprint != *fp) {
+                    why = "its sources or definition changed";
+                } else {
+                    action = "up-to-date";
+                    // Its last outputs are what the steps after it will see.
+                    auto& sc = steps_ctx[step.id];
+                    if (!sc.is_object()) sc = {{"outputs", nlohmann::json::object()}, {"status", "up-to-date"}};
+                    for (auto it = (*old)->outputs.begin(); it != (*old)->outputs.end(); ++it)
+                        sc["outputs"][it.key()] = it.value();
+                }
+            }
+        } else if (upstream) {
+            why = "after its needs";
+        }
+        if (step.if_cond) why += std::string(why.empty() ? "" : "; ") + "if: " + *step.if_cond;
+        will_run[i] = action != "up-to-date";
+        if (o.json) {
+            nlohmann::json j{{"type", "plan"}, {"step", inst.id}, {"position", ++n}, {"action", action}};
+            if (!why.empty()) j["reason"] = why;
+            std::printf("%s\n", store::dump_json(j).c_str());
+        } else {
+            std::printf("%4d  %-*s  %s%s\n", ++n, static_cast<int>(width), inst.id.c_str(), action.c_str(),
+                        why.empty() ? "" : (" (" + why + ")").c_str());
+        }
+    }
+    return k_exit_ok;
+}
+
 } // namespace
 
 int cmd_run(const Options& o, const Globals& g) {
@@ -66,28 +200,27 @@ int cmd_run(const Options& o, const Globals& g) {
     const auto& workflow = *wf->loaded.workflow;
     auto params = resolve_params(workflow, o.params);
     if (!params) return k_exit_usage;
-    // Accepted by the command line already, built with the next issue
-    // (live view, secrets, incremental steps): refuse rather than ignore.
-    for (auto [on, flag] : {std::pair{o.dry_run, "--dry-run"}, std::pair{o.force, "--force"},
-                            std::pair{!o.secrets_file.empty(), "--secrets"}})
-        if (on) {
-            std::fprintf(stderr, "weft: error: %s is not supported yet\n", flag);
-            return k_exit_usage;
-        }
     if (o.jobs < 0) {
         std::fprintf(stderr, "weft: error: -j must be at least 1\n");
         return k_exit_usage;
     }
-    for (const auto& id : o.only)
-        if (!workflow.find_step(id)) {
-            std::vector<std::string> ids;
-            for (const auto& s : workflow.steps) ids.push_back(s.id);
-            std::fprintf(stderr, "weft: error: %s\n",
-                         with_suggestion("--only: unknown step '" + id + "'", id, ids).c_str());
-            return k_exit_usage;
-        }
+    if (auto selected = engine::select_instances(workflow, *wf->graph, o.only); !selected) {
+        std::fprintf(stderr, "weft: error: %s\n", selected.error().message.c_str());
+        return k_exit_usage;
+    }
 
-    nlohmann::json event = {{"kind", "manual"}, {"params", *params}};
+    std::map<std::string, std::string> secrets;
+    if (!o.secrets_file.empty()) {
+        auto s = read_secrets(o.secrets_file);
+        if (!s) return k_exit_usage;
+        secrets = std::move(*s);
+    }
+    // The event is stored and shown: secret params appear masked in it.
+    nlohmann::json shown_params = *params;
+    for (const auto& p : workflow.params)
+        if (p.secret && shown_params.contains(p.name) && !shown_params[p.name].get<std::string>().empty())
+            shown_params[p.name] = "***";
+    nlohmann::json event = {{"kind", "manual"}, {"params", shown_params}};
     if (!o.event_file.empty()) {
         std::ifstream f(o.event_file);
         std::stringstream ss;
@@ -102,6 +235,8 @@ int cmd_run(const Options& o, const Globals& g) {
     }
     const TimePoint t = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     if (!event.contains("time")) event["time"] = format_rfc3339(t);
+
+    if (o.dry_run) return dry_run(*wf, o, g, *params, event, secrets);
 
     auto state = open_state(g);
     if (!state) return k_exit_state;
@@ -121,7 +256,7 @@ int cmd_run(const Options& o, const Globals& g) {
     else
         reporter = std::make_unique<report::PlainReporter>(
             stdout, g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal);
-    auto eng = engine::Engine::create(state->store, *reporter, engine::Config{state->dir, lock->token(), true});
+    auto eng = engine::Engine::create(state->store, *reporter, engine::Config{state->dir, lock->token(), true, true});
     if (!eng) {
         std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
         return k_exit_state;
@@ -135,6 +270,8 @@ int cmd_run(const Options& o, const Globals& g) {
     req.only = o.only;
     if (o.jobs > 0) req.jobs = o.jobs;
     req.fail_fast = o.fail_fast;
+    req.secrets = std::move(secrets);
+    req.force = o.force;
     auto run_id = (*eng)->start(std::move(req));
     if (!run_id) {
         std::fprintf(stderr, "weft: error: %s\n", run_id.error().message.c_str());

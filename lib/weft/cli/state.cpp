@@ -12,11 +12,16 @@
 
 namespace weft::cli {
 
-std::optional<State> open_state(const Globals& g) {
+std::string state_path(const Globals& g) {
     std::string path = g.state;
     if (path.empty())
         if (const char* env = std::getenv("WEFT_STATE"); env && *env) path = env;
     if (path.empty()) path = ".weft/state.db";
+    return path;
+}
+
+std::optional<State> open_state(const Globals& g) {
+    const std::string path = state_path(g);
     auto store = store::Store::open(path);
     if (!store) {
         std::fprintf(stderr, "weft: error: %s\n", store.error().message.c_str());

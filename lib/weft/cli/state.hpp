@@ -15,6 +15,9 @@ struct State {
     std::string dir; // absolute DB.d beside the database (0700): locks/ and tmp/
 };
 
+// The database's path: --state, then $WEFT_STATE, then .weft/state.db.
+std::string state_path(const Globals& g);
+
 // Open (creating if needed) and recover. Prints the error and returns
 // nullopt when the database cannot be used (the caller exits 3).
 std::optional<State> open_state(const Globals& g);

@@ -20,7 +20,10 @@
 #include <thread>
 
 #include "weft/engine/outputs.hpp"
+#include "weft/engine/resolve.hpp"
+#include "weft/events/control.hpp"
 #include "weft/exec/process.hpp"
+#include "weft/util/mask.hpp"
 #include "weft/expr/expr.hpp"
 #include "weft/expr/shell_quote.hpp"
 #include "weft/util/strings.hpp"
@@ -70,6 +73,7 @@ struct Instance {
     uv_timer_t* retry_timer = nullptr;
     int waiting = 0;              // needs not yet ended
     bool failed_upstream = false; // this or a step it needs failed
+    std::string fingerprint;      // incremental steps: of the inputs it runs with
 };
 
 // The steps whose `steps.<id>` context a step's expressions read: only
@@ -93,6 +97,7 @@ struct ActiveRun {
     Json contexts; // params, env, event, run, workflow, secrets
     Json steps_ctx = Json::object();
     std::vector<std::optional<StepRefs>> refs; // per step, filled when first needed
+    Masker mask;                               // secret values
     int running = 0;
     int max_parallel = 1;
     bool fail_fast = false;
@@ -157,6 +162,7 @@ struct Engine::Impl {
     std::vector<std::string> base_env;
     bool store_failed = false;
     bool dirty = true;
+    std::unique_ptr<events::ControlServer> control;
 
     Impl(store::Store& s, Observer& o, Config c) : store(s), observer(o), config(std::move(c)) {}
 
@@ -197,6 +203,7 @@ struct Engine::Impl {
     void add_sweep(const Attempt* a);
     void run_sweep(Sweep* s);
     Json step_contexts(ActiveRun& run, int i) const;
+    Json answer(const Json& req);
 
     // True when `pid` leads a running attempt (reaped by attempt_done, not
     // by the orphan reaper).
@@ -270,13 +277,38 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
             uv_unref(reinterpret_cast<uv_handle_t*>(*h));
         }
     }
+    if (impl->config.control_socket) {
+        Impl* self = impl.get();
+        auto server = events::ControlServer::listen(&impl->loop, events::control_path(impl->config.state_dir, impl->config.owner),
+                                                    [self](const Json& req) { return self->answer(req); });
+        if (!server) return make_error(Errc::state, server.error().message);
+        impl->control = std::move(*server);
+    }
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+// A request on the control socket: {"op": "ping"} or {"op": "cancel", "run": N}.
+Json Engine::Impl::answer(const Json& req) {
+    const std::string op = req.value("op", "");
+    if (op == "ping") return {{"ok", true}, {"pid", ::getpid()}};
+    if (op == "cancel") {
+        const auto* id = req.contains("run") && req["run"].is_number_integer() ? &req["run"] : nullptr;
+        if (!id) return {{"ok", false}, {"error", "cancel needs a run id"}};
+        for (auto& r : runs)
+            if (r->id == id->get<RowId>() && r->status == RunState::running) {
+                cancel_run(*r, req.value("reason", "cancelled"), false);
+                return {{"ok", true}};
+            }
+        return {{"ok", false}, {"error", "run " + std::to_string(id->get<RowId>()) + " is not running in this process"}};
+    }
+    return {{"ok", false}, {"error", "unknown request '" + op + "'"}};
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 Engine::~Engine() {
     auto& l = m_impl->loop;
+    m_impl->control.reset();
     close_handle(m_impl->prepare);
     close_handle(m_impl->check);
     close_handle(m_impl->sigchld);
@@ -302,27 +334,9 @@ Result<RowId> Engine::start(RunRequest req) {
     const auto& wf = *run->wf;
     const auto& g = *run->graph;
 
-    // --only STEP: that step and everything it needs.
-    run->selected.assign(g.instances.size(), run->req.only.empty() ? 1 : 0);
-    if (!run->req.only.empty()) {
-        std::vector<int> stack;
-        for (const auto& id : run->req.only) {
-            const auto* s = wf.find_step(id);
-            if (!s) {
-                std::vector<std::string> ids;
-                for (const auto& st : wf.steps) ids.push_back(st.id);
-                return make_error(Errc::invalid, with_suggestion("--only: unknown step '" + id + "'", id, ids));
-            }
-            for (int i : g.step_instances[s - wf.steps.data()]) stack.push_back(i);
-        }
-        while (!stack.empty()) {
-            const int i = stack.back();
-            stack.pop_back();
-            if (run->selected[i]) continue;
-            run->selected[i] = 1;
-            for (int n : g.instances[i].needs) stack.push_back(n);
-        }
-    }
+    auto selected = select_instances(wf, g, run->req.only);
+    if (!selected) return selected.error();
+    run->selected = std::move(*selected);
     run->inst.resize(g.instances.size());
     run->dependents.resize(g.instances.size());
     run->refs.resize(wf.steps.size());
@@ -341,40 +355,35 @@ Result<RowId> Engine::start(RunRequest req) {
     run->max_parallel = run->req.jobs.value_or(wf.max_parallel.value_or(static_cast<int>(cpus)));
     run->fail_fast = run->req.fail_fast || wf.fail_fast;
     run->started = now();
-    run->contexts = Json{{"params", run->req.params},
-                         {"env", Json::object()},
-                         {"secrets", Json::object()},
-                         {"event", run->req.event},
-                         {"workflow", {{"name", wf.name}}},
-                         {"matrix", Json::object()},
-                         {"steps", Json::object()}};
+    for (const auto& [k, v] : run->req.secrets) run->mask.add(v);
+    Json stored_params = run->req.params;
+    for (const auto& p : wf.params)
+        if (p.secret && run->req.params.contains(p.name) && run->req.params[p.name].is_string()) {
+            run->mask.add(run->req.params[p.name].get<std::string>());
+            if (!run->req.params[p.name].get<std::string>().empty()) stored_params[p.name] = Masker::k_mask;
+        }
 
     self.begin_writes();
     store::NewRun nr;
     nr.workflow = wf.name;
     nr.file = wf.file;
     nr.event_id = run->req.event_id;
-    nr.params = run->req.params;
+    nr.params = stored_params;
     nr.started = run->started;
     nr.owner = self.config.owner;
     auto id = self.store.create_run(nr);
     if (!id) return id.error();
     run->id = *id;
-    run->contexts["run"] = {{"id", run->id}, {"attempt", 1}};
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < g.instances.size(); ++i)
         if (run->selected[i]) ids.push_back(g.instances[i].id);
     if (auto r = self.store.add_steps(run->id, ids); !r) return r.error();
 
-    // Workflow-level env, rendered once: the base of every step's env.
-    Json env = Json::object();
-    for (const auto& [k, v] : wf.env) {
-        auto t = expr::parse_template(v);
-        auto text = t ? expr::render(*t, run->contexts) : Result<std::string>(t.error());
-        if (!text) return make_error(Errc::invalid, "env " + k + ": " + text.error().message);
-        env[k] = *text;
-        run->contexts["env"] = env;
-    }
+    // The contexts, with the workflow's env rendered once: the base of every
+    // step's env.
+    auto contexts = run_contexts(wf, run->req.params, run->req.event, run->req.secrets, run->id);
+    if (!contexts) return contexts.error();
+    run->contexts = std::move(*contexts);
 
     run->tmp_dir = self.config.state_dir + "/tmp/run-" + std::to_string(run->id);
     std::error_code ec;
@@ -550,7 +559,8 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     ++in.attempts;
     const TimePoint t0 = now();
     begin_writes();
-    auto fail = [&](const std::string& why) {
+    auto fail = [&](const std::string& text) {
+        const std::string why = run.mask.apply(text);
         observer.log(run.id, inst.id, 2, "weft: " + why, t0);
         store::LogLine line{0, run.id, inst.id, t0, 2, "weft: " + why};
         write(store.append_logs(std::span<const store::LogLine>(&line, 1)));
@@ -561,48 +571,39 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         finish_instance(run, i, StepState::failure, end);
     };
 
-    // Contexts and env: the workflow's, then the step's (later wins).
-    Json ctx = step_contexts(run, i);
-    Json env = run.contexts["env"];
-    for (const auto& [k, v] : step.env) {
-        auto t = expr::parse_template(v);
-        auto text = t ? expr::render(*t, ctx) : Result<std::string>(t.error());
-        if (!text) return fail("env " + k + ": " + text.error().message);
-        env[k] = *text;
-        ctx["env"] = env;
-    }
-    auto render_text = [&](const std::string& text) -> Result<std::string> {
-        auto t = expr::parse_template(text);
-        if (!t) return t.error();
-        return expr::render(*t, ctx);
-    };
-    std::string cwd = step.working_directory.value_or(wf.defaults.working_directory);
-    if (auto r = render_text(cwd); !r) return fail("working-directory: " + r.error().message);
-    else cwd = *r;
-    Duration timeout = model::k_default_step_timeout;
-    if (auto t = step.timeout ? step.timeout : wf.defaults.timeout) {
-        auto r = render_text(*t);
-        if (!r) return fail("timeout: " + r.error().message);
-        auto d = parse_duration(*r);
-        if (!d) return fail("timeout: " + d.error().message);
-        timeout = *d;
-    }
+    auto resolved = resolve_step(wf, step, step_contexts(run, i));
+    if (!resolved) return fail(resolved.error().message);
     if (step.uses) return fail("plugin steps ('uses: " + *step.uses + "') are not supported yet");
     if (step.runs_on.value_or(wf.defaults.runs_on) == model::RunsOn::slurm)
         return fail("'runs-on: slurm' is not supported yet; this step was not run");
-    const std::string shell = step.shell.value_or(wf.defaults.shell);
-    auto tmpl = expr::parse_template(*step.run);
-    if (!tmpl) return fail("run: " + tmpl.error().message);
-    auto value_of = [&](const expr::Expr& e) -> Result<std::string> {
-        auto v = expr::evaluate(e, ctx);
-        if (!v) return v.error();
-        return expr::to_text(*v);
-    };
-    Result<std::string> script = (shell == "bash" || shell == "sh")
-                                     ? expr::render_shell(*tmpl, value_of,
-                                                          shell == "sh" ? expr::ShellDialect::posix : expr::ShellDialect::bash)
-                                     : expr::render(*tmpl, ctx);
-    if (!script) return fail("run: " + script.error().message);
+
+    // Incremental steps (SPEC §1): up-to-date when the fingerprint matches the
+    // one of its last success and what it generates exists. Otherwise the old
+    // fingerprint goes in the same transaction as the attempt's start, so a
+    // step that fails, is cancelled or dies with weft is never up-to-date.
+    if (in.attempts == 1 && !step.sources.empty()) {
+        auto fp = fingerprint(step, *resolved, run.req.secrets);
+        if (!fp) return fail(fp.error().message);
+        in.fingerprint = *fp;
+        if (!run.req.force && generates_exist(step)) {
+            auto old = write(store.get_fingerprint(wf.name, inst.id));
+            if (old && *old && (*old)->fingerprint == *fp) {
+                in.outputs = (*old)->outputs;
+                in.attempts = 0;
+                StepEnd end;
+                end.status = StepState::up_to_date;
+                end.attempt = 0;
+                finish_instance(run, i, StepState::up_to_date, end);
+                return;
+            }
+        }
+        write(store.clear_fingerprint(wf.name, inst.id));
+    }
+    const Json& env = resolved->env;
+    const std::string& cwd = resolved->cwd;
+    const Duration timeout = resolved->timeout;
+    const std::string& shell = resolved->shell;
+    const std::string* script = &resolved->script;
 
     // The script goes to a file, never on a command line (secrets stay out of
     // /proc/*/cmdline).
@@ -616,16 +617,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         std::ofstream o(a->output_file, std::ios::binary | std::ios::trunc);
         if (!f || !o) return fail("cannot write " + script_file + ": " + std::strerror(errno));
     }
-    std::vector<std::string> argv;
-    if (shell == "bash") argv = {"bash", "--noprofile", "--norc", "-eo", "pipefail", script_file};
-    else if (shell == "sh") argv = {"sh", "-e", script_file};
-    else {
-        std::istringstream words(shell);
-        for (std::string w; words >> w;) {
-            for (std::size_t p; (p = w.find("{0}")) != std::string::npos;) w.replace(p, 3, script_file);
-            argv.push_back(w);
-        }
-    }
+    std::vector<std::string> argv = shell_argv(shell, script_file);
 
     a->engine = this;
     a->run = &run;
@@ -641,6 +633,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
 
     std::map<std::string, std::string> overlay;
     for (auto it = env.begin(); it != env.end(); ++it) overlay[it.key()] = it.value().get<std::string>();
+    for (const auto& [k, v] : run.req.secrets) overlay[k] = v;
     overlay["WEFT_RUN_ID"] = std::to_string(run.id);
     overlay["WEFT_WORKFLOW"] = wf.name;
     overlay["WEFT_STEP"] = inst.id;
@@ -728,6 +721,8 @@ void Engine::Impl::emit_lines(Attempt* a, int stream, std::string& buf, bool fin
     }
     buf.erase(0, start);
     if (lines.empty()) return;
+    if (!a->run->mask.empty())
+        for (auto& l : lines) l.text = a->run->mask.apply(l.text);
     for (const auto& l : lines) observer.log(l.run_id, l.step, l.stream, l.text, l.time);
     begin_writes();
     write(store.append_logs(lines));
@@ -856,7 +851,7 @@ void Engine::Impl::attempt_done(Attempt* a) {
         auto outputs = parse_outputs(ss.str());
         if (!outputs) {
             end.status = StepState::failure;
-            end.message = outputs.error().message;
+            end.message = run.mask.apply(outputs.error().message);
             observer.log(run.id, inst.id, 2, "weft: " + end.message, t);
         } else {
             in.outputs = *outputs;
@@ -913,9 +908,18 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
     u.ended = t;
     u.exit_code = end_info.exit_code;
     u.signal = end_info.signal;
-    if (!end_info.message.empty()) u.message = end_info.message;
+    const std::string message = run.mask.apply(end_info.message);
+    if (!message.empty()) u.message = message;
     write(store.set_step(run.id, inst.id, status, u));
-    if (!in.outputs.empty()) write(store.set_step_outputs(run.id, inst.id, in.outputs));
+    // Outputs are stored masked; the `steps` context of later steps keeps
+    // the values.
+    Json stored = in.outputs;
+    if (!run.mask.empty())
+        for (auto it = stored.begin(); it != stored.end(); ++it)
+            if (it.value().is_string()) it.value() = run.mask.apply(it.value().get<std::string>());
+    if (!stored.empty()) write(store.set_step_outputs(run.id, inst.id, stored));
+    if (status == StepState::success && !in.fingerprint.empty())
+        write(store.set_fingerprint(run.wf->name, inst.id, in.fingerprint, stored, run.id));
 
     // The `steps` context: a matrix step's outputs merge its instances', and
     // its status is the worst of theirs.
@@ -927,6 +931,7 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
 
     StepEnd end = end_info;
     end.status = status;
+    end.message = message;
     if (was_running) end.duration = std::chrono::duration_cast<Duration>(t - in.started);
     observer.step_finished(run.id, inst.id, end, t);
     dirty = true;

@@ -4,6 +4,7 @@
 // records every change in the store, grouping one loop iteration's writes
 // into one transaction. `weft run` and `weft up` use the same engine: one
 // code path for a run, whatever started it.
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -24,6 +25,11 @@ struct RunRequest {
     std::vector<std::string> only;                    // step ids; empty = all
     std::optional<int> jobs;                          // -j, over the workflow's max-parallel
     bool fail_fast = false;                           // --fail-fast, or the workflow's
+    bool force = false;                               // --force: ignore fingerprints
+    // --secrets: given to steps as environment variables (after `env`) and
+    // to expressions as `secrets.KEY`. Their values, and those of params
+    // marked secret, are masked as `***` in everything printed or stored.
+    std::map<std::string, std::string> secrets;
 };
 
 struct Config {
@@ -32,6 +38,8 @@ struct Config {
     // SIGINT/SIGTERM cancel every run (a second one kills at once); the
     // signal is then reported by interrupted_by().
     bool handle_signals = true;
+    // Answer on the control socket STATE_DIR/locks/OWNER.sock (`weft cancel`).
+    bool control_socket = false;
 };
 
 class Engine {

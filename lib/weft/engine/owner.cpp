@@ -45,7 +45,10 @@ bool owner_alive(const std::string& state_dir, const std::string& token) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) return false;
     const bool alive = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    if (!alive) ::unlink(path.c_str()); // a dead owner's file: tidy it
+    if (!alive) { // a dead owner's files: tidy them
+        ::unlink(path.c_str());
+        ::unlink((state_dir + "/locks/" + token + ".sock").c_str());
+    }
     ::close(fd);
     return alive;
 }

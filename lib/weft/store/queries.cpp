@@ -27,6 +27,8 @@ constexpr const char* k_get_run = WEFT_RUN_COLUMNS "WHERE r.id = ?1";
 
 constexpr const char* k_get_event =
     "SELECT id, kind, time, payload, created FROM events WHERE id = ?1";
+constexpr const char* k_get_fingerprint =
+    "SELECT fingerprint, outputs, run_id FROM fingerprints WHERE workflow = ?1 AND step = ?2";
 constexpr const char* k_get_steps =
     "SELECT step, position, status, attempts, started, ended, exit_code, signal, outputs, "
     "coalesce(message, '') FROM steps WHERE run_id = ?1 ORDER BY position";
@@ -118,6 +120,22 @@ Result<std::optional<RunRow>> Store::get_run_row(RowId run) {
     if (!rows) return rows.error();
     if (rows->empty()) return std::optional<RunRow>();
     return std::optional<RunRow>(std::move(rows->front()));
+}
+
+Result<std::optional<Fingerprint>> Store::get_fingerprint(std::string_view workflow, std::string_view step) {
+    Impl& db = *m_impl;
+    auto st = db.prepare(k_get_fingerprint);
+    if (!st) return st.error();
+    st->bind(1, workflow);
+    st->bind(2, step);
+    const int rc = st->step();
+    if (rc == SQLITE_DONE) return std::optional<Fingerprint>();
+    if (rc != SQLITE_ROW) return db.error("get fingerprint", rc);
+    Fingerprint f;
+    f.fingerprint = st->text(0);
+    f.outputs = parse_json_text(st->text(1), nlohmann::json::object());
+    f.run_id = st->int64(2);
+    return std::optional<Fingerprint>(std::move(f));
 }
 
 Result<std::optional<EventRow>> Store::get_event(RowId event) {

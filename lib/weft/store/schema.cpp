@@ -40,6 +40,15 @@
 //             indexes: (run_id) for a whole run in seq order and the cascade,
 //             (run_id, step) for one step in seq order
 //
+// Version 2 adds:
+//
+//   fingerprints  (workflow TEXT, step TEXT) PRIMARY KEY, WITHOUT ROWID: the
+//             last successful inputs of an incremental step (SPEC §1 sources)
+//             fingerprint TEXT  hex XXH3-128 of definition, env and sources
+//             outputs TEXT      JSON object, given again when up-to-date
+//             run_id INTEGER    the run that succeeded (no foreign key: pruning
+//             a run keeps what its steps built); updated INTEGER
+//
 // Times are INTEGER milliseconds since the Unix epoch, UTC. JSON columns hold
 // compact text dumped with invalid UTF-8 replaced. The SQL in k_migrations is
 // the authority; this table is its summary.
@@ -130,6 +139,18 @@ CREATE TABLE logs (
 );
 CREATE INDEX logs_by_run ON logs(run_id);
 CREATE INDEX logs_by_step ON logs(run_id, step);
+)sql",
+    // 2: fingerprints of incremental steps (sources/generates).
+    R"sql(
+CREATE TABLE fingerprints (
+    workflow    TEXT    NOT NULL,
+    step        TEXT    NOT NULL,
+    fingerprint TEXT    NOT NULL,
+    outputs     TEXT    NOT NULL DEFAULT '{}',
+    run_id      INTEGER NOT NULL,
+    updated     INTEGER NOT NULL,
+    PRIMARY KEY (workflow, step)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -124,6 +124,11 @@ struct LogRow {
     std::string text{};
 };
 
+struct Fingerprint {
+    std::string fingerprint{};
+    nlohmann::json outputs = nlohmann::json::object();
+    RowId run_id = 0;
+};
 struct NewRun {
     std::string workflow{};
     std::string file{};
@@ -221,6 +226,11 @@ class Store {
     // none is open). Text is stored byte for byte, valid UTF-8 or not.
     Result<void> append_logs(std::span<const LogLine> lines);
 
+    // Incremental steps: the fingerprint a step last succeeded with, and its
+    // outputs then. clear_fingerprint when it starts running again.
+    Result<void> set_fingerprint(std::string_view workflow, std::string_view step, std::string_view fingerprint,
+                                 const nlohmann::json& outputs, RowId run);
+    Result<void> clear_fingerprint(std::string_view workflow, std::string_view step);
     // --- queries (queries.cpp). Each is one short read transaction.
 
     // Newest first.
@@ -229,6 +239,7 @@ class Store {
     Result<std::optional<RunRow>> get_run_row(RowId run);
     Result<std::optional<RunDetail>> get_run(RowId run);
     Result<std::optional<EventRow>> get_event(RowId event);
+    Result<std::optional<Fingerprint>> get_fingerprint(std::string_view workflow, std::string_view step);
     // Log lines of `run` (of `step` only, when given) with seq > `after_seq`,
     // oldest first, at most `limit` (0: all). Poll with the last seq seen.
     Result<std::vector<LogRow>> get_logs(RowId run, std::optional<std::string_view> step = {},

@@ -40,6 +40,10 @@ constexpr const char* k_set_process =
 constexpr const char* k_finish_attempt =
     "UPDATE attempts SET status = ?2, ended = ?3, exit_code = ?4, signal = ?5, message = ?6"
     " WHERE id = ?1";
+constexpr const char* k_set_fingerprint =
+    "INSERT OR REPLACE INTO fingerprints(workflow, step, fingerprint, outputs, run_id, updated)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr const char* k_clear_fingerprint = "DELETE FROM fingerprints WHERE workflow = ?1 AND step = ?2";
 constexpr const char* k_insert_log =
     "INSERT INTO logs(run_id, step, attempt_id, time, stream, text) VALUES (?1, ?2, ?3, ?4, ?5, "
     "?6)";
@@ -227,6 +231,42 @@ Result<void> Store::set_step_outputs(RowId run, std::string_view step,
             st.bind_static(3, text);
         },
         [&] { return no_step(run, step); });
+    if (!r) return r;
+    return scope->commit();
+}
+
+Result<void> Store::set_fingerprint(std::string_view workflow, std::string_view step,
+                                    std::string_view fingerprint, const nlohmann::json& outputs, RowId run) {
+    Impl& db = *m_impl;
+    auto scope = WriteScope::enter(db);
+    if (!scope) return scope.error();
+    const std::string text = json_text(outputs.is_null() ? nlohmann::json::object() : outputs);
+    auto r = write(
+        db, k_set_fingerprint, "set fingerprint",
+        [&](Statement& st) {
+            st.bind_static(1, workflow);
+            st.bind_static(2, step);
+            st.bind_static(3, fingerprint);
+            st.bind_static(4, text);
+            st.bind(5, run);
+            st.bind(6, now());
+        },
+        [] { return std::string("set fingerprint"); });
+    if (!r) return r;
+    return scope->commit();
+}
+
+Result<void> Store::clear_fingerprint(std::string_view workflow, std::string_view step) {
+    Impl& db = *m_impl;
+    auto scope = WriteScope::enter(db);
+    if (!scope) return scope.error();
+    auto r = write(
+        db, k_clear_fingerprint, "clear fingerprint",
+        [&](Statement& st) {
+            st.bind_static(1, workflow);
+            st.bind_static(2, step);
+        },
+        [] { return std::string("clear fingerprint"); });
     if (!r) return r;
     return scope->commit();
 }

@@ -1,0 +1,182 @@
+#include "weft/engine/resolve.hpp"
+
+#include <xxhash.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "weft/expr/expr.hpp"
+#include "weft/util/glob.hpp"
+#include "weft/util/strings.hpp"
+
+namespace weft::engine {
+
+using Json = nlohmann::json;
+
+Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag::Graph& g,
+                                           const std::vector<std::string>& only) {
+    std::vector<char> selected(g.instances.size(), only.empty() ? 1 : 0);
+    std::vector<int> stack;
+    for (const auto& id : only) {
+        const auto* s = wf.find_step(id);
+        if (!s) {
+            std::vector<std::string> ids;
+            for (const auto& st : wf.steps) ids.push_back(st.id);
+            return make_error(Errc::invalid, with_suggestion("--only: unknown step '" + id + "'", id, ids));
+        }
+        for (int i : g.step_instances[static_cast<std::size_t>(s - wf.steps.data())]) stack.push_back(i);
+    }
+    while (!stack.empty()) {
+        const int i = stack.back();
+        stack.pop_back();
+        if (selected[static_cast<std::size_t>(i)]) continue;
+        selected[static_cast<std::size_t>(i)] = 1;
+        for (int n : g.instances[static_cast<std::size_t>(i)].needs) stack.push_back(n);
+    }
+    return selected;
+}
+
+Result<Json> run_contexts(const model::Workflow& wf, const Json& params, const Json& event,
+                          const std::map<std::string, std::string>& secrets, std::int64_t run_id) {
+    Json secret_values = Json::object();
+    for (const auto& [k, v] : secrets) secret_values[k] = v;
+    Json ctx{{"params", params},
+             {"env", Json::object()},
+             {"secrets", secret_values},
+             {"event", event},
+             {"workflow", {{"name", wf.name}}},
+             {"run", {{"id", run_id}, {"attempt", 1}}},
+             {"matrix", Json::object()},
+             {"steps", Json::object()}};
+    Json env = Json::object();
+    for (const auto& [k, v] : wf.env) {
+        auto t = expr::parse_template(v);
+        auto text = t ? expr::render(*t, ctx) : Result<std::string>(t.error());
+        if (!text) return make_error(Errc::invalid, "env " + k + ": " + text.error().message);
+        env[k] = *text;
+        ctx["env"] = env;
+    }
+    return ctx;
+}
+
+Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& step, Json ctx) {
+    ResolvedStep r;
+    auto render_text = [&](const std::string& text) -> Result<std::string> {
+        if (text.find("${{") == std::string::npos) return text;
+        auto t = expr::parse_template(text);
+        if (!t) return t.error();
+        return expr::render(*t, ctx);
+    };
+    auto failed = [](const std::string& what, const Error& e) { return make_error(e.code, what + ": " + e.message); };
+
+    // The workflow's env, then the step's (later wins); each step variable
+    // sees the ones before it.
+    r.env = ctx["env"];
+    for (const auto& [k, v] : step.env) {
+        auto text = render_text(v);
+        if (!text) return failed("env " + k, text.error());
+        r.env[k] = *text;
+        ctx["env"] = r.env;
+    }
+    auto cwd = render_text(step.working_directory.value_or(wf.defaults.working_directory));
+    if (!cwd) return failed("working-directory", cwd.error());
+    r.cwd = *cwd;
+    r.timeout = model::k_default_step_timeout;
+    if (auto t = step.timeout ? step.timeout : wf.defaults.timeout) {
+        auto text = render_text(*t);
+        if (!text) return failed("timeout", text.error());
+        auto d = parse_duration(*text);
+        if (!d) return failed("timeout", d.error());
+        r.timeout = *d;
+    }
+    r.shell = step.shell.value_or(wf.defaults.shell);
+    if (!step.run) return r; // a plugin step: nothing to render here
+    auto tmpl = expr::parse_template(*step.run);
+    if (!tmpl) return failed("run", tmpl.error());
+    auto value_of = [&](const expr::Expr& e) -> Result<std::string> {
+        auto v = expr::evaluate(e, ctx);
+        if (!v) return v.error();
+        return expr::to_text(*v);
+    };
+    // Values go into bash and sh scripts through the quoting lexer, so no
+    // value can run as code; other shells get them as text.
+    auto script = (r.shell == "bash" || r.shell == "sh")
+                      ? expr::render_shell(*tmpl, value_of,
+                                           r.shell == "sh" ? expr::ShellDialect::posix : expr::ShellDialect::bash)
+                      : expr::render(*tmpl, ctx);
+    if (!script) return failed("run", script.error());
+    r.script = std::move(*script);
+    return r;
+}
+
+std::vector<std::string> shell_argv(const std::string& shell, const std::string& script_file) {
+    if (shell == "bash") return {"bash", "--noprofile", "--norc", "-eo", "pipefail", script_file};
+    if (shell == "sh") return {"sh", "-e", script_file};
+    std::vector<std::string> argv;
+    std::istringstream words(shell);
+    for (std::string w; words >> w;) {
+        for (std::size_t p; (p = w.find("{0}")) != std::string::npos;) w.replace(p, 3, script_file);
+        argv.push_back(w);
+    }
+    return argv;
+}
+
+namespace {
+
+// Length-prefixed fields, so no two different inputs hash the same text.
+void feed(XXH3_state_t* st, std::string_view s) {
+    const std::uint64_t n = s.size();
+    XXH3_128bits_update(st, &n, sizeof n);
+    XXH3_128bits_update(st, s.data(), s.size());
+}
+
+} // namespace
+
+Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& r,
+                                const std::map<std::string, std::string>& secrets) {
+    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> st(XXH3_createState(), &XXH3_freeState);
+    XXH3_128bits_reset(st.get());
+    feed(st.get(), "weft-fingerprint-1");
+    feed(st.get(), r.shell);
+    feed(st.get(), r.cwd);
+    feed(st.get(), r.script);
+    feed(st.get(), std::to_string(r.timeout.count()));
+    for (auto it = r.env.begin(); it != r.env.end(); ++it) { // sorted by name
+        feed(st.get(), it.key());
+        feed(st.get(), it.value().get<std::string>());
+    }
+    for (const auto& [k, v] : secrets) feed(st.get(), "secret " + k);
+    for (const auto& g : step.generates) feed(st.get(), "generates " + g);
+    std::vector<char> buf(1 << 16);
+    for (const auto& pattern : step.sources) {
+        feed(st.get(), "sources " + pattern);
+        for (const auto& path : glob_files(pattern)) {
+            feed(st.get(), path);
+            std::ifstream f(path, std::ios::binary);
+            if (!f) return make_error(Errc::io, "sources: cannot read " + path);
+            std::uint64_t total = 0;
+            while (f) {
+                f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+                const auto n = static_cast<std::size_t>(f.gcount());
+                XXH3_128bits_update(st.get(), buf.data(), n);
+                total += n;
+            }
+            if (f.bad()) return make_error(Errc::io, "sources: cannot read " + path);
+            XXH3_128bits_update(st.get(), &total, sizeof total);
+        }
+    }
+    const XXH128_hash_t h = XXH3_128bits_digest(st.get());
+    char hex[33];
+    std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                  static_cast<unsigned long long>(h.low64));
+    return std::string(hex);
+}
+
+bool generates_exist(const model::Step& step) {
+    for (const auto& g : step.generates)
+        if (glob_files(g).empty()) return false;
+    return true;
+}
+
+} // namespace weft::engine

@@ -1,0 +1,58 @@
+#pragma once
+// A step as it will run: its expressions rendered against the run's contexts.
+// The engine resolves every attempt with this; `weft run --dry-run` resolves
+// with it too, so the plan and the run agree. Incremental steps (SPEC §1
+// `sources`/`generates`) fingerprint the resolved step.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "weft/dag/graph.hpp"
+#include "weft/model/workflow.hpp"
+#include "weft/util/duration.hpp"
+#include "weft/util/result.hpp"
+
+namespace weft::engine {
+
+struct ResolvedStep {
+    std::string shell;  // bash, sh, or a command with {0}
+    std::string script; // the run: text, with ${{ }} inserted
+    std::string cwd;
+    Duration timeout{0};
+    nlohmann::json env = nlohmann::json::object(); // the workflow's env, then the step's
+};
+
+// `--only STEP...`: per instance of `g`, 1 when it runs (the steps named and
+// everything they need; every instance when `only` is empty). Errc::invalid
+// for an unknown step, with a suggestion.
+Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag::Graph& g,
+                                           const std::vector<std::string>& only);
+
+// The contexts of a run (SPEC §2) before any step ran: params, secrets,
+// event, workflow, run, and env (the workflow's, rendered). Errc::invalid
+// when a workflow env value cannot be rendered.
+Result<nlohmann::json> run_contexts(const model::Workflow& wf, const nlohmann::json& params,
+                                    const nlohmann::json& event, const std::map<std::string, std::string>& secrets,
+                                    std::int64_t run_id);
+
+// Render `step` against `ctx` (params, env, secrets, event, workflow, run,
+// matrix, steps; its "env" is the workflow's rendered env). Errors name the
+// key that failed (`env X: ...`, `timeout: ...`, `run: ...`).
+Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& step, nlohmann::json ctx);
+
+// The argv that runs `script_file` with `shell`.
+std::vector<std::string> shell_argv(const std::string& shell, const std::string& script_file);
+
+// Hex XXH3-128 over the resolved definition, its environment (the values of
+// variables that are secrets left out: only their names count), and the
+// content of every file the step's `sources` match. Errc::io when a source
+// cannot be read.
+Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& r,
+                                const std::map<std::string, std::string>& secrets);
+
+// True when every `generates` glob of `step` matches at least one file.
+bool generates_exist(const model::Step& step);
+
+} // namespace weft::engine

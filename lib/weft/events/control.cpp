@@ -1,0 +1,189 @@
+#include "weft/events/control.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace weft::events {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::size_t k_max_request = 64 * 1024;
+
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// A sockaddr_un for `path`. sun_path holds 107 bytes; a longer path is
+// reached through its directory's descriptor (/proc/self/fd/N/NAME), which
+// the kernel resolves like the real path. `dir_fd` is set when one was opened.
+Result<sockaddr_un> address_of(const std::string& path, int& dir_fd) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::string target = path;
+    dir_fd = -1;
+    if (target.size() >= sizeof addr.sun_path) {
+        const auto slash = path.rfind('/');
+        const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+        dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0) return make_error(Errc::io, "cannot open " + dir + ": " + std::strerror(errno));
+        target = "/proc/self/fd/" + std::to_string(dir_fd) + "/" + path.substr(slash + 1);
+        if (target.size() >= sizeof addr.sun_path) {
+            ::close(dir_fd);
+            dir_fd = -1;
+            return make_error(Errc::io, "socket name too long: " + path);
+        }
+    }
+    std::memcpy(addr.sun_path, target.c_str(), target.size() + 1);
+    return addr;
+}
+
+void close_fd(int& fd) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+}
+
+} // namespace
+
+std::string control_path(const std::string& state_dir, const std::string& token) {
+    return state_dir + "/locks/" + token + ".sock";
+}
+
+struct ControlServer::Client {
+    ControlServer* server = nullptr;
+    int fd = -1;
+    uv_poll_t* poll = nullptr;
+    std::string buf;
+};
+
+Result<std::unique_ptr<ControlServer>> ControlServer::listen(uv_loop_t* loop, const std::string& path,
+                                                             Handler handler) {
+    std::unique_ptr<ControlServer> s(new ControlServer);
+    s->m_loop = loop;
+    s->m_path = path;
+    s->m_handler = std::move(handler);
+    int dir_fd = -1;
+    auto addr = address_of(path, dir_fd);
+    if (!addr) return addr.error();
+    s->m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->m_fd < 0) {
+        close_fd(dir_fd);
+        return make_error(Errc::io, std::string("cannot create a socket: ") + std::strerror(errno));
+    }
+    ::unlink(addr->sun_path); // a stale socket of a dead process with our token
+    // Owner-only: the directory is 0700 already; the socket is made 0600 too.
+    const mode_t old = ::umask(0177);
+    const int rc = ::bind(s->m_fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
+    const int err = errno;
+    ::umask(old);
+    close_fd(dir_fd);
+    if (rc != 0 || ::listen(s->m_fd, 16) != 0)
+        return make_error(Errc::io, "cannot listen on " + path + ": " + std::strerror(rc != 0 ? err : errno));
+    s->m_poll = new uv_poll_t;
+    s->m_poll->data = s.get();
+    uv_poll_init(loop, s->m_poll, s->m_fd);
+    uv_poll_start(s->m_poll, UV_READABLE, [](uv_poll_t* h, int, int) {
+        static_cast<ControlServer*>(h->data)->accept_clients();
+    });
+    uv_unref(reinterpret_cast<uv_handle_t*>(s->m_poll));
+    return s;
+}
+
+ControlServer::~ControlServer() {
+    if (m_poll) {
+        uv_poll_stop(m_poll);
+        uv_close(reinterpret_cast<uv_handle_t*>(m_poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    }
+    close_fd(m_fd);
+    ::unlink(m_path.c_str());
+}
+
+void ControlServer::accept_clients() {
+    for (;;) {
+        const int fd = ::accept4(m_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return; // EAGAIN, or a client that went away
+        auto* client = new Client{this, fd, new uv_poll_t, {}};
+        client->poll->data = client;
+        uv_poll_init(m_loop, client->poll, fd);
+        uv_poll_start(client->poll, UV_READABLE, [](uv_poll_t* h, int status, int) {
+            auto* c = static_cast<Client*>(h->data);
+            char chunk[4096];
+            ssize_t n = 0;
+            while (status == 0 && (n = ::read(c->fd, chunk, sizeof chunk)) > 0) c->buf.append(chunk, static_cast<std::size_t>(n));
+            const auto nl = c->buf.find('\n');
+            const bool ended = status != 0 || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+            if (nl == std::string::npos && !ended && c->buf.size() < k_max_request) return; // more to come
+            Json reply;
+            auto request = Json::parse(c->buf.substr(0, nl), nullptr, false);
+            if (nl == std::string::npos || request.is_discarded() || !request.is_object())
+                reply = {{"ok", false}, {"error", "expected one JSON object on one line"}};
+            else
+                reply = c->server->m_handler(request);
+            // One short answer into an empty socket buffer: it fits, or the
+            // client is gone and the answer does not matter.
+            const std::string out = dump(reply) + "\n";
+            [[maybe_unused]] auto w = ::send(c->fd, out.data(), out.size(), MSG_NOSIGNAL);
+            c->server->close_client(c);
+        });
+    }
+}
+
+void ControlServer::close_client(Client* c) {
+    uv_poll_stop(c->poll);
+    c->poll->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(c->poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    close_fd(c->fd);
+    delete c;
+}
+
+Result<Json> control_call(const std::string& path, const Json& request, Duration timeout) {
+    int dir_fd = -1;
+    auto addr = address_of(path, dir_fd);
+    if (!addr) return addr.error();
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        close_fd(dir_fd);
+        return make_error(Errc::io, std::string("cannot create a socket: ") + std::strerror(errno));
+    }
+    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
+    const int err = errno;
+    close_fd(dir_fd);
+    if (rc != 0) {
+        close_fd(fd);
+        return make_error(Errc::io, "cannot connect to " + path + ": " + std::strerror(err));
+    }
+    const std::string out = dump(request) + "\n";
+    if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
+        close_fd(fd);
+        return make_error(Errc::io, "cannot send to " + path + ": " + std::strerror(errno));
+    }
+    std::string in;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now()).count();
+        pollfd p{fd, POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0) {
+            close_fd(fd);
+            return make_error(Errc::io, "no answer from " + path);
+        }
+        char chunk[4096];
+        const ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        in.append(chunk, static_cast<std::size_t>(n));
+        if (in.find('\n') != std::string::npos) break;
+    }
+    close_fd(fd);
+    auto reply = Json::parse(in.substr(0, in.find('\n')), nullptr, false);
+    if (reply.is_discarded() || !reply.is_object()) return make_error(Errc::io, "no valid answer from " + path);
+    return reply;
+}
+
+} // namespace weft::events
