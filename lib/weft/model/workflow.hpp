@@ -51,7 +51,7 @@ struct Step {
     std::vector<Location> needs_loc;
     std::optional<std::string> run;
     std::optional<std::string> uses;
-    Json with = Json::object();
+    Json with; // the plugin's inputs (an object), null when absent
     std::optional<std::string> if_cond;
     Location if_loc;
     EnvList env;

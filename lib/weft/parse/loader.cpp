@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_set>
 #include <sstream>
 
 #include "weft/cron/cron.hpp"
@@ -160,7 +161,8 @@ void Walker::keys(const YAML::Node& node, const std::vector<std::string>& allowe
 }
 
 void Walker::any_keys(const YAML::Node& node, const std::string& where, const KeyFn& fn) {
-    std::set<std::string> seen;
+    // Keys point into the document, which outlives this walk.
+    std::unordered_set<std::string_view> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
         if (!visit(it->first)) return;
         if (!it->first.IsScalar()) {
@@ -168,7 +170,7 @@ void Walker::any_keys(const YAML::Node& node, const std::string& where, const Ke
                                  type_name(it->first));
             continue;
         }
-        const std::string key = it->first.Scalar();
+        const std::string& key = it->first.Scalar();
         if (key == "<<" && it->first.Tag() == "?") {
             error(it->first, "merge keys ('<<') are not supported; write the keys out, or alias the whole map");
             continue;
@@ -715,6 +717,7 @@ model::Step Walker::step(const std::string& id, const YAML::Node& key, const YAM
 
 void Walker::steps(const YAML::Node& n) {
     if (!expect(n, YAML::NodeType::Map, "'steps'")) return;
+    m_wf.steps.reserve(n.size());
     any_keys(n, "'steps'", [&](const std::string& id, const YAML::Node& kn, const YAML::Node& v) {
         if (!is_identifier(id, true)) {
             error(kn, "invalid step id '" + id + "': use letters, digits, '_' and '-', not starting with a digit or '-'");
