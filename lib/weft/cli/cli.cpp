@@ -59,6 +59,16 @@ std::vector<Command> commands() {
              c.add_flag("--timestamps", o.timestamps, "Prefix each line with its time");
          },
          cmd_logs},
+        {"resume", "Continue an interrupted, failed or cancelled run",
+         [](CLI::App& c, Options& o) {
+             c.add_option("RUN", o.run_id, "Run id")->required();
+             c.add_option("-p,--param", o.params, "Param value, KEY=VALUE (secret params must be given again)");
+             c.add_option("-j,--jobs", o.jobs, "Steps at once");
+             c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets (give it again)");
+             c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");
+             c.add_flag("--json", o.json, "JSON lines on stdout");
+         },
+         cmd_resume},
         {"cancel", "Cancel a running run, whichever weft process runs it",
          [](CLI::App& c, Options& o) { c.add_option("RUN", o.run_id, "Run id")->required(); },
          cmd_cancel},

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <set>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -191,6 +192,35 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
     return k_exit_ok;
 }
 
+// Run `req` (a new run, or a resumed one) in this process and return the
+// exit code (SPEC §6).
+int execute(State& state, const std::string& owner, engine::RunRequest req, const Options& o, const Globals& g) {
+    std::unique_ptr<engine::Observer> reporter;
+    if (o.json) reporter = std::make_unique<report::JsonReporter>(stdout);
+    else
+        reporter = std::make_unique<report::PlainReporter>(
+            stdout, g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal);
+    auto eng = engine::Engine::create(state.store, *reporter, engine::Config{state.dir, owner, true, true});
+    if (!eng) {
+        std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
+        return k_exit_state;
+    }
+    if (o.jobs > 0) req.jobs = o.jobs;
+    req.fail_fast = o.fail_fast;
+    req.force = o.force;
+    auto run_id = (*eng)->start(std::move(req));
+    if (!run_id) {
+        std::fprintf(stderr, "weft: error: %s\n", run_id.error().message.c_str());
+        return run_id.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
+    }
+    const bool stored = (*eng)->run();
+    const int sig = (*eng)->interrupted_by();
+    if (sig == SIGINT) return k_exit_sigint;
+    if (sig == SIGTERM) return k_exit_sigterm;
+    if (!stored) return k_exit_state;
+    return (*eng)->status(*run_id) == store::RunState::success ? k_exit_ok : k_exit_failed;
+}
+
 } // namespace
 
 int cmd_run(const Options& o, const Globals& g) {
@@ -251,16 +281,6 @@ int cmd_run(const Options& o, const Globals& g) {
         return k_exit_state;
     }
 
-    std::unique_ptr<engine::Observer> reporter;
-    if (o.json) reporter = std::make_unique<report::JsonReporter>(stdout);
-    else
-        reporter = std::make_unique<report::PlainReporter>(
-            stdout, g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal);
-    auto eng = engine::Engine::create(state->store, *reporter, engine::Config{state->dir, lock->token(), true, true});
-    if (!eng) {
-        std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
-        return k_exit_state;
-    }
     engine::RunRequest req;
     req.workflow = wf;
     req.params = *params;
@@ -268,21 +288,95 @@ int cmd_run(const Options& o, const Globals& g) {
     req.event = event;
     req.event["id"] = *event_id;
     req.only = o.only;
-    if (o.jobs > 0) req.jobs = o.jobs;
-    req.fail_fast = o.fail_fast;
     req.secrets = std::move(secrets);
-    req.force = o.force;
-    auto run_id = (*eng)->start(std::move(req));
-    if (!run_id) {
-        std::fprintf(stderr, "weft: error: %s\n", run_id.error().message.c_str());
-        return run_id.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
+    return execute(*state, lock->token(), std::move(req), o, g);
+}
+
+int cmd_resume(const Options& o, const Globals& g) {
+    if (o.run_id <= 0) {
+        std::fprintf(stderr, "weft: error: run ids are positive integers\n");
+        return k_exit_usage;
     }
-    const bool stored = (*eng)->run();
-    const int sig = (*eng)->interrupted_by();
-    if (sig == SIGINT) return k_exit_sigint;
-    if (sig == SIGTERM) return k_exit_sigterm;
-    if (!stored) return k_exit_state;
-    return (*eng)->status(*run_id) == store::RunState::success ? k_exit_ok : k_exit_failed;
+    if (o.jobs < 0) {
+        std::fprintf(stderr, "weft: error: -j must be at least 1\n");
+        return k_exit_usage;
+    }
+    auto state = open_state(g);
+    if (!state) return k_exit_state;
+    auto lock = engine::OwnerLock::acquire(state->dir);
+    if (!lock) {
+        std::fprintf(stderr, "weft: error: %s\n", lock.error().message.c_str());
+        return k_exit_state;
+    }
+    auto detail = state->store.get_run(o.run_id);
+    if (!detail) {
+        std::fprintf(stderr, "weft: error: %s\n", detail.error().message.c_str());
+        return k_exit_state;
+    }
+    if (!*detail) {
+        std::fprintf(stderr, "weft: error: no run %lld\n", o.run_id);
+        return k_exit_usage;
+    }
+    const auto& run = (*detail)->run;
+    using store::RunState;
+    if (run.status != RunState::interrupted && run.status != RunState::failure && run.status != RunState::cancelled) {
+        std::fprintf(stderr, "weft: error: run %lld is %s; only interrupted, failed and cancelled runs can be resumed\n",
+                     o.run_id, store::to_string(run.status));
+        return k_exit_usage;
+    }
+    // The workflow as its file says today, as the run recorded it.
+    auto wf = std::make_shared<parse::Workflow>(parse::load_workflow(run.file));
+    print_diagnostics(wf->loaded, g.out);
+    if (!wf->ok()) {
+        std::fprintf(stderr, "weft: error: run %lld: cannot load its workflow file %s\n", o.run_id, run.file.c_str());
+        return k_exit_usage;
+    }
+    const auto& workflow = *wf->loaded.workflow;
+    if (workflow.name != run.workflow) {
+        std::fprintf(stderr, "weft: error: run %lld: %s now holds workflow '%s', not '%s'\n", o.run_id,
+                     run.file.c_str(), workflow.name.c_str(), run.workflow.c_str());
+        return k_exit_usage;
+    }
+    // Params: those the run had, then -p. Secret values were never stored
+    // (SPEC §4): each secret param the run had must be given again.
+    std::vector<std::string> given = o.params;
+    std::set<std::string> named;
+    for (const auto& kv : o.params) named.insert(kv.substr(0, kv.find('=')));
+    for (auto it = run.params.begin(); it != run.params.end(); ++it) {
+        const auto* p = workflow.find_param(it.key());
+        if (!p || named.count(it.key()) || !it.value().is_string()) continue;
+        if (p->secret && it.value() == "***") {
+            std::fprintf(stderr, "weft: error: run %lld had secret param '%s', which is never stored; give it again with -p %s=VALUE\n",
+                         o.run_id, it.key().c_str(), it.key().c_str());
+            return k_exit_usage;
+        }
+        given.push_back(it.key() + "=" + it.value().get<std::string>());
+    }
+    auto params = resolve_params(workflow, given);
+    if (!params) return k_exit_usage;
+    std::map<std::string, std::string> secrets;
+    if (!o.secrets_file.empty()) {
+        auto s = read_secrets(o.secrets_file);
+        if (!s) return k_exit_usage;
+        secrets = std::move(*s);
+    }
+
+    engine::Resume resume;
+    resume.run = run.id;
+    resume.attempt = run.attempt + 1;
+    for (const auto& step : (*detail)->steps) {
+        resume.attempts[step.id] = step.attempts;
+        if (step.status == store::StepState::success || step.status == store::StepState::up_to_date)
+            resume.done[step.id] = step.outputs;
+    }
+    engine::RunRequest req;
+    req.workflow = wf;
+    req.params = *params;
+    req.event_id = run.event_id;
+    req.event = store::event_json((*detail)->event);
+    req.secrets = std::move(secrets);
+    req.resume = std::move(resume);
+    return execute(*state, lock->token(), std::move(req), o, g);
 }
 
 } // namespace weft::cli

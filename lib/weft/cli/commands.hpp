@@ -54,5 +54,6 @@ int cmd_runs(const Options& o, const Globals& g);
 int cmd_show(const Options& o, const Globals& g);
 int cmd_logs(const Options& o, const Globals& g);
 int cmd_cancel(const Options& o, const Globals& g);
+int cmd_resume(const Options& o, const Globals& g);
 
 } // namespace weft::cli

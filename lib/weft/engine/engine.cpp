@@ -66,7 +66,8 @@ struct ActiveRun;
 
 struct Instance {
     StepState status = StepState::pending;
-    int attempts = 0;
+    int attempts = 0;     // of this run attempt
+    int attempt_base = 0; // attempts of earlier run attempts (weft resume)
     Json outputs = Json::object();
     TimePoint started{};
     Attempt* active = nullptr;
@@ -204,6 +205,7 @@ struct Engine::Impl {
     void run_sweep(Sweep* s);
     Json step_contexts(ActiveRun& run, int i) const;
     Json answer(const Json& req);
+    void note_step_context(ActiveRun& run, int i);
 
     // True when `pid` leads a running attempt (reaped by attempt_done, not
     // by the orphan reaper).
@@ -334,6 +336,19 @@ Result<RowId> Engine::start(RunRequest req) {
     const auto& wf = *run->wf;
     const auto& g = *run->graph;
 
+    const auto& resume = run->req.resume;
+    std::vector<char> done(g.instances.size(), 0);
+    if (resume) {
+        // The run's own steps (and any they now need), as the file says today.
+        std::vector<std::string> ids;
+        for (std::size_t i = 0; i < g.instances.size(); ++i) {
+            if (resume->attempts.count(g.instances[i].id)) ids.push_back(wf.steps[g.instances[i].step].id);
+            done[i] = resume->done.count(g.instances[i].id) ? 1 : 0;
+        }
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        run->req.only = ids;
+    }
     auto selected = select_instances(wf, g, run->req.only);
     if (!selected) return selected.error();
     run->selected = std::move(*selected);
@@ -341,14 +356,26 @@ Result<RowId> Engine::start(RunRequest req) {
     run->dependents.resize(g.instances.size());
     run->refs.resize(wf.steps.size());
     for (std::size_t i = 0; i < g.instances.size(); ++i) {
+        auto& in = run->inst[i];
         if (!run->selected[i]) {
-            run->inst[i].status = StepState::skipped;
+            in.status = StepState::skipped;
             continue;
         }
+        if (done[i]) { // succeeded in an earlier attempt of the run: kept
+            in.status = StepState::success;
+            in.outputs = resume->done.at(g.instances[i].id);
+            self.note_step_context(*run, static_cast<int>(i));
+            continue;
+        }
+        if (resume)
+            if (auto it = resume->attempts.find(g.instances[i].id); it != resume->attempts.end()) in.attempt_base = it->second;
         ++run->unfinished;
-        run->inst[i].waiting = static_cast<int>(g.instances[i].needs.size());
-        for (int n : g.instances[i].needs) run->dependents[n].push_back(static_cast<int>(i));
-        if (run->inst[i].waiting == 0) run->ready.insert(static_cast<int>(i));
+        for (int n : g.instances[i].needs) {
+            if (done[static_cast<std::size_t>(n)]) continue;
+            ++in.waiting;
+            run->dependents[n].push_back(static_cast<int>(i));
+        }
+        if (in.waiting == 0) run->ready.insert(static_cast<int>(i));
     }
 
     const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
@@ -364,24 +391,37 @@ Result<RowId> Engine::start(RunRequest req) {
         }
 
     self.begin_writes();
-    store::NewRun nr;
-    nr.workflow = wf.name;
-    nr.file = wf.file;
-    nr.event_id = run->req.event_id;
-    nr.params = stored_params;
-    nr.started = run->started;
-    nr.owner = self.config.owner;
-    auto id = self.store.create_run(nr);
-    if (!id) return id.error();
-    run->id = *id;
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < g.instances.size(); ++i)
-        if (run->selected[i]) ids.push_back(g.instances[i].id);
-    if (auto r = self.store.add_steps(run->id, ids); !r) return r.error();
+    const int attempt = resume ? resume->attempt : 1;
+    if (resume) {
+        run->id = resume->run;
+        if (auto r = self.store.reopen_run(run->id, attempt, self.config.owner); !r) return r.error();
+        std::vector<std::string> rerun, added;
+        for (std::size_t i = 0; i < g.instances.size(); ++i) {
+            if (!run->selected[i] || done[i]) continue;
+            (resume->attempts.count(g.instances[i].id) ? rerun : added).push_back(g.instances[i].id);
+        }
+        if (auto r = self.store.reset_steps(run->id, rerun); !r) return r.error();
+        if (auto r = self.store.add_steps(run->id, added); !r) return r.error();
+    } else {
+        store::NewRun nr;
+        nr.workflow = wf.name;
+        nr.file = wf.file;
+        nr.event_id = run->req.event_id;
+        nr.params = stored_params;
+        nr.started = run->started;
+        nr.owner = self.config.owner;
+        auto id = self.store.create_run(nr);
+        if (!id) return id.error();
+        run->id = *id;
+        std::vector<std::string> ids;
+        for (std::size_t i = 0; i < g.instances.size(); ++i)
+            if (run->selected[i]) ids.push_back(g.instances[i].id);
+        if (auto r = self.store.add_steps(run->id, ids); !r) return r.error();
+    }
 
     // The contexts, with the workflow's env rendered once: the base of every
     // step's env.
-    auto contexts = run_contexts(wf, run->req.params, run->req.event, run->req.secrets, run->id);
+    auto contexts = run_contexts(wf, run->req.params, run->req.event, run->req.secrets, run->id, attempt);
     if (!contexts) return contexts.error();
     run->contexts = std::move(*contexts);
 
@@ -404,7 +444,7 @@ Result<RowId> Engine::start(RunRequest req) {
             },
             static_cast<std::uint64_t>(wf.timeout->count()), 0);
     }
-    self.observer.run_started(run->id, wf.name, 1, run->started);
+    self.observer.run_started(run->id, wf.name, attempt, run->started);
     const RowId rid = run->id;
     self.runs.push_back(std::move(run));
     self.dirty = true;
@@ -622,7 +662,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     a->engine = this;
     a->run = &run;
     a->index = i;
-    a->number = in.attempts;
+    a->number = in.attempt_base + in.attempts;
     a->started = t0;
     a->timeout = timeout;
     a->kill_grace = step.kill_grace.value_or(wf.defaults.kill_grace);
@@ -921,13 +961,7 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
     if (status == StepState::success && !in.fingerprint.empty())
         write(store.set_fingerprint(run.wf->name, inst.id, in.fingerprint, stored, run.id));
 
-    // The `steps` context: a matrix step's outputs merge its instances', and
-    // its status is the worst of theirs.
-    auto& sc = run.steps_ctx[step.id];
-    if (!sc.is_object()) sc = Json{{"outputs", Json::object()}, {"status", to_string(status)}};
-    for (auto it = in.outputs.begin(); it != in.outputs.end(); ++it) sc["outputs"][it.key()] = it.value();
-    if (status == StepState::failure || sc["status"] == "success" || sc["status"] == "up-to-date")
-        sc["status"] = to_string(status);
+    note_step_context(run, i);
 
     StepEnd end = end_info;
     end.status = status;
@@ -935,6 +969,18 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
     if (was_running) end.duration = std::chrono::duration_cast<Duration>(t - in.started);
     observer.step_finished(run.id, inst.id, end, t);
     dirty = true;
+}
+
+// The `steps` context: a matrix step's outputs merge its instances', and its
+// status is the worst of theirs.
+void Engine::Impl::note_step_context(ActiveRun& run, int i) {
+    const auto& in = run.inst[i];
+    const auto status = in.status;
+    auto& sc = run.steps_ctx[run.wf->steps[run.graph->instances[i].step].id];
+    if (!sc.is_object()) sc = Json{{"outputs", Json::object()}, {"status", to_string(status)}};
+    for (auto it = in.outputs.begin(); it != in.outputs.end(); ++it) sc["outputs"][it.key()] = it.value();
+    if (status == StepState::failure || sc["status"] == "success" || sc["status"] == "up-to-date")
+        sc["status"] = to_string(status);
 }
 
 void Engine::Impl::maybe_finish_run(ActiveRun& run) {

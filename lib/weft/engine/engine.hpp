@@ -17,6 +17,14 @@
 
 namespace weft::engine {
 
+// `weft resume`: continue an existing run instead of creating one.
+struct Resume {
+    store::RowId run = 0;
+    int attempt = 2;                          // the run's new `run.attempt`
+    std::map<std::string, nlohmann::json> done; // instance id -> outputs: succeeded, not rerun
+    std::map<std::string, int> attempts;      // instance id -> attempts it already had
+};
+
 struct RunRequest {
     std::shared_ptr<const parse::Workflow> workflow; // valid: graph set
     nlohmann::json params = nlohmann::json::object(); // name -> value, every param resolved
@@ -30,6 +38,9 @@ struct RunRequest {
     // to expressions as `secrets.KEY`. Their values, and those of params
     // marked secret, are masked as `***` in everything printed or stored.
     std::map<std::string, std::string> secrets;
+    // Set by `weft resume`: the run's existing steps (with their ids in
+    // `attempts`) are what runs; those in `done` keep their outputs.
+    std::optional<Resume> resume;
 };
 
 struct Config {

@@ -38,7 +38,7 @@ Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag:
 }
 
 Result<Json> run_contexts(const model::Workflow& wf, const Json& params, const Json& event,
-                          const std::map<std::string, std::string>& secrets, std::int64_t run_id) {
+                          const std::map<std::string, std::string>& secrets, std::int64_t run_id, int attempt) {
     Json secret_values = Json::object();
     for (const auto& [k, v] : secrets) secret_values[k] = v;
     Json ctx{{"params", params},
@@ -46,7 +46,7 @@ Result<Json> run_contexts(const model::Workflow& wf, const Json& params, const J
              {"secrets", secret_values},
              {"event", event},
              {"workflow", {{"name", wf.name}}},
-             {"run", {{"id", run_id}, {"attempt", 1}}},
+             {"run", {{"id", run_id}, {"attempt", attempt}}},
              {"matrix", Json::object()},
              {"steps", Json::object()}};
     Json env = Json::object();

@@ -35,7 +35,7 @@ Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag:
 // when a workflow env value cannot be rendered.
 Result<nlohmann::json> run_contexts(const model::Workflow& wf, const nlohmann::json& params,
                                     const nlohmann::json& event, const std::map<std::string, std::string>& secrets,
-                                    std::int64_t run_id);
+                                    std::int64_t run_id, int attempt = 1);
 
 // Render `step` against `ctx` (params, env, secrets, event, workflow, run,
 // matrix, steps; its "env" is the workflow's rendered env). Errors name the
