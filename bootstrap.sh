@@ -34,7 +34,7 @@ build() {
   local dir=${BUILD_DIR:-build}
   cmake -S . -B "$dir" -G Ninja \
     -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-    -DWEFT_WERROR="${WEFT_WERROR:-ON}" ${WEFT_SANITIZE:+-DWEFT_SANITIZE=$WEFT_SANITIZE}
+    -DWEFT_WERROR="${WEFT_WERROR:-ON}" -DWEFT_TEST_HOOKS=ON ${WEFT_SANITIZE:+-DWEFT_SANITIZE=$WEFT_SANITIZE}
   cmake --build "$dir" -j2
 }
 

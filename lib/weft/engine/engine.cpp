@@ -9,9 +9,11 @@
 #include <csignal>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <list>
 #include <map>
 #include <set>
@@ -45,6 +47,26 @@ template <class H>
 void close_handle(H* h) {
     if (!h) return;
     uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
+}
+
+// Crash tests (WEFT_TEST_HOOKS builds only): WEFT_TEST_KILL_AT=NAME[:N]
+// kills this process with SIGKILL the Nth time (default 1st) it passes NAME:
+// attempt-recorded (an attempt row written, before the spawn), step-ended (a
+// step's end written, before its commit), log-batch (half a batch of log
+// lines written).
+void kill_point([[maybe_unused]] const char* name) {
+#ifdef WEFT_TEST_HOOKS
+    static const std::string spec = [] {
+        const char* v = std::getenv("WEFT_TEST_KILL_AT");
+        return std::string(v ? v : "");
+    }();
+    static int hits = 0;
+    if (spec.empty()) return;
+    const auto colon = spec.find(':');
+    if (spec.compare(0, colon, name) != 0) return;
+    const int nth = colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1);
+    if (++hits == nth) ::kill(::getpid(), SIGKILL);
+#endif
 }
 
 // A step's outcome as its dependents see it: `continue-on-error` turns a
@@ -187,7 +209,18 @@ struct Engine::Impl {
     }
     void commit_writes() {
         if (store.in_transaction()) write(store.commit());
+        // Ends are reported once they are durable: what the user saw end is
+        // never found running after a crash.
+        auto pending = std::move(after_commit);
+        after_commit.clear();
+        for (auto& f : pending) f();
     }
+    // Run `f` after the open transaction commits (at once if none is open).
+    void when_committed(std::function<void()> f) {
+        if (store.in_transaction()) after_commit.push_back(std::move(f));
+        else f();
+    }
+    std::vector<std::function<void()>> after_commit;
 
     // --- scheduling
     void schedule();
@@ -444,6 +477,8 @@ Result<RowId> Engine::start(RunRequest req) {
             },
             static_cast<std::uint64_t>(wf.timeout->count()), 0);
     }
+    // The run exists (or is reopened) on disk before anyone is told its id.
+    self.commit_writes();
     self.observer.run_started(run->id, wf.name, attempt, run->started);
     const RowId rid = run->id;
     self.runs.push_back(std::move(run));
@@ -668,6 +703,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     a->kill_grace = step.kill_grace.value_or(wf.defaults.kill_grace);
     auto attempt_id = write(store.start_attempt(run.id, inst.id, a->number, t0));
     if (!attempt_id) return fail("cannot record the attempt");
+    kill_point("attempt-recorded");
     a->id = *attempt_id;
     a->marker = "WEFT_ATTEMPT_KEY=" + config.owner + ":" + std::to_string(a->id);
 
@@ -711,7 +747,8 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     }
     a->child = *child;
     write(store.set_attempt_process(a->id, store::ProcessRef{a->child.pid, a->child.start_time}));
-    observer.step_started(run.id, inst.id, a->number, t0);
+    // Reported in order with the ends (which wait for their commit).
+    when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0] { observer.step_started(id, step_id, n, t0); });
 
     Attempt* ap = a.release();
     in.active = ap;
@@ -765,6 +802,15 @@ void Engine::Impl::emit_lines(Attempt* a, int stream, std::string& buf, bool fin
         for (auto& l : lines) l.text = a->run->mask.apply(l.text);
     for (const auto& l : lines) observer.log(l.run_id, l.step, l.stream, l.text, l.time);
     begin_writes();
+#ifdef WEFT_TEST_HOOKS
+    if (lines.size() >= 2) {
+        const std::size_t half = lines.size() / 2;
+        write(store.append_logs(std::span<const store::LogLine>(lines.data(), half)));
+        kill_point("log-batch");
+        write(store.append_logs(std::span<const store::LogLine>(lines.data() + half, lines.size() - half)));
+        return;
+    }
+#endif
     write(store.append_logs(lines));
 }
 
@@ -917,7 +963,7 @@ void Engine::Impl::attempt_done(Attempt* a) {
         if (retry.max_delay) delay = std::min(delay, static_cast<double>(retry.max_delay->count()));
         end.will_retry = true;
         end.retry_in = Duration{static_cast<long long>(delay)};
-        observer.step_finished(run.id, inst.id, end, t);
+        when_committed([this, id = run.id, step_id = inst.id, end, t] { observer.step_finished(id, step_id, end, t); });
         in.retry_timer = new uv_timer_t;
         uv_timer_init(&loop, in.retry_timer);
         in.retry_timer->data = new RetryCtx{&run, i};
@@ -951,6 +997,7 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
     const std::string message = run.mask.apply(end_info.message);
     if (!message.empty()) u.message = message;
     write(store.set_step(run.id, inst.id, status, u));
+    kill_point("step-ended");
     // Outputs are stored masked; the `steps` context of later steps keeps
     // the values.
     Json stored = in.outputs;
@@ -967,7 +1014,7 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
     end.status = status;
     end.message = message;
     if (was_running) end.duration = std::chrono::duration_cast<Duration>(t - in.started);
-    observer.step_finished(run.id, inst.id, end, t);
+    when_committed([this, id = run.id, step_id = inst.id, end, t] { observer.step_finished(id, step_id, end, t); });
     dirty = true;
 }
 
@@ -999,8 +1046,10 @@ void Engine::Impl::maybe_finish_run(ActiveRun& run) {
     std::error_code ec;
     std::filesystem::remove_all(run.tmp_dir, ec);
     finished[run.id] = run.status;
-    observer.run_finished(run.id, run.wf->name, run.status, std::chrono::duration_cast<Duration>(t - run.started),
-                          run.message, t);
+    when_committed([this, id = run.id, name = run.wf->name, status = run.status,
+                    d = std::chrono::duration_cast<Duration>(t - run.started), message = run.message, t] {
+        observer.run_finished(id, name, status, d, message, t);
+    });
 }
 
 void Engine::Impl::cancel_run(ActiveRun& run, const std::string& reason, bool timed_out) {

@@ -1,5 +1,6 @@
 #include "weft/engine/owner.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <vector>
 
 #include "weft/exec/process.hpp"
 
@@ -54,6 +56,21 @@ bool owner_alive(const std::string& state_dir, const std::string& token) {
 }
 
 Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir) {
+    // Processes of dead weft processes, found by the marker in their
+    // environment: also those whose pids never reached the database (killed
+    // between a spawn and its commit).
+    if (DIR* d = ::opendir((state_dir + "/locks").c_str())) {
+        std::vector<std::string> dead;
+        while (const dirent* e = ::readdir(d)) {
+            const std::string name = e->d_name;
+            if (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0) {
+                const std::string token = name.substr(0, name.size() - 5);
+                if (!owner_alive(state_dir, token)) dead.push_back(token);
+            }
+        }
+        ::closedir(d);
+        for (const auto& token : dead) exec::kill_marked("WEFT_ATTEMPT_KEY=" + token + ":");
+    }
     int recovered = 0;
     for (auto status : {store::RunState::running, store::RunState::queued}) {
         auto runs = store.runs_with_status(status);

@@ -165,6 +165,33 @@ int signal_attempt(pid_t pid, long long start_time, const std::string& marker, i
     return count;
 }
 
+int kill_marked(const std::string& prefix) {
+    int killed = 0;
+    std::string buf;
+    const pid_t self = ::getpid();
+    for (int pass = 0; pass < 5; ++pass) {
+        int found = 0;
+        for (pid_t p : detail::all_pids()) {
+            if (p == self) continue;
+            char path[64];
+            std::snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(p));
+            if (!detail::read_whole_file(path, buf)) continue;
+            for (std::size_t pos = 0; pos < buf.size();) {
+                std::size_t end = buf.find('\0', pos);
+                if (end == std::string::npos) end = buf.size();
+                if (std::string_view(buf).substr(pos, end - pos).substr(0, prefix.size()) == prefix) {
+                    if (kill(p, SIGKILL) == 0) ++found;
+                    break;
+                }
+                pos = end + 1;
+            }
+        }
+        killed += found;
+        if (found == 0) break;
+    }
+    return killed;
+}
+
 bool maybe_leftovers(pid_t pgid, const std::function<bool(pid_t)>& tracked) {
     // EPERM: a member we may not signal (setuid) is still a member.
     if (pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM)) return true;

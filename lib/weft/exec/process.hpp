@@ -103,6 +103,12 @@ int signal_attempt(pid_t pid, long long start_time, const std::string& marker, i
 // caller has a child for which `tracked(pid)` is false (an orphan reparented to
 // the subreaper). False positives are possible (e.g. another step's orphan);
 // confirm with attempt_processes.
+// SIGKILL every process (but the caller) whose environment holds an entry
+// starting with `prefix` (e.g. `WEFT_ATTEMPT_KEY=OWNER:`, every attempt of a
+// dead weft process, whether or not their pids were recorded). Scans /proc
+// until a pass finds none (at most a few passes); returns how many it killed.
+int kill_marked(const std::string& prefix);
+
 bool maybe_leftovers(pid_t pgid, const std::function<bool(pid_t)>& tracked);
 
 // `SIGKILL`, `SIGTERM`, ...; `SIG<n>` for a number without a name (real-time
