@@ -59,6 +59,11 @@ std::vector<Command> commands() {
              c.add_flag("--timestamps", o.timestamps, "Prefix each line with its time");
          },
          cmd_logs},
+        {"prune", "Delete runs beyond each workflow's retention",
+         [](CLI::App& c, Options& o) {
+             c.add_flag("--dry-run", o.dry_run, "Print what would be deleted; delete nothing");
+         },
+         cmd_prune},
         {"validate", "Check workflow files and report every error",
          [](CLI::App& c, Options& o) { c.add_option("FILE", o.files, "Workflow files")->required(); },
          cmd_validate},

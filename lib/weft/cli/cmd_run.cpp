@@ -9,6 +9,7 @@
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/commands.hpp"
+#include "weft/cli/prune.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/engine/engine.hpp"
 #include "weft/engine/owner.hpp"
@@ -103,8 +104,12 @@ int cmd_run(const Options& o, const Globals& g) {
     const TimePoint t = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     if (!event.contains("time")) event["time"] = format_rfc3339(t);
 
+    const auto log_cap = log_cap_from_env();
+    if (!log_cap) return k_exit_usage;
+
     auto state = open_state(g);
     if (!state) return k_exit_state;
+    state->store.set_log_cap(*log_cap);
     auto lock = engine::OwnerLock::acquire(state->dir);
     if (!lock) {
         std::fprintf(stderr, "weft: error: %s\n", lock.error().message.c_str());
@@ -141,6 +146,7 @@ int cmd_run(const Options& o, const Globals& g) {
         return run_id.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
     }
     const bool stored = (*eng)->run();
+    if (stored) prune_after_run(state->store, workflow, g);
     const int sig = (*eng)->interrupted_by();
     if (sig == SIGINT) return k_exit_sigint;
     if (sig == SIGTERM) return k_exit_sigterm;

@@ -53,5 +53,6 @@ int cmd_run(const Options& o, const Globals& g);
 int cmd_runs(const Options& o, const Globals& g);
 int cmd_show(const Options& o, const Globals& g);
 int cmd_logs(const Options& o, const Globals& g);
+int cmd_prune(const Options& o, const Globals& g);
 
 } // namespace weft::cli

@@ -352,7 +352,9 @@ Result<RowId> Engine::start(RunRequest req) {
     self.begin_writes();
     store::NewRun nr;
     nr.workflow = wf.name;
-    nr.file = wf.file;
+    std::error_code file_ec; // absolute, so `weft prune` finds the file (and its retention) from anywhere
+    const auto abs_file = std::filesystem::absolute(wf.file, file_ec);
+    nr.file = file_ec ? wf.file : abs_file.lexically_normal().string();
     nr.event_id = run->req.event_id;
     nr.params = run->req.params;
     nr.started = run->started;
