@@ -144,8 +144,8 @@ alive "$run_pid" || fail "SIGINT to the follower ended the run"
 follow_pid=$!
 pids+=" $follow_pid"
 wait_for_line dead.out "talk | first"
+disown "$run_pid"   # no "Killed" report from bash
 kill -KILL "$run_pid"
-{ wait "$run_pid"; } 2>/dev/null || true
 wait_exit "$follow_pid" 10
 [ "$rc" -eq 0 ] || fail "logs --follow of a run whose weft died exited $rc: $(cat dead.err)"
 run_weft runs --json --limit 1
