@@ -72,6 +72,11 @@ std::vector<Command> commands() {
         {"cancel", "Cancel a running run, whichever weft process runs it",
          [](CLI::App& c, Options& o) { c.add_option("RUN", o.run_id, "Run id")->required(); },
          cmd_cancel},
+        {"prune", "Delete runs beyond each workflow's retention",
+         [](CLI::App& c, Options& o) {
+             c.add_flag("--dry-run", o.dry_run, "Print what would be deleted; delete nothing");
+         },
+         cmd_prune},
         {"validate", "Check workflow files and report every error",
          [](CLI::App& c, Options& o) { c.add_option("FILE", o.files, "Workflow files")->required(); },
          cmd_validate},

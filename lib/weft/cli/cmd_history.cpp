@@ -1,13 +1,16 @@
 // weft runs, weft show, weft logs: reading the history in the state database.
+#include <poll.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
-#include <thread>
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/commands.hpp"
 #include "weft/cli/state.hpp"
+#include "weft/engine/owner.hpp"
 #include "weft/report/reporters.hpp"
+#include "weft/util/size.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::cli {
@@ -19,6 +22,65 @@ std::string time_or_dash(const std::optional<TimePoint>& t) { return t ? format_
 std::string took(const std::optional<TimePoint>& a, const std::optional<TimePoint>& b) {
     if (!a || !b) return "-";
     return report::human_duration(std::chrono::duration_cast<Duration>(*b - *a));
+}
+
+// `weft logs --follow` polls at this interval: lines show up within a fifth
+// of a second, and an idle follower costs a few reads a second.
+constexpr int k_follow_interval = 150; // ms
+// Lines read per poll: a long log is printed in pages, never held whole.
+constexpr std::size_t k_log_page = 4096;
+// Polls between checks that the followed run's weft process still lives.
+constexpr int k_owner_check_polls = 7;
+
+volatile std::sig_atomic_t g_sigint = 0;
+
+// SIGINT ends `logs --follow` between polls, with exit 130. No SA_RESTART:
+// the sleep returns at once.
+void catch_sigint() {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { g_sigint = 1; };
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+}
+
+void sleep_interruptibly(int ms) { ::poll(nullptr, 0, ms); }
+
+// Whether more lines of the run (of the step, when one was asked for) can
+// still come: the run has not ended, and the step has not ended.
+bool still_writing(const store::LogPage& page, bool one_step) {
+    if (!page.run || (*page.run != store::RunState::queued && *page.run != store::RunState::running)) return false;
+    if (!one_step) return true;
+    return !page.step || *page.step == store::StepState::pending || *page.step == store::StepState::running;
+}
+
+// `… 1200 lines (81920 bytes) dropped: log cap 10 MiB reached`, and which attempt
+// when the step has several.
+std::string dropped_note(const store::AttemptRow& a, int attempts) {
+    std::string s = "\u2026 " + std::to_string(a.log_dropped_lines) + (a.log_dropped_lines == 1 ? " line (" : " lines (") +
+                    std::to_string(a.log_dropped_bytes) + (a.log_dropped_bytes == 1 ? " byte)" : " bytes)") +
+                    " dropped: log cap " + format_size(static_cast<std::uint64_t>(a.log_cap.value_or(0))) + " reached";
+    if (attempts > 1) s += " (attempt " + std::to_string(a.number) + ")";
+    return s;
+}
+
+// After a run's (or a step's) lines: what the log cap dropped, a line per
+// attempt that lost lines. False when the database failed (printed).
+bool print_dropped(store::Store& store, long long run, std::optional<std::string_view> step) {
+    auto detail = store.get_run(run);
+    if (!detail) {
+        std::fprintf(stderr, "weft: error: %s\n", detail.error().message.c_str());
+        return false;
+    }
+    if (!*detail) return true; // pruned meanwhile
+    for (const auto& s : (*detail)->steps) {
+        if (step && s.id != *step) continue;
+        for (const auto& a : s.attempt_rows)
+            if (a.log_dropped_lines > 0)
+                std::printf("%s%s\n", step ? "" : (s.id + " | ").c_str(),
+                            dropped_note(a, static_cast<int>(s.attempt_rows.size())).c_str());
+    }
+    std::fflush(stdout);
+    return true;
 }
 
 } // namespace
@@ -94,6 +156,9 @@ int cmd_show(const Options& o, const Globals& g) {
         std::string exit = s.signal ? *s.signal : s.exit_code ? std::to_string(*s.exit_code) : "-";
         std::printf("%-28s %-12s %-8d %-10s %s%s\n", s.id.c_str(), store::to_string(s.status), s.attempts, exit.c_str(),
                     took(s.started, s.ended).c_str(), s.message.empty() ? "" : ("  " + s.message).c_str());
+        for (const auto& a : s.attempt_rows)
+            if (a.log_dropped_lines > 0)
+                std::printf("    log: %s\n", dropped_note(a, static_cast<int>(s.attempt_rows.size())).c_str());
         for (auto it = s.outputs.begin(); it != s.outputs.end(); ++it)
             std::printf("    %s = %s\n", it.key().c_str(),
                         it.value().is_string() ? it.value().get<std::string>().c_str() : store::dump_json(it.value()).c_str());
@@ -131,31 +196,46 @@ int cmd_logs(const Options& o, const Globals& g) {
             return k_exit_usage;
         }
     }
+    if (o.follow) catch_sigint();
     std::int64_t seq = 0;
+    int polls = 0;
     while (true) {
-        auto lines = state->store.get_logs(o.run_id, step, seq);
-        if (!lines) {
-            std::fprintf(stderr, "weft: error: %s\n", lines.error().message.c_str());
+        if (g_sigint) {
+            std::fflush(stdout);
+            return k_exit_sigint;
+        }
+        // A short read transaction each time, never one held open between
+        // polls: that would keep the WAL from being checkpointed (DESIGN.md §2).
+        auto page = state->store.poll_logs(o.run_id, step, seq, k_log_page);
+        if (!page) {
+            std::fprintf(stderr, "weft: error: %s\n", page.error().message.c_str());
             return k_exit_state;
         }
-        for (const auto& l : *lines) {
+        for (const auto& l : page->lines) {
             std::string prefix;
             if (o.timestamps) prefix += format_rfc3339(l.time) + " ";
             if (!step) prefix += l.step + " | ";
-            std::printf("%s%s\n", prefix.c_str(), l.text.c_str());
+            std::fwrite(prefix.data(), 1, prefix.size(), stdout);
+            std::fwrite(l.text.data(), 1, l.text.size(), stdout);
+            std::fputc('\n', stdout);
             seq = l.seq;
         }
         std::fflush(stdout);
-        if (!o.follow) break;
-        // Poll with short read transactions rather than hold one open, which
-        // would keep the WAL from being checkpointed (DESIGN.md §2).
-        auto now_row = state->store.get_run_row(o.run_id);
-        const bool live = now_row && *now_row &&
-                          ((*now_row)->status == store::RunState::running || (*now_row)->status == store::RunState::queued);
-        if (!live && lines->empty()) break;
-        if (lines->empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (page->lines.size() == k_log_page) continue; // more are there already
+        // The page and the states come from one snapshot: once the run (or
+        // the step) has ended in it, these were its last lines.
+        if (!o.follow || !still_writing(*page, step.has_value())) break;
+        // A run whose weft process died (kill -9) would stay `running` until
+        // some weft opens the database: be that weft, once a second or so.
+        if (++polls % k_owner_check_polls == 0) {
+            auto row = state->store.get_run_row(o.run_id);
+            if (row && *row && !engine::owner_alive(state->dir, (*row)->owner))
+                if (auto r = engine::recover_dead_runs(state->store, state->dir); !r)
+                    std::fprintf(stderr, "weft: warning: recovering interrupted runs: %s\n", r.error().message.c_str());
+        }
+        sleep_interruptibly(k_follow_interval);
     }
-    return k_exit_ok;
+    return print_dropped(state->store, o.run_id, step) ? k_exit_ok : k_exit_state;
 }
 
 } // namespace weft::cli

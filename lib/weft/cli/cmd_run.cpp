@@ -14,6 +14,7 @@
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/commands.hpp"
+#include "weft/cli/prune.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/engine/engine.hpp"
 #include "weft/engine/owner.hpp"
@@ -195,6 +196,8 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
 // Run `req` (a new run, or a resumed one) in this process and return the
 // exit code (SPEC §6).
 int execute(State& state, const std::string& owner, engine::RunRequest req, const Options& o, const Globals& g) {
+    const auto workflow_file = req.workflow; // kept alive for the prune after the run
+    const auto& workflow = *workflow_file->loaded.workflow;
     std::unique_ptr<engine::Observer> reporter;
     if (o.json) reporter = std::make_unique<report::JsonReporter>(stdout);
     else
@@ -214,6 +217,7 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
         return run_id.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
     }
     const bool stored = (*eng)->run();
+    if (stored) prune_after_run(state.store, workflow, g);
     const int sig = (*eng)->interrupted_by();
     if (sig == SIGINT) return k_exit_sigint;
     if (sig == SIGTERM) return k_exit_sigterm;
@@ -266,10 +270,14 @@ int cmd_run(const Options& o, const Globals& g) {
     const TimePoint t = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     if (!event.contains("time")) event["time"] = format_rfc3339(t);
 
+    const auto log_cap = log_cap_from_env();
+    if (!log_cap) return k_exit_usage;
+
     if (o.dry_run) return dry_run(*wf, o, g, *params, event, secrets);
 
     auto state = open_state(g);
     if (!state) return k_exit_state;
+    state->store.set_log_cap(*log_cap);
     auto lock = engine::OwnerLock::acquire(state->dir);
     if (!lock) {
         std::fprintf(stderr, "weft: error: %s\n", lock.error().message.c_str());
@@ -301,8 +309,11 @@ int cmd_resume(const Options& o, const Globals& g) {
         std::fprintf(stderr, "weft: error: -j must be at least 1\n");
         return k_exit_usage;
     }
+    const auto log_cap = log_cap_from_env();
+    if (!log_cap) return k_exit_usage;
     auto state = open_state(g);
     if (!state) return k_exit_state;
+    state->store.set_log_cap(*log_cap);
     auto lock = engine::OwnerLock::acquire(state->dir);
     if (!lock) {
         std::fprintf(stderr, "weft: error: %s\n", lock.error().message.c_str());

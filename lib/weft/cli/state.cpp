@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "weft/engine/owner.hpp"
+#include "weft/util/size.hpp"
 
 namespace weft::cli {
 
@@ -45,6 +46,17 @@ std::optional<State> open_state(const Globals& g) {
         std::fprintf(stderr, "weft: marked %d run%s of dead weft processes as interrupted\n", *r, *r == 1 ? "" : "s");
     }
     return s;
+}
+
+std::optional<std::uint64_t> log_cap_from_env() {
+    const char* env = std::getenv("WEFT_LOG_CAP");
+    if (!env || !*env) return store::k_default_log_cap;
+    auto cap = parse_size(env);
+    if (!cap) {
+        std::fprintf(stderr, "weft: error: WEFT_LOG_CAP: %s\n", cap.error().message.c_str());
+        return std::nullopt;
+    }
+    return *cap;
 }
 
 } // namespace weft::cli

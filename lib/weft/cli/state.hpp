@@ -1,6 +1,7 @@
 #pragma once
 // Opening the state database the way every command does: --state, then
 // $WEFT_STATE, then .weft/state.db; crash recovery of dead processes' runs.
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -21,5 +22,10 @@ std::string state_path(const Globals& g);
 // Open (creating if needed) and recover. Prints the error and returns
 // nullopt when the database cannot be used (the caller exits 3).
 std::optional<State> open_state(const Globals& g);
+
+// The log cap of the commands that run steps: $WEFT_LOG_CAP (a size: 10M,
+// 512K, 4096; 0 for none), else store::k_default_log_cap. Prints the error
+// and returns nullopt when the value is not a size (the caller exits 2).
+std::optional<std::uint64_t> log_cap_from_env();
 
 } // namespace weft::cli

@@ -438,7 +438,9 @@ Result<RowId> Engine::start(RunRequest req) {
     } else {
         store::NewRun nr;
         nr.workflow = wf.name;
-        nr.file = wf.file;
+        std::error_code file_ec; // absolute, so `weft prune` and `weft resume` find the file from anywhere
+        const auto abs_file = std::filesystem::absolute(wf.file, file_ec);
+        nr.file = file_ec ? wf.file : abs_file.lexically_normal().string();
         nr.event_id = run->req.event_id;
         nr.params = stored_params;
         nr.started = run->started;

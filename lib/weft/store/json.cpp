@@ -1,4 +1,5 @@
 // State names and the SPEC §6 JSON shapes of runs.
+#include <algorithm>
 #include <array>
 
 #include "weft/store/sqlite_db.hpp"
@@ -95,6 +96,15 @@ nlohmann::json run_detail_json(const RunDetail& detail) {
         });
         // Why it ended, where the status alone does not say ("timed out after 1s").
         if (!step.message.empty()) steps.back()["message"] = step.message;
+        // Lines beyond the log cap, over all attempts, when there were any.
+        std::int64_t lines = 0, bytes = 0, cap = 0;
+        for (const AttemptRow& a : step.attempt_rows) {
+            lines += a.log_dropped_lines;
+            bytes += a.log_dropped_bytes;
+            cap = std::max(cap, a.log_cap.value_or(0));
+        }
+        if (lines > 0)
+            steps.back()["log_dropped"] = {{"lines", lines}, {"bytes", bytes}, {"cap", cap}};
     }
     nlohmann::json out = {
         {"id", detail.run.id},

@@ -34,7 +34,10 @@ constexpr const char* k_get_steps =
     "coalesce(message, '') FROM steps WHERE run_id = ?1 ORDER BY position";
 constexpr const char* k_get_attempts =
     "SELECT id, step, number, status, started, ended, exit_code, signal, pid, pid_start_time, "
-    "coalesce(message, '') FROM attempts WHERE run_id = ?1 ORDER BY id";
+    "coalesce(message, ''), log_dropped_lines, log_dropped_bytes, log_cap FROM attempts "
+    "WHERE run_id = ?1 ORDER BY id";
+constexpr const char* k_get_step_status =
+    "SELECT status FROM steps WHERE run_id = ?1 AND step = ?2";
 constexpr const char* k_get_logs =
     "SELECT seq, coalesce(attempt_id, 0), step, time, stream, text FROM logs "
     "WHERE run_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
@@ -216,6 +219,9 @@ Result<std::optional<RunDetail>> Store::get_run(RowId run) {
             if (!st->is_null(8))
                 attempt.process = ProcessRef{st->int64(8), st->opt_int64(9).value_or(0)};
             attempt.message = st->text(10);
+            attempt.log_dropped_lines = st->int64(11);
+            attempt.log_dropped_bytes = st->int64(12);
+            attempt.log_cap = st->opt_int64(13);
             if (auto it = index.find(step); it != index.end())
                 detail.steps[it->second].attempt_rows.push_back(std::move(attempt));
         }
@@ -247,6 +253,37 @@ Result<std::vector<LogRow>> Store::get_logs(RowId run, std::optional<std::string
     }
     if (rc != SQLITE_DONE) return db.error("get logs", rc);
     return rows;
+}
+
+Result<LogPage> Store::poll_logs(RowId run, std::optional<std::string_view> step,
+                                 std::int64_t after_seq, std::size_t limit) {
+    Impl& db = *m_impl;
+    // One snapshot: lines committed with (or before) the run's end are in it
+    // whenever the end is.
+    auto scope = ReadScope::enter(db);
+    if (!scope) return scope.error();
+    LogPage page;
+    auto row = get_run_row(run);
+    if (!row) return row.error();
+    if (*row) page.run = (*row)->status;
+    if (step) {
+        auto st = db.prepare(k_get_step_status);
+        if (!st) return st.error();
+        st->bind(1, run);
+        st->bind_static(2, *step);
+        const int rc = st->step();
+        if (rc == SQLITE_ROW) {
+            auto status = step_state(db, st->text(0));
+            if (!status) return status.error();
+            page.step = *status;
+        } else if (rc != SQLITE_DONE) {
+            return db.error("get step status", rc);
+        }
+    }
+    auto lines = get_logs(run, step, after_seq, limit);
+    if (!lines) return lines.error();
+    page.lines = std::move(*lines);
+    return page;
 }
 
 }  // namespace weft::store

@@ -49,6 +49,14 @@
 //             run_id INTEGER    the run that succeeded (no foreign key: pruning
 //             a run keeps what its steps built); updated INTEGER
 //
+// Version 3 adds the log cap's count to attempts (Store::append_logs):
+//   attempts  log_dropped_lines, log_dropped_bytes INTEGER NOT NULL DEFAULT 0:
+//             lines beyond the cap, counted and not stored (bytes with newlines)
+//             log_cap INTEGER  the cap in bytes, set once it was reached
+//             (a later weft may be given another cap)
+// The cap is per attempt, not per step: each retry's log is kept, and one
+// process writes an attempt's whole log, so the count lives in its memory.
+//
 // Times are INTEGER milliseconds since the Unix epoch, UTC. JSON columns hold
 // compact text dumped with invalid UTF-8 replaced. The SQL in k_migrations is
 // the authority; this table is its summary.
@@ -56,6 +64,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -152,6 +161,12 @@ CREATE TABLE fingerprints (
     PRIMARY KEY (workflow, step)
 ) WITHOUT ROWID;
 )sql",
+    // 3: the log cap's count of dropped lines, per attempt.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN log_dropped_lines INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN log_dropped_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN log_cap INTEGER;
+)sql",
 };
 
 constexpr int k_latest_version = static_cast<int>(std::size(k_migrations));
@@ -242,14 +257,15 @@ Result<int> check_identity(Store::Impl& db) {
     return static_cast<int>(version);
 }
 
-Result<void> migrate(Store::Impl& db) {
+// Migrate forward to schema `target` (k_latest_version but in tests).
+Result<void> migrate(Store::Impl& db, int target) {
     auto current = check_identity(db);
     if (!current) return current.error();
-    if (*current == k_latest_version) return {};
+    if (*current >= target) return {};
     if (auto r = db.exec("BEGIN IMMEDIATE", "migrate"); !r) return r;
     // Another process may have migrated while this one waited for the lock.
     current = check_identity(db);
-    for (int v = current ? *current : k_latest_version; v < k_latest_version; ++v) {
+    for (int v = current ? *current : target; v < target; ++v) {
         const std::string what = "migrate to schema " + std::to_string(v + 1);
         if (auto r = db.exec(k_migrations[v], what); !r) {
             (void)db.exec("ROLLBACK", "rollback");
@@ -300,7 +316,7 @@ Result<std::string> set_wal(Store::Impl& db) {
 
 enum class Storage { file, memory };
 
-Result<void> configure(Store::Impl& db, Storage storage) {
+Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_version) {
     sqlite3_busy_timeout(db.db, static_cast<int>(k_busy_timeout.count()));
     // Identity first: a foreign database must not be switched to WAL.
     if (auto id = check_identity(db); !id) return id.error();
@@ -312,7 +328,7 @@ Result<void> configure(Store::Impl& db, Storage storage) {
     }
     if (auto r = db.exec("PRAGMA synchronous=FULL", "set synchronous"); !r) return r;
     if (auto r = db.exec("PRAGMA foreign_keys=ON", "enable foreign keys"); !r) return r;
-    return migrate(db);
+    return migrate(db, target);
 }
 
 }  // namespace
@@ -390,6 +406,10 @@ Store& Store::operator=(Store&&) noexcept = default;
 Store::~Store() = default;
 
 Result<Store> Store::open(const std::string& path) {
+    return open_at_version(path, k_latest_version);
+}
+
+Result<Store> Store::open_at_version(const std::string& path, int version) {
     if (auto r = create_file(path); !r) return r.error();
     auto impl = std::make_unique<Impl>();
     impl->path = path;
@@ -397,7 +417,8 @@ Result<Store> Store::open(const std::string& path) {
         path.c_str(), &impl->db,
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
     if (rc != SQLITE_OK) return refuse(path, std::string("cannot open: ") + sqlite3_errstr(rc));
-    if (auto r = configure(*impl, Storage::file); !r) return r.error();
+    const int target = std::clamp(version, 0, k_latest_version);
+    if (auto r = configure(*impl, Storage::file, target); !r) return r.error();
     return Store(std::move(impl));
 }
 

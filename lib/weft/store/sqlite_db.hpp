@@ -116,6 +116,14 @@ struct Store::Impl {
     std::string path;
     // Keyed by the address of the SQL text: every statement is a constant.
     std::unordered_map<const char*, sqlite3_stmt*> cache;
+    // The log cap (Store::append_logs): bytes stored so far per attempt of
+    // this process, until the attempt finishes.
+    struct LogBudget {
+        std::uint64_t stored = 0;
+        bool capped = false;
+    };
+    std::uint64_t log_cap = k_default_log_cap;
+    std::unordered_map<RowId, LogBudget> log_budgets;
 
     Impl() = default;
     Impl(const Impl&) = delete;

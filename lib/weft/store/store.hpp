@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/util/duration.hpp"
 #include "weft/util/result.hpp"
 #include "weft/util/time.hpp"
 
@@ -84,6 +85,10 @@ struct AttemptRow {
     std::optional<std::string> signal{};  // "SIGKILL"
     std::optional<ProcessRef> process{};
     std::string message{};
+    // Log lines beyond the log cap: not stored, only counted (schema 2).
+    std::int64_t log_dropped_lines = 0;
+    std::int64_t log_dropped_bytes = 0;     // newlines included
+    std::optional<std::int64_t> log_cap{};  // the cap in bytes, once it was reached
 };
 
 struct StepRow {
@@ -129,6 +134,40 @@ struct Fingerprint {
     nlohmann::json outputs = nlohmann::json::object();
     RowId run_id = 0;
 };
+// One poll of `weft logs --follow`: lines and the states that say whether more
+// can come, read in one snapshot.
+struct LogPage {
+    std::vector<LogRow> lines{};
+    std::optional<RunState> run{};    // absent: no such run (pruned meanwhile)
+    std::optional<StepState> step{};  // the step asked for, when the run has it
+};
+
+// The log text stored per step attempt unless Store::set_log_cap says
+// otherwise (SPEC §4): 10 MiB.
+inline constexpr std::uint64_t k_default_log_cap = std::uint64_t{10} << 20;
+
+// What a workflow's `retention` keeps of its history (SPEC §1); the defaults
+// are SPEC's.
+struct Retention {
+    std::int64_t runs = 500;               // the newest runs kept
+    Duration age = std::chrono::days{90};  // runs that started longer ago go
+};
+
+enum class DryRun { yes, no };
+
+// What Store::prune deleted (or, in a dry run, would delete).
+struct PruneResult {
+    std::vector<RowId> runs{};  // oldest first
+    std::int64_t log_lines = 0;
+    std::int64_t events = 0;
+};
+
+// A workflow that has runs, and the file its newest run was loaded from.
+struct WorkflowFile {
+    std::string workflow{};
+    std::string file{};
+};
+
 struct NewRun {
     std::string workflow{};
     std::string file{};
@@ -180,6 +219,9 @@ class Store {
     static Result<Store> open(const std::string& path);
     // A private in-memory database with the current schema, for tests.
     static Result<Store> open_memory();
+    // As open(), migrating no further than schema `version`: for tests of
+    // the migrations.
+    static Result<Store> open_at_version(const std::string& path, int version);
 
     Store(Store&&) noexcept;
     Store& operator=(Store&&) noexcept;
@@ -224,7 +266,34 @@ class Store {
     Result<void> finish_attempt(RowId attempt, const AttemptEnd& end);
     // Append `lines` with one prepared statement (and one transaction when
     // none is open). Text is stored byte for byte, valid UTF-8 or not.
+    //
+    // The log cap: of each attempt's lines, only the first log_cap() bytes
+    // (each line counted with its newline) are stored. The first line that
+    // does not fit, and every later line of that attempt, is dropped and
+    // counted in the attempt's log_dropped_lines and log_dropped_bytes, and
+    // one note of weft's own ("weft: log cap 10 MiB reached; ...") is stored
+    // in its place. Lines without an attempt (weft's own notes) are never
+    // capped. What an attempt has stored is counted in this Store's memory,
+    // which is right because one process writes an attempt's whole log;
+    // finish_attempt() forgets the count.
     Result<void> append_logs(std::span<const LogLine> lines);
+    // Cap the log text stored per attempt at `bytes` from now on; 0: no cap.
+    void set_log_cap(std::uint64_t bytes);
+    std::uint64_t log_cap() const;
+
+    // --- retention (prune.cpp)
+
+    // Every workflow name with runs, in name order, with the file of its newest run.
+    Result<std::vector<WorkflowFile>> run_workflows();
+    // Prune the history of `workflow` as `keep` says at time `now`: a run goes
+    // when `keep.runs` newer runs of the workflow exist, or when it started
+    // more than `keep.age` before `now`; but never a queued or running run,
+    // nor the workflow's newest. Each run goes with its steps, attempts,
+    // outputs and log lines, and so does its event once no remaining run
+    // refers to it, all in one transaction (the caller's, if one is open).
+    // DryRun::yes only counts, in one read transaction.
+    Result<PruneResult> prune(std::string_view workflow, const Retention& keep, TimePoint now,
+                              DryRun dry_run);
 
     // Incremental steps: the fingerprint a step last succeeded with, and its
     // outputs then. clear_fingerprint when it starts running again.
@@ -244,6 +313,11 @@ class Store {
     // oldest first, at most `limit` (0: all). Poll with the last seq seen.
     Result<std::vector<LogRow>> get_logs(RowId run, std::optional<std::string_view> step = {},
                                          std::int64_t after_seq = 0, std::size_t limit = 0);
+    // get_logs() with the run's state (and the step's, when given) read in
+    // the same snapshot: when the run has ended in it, the lines after it
+    // are the last ones. `weft logs --follow` polls this.
+    Result<LogPage> poll_logs(RowId run, std::optional<std::string_view> step,
+                              std::int64_t after_seq, std::size_t limit);
 
     struct Impl;
 

@@ -1,6 +1,9 @@
 // Every write of the state database. Each method runs in the caller's open
 // transaction, or else in its own (WriteScope).
+#include <algorithm>
+
 #include "weft/store/sqlite_db.hpp"
+#include "weft/util/size.hpp"
 
 namespace weft::store {
 namespace {
@@ -47,6 +50,9 @@ constexpr const char* k_clear_fingerprint = "DELETE FROM fingerprints WHERE work
 constexpr const char* k_insert_log =
     "INSERT INTO logs(run_id, step, attempt_id, time, stream, text) VALUES (?1, ?2, ?3, ?4, ?5, "
     "?6)";
+constexpr const char* k_count_dropped =
+    "UPDATE attempts SET log_dropped_lines = log_dropped_lines + ?2,"
+    " log_dropped_bytes = log_dropped_bytes + ?3, log_cap = ?4 WHERE id = ?1";
 
 TimePoint now() {
     return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -353,6 +359,8 @@ Result<void> Store::finish_attempt(RowId attempt, const AttemptEnd& end) {
         },
         [&] { return "no attempt " + std::to_string(attempt); });
     if (!r) return r;
+    // Its log is complete: the log cap's count is no longer needed.
+    db.log_budgets.erase(attempt);
     return scope->commit();
 }
 
@@ -363,7 +371,7 @@ Result<void> Store::append_logs(std::span<const LogLine> lines) {
     if (!scope) return scope.error();
     auto st = db.prepare(k_insert_log);
     if (!st) return st.error();
-    for (const LogLine& line : lines) {
+    auto insert = [&](const LogLine& line, int stream, std::string_view text) -> Result<void> {
         st->bind(1, line.run_id);
         st->bind_static(2, line.step);
         if (line.attempt_id != 0)
@@ -371,15 +379,69 @@ Result<void> Store::append_logs(std::span<const LogLine> lines) {
         else
             st->bind_null(3);
         st->bind(4, line.time);
-        st->bind(5, line.stream);
-        st->bind_static(6, line.text);
+        st->bind(5, stream);
+        st->bind_static(6, text);
         const int rc = st->step();
+        st->reset();
         if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
             return make_error(Errc::not_found, no_run(line.run_id));
         if (rc != SQLITE_DONE) return db.error("append logs", rc);
-        st->reset();
+        return {};
+    };
+    struct Dropped {
+        RowId attempt;
+        std::int64_t lines;
+        std::int64_t bytes;
+    };
+    std::vector<Dropped> dropped;  // of this call, per attempt: a batch holds few attempts
+    std::string note;
+    for (const LogLine& line : lines) {
+        if (line.attempt_id != 0 && db.log_cap != 0) {
+            Impl::LogBudget& budget = db.log_budgets[line.attempt_id];
+            const std::uint64_t size = line.text.size() + 1;  // with its newline
+            if (!budget.capped && size <= db.log_cap - budget.stored) {
+                budget.stored += size;
+            } else {
+                if (!budget.capped) {
+                    budget.capped = true;
+                    note = "weft: log cap " + format_size(db.log_cap) +
+                           " reached; later lines of this attempt are counted, not stored";
+                    if (auto r = insert(line, 2, note); !r) return r;
+                }
+                auto it = std::find_if(dropped.begin(), dropped.end(), [&](const Dropped& d) {
+                    return d.attempt == line.attempt_id;
+                });
+                if (it == dropped.end()) it = dropped.insert(it, {line.attempt_id, 0, 0});
+                ++it->lines;
+                it->bytes += static_cast<std::int64_t>(size);
+                continue;
+            }
+        }
+        if (auto r = insert(line, line.stream, line.text); !r) return r;
+    }
+    for (const Dropped& d : dropped) {
+        // An attempt id without its row (never the engine's) has nowhere to
+        // keep the count: no row changed is not an error.
+        auto r = write(
+            db, k_count_dropped, "count dropped log lines",
+            [&](Statement& c) {
+                c.bind(1, d.attempt);
+                c.bind(2, d.lines);
+                c.bind(3, d.bytes);
+                c.bind(4, static_cast<std::int64_t>(db.log_cap));
+            },
+            [] { return std::string(); });
+        if (!r) return r;
     }
     return scope->commit();
+}
+
+void Store::set_log_cap(std::uint64_t bytes) {
+    m_impl->log_cap = bytes;
+}
+
+std::uint64_t Store::log_cap() const {
+    return m_impl->log_cap;
 }
 
 }  // namespace weft::store

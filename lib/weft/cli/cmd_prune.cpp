@@ -1,0 +1,129 @@
+// weft prune: every workflow's `retention` applied to the state database.
+#include <cstdio>
+#include <filesystem>
+
+#include "weft/cli/cli.hpp"
+#include "weft/cli/prune.hpp"
+#include "weft/cli/state.hpp"
+#include "weft/parse/check.hpp"
+
+namespace weft::cli {
+
+namespace {
+
+TimePoint now() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+
+std::string plural(long long n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string describe(const store::Retention& keep) {
+    return plural(keep.runs, "run", "runs") + ", " +
+           plural(std::chrono::duration_cast<std::chrono::days>(keep.age).count(), "day", "days");
+}
+
+// `1-3 5 8-9`: ascending ids as ranges.
+std::string id_ranges(const std::vector<store::RowId>& ids) {
+    std::string out;
+    for (std::size_t i = 0; i < ids.size();) {
+        std::size_t j = i;
+        while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+        if (!out.empty()) out += ' ';
+        out += std::to_string(ids[i]);
+        if (j > i) out += "-" + std::to_string(ids[j]);
+        i = j + 1;
+    }
+    return out;
+}
+
+// The retention of workflow `w.workflow`, read from the file of its newest
+// run. A file that is gone, or now holds another workflow, gives SPEC's
+// defaults; a file with errors gives none (nothing of it is pruned): a typo
+// in a workflow must never delete history its intended retention keeps.
+// A relative file (runs recorded before runs.file was made absolute) is
+// taken from the current directory.
+std::optional<store::Retention> retention_for(const store::WorkflowFile& w, const Globals& g) {
+    std::error_code ec;
+    if (!std::filesystem::exists(w.file, ec)) {
+        if (!g.quiet)
+            std::fprintf(stderr, "weft: note: workflow '%s': %s is gone; pruning with the default retention (%s)\n",
+                         w.workflow.c_str(), w.file.c_str(), describe(store::Retention{}).c_str());
+        return store::Retention{};
+    }
+    auto loaded = parse::load_workflow(w.file);
+    if (!loaded.ok()) {
+        std::fprintf(stderr,
+                     "weft: warning: workflow '%s': %s has errors; none of its runs pruned "
+                     "(see 'weft validate %s')\n",
+                     w.workflow.c_str(), w.file.c_str(), w.file.c_str());
+        return std::nullopt;
+    }
+    const auto& wf = *loaded.loaded.workflow;
+    if (wf.name != w.workflow) {
+        if (!g.quiet)
+            std::fprintf(stderr,
+                         "weft: note: workflow '%s': %s now holds workflow '%s'; pruning with the default "
+                         "retention (%s)\n",
+                         w.workflow.c_str(), w.file.c_str(), wf.name.c_str(), describe(store::Retention{}).c_str());
+        return store::Retention{};
+    }
+    return retention_of(wf);
+}
+
+} // namespace
+
+store::Retention retention_of(const model::Workflow& wf) {
+    return store::Retention{wf.retention.runs, std::chrono::days{wf.retention.days}};
+}
+
+void prune_after_run(store::Store& store, const model::Workflow& wf, const Globals& g) {
+    auto r = store.prune(wf.name, retention_of(wf), now(), store::DryRun::no);
+    if (!r) {
+        std::fprintf(stderr, "weft: warning: pruning old runs of '%s': %s\n", wf.name.c_str(),
+                     r.error().message.c_str());
+        return;
+    }
+    if (g.verbose && !r->runs.empty())
+        std::fprintf(stderr, "weft: pruned %s of '%s' (retention: %s)\n",
+                     plural(static_cast<long long>(r->runs.size()), "run", "runs").c_str(), wf.name.c_str(),
+                     describe(retention_of(wf)).c_str());
+}
+
+int cmd_prune(const Options& o, const Globals& g) {
+    auto state = open_state(g);
+    if (!state) return k_exit_state;
+    auto workflows = state->store.run_workflows();
+    if (!workflows) {
+        std::fprintf(stderr, "weft: error: %s\n", workflows.error().message.c_str());
+        return k_exit_state;
+    }
+    const auto dry = o.dry_run ? store::DryRun::yes : store::DryRun::no;
+    const char* verb = o.dry_run ? "would prune" : "pruned";
+    const TimePoint t = now();
+    long long runs = 0, lines = 0;
+    for (const auto& w : *workflows) {
+        auto keep = retention_for(w, g);
+        if (!keep) continue;
+        // One transaction per workflow: a running weft waits for one
+        // workflow's deletes at most, never for the whole database's.
+        auto r = state->store.prune(w.workflow, *keep, t, dry);
+        if (!r) {
+            std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
+            return k_exit_state;
+        }
+        if (g.verbose)
+            std::printf("%s: retention %s, from %s\n", w.workflow.c_str(), describe(*keep).c_str(), w.file.c_str());
+        if (r->runs.empty()) continue;
+        runs += static_cast<long long>(r->runs.size());
+        lines += r->log_lines;
+        if (!g.quiet)
+            std::printf("%s: %s %s (%s), %s%s\n", w.workflow.c_str(), verb,
+                        plural(static_cast<long long>(r->runs.size()), "run", "runs").c_str(),
+                        id_ranges(r->runs).c_str(), plural(r->log_lines, "log line", "log lines").c_str(),
+                        g.verbose ? (", " + plural(r->events, "event", "events")).c_str() : "");
+    }
+    std::printf("%s %s, %s\n", verb, plural(runs, "run", "runs").c_str(), plural(lines, "log line", "log lines").c_str());
+    return k_exit_ok;
+}
+
+} // namespace weft::cli
