@@ -4,7 +4,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "weft/cli/cli.hpp"
@@ -12,7 +14,10 @@
 #include "weft/cli/state.hpp"
 #include "weft/engine/engine.hpp"
 #include "weft/engine/owner.hpp"
+#include "weft/report/github.hpp"
+#include "weft/report/live.hpp"
 #include "weft/report/reporters.hpp"
+#include "weft/report/terminal.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::cli {
@@ -57,6 +62,24 @@ std::optional<nlohmann::json> resolve_params(const model::Workflow& wf, const st
     return values;
 }
 
+// The reporter for this run (SPEC §6): JSON lines with --json; under GitHub
+// Actions plain lines with folded logs; on a terminal the live view; else
+// plain lines.
+std::unique_ptr<engine::Observer> make_reporter(const Options& o, const Globals& g, const parse::Workflow& wf) {
+    if (o.json) return std::make_unique<report::JsonReporter>(stdout);
+    const auto v = g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal;
+    const bool color = use_color(parse_color(g.color), stdout);
+    const char* gha = std::getenv("GITHUB_ACTIONS");
+    if (gha && std::string_view(gha) == "true") return std::make_unique<report::GithubReporter>(stdout, v, color);
+    if (!report::live_view_possible(stdout)) return std::make_unique<report::PlainReporter>(stdout, v, color);
+    std::map<std::string, int> matrix_sizes;
+    for (const auto& inst : wf.graph->instances)
+        if (!inst.matrix.is_null()) ++matrix_sizes[wf.loaded.workflow->steps[inst.step].id];
+    const auto size = report::terminal_size(fileno(stdout)).value_or(report::TermSize{80, 24});
+    return std::make_unique<report::LiveReporter>(stdout, v, report::Style{color, report::locale_is_utf8()},
+                                                  std::move(matrix_sizes), size);
+}
+
 } // namespace
 
 int cmd_run(const Options& o, const Globals& g) {
@@ -67,7 +90,7 @@ int cmd_run(const Options& o, const Globals& g) {
     auto params = resolve_params(workflow, o.params);
     if (!params) return k_exit_usage;
     // Accepted by the command line already, built with the next issue
-    // (live view, secrets, incremental steps): refuse rather than ignore.
+    // (secrets, incremental steps): refuse rather than ignore.
     for (auto [on, flag] : {std::pair{o.dry_run, "--dry-run"}, std::pair{o.force, "--force"},
                             std::pair{!o.secrets_file.empty(), "--secrets"}})
         if (on) {
@@ -116,11 +139,7 @@ int cmd_run(const Options& o, const Globals& g) {
         return k_exit_state;
     }
 
-    std::unique_ptr<engine::Observer> reporter;
-    if (o.json) reporter = std::make_unique<report::JsonReporter>(stdout);
-    else
-        reporter = std::make_unique<report::PlainReporter>(
-            stdout, g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal);
+    auto reporter = make_reporter(o, g, *wf);
     auto eng = engine::Engine::create(state->store, *reporter, engine::Config{state->dir, lock->token(), true});
     if (!eng) {
         std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
