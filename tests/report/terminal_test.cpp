@@ -18,6 +18,13 @@ TEST_CASE("report::valid_utf8") {
     CHECK(valid_utf8(std::string("a\0b", 3)) == std::string("a\0b", 3));
 }
 
+TEST_CASE("report::is_valid_utf8") {
+    CHECK(is_valid_utf8(""));
+    CHECK(is_valid_utf8("caf\xC3\xA9"));
+    CHECK_FALSE(is_valid_utf8("caf\xC3"));
+    CHECK_FALSE(is_valid_utf8("\xFF"));
+}
+
 TEST_CASE("report::terminal_safe") {
     CHECK(terminal_safe("\033[1;31merror:\033[0m bad") == "error: bad");
     CHECK(terminal_safe("10%\r20%\r30%") == "30%");

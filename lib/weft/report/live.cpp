@@ -105,9 +105,10 @@ std::vector<std::string> render_frame(const LiveState& state, TimePoint now, Ter
         const bool matrix = state.instances.count(step) > 0 || members.front()->id != step;
         if (!matrix) {
             for (const auto* s : members)
-                rows.push_back({row(s->retry_at ? k_retrying : k_running,
-                                    s->id + "  " + step_status(*s, now), width, style),
-                                1});
+                rows.push_back(
+                    {row(s->retry_at ? k_retrying : k_running,
+                         terminal_safe(s->id) + "  " + step_status(*s, now), width, style),
+                     1});
             continue;
         }
         const auto waiting = std::count_if(members.begin(), members.end(),
@@ -122,10 +123,10 @@ std::vector<std::string> render_frame(const LiveState& state, TimePoint now, Ter
             head += ", " + std::to_string(it->second) + " done";
         rows.push_back({row(k_running, head, width, style), 0});
         for (const auto* s : members)
-            rows.push_back(
-                {"  " + row(s->retry_at ? k_retrying : k_running,
-                            s->id + "  " + step_status(*s, now), width > 2 ? width - 2 : 0, style),
-                 1});
+            rows.push_back({"  " + row(s->retry_at ? k_retrying : k_running,
+                                       terminal_safe(s->id) + "  " + step_status(*s, now),
+                                       width > 2 ? width - 2 : 0, style),
+                            1});
     }
 
     // Never more lines than the terminal has (less one for the cursor): the
@@ -151,7 +152,7 @@ std::string finished_line(const std::string& step, const engine::StepEnd& end, c
     const std::string why = end_reason(end);
     const std::string took = human_duration(end.duration);
     const char* glyph = style.unicode ? m.unicode : m.ascii;
-    std::string rest = step + "  ";
+    std::string rest = terminal_safe(step) + "  ";  // a matrix value may hold anything
     if (end.will_retry) {
         rest += "attempt " + std::to_string(end.attempt) + " failed in " + took +
                 (why.empty() ? "" : " (" + why + ")") + "; retrying in " +
@@ -216,7 +217,8 @@ void LiveReporter::log(store::RowId, const std::string& step, int, const std::st
     ++tail.count;
     tail.lines.push_back(text);
     if (tail.lines.size() > k_tail_lines) tail.lines.pop_front();
-    if (m_verbosity == Verbosity::verbose) m_pending.push_back(step + " | " + terminal_safe(text));
+    if (m_verbosity == Verbosity::verbose)
+        m_pending.push_back(terminal_safe(step) + " | " + terminal_safe(text));
 }
 
 void LiveReporter::step_finished(store::RowId, const std::string& step, const engine::StepEnd& end,

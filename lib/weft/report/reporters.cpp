@@ -51,7 +51,7 @@ void PlainReporter::step_started(store::RowId, const std::string& step, int atte
 
 void PlainReporter::log(store::RowId, const std::string& step, int, const std::string& text, TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
-    std::fprintf(m_out, "%s | %s\n", step.c_str(), valid_utf8(text).c_str());
+    std::fprintf(m_out, "%s | %s\n", step.c_str(), is_valid_utf8(text) ? text.c_str() : valid_utf8(text).c_str());
 }
 
 std::string PlainReporter::finished_text(const std::string& step, const engine::StepEnd& end) const {

@@ -128,15 +128,35 @@ Tone tone_of(store::RunState s) {
     return Tone::plain;
 }
 
-std::string valid_utf8(std::string_view text) {
+namespace {
+
+// How many bytes at the start of `text` are valid UTF-8.
+std::size_t valid_prefix(std::string_view text) {
     char32_t cp = 0;
     std::size_t i = 0;
     while (i < text.size()) {
+        // ASCII needs no decoding (most log lines are nothing else).
+        if (static_cast<unsigned char>(text[i]) < 0x80) {
+            ++i;
+            continue;
+        }
         const std::size_t n = decode(text, i, cp);
         if (n == 0) break;
         i += n;
     }
+    return i;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+    return valid_prefix(text) == text.size();
+}
+
+std::string valid_utf8(std::string_view text) {
+    std::size_t i = valid_prefix(text);
     if (i == text.size()) return std::string(text);  // the common case: nothing to repair
+    char32_t cp = 0;
     std::string out(text.substr(0, i));
     while (i < text.size()) {
         const std::size_t n = decode(text, i, cp);

@@ -27,8 +27,11 @@ std::string paint(std::string_view text, Tone tone, const Style& style);
 Tone tone_of(store::StepState s);
 Tone tone_of(store::RunState s);
 
+// True when `text` is valid UTF-8 (overlong forms and surrogates are not).
+bool is_valid_utf8(std::string_view text);
+
 // `text` with each byte that does not belong to valid UTF-8 replaced by
-// U+FFFD (overlong forms and surrogates are invalid too).
+// U+FFFD.
 std::string valid_utf8(std::string_view text);
 
 // A line of a step's output made harmless to draw on a terminal: valid
