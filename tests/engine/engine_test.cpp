@@ -13,6 +13,10 @@ using weft::store::StepState;
 
 struct Recorder : weft::engine::Observer {
     std::vector<std::string> events;
+    weft::Duration every{0}; // tick_interval()
+    int ticks = 0;
+    weft::Duration tick_interval() const override { return every; }
+    void tick(weft::TimePoint) override { ++ticks; }
     void run_started(weft::store::RowId, const std::string& wf, int, weft::TimePoint) override {
         events.push_back("run_started " + wf);
     }
@@ -111,6 +115,15 @@ TEST_CASE("engine::run") {
               weft::store::RunState::failure);
         CHECK(std::count(f.rec.events.begin(), f.rec.events.end(), "step_finished r failure retry") == 2);
         CHECK(f.rec.events.back() == "run_finished wf failure");
+    }
+    SUBCASE("an observer that asks for ticks gets them while steps run, and the run still ends") {
+        f.rec.every = weft::Duration{20};
+        CHECK(f.run("steps:\n  s: {shell: sh, run: 'sleep 0.3'}\n") == weft::store::RunState::success);
+        CHECK(f.rec.ticks >= 3);
+    }
+    SUBCASE("no ticks unless asked") {
+        CHECK(f.run("steps:\n  s: {shell: sh, run: 'sleep 0.1'}\n") == weft::store::RunState::success);
+        CHECK(f.rec.ticks == 0);
     }
     SUBCASE("a bad $WEFT_OUTPUT fails the step") {
         CHECK(f.run("steps:\n  o: {shell: sh, run: 'echo junk >> \"$WEFT_OUTPUT\"'}\n") == weft::store::RunState::failure);

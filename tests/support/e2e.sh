@@ -7,6 +7,10 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/weft-e2e.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$T"
 
+# Output depends on these (GitHub Actions' groups, colour): a test that
+# wants them sets them itself, so the suite passes inside CI too.
+unset GITHUB_ACTIONS NO_COLOR
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # run_weft ARGS...: run weft, capturing stdout in $out, stderr in $err and

@@ -157,8 +157,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "weft: error: -C %s: %s\n", g.dir.c_str(), std::strerror(errno));
         return k_exit_usage;
     }
-    g.out.color = use_color(g.color == "always" ? Color::always : g.color == "never" ? Color::never : Color::auto_,
-                            stderr);
+    g.out.color = use_color(parse_color(g.color), stderr);
     g.out.verbosity = g.quiet ? -1 : g.verbose ? 1 : 0;
     for (const auto& [sub, c] : subs)
         if (sub->parsed()) return c->run(o, g);

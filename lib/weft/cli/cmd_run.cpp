@@ -9,7 +9,9 @@
 #include <map>
 #include <set>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "weft/cli/cli.hpp"
@@ -19,7 +21,10 @@
 #include "weft/engine/engine.hpp"
 #include "weft/engine/owner.hpp"
 #include "weft/engine/resolve.hpp"
+#include "weft/report/github.hpp"
+#include "weft/report/live.hpp"
 #include "weft/report/reporters.hpp"
+#include "weft/report/terminal.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::cli {
@@ -193,16 +198,30 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
     return k_exit_ok;
 }
 
+// The reporter for this run (SPEC §6): JSON lines with --json; under GitHub
+// Actions plain lines with folded logs; on a terminal the live view; else
+// plain lines.
+std::unique_ptr<engine::Observer> make_reporter(const Options& o, const Globals& g, const parse::Workflow& wf) {
+    if (o.json) return std::make_unique<report::JsonReporter>(stdout);
+    const auto v = g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal;
+    const bool color = use_color(parse_color(g.color), stdout);
+    const char* gha = std::getenv("GITHUB_ACTIONS");
+    if (gha && std::string_view(gha) == "true") return std::make_unique<report::GithubReporter>(stdout, v, color);
+    if (!report::live_view_possible(stdout)) return std::make_unique<report::PlainReporter>(stdout, v, color);
+    std::map<std::string, int> matrix_sizes;
+    for (const auto& inst : wf.graph->instances)
+        if (!inst.matrix.is_null()) ++matrix_sizes[wf.loaded.workflow->steps[inst.step].id];
+    const auto size = report::terminal_size(fileno(stdout)).value_or(report::TermSize{80, 24});
+    return std::make_unique<report::LiveReporter>(stdout, v, report::Style{color, report::locale_is_utf8()},
+                                                  std::move(matrix_sizes), size);
+}
+
 // Run `req` (a new run, or a resumed one) in this process and return the
 // exit code (SPEC §6).
 int execute(State& state, const std::string& owner, engine::RunRequest req, const Options& o, const Globals& g) {
     const auto workflow_file = req.workflow; // kept alive for the prune after the run
     const auto& workflow = *workflow_file->loaded.workflow;
-    std::unique_ptr<engine::Observer> reporter;
-    if (o.json) reporter = std::make_unique<report::JsonReporter>(stdout);
-    else
-        reporter = std::make_unique<report::PlainReporter>(
-            stdout, g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal);
+    auto reporter = make_reporter(o, g, *workflow_file);
     auto eng = engine::Engine::create(state.store, *reporter, engine::Config{state.dir, owner, true, true});
     if (!eng) {
         std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());

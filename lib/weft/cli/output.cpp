@@ -6,6 +6,10 @@
 
 namespace weft::cli {
 
+Color parse_color(const std::string& name) {
+    return name == "always" ? Color::always : name == "never" ? Color::never : Color::auto_;
+}
+
 bool use_color(Color c, std::FILE* stream) {
     if (c == Color::always) return true;
     if (c == Color::never) return false;

@@ -14,6 +14,9 @@ struct Output {
     int verbosity = 0;  // -1 quiet, 0 normal, 1 verbose
 };
 
+// `--color` NAME (`auto`, `always`, `never`; the command line checks it).
+Color parse_color(const std::string& name);
+
 // Decide colour for `stream` from --color and NO_COLOR.
 bool use_color(Color c, std::FILE* stream);
 

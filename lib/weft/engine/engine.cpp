@@ -178,6 +178,7 @@ struct Engine::Impl {
     uv_signal_t* sigchld = nullptr;
     uv_signal_t* sigint = nullptr;
     uv_signal_t* sigterm = nullptr;
+    uv_timer_t* ticker = nullptr; // the observer's tick(), when it asks for one
     int interrupted_by = 0;
     std::list<std::unique_ptr<ActiveRun>> runs;
     std::map<RowId, RunState> finished;
@@ -289,6 +290,15 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         },
         SIGCHLD);
     uv_unref(reinterpret_cast<uv_handle_t*>(impl->sigchld));
+    // Unreferenced: the observer's clock never keeps the loop alive by itself.
+    if (const auto every = static_cast<std::uint64_t>(observer.tick_interval().count()); every > 0) {
+        impl->ticker = new uv_timer_t;
+        uv_timer_init(&impl->loop, impl->ticker);
+        uv_timer_start(
+            impl->ticker, [](uv_timer_t* h) { impl_of(reinterpret_cast<uv_handle_t*>(h))->observer.tick(now()); },
+            every, every);
+        uv_unref(reinterpret_cast<uv_handle_t*>(impl->ticker));
+    }
     if (impl->config.handle_signals) {
         auto on_stop = [](uv_signal_t* h, int sig) {
             auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
@@ -349,6 +359,7 @@ Engine::~Engine() {
     close_handle(m_impl->sigchld);
     close_handle(m_impl->sigint);
     close_handle(m_impl->sigterm);
+    close_handle(m_impl->ticker);
     uv_run(&l, UV_RUN_DEFAULT);
     uv_loop_close(&l);
 }

@@ -32,6 +32,10 @@ public:
     virtual void step_finished(store::RowId run, const std::string& step, const StepEnd& end, TimePoint t) = 0;
     virtual void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
                               Duration duration, const std::string& message, TimePoint t) = 0;
+    // How often the engine calls tick() while its loop runs (a live view
+    // redraws then); zero, the default, for never. Asked once, at Engine::create.
+    virtual Duration tick_interval() const { return Duration{0}; }
+    virtual void tick(TimePoint) {}
 };
 
 } // namespace weft::engine

@@ -1,5 +1,7 @@
 #include "weft/report/reporters.hpp"
 
+#include "weft/report/terminal.hpp"
+
 namespace weft::report {
 
 std::string human_duration(Duration d) {
@@ -12,12 +14,23 @@ std::string human_duration(Duration d) {
     return buf;
 }
 
+std::string end_reason(const engine::StepEnd& end) {
+    if (end.signal) return *end.signal + (end.message.rfind("timed out", 0) == 0 ? ", " + end.message : "");
+    return end.message;
+}
+
+std::string summary_line(store::RowId run, const std::string& workflow, store::RunState status, Duration d,
+                         const std::string& message, bool color) {
+    return "run " + std::to_string(run) + " (" + workflow + "): " +
+           paint(store::to_string(status), tone_of(status), Style{color, false}) + " in " + human_duration(d) +
+           (message.empty() ? "" : " (" + message + ")");
+}
+
 namespace {
 
 std::string end_detail(const engine::StepEnd& end) {
-    if (end.signal) return " (" + *end.signal + (end.message.rfind("timed out", 0) == 0 ? ", " + end.message : "") + ")";
-    if (!end.message.empty()) return " (" + end.message + ")";
-    return "";
+    const std::string why = end_reason(end);
+    return why.empty() ? "" : " (" + why + ")";
 }
 
 } // namespace
@@ -38,30 +51,32 @@ void PlainReporter::step_started(store::RowId, const std::string& step, int atte
 
 void PlainReporter::log(store::RowId, const std::string& step, int, const std::string& text, TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
-    std::fprintf(m_out, "%s | %s\n", step.c_str(), text.c_str());
+    std::fprintf(m_out, "%s | %s\n", step.c_str(), is_valid_utf8(text) ? text.c_str() : valid_utf8(text).c_str());
+}
+
+std::string PlainReporter::finished_text(const std::string& step, const engine::StepEnd& end) const {
+    const Style style{m_color, false};
+    if (end.will_retry)
+        return step + ": attempt " + std::to_string(end.attempt) + " " +
+               paint("failed", Tone::bad, style) + " in " + human_duration(end.duration) + end_detail(end) +
+               "; retrying in " + human_duration(end.retry_in);
+    const std::string word = paint(store::to_string(end.status), tone_of(end.status), style);
+    if (end.status == store::StepState::skipped || end.status == store::StepState::up_to_date ||
+        (end.status == store::StepState::cancelled && end.attempt == 0))
+        return step + ": " + word + end_detail(end);
+    return step + ": " + word + " in " + human_duration(end.duration) + end_detail(end);
 }
 
 void PlainReporter::step_finished(store::RowId, const std::string& step, const engine::StepEnd& end, TimePoint) {
     const bool bad = end.status == store::StepState::failure;
     if (m_verbosity == Verbosity::quiet && !bad) return;
-    if (end.will_retry) {
-        std::fprintf(m_out, "%s: attempt %d failed in %s%s; retrying in %s\n", step.c_str(), end.attempt,
-                     human_duration(end.duration).c_str(), end_detail(end).c_str(),
-                     human_duration(end.retry_in).c_str());
-    } else if (end.status == store::StepState::skipped || end.status == store::StepState::up_to_date ||
-               (end.status == store::StepState::cancelled && end.attempt == 0)) {
-        std::fprintf(m_out, "%s: %s%s\n", step.c_str(), store::to_string(end.status), end_detail(end).c_str());
-    } else {
-        std::fprintf(m_out, "%s: %s in %s%s\n", step.c_str(), store::to_string(end.status),
-                     human_duration(end.duration).c_str(), end_detail(end).c_str());
-    }
+    std::fprintf(m_out, "%s\n", finished_text(step, end).c_str());
     std::fflush(m_out);
 }
 
 void PlainReporter::run_finished(store::RowId run, const std::string& workflow, store::RunState status, Duration d,
                                  const std::string& message, TimePoint) {
-    std::fprintf(m_out, "run %lld (%s): %s in %s%s\n", static_cast<long long>(run), workflow.c_str(),
-                 store::to_string(status), human_duration(d).c_str(), message.empty() ? "" : (" (" + message + ")").c_str());
+    std::fprintf(m_out, "%s\n", summary_line(run, workflow, status, d, message, m_color).c_str());
     std::fflush(m_out);
 }
 
@@ -83,7 +98,7 @@ void JsonReporter::log(store::RowId run, const std::string& step, int stream, co
           {"run", run},
           {"step", step},
           {"stream", stream == 1 ? "stdout" : "stderr"},
-          {"text", text},
+          {"text", valid_utf8(text)}, // one U+FFFD a bad byte, as in plain lines
           {"time", format_rfc3339(t)}});
 }
 

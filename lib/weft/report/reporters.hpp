@@ -1,6 +1,7 @@
 #pragma once
 // Reporters print what the engine observes: plain lines for logs and CI
-// (SPEC §6), or JSON lines for scripts (`--json`).
+// (SPEC §6), or JSON lines for scripts (`--json`). The terminal's live view
+// is in live.hpp, GitHub Actions' folded logs in github.hpp.
 #include <cstdio>
 
 #include "weft/engine/observer.hpp"
@@ -11,10 +12,11 @@ enum class Verbosity { quiet, normal, verbose };
 
 // Plain lines: `run 3 (build) started`, `compile: started`,
 // `compile | <output line>`, `compile: failure in 1.2s (exit code 2)`,
-// `run 3 (build): failure in 1.5s`. Quiet prints only failures and the run's end.
+// `run 3 (build): failure in 1.5s`. Quiet prints only failures and the run's
+// end. With `color`, state words are coloured (failure red).
 class PlainReporter : public engine::Observer {
 public:
-    PlainReporter(std::FILE* out, Verbosity v) : m_out(out), m_verbosity(v) {}
+    PlainReporter(std::FILE* out, Verbosity v, bool color = false) : m_out(out), m_verbosity(v), m_color(color) {}
     void run_started(store::RowId run, const std::string& workflow, int attempt, TimePoint t) override;
     void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) override;
     void log(store::RowId run, const std::string& step, int stream, const std::string& text, TimePoint t) override;
@@ -22,9 +24,13 @@ public:
     void run_finished(store::RowId run, const std::string& workflow, store::RunState status, Duration d,
                       const std::string& message, TimePoint t) override;
 
-private:
+protected:
+    // `compile: failure in 1.2s (exit code 2)`, without a newline.
+    std::string finished_text(const std::string& step, const engine::StepEnd& end) const;
+
     std::FILE* m_out;
     Verbosity m_verbosity;
+    bool m_color;
 };
 
 // One JSON object a line, each with "type", "run" and "time" (SPEC §6).
@@ -45,5 +51,14 @@ private:
 
 // `1.2s`, `35ms`, `2m03s`: a duration for humans.
 std::string human_duration(Duration d);
+
+// Why a step ended as it did, for humans: `exit code 2`, `SIGKILL`,
+// `SIGTERM, timed out after 5s`, or the engine's message; empty when its
+// state says it all.
+std::string end_reason(const engine::StepEnd& end);
+
+// The final line of every reporter but JSON: `run 3 (build): success in 1.2s`.
+std::string summary_line(store::RowId run, const std::string& workflow, store::RunState status, Duration d,
+                         const std::string& message, bool color);
 
 } // namespace weft::report

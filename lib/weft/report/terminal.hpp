@@ -1,0 +1,72 @@
+#pragma once
+// Text for terminals: colour for state markers and words, UTF-8 repair,
+// display width and truncation, making a step's output safe to draw, and
+// whether standard output can hold a live view.
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "weft/store/store.hpp"
+
+namespace weft::report {
+
+// How text is drawn: ANSI colour or not; Unicode markers (✓ ✗) or ASCII.
+struct Style {
+    bool color = false;
+    bool unicode = false;
+};
+
+enum class Tone { plain, good, bad, warn, dim, active };
+
+// `text` in the colour of `tone` when `style.color`, else `text` as it is.
+std::string paint(std::string_view text, Tone tone, const Style& style);
+
+// The colour of a state word: success green, failure red, cancelled and
+// interrupted yellow, skipped dim.
+Tone tone_of(store::StepState s);
+Tone tone_of(store::RunState s);
+
+// True when `text` is valid UTF-8 (overlong forms and surrogates are not).
+bool is_valid_utf8(std::string_view text);
+
+// `text` with each byte that does not belong to valid UTF-8 replaced by
+// U+FFFD.
+std::string valid_utf8(std::string_view text);
+
+// A line of a step's output made harmless to draw on a terminal: valid
+// UTF-8; CSI escape sequences (colours, cursor moves) dropped; only what
+// follows the last carriage return kept, as a terminal would show a
+// progress bar; other control characters except tab shown as U+FFFD.
+std::string terminal_safe(std::string_view text);
+
+// The columns valid UTF-8 `text` takes: two for wide East Asian characters
+// and emoji, none for combining marks, one for anything else.
+std::size_t display_width(std::string_view text);
+
+// `text` (valid UTF-8) cut to at most `width` columns, ending in `…`
+// (`...` without Unicode) when it was cut.
+std::string truncate_to_width(std::string_view text, std::size_t width, const Style& style);
+
+struct TermSize {
+    int cols = 0;
+    int rows = 0;
+};
+
+// The size of the terminal on `fd`; none when `fd` is not a terminal or
+// reports no columns. Rows default to 24 when it reports none.
+std::optional<TermSize> terminal_size(int fd);
+
+// Narrower terminals get plain lines: a live line would hold little more
+// than a step id.
+constexpr int k_min_live_cols = 40;
+
+// True when `out` can hold a live view: a terminal, `TERM` set and not
+// `dumb`, at least k_min_live_cols columns.
+bool live_view_possible(std::FILE* out);
+
+// True when the locale (the first of LC_ALL, LC_CTYPE, LANG that is set)
+// names UTF-8, so Unicode markers can be drawn.
+bool locale_is_utf8();
+
+}  // namespace weft::report
