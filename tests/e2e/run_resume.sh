@@ -94,4 +94,22 @@ expect_rc 0
 if grep -qaF tok-123 st.db st.db-wal 2>/dev/null; then fail "the secret was stored"; fi
 run_weft --state st.db resume 999
 expect_rc 2
+
+# A workflow that reads the secrets context: --secrets must be given again.
+rm -f fixed
+cat > sec.yaml <<'Y'
+name: secretive
+steps:
+  s: {run: '[ -e fixed ] && [ "${{ secrets.API }}" = key-777 ]'}
+Y
+printf 'API=key-777\n' > s.env
+run_weft --state st.db run sec.yaml --secrets s.env
+expect_rc 1
+sid=$(last_run_id)
+touch fixed
+run_weft --state st.db resume "$sid"
+expect_rc 2
+expect_err_has "give --secrets FILE again"
+run_weft --state st.db resume "$sid" --secrets s.env
+expect_rc 0
 echo ok

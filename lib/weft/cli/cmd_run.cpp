@@ -389,6 +389,17 @@ int cmd_resume(const Options& o, const Globals& g) {
         auto s = read_secrets(o.secrets_file);
         if (!s) return k_exit_usage;
         secrets = std::move(*s);
+    } else {
+        // Secrets were never stored: a workflow that reads the `secrets`
+        // context needs its --secrets file again.
+        for (const auto& ref : wf->loaded.refs)
+            if (!ref.path.empty() && ref.path[0] == "secrets") {
+                std::fprintf(stderr,
+                             "weft: error: run %lld: its workflow reads secrets (%s:%d:%d), which are never stored; give "
+                             "--secrets FILE again\n",
+                             o.run_id, run.file.c_str(), ref.loc.line, ref.loc.column);
+                return k_exit_usage;
+            }
     }
 
     engine::Resume resume;
