@@ -1,6 +1,7 @@
 #include "weft/parse/yaml_tree.hpp"
 
 #include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
 #include <istream>
@@ -37,7 +38,14 @@ public:
     void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
         attach(add(mark, anchor, YAML::NodeType::Null, 0));
     }
-    void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override { attach(m_anchors.at(anchor)); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        const std::uint32_t i = m_anchors.at(anchor);
+        // yaml-cpp accepts `&a [*a]`, a node that contains itself: walking it
+        // never ends (the loader crashed on it, out of stack). Refuse it.
+        for (const auto& [open, start] : m_open)
+            if (open == i) throw YAML::ParserException(mark, "an alias inside the node it refers to (a recursive alias)");
+        attach(i);
+    }
     void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                   const std::string& value) override {
         const std::uint32_t i = add(mark, anchor, YAML::NodeType::Scalar, intern(tag));
