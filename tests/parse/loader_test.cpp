@@ -255,6 +255,10 @@ TEST_CASE("parse::load errors") {
         REQUIRE(!e.empty());
         CHECK(e[0].find("refusing to expand further (an alias bomb?)") != std::string::npos);
     }
+    SUBCASE("a recursive alias") {
+        CHECK(errors_of("steps:\n  a:\n    uses: p\n    with: &w {x: *w}\n") ==
+              Lines{"4:18: error: YAML syntax error: an alias inside the node it refers to (a recursive alias)"});
+    }
     SUBCASE("all errors of a file at once") {
         CHECK(errors_of("catchup: x\nsteps:\n  a: {run: x, timeout: 5q}\n  b: {run: y, needs: zz}\n").size() == 3);
     }
@@ -273,7 +277,7 @@ TEST_CASE("parse::load never crashes on hostile input") {
         "name: x\non:\n  schedule:\n    - cron: '0 * * * *'\nparams: {p: {default: 1}}\nsteps:\n  a:\n    run: echo "
         "${{ params.p }}\n    matrix: {k: [1, 2]}\n  b: {needs: a, if: \"${{ failure() }}\", uses: http, with: {u: 1}}\n";
     for (std::size_t n = 0; n <= yaml.size(); ++n) (void)diagnostics_of(yaml.substr(0, n));
-    for (const char* odd : {"---\n---\n", "!!binary abc", "steps: !!map {}", "? [a]\n: b\n", "steps: {a: {run: *x}}",
+    for (const char* odd : {"---\n---\n", "!!binary abc", "steps: !!map {}", "? [a]\n: b\n", "steps: {a: {run: *x}}", "steps: &s {a: {uses: p, with: *s}}", "&a [*a]",
                             "steps:\n  a: {run: x}\n...\n---\nsteps: {}\n", "\t", "\xff\xfe", "[", "{", "\"", "'"})
         (void)diagnostics_of(odd);
 }

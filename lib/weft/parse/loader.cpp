@@ -1,6 +1,6 @@
 #include "weft/parse/loader.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +14,7 @@
 
 #include "weft/cron/cron.hpp"
 #include "weft/expr/expr.hpp"
+#include "weft/parse/yaml_tree.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::parse {
@@ -42,7 +43,6 @@ const std::vector<std::string>& known_keys(std::string_view section) {
 namespace {
 
 using model::Json;
-using KeyFn = std::function<void(const std::string& key, const YAML::Node& key_node, const YAML::Node& value)>;
 
 bool is_identifier(std::string_view s, bool allow_dash) {
     if (s.empty()) return false;
@@ -59,7 +59,7 @@ std::string format_number(double x) {
     return ss.str();
 }
 
-const char* type_name(const YAML::Node& n) {
+const char* type_name(const YamlNode& n) {
     switch (n.Type()) {
     case YAML::NodeType::Map: return "a map";
     case YAML::NodeType::Sequence: return "a list";
@@ -78,7 +78,7 @@ public:
         m_visit_budget = 4 * out.source.size() + 100'000;
     }
 
-    void workflow(const YAML::Node& root);
+    void workflow(const YamlNode& root);
 
 private:
     Loaded& m_out;
@@ -88,20 +88,20 @@ private:
     bool m_bomb_reported = false;
     int m_step = -1; // index of the step being walked, for ExprRef
 
-    Location loc(const YAML::Node& n) const {
+    Location loc(const YamlNode& n) const {
         const YAML::Mark m = n.Mark();
         if (m.line < 0) return {};
         return {m.line + 1, m.column + 1};
     }
-    void error(const YAML::Node& n, std::string msg) { error(loc(n), std::move(msg)); }
+    void error(const YamlNode& n, std::string msg) { error(loc(n), std::move(msg)); }
     void error(Location l, std::string msg) {
         m_out.diagnostics.push_back({Severity::error, l, std::move(msg)});
     }
-    void warning(const YAML::Node& n, std::string msg) {
+    void warning(const YamlNode& n, std::string msg) {
         m_out.diagnostics.push_back({Severity::warning, loc(n), std::move(msg)});
     }
 
-    bool visit(const YAML::Node& n) {
+    bool visit(const YamlNode& n) {
         if (++m_visits <= m_visit_budget) return true;
         if (!m_bomb_reported) {
             m_bomb_reported = true;
@@ -113,44 +113,49 @@ private:
 
     // Iterate the keys of map `node`, reporting duplicates, merge keys and
     // keys not in `allowed` ("unknown key 'x' in WHERE (did you mean ...)").
-    void keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& where,
-              const KeyFn& fn);
+    // `fn` is called as fn(const std::string& key, const YamlNode& key_node,
+    // const YamlNode& value); a template, not std::function, which allocated
+    // per map.
+    template <class Fn>
+    void keys(const YamlNode& node, const std::vector<std::string>& allowed, const std::string& where, const Fn& fn);
     // Iterate any map (keys are user data such as env names or step ids).
-    void any_keys(const YAML::Node& node, const std::string& where, const KeyFn& fn);
-    bool expect(const YAML::Node& n, YAML::NodeType::value type, const std::string& what);
+    template <class Fn>
+    void any_keys(const YamlNode& node, const std::string& where, const Fn& fn);
+    bool expect(const YamlNode& n, YAML::NodeType::value type, const std::string& what);
 
-    std::optional<std::string> scalar(const YAML::Node& n, const std::string& what);
-    std::optional<bool> boolean(const YAML::Node& n, const std::string& what);
-    std::optional<long long> integer(const YAML::Node& n, const std::string& what, long long min, long long max);
-    std::optional<double> number(const YAML::Node& n, const std::string& what, double min);
-    std::optional<Duration> duration(const YAML::Node& n, const std::string& what);
-    std::vector<std::string> string_list(const YAML::Node& n, const std::string& what, bool allow_single);
+    std::optional<std::string> scalar(const YamlNode& n, const std::string& what);
+    std::optional<bool> boolean(const YamlNode& n, const std::string& what);
+    std::optional<long long> integer(const YamlNode& n, const std::string& what, long long min, long long max);
+    std::optional<double> number(const YamlNode& n, const std::string& what, double min);
+    std::optional<Duration> duration(const YamlNode& n, const std::string& what);
+    std::vector<std::string> string_list(const YamlNode& n, const std::string& what, bool allow_single);
     template <class E>
-    std::optional<E> enumeration(const YAML::Node& n, const std::string& what,
+    std::optional<E> enumeration(const YamlNode& n, const std::string& what,
                                  const std::vector<std::pair<std::string, E>>& values);
-    Json to_json(const YAML::Node& n);
+    Json to_json(const YamlNode& n);
 
     // Check `${{ }}` syntax in a field's text and record its context reads.
-    void expressions(const YAML::Node& n, const std::string& text, bool is_condition = false);
-    Location locate_in_scalar(const YAML::Node& n, const std::string& text, std::size_t offset) const;
-    void check_quoting(const YAML::Node& n);
+    void expressions(const YamlNode& n, const std::string& text, bool is_condition = false);
+    Location locate_in_scalar(const YamlNode& n, const std::string& text, std::size_t offset) const;
+    void check_quoting(const YamlNode& n);
 
-    model::EnvList env(const YAML::Node& n, const std::string& where);
-    void triggers(const YAML::Node& n);
-    void params(const YAML::Node& n);
-    void defaults(const YAML::Node& n);
-    model::SlurmOptions slurm(const YAML::Node& n);
-    std::optional<model::RunsOn> runs_on(const YAML::Node& n);
-    void steps(const YAML::Node& n);
-    model::Step step(const std::string& id, const YAML::Node& key, const YAML::Node& n);
-    model::Matrix matrix(const YAML::Node& n, const std::string& where);
-    model::Retry retry(const YAML::Node& n, const std::string& where);
-    std::optional<std::string> timeout_text(const YAML::Node& n, const std::string& what);
+    model::EnvList env(const YamlNode& n, const std::string& where);
+    void triggers(const YamlNode& n);
+    void params(const YamlNode& n);
+    void defaults(const YamlNode& n);
+    model::SlurmOptions slurm(const YamlNode& n);
+    std::optional<model::RunsOn> runs_on(const YamlNode& n);
+    void steps(const YamlNode& n);
+    model::Step step(const std::string& id, const YamlNode& key, const YamlNode& n);
+    model::Matrix matrix(const YamlNode& n, const std::string& where);
+    model::Retry retry(const YamlNode& n, const std::string& where);
+    std::optional<std::string> timeout_text(const YamlNode& n, const std::string& what);
 };
 
-void Walker::keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& where,
-                  const KeyFn& fn) {
-    any_keys(node, where, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+template <class Fn>
+void Walker::keys(const YamlNode& node, const std::vector<std::string>& allowed, const std::string& where,
+                  const Fn& fn) {
+    any_keys(node, where, [&](const std::string& key, const YamlNode& k, const YamlNode& v) {
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
             error(k, with_suggestion("unknown key '" + key + "'" + (where.empty() ? "" : " in " + where), key,
                                      allowed));
@@ -160,37 +165,54 @@ void Walker::keys(const YAML::Node& node, const std::vector<std::string>& allowe
     });
 }
 
-void Walker::any_keys(const YAML::Node& node, const std::string& where, const KeyFn& fn) {
-    // Keys point into the document, which outlives this walk.
+template <class Fn>
+void Walker::any_keys(const YamlNode& node, const std::string& where, const Fn& fn) {
+    // A key is a duplicate if an earlier scalar key other than a merge key
+    // has its text. Small maps (most of them) compare with the earlier keys;
+    // larger ones keep a hash set of them. Keys point into the tree, which
+    // outlives this walk.
+    auto counts = [](const YamlNode& k) { return k.IsScalar() && !(k.Scalar() == "<<" && k.Tag() == "?"); };
+    const bool small = node.size() <= 16;
     std::unordered_set<std::string_view> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-        if (!visit(it->first)) return;
-        if (!it->first.IsScalar()) {
-            error(it->first, "expected a string as key" + (where.empty() ? "" : " in " + where) + ", got " +
-                                 type_name(it->first));
+    const auto first = node.begin();
+    for (auto it = first; it != node.end(); ++it) {
+        const YamlEntry e = *it;
+        if (!visit(e.first)) return;
+        if (!e.first.IsScalar()) {
+            error(e.first, "expected a string as key" + (where.empty() ? "" : " in " + where) + ", got " +
+                               type_name(e.first));
             continue;
         }
-        const std::string& key = it->first.Scalar();
-        if (key == "<<" && it->first.Tag() == "?") {
-            error(it->first, "merge keys ('<<') are not supported; write the keys out, or alias the whole map");
+        const std::string& key = e.first.Scalar();
+        if (key == "<<" && e.first.Tag() == "?") {
+            error(e.first, "merge keys ('<<') are not supported; write the keys out, or alias the whole map");
             continue;
         }
-        if (!seen.insert(key).second) {
-            error(it->first, "duplicate key '" + key + "'" + (where.empty() ? "" : " in " + where));
+        bool duplicate = false;
+        if (small) {
+            for (auto j = first; j != it && !duplicate; ++j) {
+                const YamlNode earlier = (*j).first;
+                duplicate = counts(earlier) && earlier.Scalar() == key;
+            }
+        } else {
+            duplicate = !seen.insert(key).second;
+        }
+        if (duplicate) {
+            error(e.first, "duplicate key '" + key + "'" + (where.empty() ? "" : " in " + where));
             continue;
         }
-        fn(key, it->first, it->second);
+        fn(key, e.first, e.second);
     }
 }
 
-bool Walker::expect(const YAML::Node& n, YAML::NodeType::value type, const std::string& what) {
+bool Walker::expect(const YamlNode& n, YAML::NodeType::value type, const std::string& what) {
     if (n.Type() == type) return true;
     const char* want = type == YAML::NodeType::Map ? "a map" : type == YAML::NodeType::Sequence ? "a list" : "a scalar";
     error(n, "expected " + std::string(want) + " for " + what + ", got " + type_name(n));
     return false;
 }
 
-void Walker::check_quoting(const YAML::Node& n) {
+void Walker::check_quoting(const YamlNode& n) {
     // yaml-cpp 0.7 accepts `run: "make` at the end of a file as a complete
     // string; that typo silently changes a command, so catch it here.
     const YAML::Mark m = n.Mark();
@@ -206,7 +228,7 @@ void Walker::check_quoting(const YAML::Node& n) {
     error(n, "unterminated double-quoted string");
 }
 
-std::optional<std::string> Walker::scalar(const YAML::Node& n, const std::string& what) {
+std::optional<std::string> Walker::scalar(const YamlNode& n, const std::string& what) {
     if (!n.IsScalar()) {
         error(n, "expected a string for " + what + ", got " + type_name(n));
         return std::nullopt;
@@ -215,7 +237,7 @@ std::optional<std::string> Walker::scalar(const YAML::Node& n, const std::string
     return n.Scalar();
 }
 
-std::optional<bool> Walker::boolean(const YAML::Node& n, const std::string& what) {
+std::optional<bool> Walker::boolean(const YamlNode& n, const std::string& what) {
     if (n.IsScalar()) {
         const std::string v = n.Scalar();
         if (v == "true" || v == "True" || v == "TRUE") return true;
@@ -226,7 +248,7 @@ std::optional<bool> Walker::boolean(const YAML::Node& n, const std::string& what
     return std::nullopt;
 }
 
-std::optional<long long> Walker::integer(const YAML::Node& n, const std::string& what, long long min, long long max) {
+std::optional<long long> Walker::integer(const YamlNode& n, const std::string& what, long long min, long long max) {
     if (n.IsScalar()) {
         const std::string v = n.Scalar();
         char* end = nullptr;
@@ -245,7 +267,7 @@ std::optional<long long> Walker::integer(const YAML::Node& n, const std::string&
     return std::nullopt;
 }
 
-std::optional<double> Walker::number(const YAML::Node& n, const std::string& what, double min) {
+std::optional<double> Walker::number(const YamlNode& n, const std::string& what, double min) {
     if (n.IsScalar()) {
         const std::string v = n.Scalar();
         char* end = nullptr;
@@ -263,7 +285,7 @@ std::optional<double> Walker::number(const YAML::Node& n, const std::string& wha
     return std::nullopt;
 }
 
-std::optional<Duration> Walker::duration(const YAML::Node& n, const std::string& what) {
+std::optional<Duration> Walker::duration(const YamlNode& n, const std::string& what) {
     auto text = scalar(n, what);
     if (!text) return std::nullopt;
     auto d = parse_duration(*text);
@@ -274,7 +296,7 @@ std::optional<Duration> Walker::duration(const YAML::Node& n, const std::string&
     return *d;
 }
 
-std::vector<std::string> Walker::string_list(const YAML::Node& n, const std::string& what, bool allow_single) {
+std::vector<std::string> Walker::string_list(const YamlNode& n, const std::string& what, bool allow_single) {
     std::vector<std::string> out;
     if (allow_single && n.IsScalar()) {
         if (auto s = scalar(n, what)) out.push_back(*s);
@@ -292,7 +314,7 @@ std::vector<std::string> Walker::string_list(const YAML::Node& n, const std::str
 }
 
 template <class E>
-std::optional<E> Walker::enumeration(const YAML::Node& n, const std::string& what,
+std::optional<E> Walker::enumeration(const YamlNode& n, const std::string& what,
                                      const std::vector<std::pair<std::string, E>>& values) {
     auto text = scalar(n, what);
     if (!text) return std::nullopt;
@@ -305,12 +327,12 @@ std::optional<E> Walker::enumeration(const YAML::Node& n, const std::string& wha
     return std::nullopt;
 }
 
-Json Walker::to_json(const YAML::Node& n) {
+Json Walker::to_json(const YamlNode& n) {
     if (!visit(n)) return nullptr;
     switch (n.Type()) {
     case YAML::NodeType::Map: {
         Json obj = Json::object();
-        any_keys(n, "", [&](const std::string& k, const YAML::Node&, const YAML::Node& v) { obj[k] = to_json(v); });
+        any_keys(n, "", [&](const std::string& k, const YamlNode&, const YamlNode& v) { obj[k] = to_json(v); });
         return obj;
     }
     case YAML::NodeType::Sequence: {
@@ -338,7 +360,7 @@ Json Walker::to_json(const YAML::Node& n) {
     }
 }
 
-Location Walker::locate_in_scalar(const YAML::Node& n, const std::string& text, std::size_t offset) const {
+Location Walker::locate_in_scalar(const YamlNode& n, const std::string& text, std::size_t offset) const {
     // Line/column of byte `offset` of a scalar's value. Quoting and folding
     // change the text between source and value, so find the `${{` the offset
     // belongs to in the source and count from there.
@@ -371,7 +393,7 @@ Location Walker::locate_in_scalar(const YAML::Node& n, const std::string& text, 
     return {line, col};
 }
 
-void Walker::expressions(const YAML::Node& n, const std::string& text, bool is_condition) {
+void Walker::expressions(const YamlNode& n, const std::string& text, bool is_condition) {
     if (!is_condition && text.find("${{") == std::string::npos) return;
     std::vector<expr::Expr> exprs;
     if (is_condition) {
@@ -395,10 +417,10 @@ void Walker::expressions(const YAML::Node& n, const std::string& text, bool is_c
             m_out.refs.push_back({m_step, r.path, locate_in_scalar(n, text, e.offset + r.offset)});
 }
 
-model::EnvList Walker::env(const YAML::Node& n, const std::string& where) {
+model::EnvList Walker::env(const YamlNode& n, const std::string& where) {
     model::EnvList out;
     if (!expect(n, YAML::NodeType::Map, where)) return out;
-    any_keys(n, where, [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+    any_keys(n, where, [&](const std::string& k, const YamlNode& kn, const YamlNode& v) {
         if (!is_identifier(k, false)) {
             error(kn, "invalid environment variable name '" + k + "'");
             return;
@@ -411,15 +433,15 @@ model::EnvList Walker::env(const YAML::Node& n, const std::string& where) {
     return out;
 }
 
-void Walker::triggers(const YAML::Node& n) {
+void Walker::triggers(const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "'on'")) return;
-    keys(n, known_keys("on"), "'on'", [&](const std::string& key, const YAML::Node& key_node,
-                                                                 const YAML::Node& v) {
+    keys(n, known_keys("on"), "'on'", [&](const std::string& key, const YamlNode& key_node,
+                                                                 const YamlNode& v) {
         if (key == "file") {
             if (!expect(v, YAML::NodeType::Map, "the file trigger")) return;
             model::FileTrigger ft;
             keys(v, known_keys("file"), "the file trigger",
-                 [&](const std::string& k, const YAML::Node&, const YAML::Node& fv) {
+                 [&](const std::string& k, const YamlNode&, const YamlNode& fv) {
                      if (k == "paths") ft.paths = string_list(fv, "'paths'", true);
                      else if (k == "ignore") ft.ignore = string_list(fv, "'ignore'", true);
                      else if (k == "gitignore") ft.gitignore = boolean(fv, "'gitignore'").value_or(true);
@@ -444,9 +466,9 @@ void Walker::triggers(const YAML::Node& n) {
                 if (!expect(item, YAML::NodeType::Map, "a schedule entry")) continue;
                 model::ScheduleEntry se;
                 se.loc = loc(item);
-                YAML::Node cron_node;
+                YamlNode cron_node;
                 keys(item, known_keys("schedule"), "a schedule entry",
-                     [&](const std::string& k, const YAML::Node&, const YAML::Node& sv) {
+                     [&](const std::string& k, const YamlNode&, const YamlNode& sv) {
                          if (k == "cron") {
                              se.cron = scalar(sv, "'cron'");
                              cron_node = sv;
@@ -477,7 +499,7 @@ void Walker::triggers(const YAML::Node& n) {
             }
             if (!expect(v, YAML::NodeType::Map, "the stdin trigger")) return;
             m_wf.on.stdin_format = model::StdinFormat::lines;
-            keys(v, known_keys("stdin"), "the stdin trigger", [&](const std::string&, const YAML::Node&, const YAML::Node& fv) {
+            keys(v, known_keys("stdin"), "the stdin trigger", [&](const std::string&, const YamlNode&, const YamlNode& fv) {
                 if (auto f = enumeration<model::StdinFormat>(
                         fv, "stdin format", {{"lines", model::StdinFormat::lines}, {"json", model::StdinFormat::json}}))
                     m_wf.on.stdin_format = *f;
@@ -486,12 +508,12 @@ void Walker::triggers(const YAML::Node& n) {
             if (!expect(v, YAML::NodeType::Map, "the workflow trigger")) return;
             model::WorkflowTrigger wt;
             keys(v, known_keys("workflow-trigger"), "the workflow trigger",
-                 [&](const std::string& k, const YAML::Node&, const YAML::Node& wv) {
+                 [&](const std::string& k, const YamlNode&, const YamlNode& wv) {
                      if (k == "names") {
                          wt.names = string_list(wv, "'names'", true);
                      } else {
                          wt.statuses.clear();
-                         std::vector<YAML::Node> items;
+                         std::vector<YamlNode> items;
                          if (wv.IsScalar()) items.push_back(wv);
                          else if (expect(wv, YAML::NodeType::Sequence, "'status'"))
                              for (const auto& i : wv) items.push_back(i);
@@ -509,9 +531,9 @@ void Walker::triggers(const YAML::Node& n) {
     });
 }
 
-void Walker::params(const YAML::Node& n) {
+void Walker::params(const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "'params'")) return;
-    any_keys(n, "'params'", [&](const std::string& name, const YAML::Node& kn, const YAML::Node& v) {
+    any_keys(n, "'params'", [&](const std::string& name, const YamlNode& kn, const YamlNode& v) {
         if (!is_identifier(name, true)) {
             error(kn, "invalid param name '" + name + "': use letters, digits, '_' and '-'");
             return;
@@ -520,7 +542,7 @@ void Walker::params(const YAML::Node& n) {
         p.name = name;
         if (!v.IsNull() && expect(v, YAML::NodeType::Map, "param '" + name + "'")) {
             keys(v, known_keys("param"), "param '" + name + "'",
-                 [&](const std::string& k, const YAML::Node&, const YAML::Node& pv) {
+                 [&](const std::string& k, const YamlNode&, const YamlNode& pv) {
                      if (k == "default") p.default_value = scalar(pv, "'default'");
                      else if (k == "required") p.required = boolean(pv, "'required'").value_or(false);
                      else if (k == "description") p.description = scalar(pv, "'description'").value_or("");
@@ -532,15 +554,15 @@ void Walker::params(const YAML::Node& n) {
     });
 }
 
-std::optional<model::RunsOn> Walker::runs_on(const YAML::Node& n) {
+std::optional<model::RunsOn> Walker::runs_on(const YamlNode& n) {
     return enumeration<model::RunsOn>(n, "runs-on", {{"local", model::RunsOn::local}, {"slurm", model::RunsOn::slurm}});
 }
 
-model::SlurmOptions Walker::slurm(const YAML::Node& n) {
+model::SlurmOptions Walker::slurm(const YamlNode& n) {
     model::SlurmOptions s;
     if (!expect(n, YAML::NodeType::Map, "'slurm'")) return s;
     keys(n, known_keys("slurm"), "'slurm'",
-         [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
+         [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "partition") s.partition = scalar(v, "'partition'").value_or("");
              else if (k == "cpus") {
                  if (auto c = integer(v, "'cpus'", 1, 1'000'000)) s.cpus = static_cast<int>(*c);
@@ -553,7 +575,7 @@ model::SlurmOptions Walker::slurm(const YAML::Node& n) {
     return s;
 }
 
-std::optional<std::string> Walker::timeout_text(const YAML::Node& n, const std::string& what) {
+std::optional<std::string> Walker::timeout_text(const YamlNode& n, const std::string& what) {
     auto t = scalar(n, what);
     if (!t) return std::nullopt;
     if (t->find("${{") != std::string::npos) {
@@ -565,11 +587,11 @@ std::optional<std::string> Walker::timeout_text(const YAML::Node& n, const std::
     return t;
 }
 
-void Walker::defaults(const YAML::Node& n) {
+void Walker::defaults(const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "'defaults'")) return;
     auto& d = m_wf.defaults;
     keys(n, known_keys("defaults"), "'defaults'",
-         [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
+         [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "shell") {
                  if (auto s = scalar(v, "'shell'")) {
                      if (*s != "bash" && *s != "sh" && s->find("{0}") == std::string::npos)
@@ -588,11 +610,11 @@ void Walker::defaults(const YAML::Node& n) {
          });
 }
 
-model::Matrix Walker::matrix(const YAML::Node& n, const std::string& where) {
+model::Matrix Walker::matrix(const YamlNode& n, const std::string& where) {
     model::Matrix m;
     m.loc = loc(n);
     if (!expect(n, YAML::NodeType::Map, "'matrix' in " + where)) return m;
-    any_keys(n, "'matrix'", [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+    any_keys(n, "'matrix'", [&](const std::string& k, const YamlNode& kn, const YamlNode& v) {
         if (k == "include" || k == "exclude") {
             if (!expect(v, YAML::NodeType::Sequence, "'matrix." + k + "'")) return;
             for (const auto& item : v) {
@@ -615,7 +637,7 @@ model::Matrix Walker::matrix(const YAML::Node& n, const std::string& where) {
     return m;
 }
 
-model::Retry Walker::retry(const YAML::Node& n, const std::string& where) {
+model::Retry Walker::retry(const YamlNode& n, const std::string& where) {
     model::Retry r;
     if (n.IsScalar()) { // `retry: 3` as shorthand for attempts
         if (auto a = integer(n, "'retry' in " + where, 1, 1000)) r.attempts = static_cast<int>(*a);
@@ -623,7 +645,7 @@ model::Retry Walker::retry(const YAML::Node& n, const std::string& where) {
     }
     if (!expect(n, YAML::NodeType::Map, "'retry' in " + where)) return r;
     keys(n, known_keys("retry"), "'retry'",
-         [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
+         [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "attempts") {
                  if (auto a = integer(v, "'attempts'", 1, 1000)) r.attempts = static_cast<int>(*a);
              } else if (k == "delay") r.delay = duration(v, "'delay'").value_or(r.delay);
@@ -633,17 +655,17 @@ model::Retry Walker::retry(const YAML::Node& n, const std::string& where) {
     return r;
 }
 
-model::Step Walker::step(const std::string& id, const YAML::Node& key, const YAML::Node& n) {
+model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlNode& n) {
     model::Step s;
     s.id = id;
     s.loc = loc(key);
     const std::string where = "step '" + id + "'";
     if (!expect(n, YAML::NodeType::Map, where)) return s;
-    YAML::Node uses_node;
+    YamlNode uses_node;
     bool has_run = false, has_uses = false;
     keys(n,
          known_keys("step"),
-         where, [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
+         where, [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "needs") {
                  if (v.IsScalar()) {
                      s.needs.push_back(v.Scalar());
@@ -668,7 +690,7 @@ model::Step Walker::step(const std::string& id, const YAML::Node& key, const YAM
                  if (!expect(v, YAML::NodeType::Map, "'with' in " + where)) return;
                  s.with = to_json(v);
                  // Expressions may stand in any string of `with`, however deep.
-                 std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& x) {
+                 std::function<void(const YamlNode&)> walk = [&](const YamlNode& x) {
                      if (!visit(x)) return;
                      if (x.IsScalar()) expressions(x, x.Scalar());
                      else if (x.IsMap()) for (auto it = x.begin(); it != x.end(); ++it) walk(it->second);
@@ -715,10 +737,10 @@ model::Step Walker::step(const std::string& id, const YAML::Node& key, const YAM
     return s;
 }
 
-void Walker::steps(const YAML::Node& n) {
+void Walker::steps(const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "'steps'")) return;
     m_wf.steps.reserve(n.size());
-    any_keys(n, "'steps'", [&](const std::string& id, const YAML::Node& kn, const YAML::Node& v) {
+    any_keys(n, "'steps'", [&](const std::string& id, const YamlNode& kn, const YamlNode& v) {
         if (!is_identifier(id, true)) {
             error(kn, "invalid step id '" + id + "': use letters, digits, '_' and '-', not starting with a digit or '-'");
         }
@@ -729,7 +751,7 @@ void Walker::steps(const YAML::Node& n) {
     if (m_wf.steps.empty()) error(n, "'steps' is empty; a workflow needs at least one step");
 }
 
-void Walker::workflow(const YAML::Node& root) {
+void Walker::workflow(const YamlNode& root) {
     m_wf.file = m_out.file;
     {
         // Default name: the file name without directory and extension.
@@ -745,7 +767,7 @@ void Walker::workflow(const YAML::Node& root) {
     bool have_steps = false;
     keys(root,
          known_keys("workflow"),
-         "", [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
+         "", [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "name") {
                  if (auto s = scalar(v, "'name'")) {
                      if (s->empty() || s->find_first_of("/\n\t ") != std::string::npos)
@@ -761,7 +783,7 @@ void Walker::workflow(const YAML::Node& root) {
                  if (!expect(v, YAML::NodeType::Map, "'concurrency'")) return;
                  auto& c = m_wf.concurrency;
                  keys(v, known_keys("concurrency"), "'concurrency'",
-                      [&](const std::string& ck, const YAML::Node&, const YAML::Node& cv) {
+                      [&](const std::string& ck, const YamlNode&, const YamlNode& cv) {
                           if (ck == "limit") c.limit = static_cast<int>(integer(cv, "'limit'", 1, 100000).value_or(1));
                           else if (ck == "on-busy")
                               c.on_busy = enumeration<model::OnBusy>(cv, "on-busy",
@@ -783,7 +805,7 @@ void Walker::workflow(const YAML::Node& root) {
                                     .value_or(m_wf.catchup);
              else if (k == "retention") {
                  if (!expect(v, YAML::NodeType::Map, "'retention'")) return;
-                 keys(v, known_keys("retention"), "'retention'", [&](const std::string& rk, const YAML::Node&, const YAML::Node& rv) {
+                 keys(v, known_keys("retention"), "'retention'", [&](const std::string& rk, const YamlNode&, const YamlNode& rv) {
                      if (rk == "runs") m_wf.retention.runs = static_cast<int>(integer(rv, "'runs'", 1, 100'000'000).value_or(500));
                      else m_wf.retention.days = static_cast<int>(integer(rv, "'days'", 1, 1'000'000).value_or(90));
                  });
@@ -806,25 +828,25 @@ Loaded load_string(std::string source, std::string file) {
         out.diagnostics.push_back({Severity::error, {1, 1}, "the workflow file is empty"});
         return out;
     }
-    std::vector<YAML::Node> docs;
+    std::optional<YamlTree> tree;
     try {
-        docs = YAML::LoadAll(out.source);
+        tree.emplace(out.source);
     } catch (const YAML::Exception& e) {
         Location l{e.mark.line + 1, e.mark.column + 1};
         if (e.mark.line < 0) l = {1, 1};
         out.diagnostics.push_back({Severity::error, l, "YAML syntax error: " + e.msg});
         return out;
     }
-    if (docs.empty() || docs[0].IsNull()) {
+    if (tree->documents() == 0 || tree->root(0).IsNull()) {
         out.diagnostics.push_back({Severity::error, {1, 1}, "the workflow file is empty"});
         return out;
     }
-    if (docs.size() > 1) {
-        const YAML::Mark m = docs[1].Mark();
+    if (tree->documents() > 1) {
+        const YAML::Mark m = tree->root(1).Mark();
         out.diagnostics.push_back({Severity::error, {m.line + 1, m.column + 1},
                                    "a workflow file holds one YAML document; found a second one"});
     }
-    Walker(out).workflow(docs[0]);
+    Walker(out).workflow(tree->root(0));
     return out;
 }
 
