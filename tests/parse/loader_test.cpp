@@ -259,6 +259,11 @@ TEST_CASE("parse::load errors") {
         CHECK(errors_of("steps:\n  a:\n    uses: p\n    with: &w {x: *w}\n") ==
               Lines{"4:18: error: YAML syntax error: an alias inside the node it refers to (a recursive alias)"});
     }
+    SUBCASE("a stray ',' outside a flow collection (yaml-cpp 0.7 loops forever on it)") {
+        CHECK(errors_of(",{:x}") ==
+              Lines{"1:1: error: YAML syntax error: unexpected ',' outside a flow collection ([...] or {...})"});
+        CHECK(errors_of("steps:\n  a: {run: x}\n,\n").size() == 1);
+    }
     SUBCASE("all errors of a file at once") {
         CHECK(errors_of("catchup: x\nsteps:\n  a: {run: x, timeout: 5q}\n  b: {run: y, needs: zz}\n").size() == 3);
     }

@@ -120,6 +120,22 @@ YamlTree::YamlTree(const std::string& source) {
     YAML::Parser parser(in);
     YamlBuilder builder(*this);
     while (parser.HandleNextDocument(builder)) {
+        // yaml-cpp 0.7 never consumes a stray flow token (`,` `]` `}`) outside
+        // a flow collection: it reports an empty document there again and
+        // again, forever (yaml-cpp #1040). Two empty documents at one place
+        // mean that: report the token instead.
+        const std::size_t n = documents();
+        if (n >= 2 && root(n - 1).IsNull() && root(n - 2).IsNull()) {
+            const YAML::Mark a = root(n - 1).Mark(), b = root(n - 2).Mark();
+            if (a.pos == b.pos) {
+                const auto pos = static_cast<std::size_t>(a.pos);
+                const std::string what = pos < source.size() ? std::string("'") + source[pos] + "'" : "token";
+                throw YAML::ParserException(a, "unexpected " + what + " outside a flow collection ([...] or {...})");
+            }
+        }
+        // The loader needs the first document, and to know whether a second
+        // exists; a third is read only to catch the loop above.
+        if (n >= 3) break;
     }
 }
 
