@@ -97,6 +97,8 @@ Result<std::unique_ptr<ControlServer>> ControlServer::listen(uv_loop_t* loop, co
 }
 
 ControlServer::~ControlServer() {
+    // A client that connected and never wrote must not keep the loop alive.
+    while (!m_clients.empty()) close_client(*m_clients.begin());
     if (m_poll) {
         uv_poll_stop(m_poll);
         uv_close(reinterpret_cast<uv_handle_t*>(m_poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
@@ -110,6 +112,7 @@ void ControlServer::accept_clients() {
         const int fd = ::accept4(m_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return; // EAGAIN, or a client that went away
         auto* client = new Client{this, fd, new uv_poll_t, {}};
+        m_clients.insert(client);
         client->poll->data = client;
         uv_poll_init(m_loop, client->poll, fd);
         uv_poll_start(client->poll, UV_READABLE, [](uv_poll_t* h, int status, int) {
@@ -136,6 +139,7 @@ void ControlServer::accept_clients() {
 }
 
 void ControlServer::close_client(Client* c) {
+    m_clients.erase(c);
     uv_poll_stop(c->poll);
     c->poll->data = nullptr;
     uv_close(reinterpret_cast<uv_handle_t*>(c->poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });

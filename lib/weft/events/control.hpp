@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,7 @@ private:
     Handler m_handler;
     int m_fd = -1;
     uv_poll_t* m_poll = nullptr;
+    std::set<Client*> m_clients; // connections not yet answered
 };
 
 // Send `request` to the socket at `path` and wait up to `timeout` for the
