@@ -14,7 +14,7 @@ begin "unknown subcommand"
 hw frobnicate
 want_rc 2
 want_err "unknown command 'frobnicate'"
-known_bug "message is 'The following argument was not expected: frobnicate', which does not say it is taken for a command"
+ok
 
 begin "unknown flag of weft run"
 hw "${S[@]}" run ok.yaml --frobnicate
@@ -64,7 +64,7 @@ hw "${S[@]}" run ok.yaml -j 0
 want_rc 2
 want_err "weft: error: -j must be at least 1"
 want_out_not "started"
-known_bug "-j 0 is taken as 'not given' (0 is the default's sentinel): the run starts and exits 0"
+ok
 
 # --- -p -------------------------------------------------------------------------
 begin "-p =x (empty key)"
@@ -106,7 +106,7 @@ hw "${S[@]}" run ok.yaml --event missing.json
 want_rc 2
 want_err "missing.json"
 want_err "No such file or directory"
-known_bug "message is '--event missing.json: expected a JSON object', which hides that the file does not exist"
+ok
 
 echo '{"kind": 5}' > ev_kind.json
 begin "--event with a number for kind"
@@ -114,14 +114,14 @@ hw "${S[@]}" run ok.yaml --event ev_kind.json
 want_rc 2
 want_err "--event ev_kind.json:"
 want_err "kind"
-known_bug "exit 70 'weft: internal error: [json.exception.type_error.302] type must be string, but is number'"
+ok
 
 { printf '{"kind":"manual","params":'; for ((i = 0; i < 100000; i++)); do printf '['; done; for ((i = 0; i < 100000; i++)); do printf ']'; done; printf '}\n'; } > ev_deep.json
 begin "--event JSON nested 100,000 deep"
 hw "${S[@]}" run ok.yaml --event ev_deep.json
 want_rc 2
 want_err "--event ev_deep.json:"
-known_bug "segfault (exit 139) parsing the event"
+ok
 
 # --- --secrets ------------------------------------------------------------------
 mkdir secrets_dir
@@ -130,7 +130,7 @@ hw "${S[@]}" run ok.yaml --secrets secrets_dir
 want_rc 2
 want_err "secrets_dir"
 want_err "Is a directory"
-known_bug "a directory is read as an empty secrets file: the run starts and exits 0"
+ok
 
 printf '\0\xff\xfe\x01binary\n' > secrets_bin.env
 begin "--secrets binary file"
@@ -150,7 +150,7 @@ ok
 begin "weft show abc"
 hw "${S[@]}" show abc
 want_rc 2
-want_err "RUN = abc"
+want_err "'abc' is not a run id"
 ok
 
 begin "weft show 0"
@@ -169,7 +169,7 @@ begin "weft show of an id beyond 64 bits"
 hw "${S[@]}" show 99999999999999999999999
 want_rc 2
 want_err "99999999999999999999999"
-known_bug "message is 'no run 9223372036854775807': the id is clamped and a different number is named"
+ok
 
 begin "weft logs of a missing run"
 hw "${S[@]}" logs 99999
@@ -216,6 +216,6 @@ begin "weft validate /dev/zero"
 hw validate /dev/zero
 want_rc 2
 want_err "/dev/zero"
-known_bug "reads /dev/zero forever (no size limit, no check for a regular file): killed after 20 s"
+ok
 
 summary hostile_cli

@@ -128,6 +128,17 @@ TEST_CASE("expr::parse errors") {
               "expression is nested too deeply");
         CHECK(eval(std::string(30, '(') + "1" + std::string(30, ')')) == 1);
     }
+    SUBCASE("length is bounded: long chains never recurse deeply") {
+        std::string chain = "false";
+        for (int i = 0; i < 2000; ++i) chain += "||false";
+        CHECK(parse_error(chain).message == "expression is too long: more than 2048 tokens");
+        std::string members = "env";
+        for (int i = 0; i < 2000; ++i) members += ".a";
+        CHECK(parse_error(members).message == "expression is too long: more than 2048 tokens");
+        std::string fits = "true";
+        for (int i = 0; i < 500; ++i) fits += "&&true";
+        CHECK(eval(fits) == true);
+    }
 }
 
 TEST_CASE("expr::evaluate precedence") {

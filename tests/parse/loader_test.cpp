@@ -113,6 +113,18 @@ steps:
 }
 
 TEST_CASE("parse::load errors") {
+    SUBCASE("a matrix bomb is refused without being multiplied out") {
+        std::string yaml = "steps:\n  s:\n    run: x\n    matrix:\n";
+        for (int i = 0; i < 10; ++i) yaml += "      k" + std::to_string(i) + ": [0,1,2,3,4,5,6,7,8,9]\n";
+        CHECK(errors_of(yaml) == Lines{"5:7: error: 'matrix' in step 's' expands to more than 4096 instances"});
+        CHECK(diagnostics_of("steps:\n  s:\n    run: x\n    matrix:\n      a: [1,2,3,4,5,6,7,8]\n"
+                             "      b: [1,2,3,4,5,6,7,8]\n      c: [1,2,3,4,5,6,7,8]\n      d: [1,2,3,4,5,6,7,8]\n")
+                  .empty()); // 4096 instances: the limit itself is allowed
+    }
+    SUBCASE("a schedule entry with a bad 'every' gets one error") {
+        CHECK(errors_of("on:\n  schedule:\n    - every: banana\nsteps: {a: {run: x}}\n") ==
+              Lines{"3:14: error: invalid duration 'banana': expected a number (use e.g. 150ms, 10s, 5m, 2h, 1d, 1h30m)"});
+    }
     SUBCASE("unknown key at top level") {
         CHECK(errors_of("stpes:\n  a: {run: x}\n") ==
               Lines{"1:1: error: unknown key 'stpes' (did you mean 'steps'?)",

@@ -58,3 +58,11 @@ TEST_CASE("util::rfc3339") {
           "invalid time '2026-11-26': missing 'T' between date and time (expected RFC 3339, e.g. "
           "2026-11-26T14:53:35Z)");
 }
+
+TEST_CASE("util::json_nesting") {
+    CHECK(json_nesting("1") == 0);
+    CHECK(json_nesting("{\"a\": [1, {\"b\": []}]}") == 4);
+    CHECK(json_nesting("\"[[[[\"") == 0);          // brackets in strings do not count
+    CHECK(json_nesting("[\"\\\"[[\", []]") == 2);   // nor after an escaped quote
+    CHECK(json_nesting(std::string(100000, '[')) == 100000);
+}

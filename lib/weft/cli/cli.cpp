@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "weft/cli/commands.hpp"
+#include "weft/util/strings.hpp"
 
 namespace weft::cli {
 
@@ -21,6 +22,29 @@ struct Command {
 };
 
 // Every subcommand, in the order `weft help` lists them.
+// A run id: digits that fit in 63 bits. CLI11 would clamp a longer number
+// to the largest one and name that run instead.
+CLI::Validator run_id_check() {
+    return CLI::Validator(
+        [](const std::string& v) -> std::string {
+            const bool digits = !v.empty() && v.size() <= 19 && v.find_first_not_of("0123456789") == std::string::npos;
+            if (digits && (v.size() < 19 || v <= "9223372036854775807")) return {};
+            return "'" + v + "' is not a run id (a number; see 'weft runs')";
+        },
+        "RUN");
+}
+
+// The first argument that is neither an option nor an option's value: what
+// the user meant as a command.
+std::string first_word(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "-C" || a == "--state" || a == "--color") ++i;
+        else if (a.empty() || a[0] != '-') return a;
+    }
+    return {};
+}
+
 std::vector<Command> commands() {
     return {
         {"run", "Run a workflow once, in this process",
@@ -47,13 +71,13 @@ std::vector<Command> commands() {
          cmd_runs},
         {"show", "Show a run: steps, states, attempts, exit codes, outputs, its event",
          [](CLI::App& c, Options& o) {
-             c.add_option("RUN", o.run_id, "Run id")->required();
+             c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
              c.add_flag("--json", o.json, "One JSON object");
          },
          cmd_show},
         {"logs", "Print a run's logs",
          [](CLI::App& c, Options& o) {
-             c.add_option("RUN", o.run_id, "Run id")->required();
+             c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
              c.add_option("STEP", o.step, "Only this step");
              c.add_flag("-f,--follow", o.follow, "Keep printing until the run ends");
              c.add_flag("--timestamps", o.timestamps, "Prefix each line with its time");
@@ -61,7 +85,7 @@ std::vector<Command> commands() {
          cmd_logs},
         {"resume", "Continue an interrupted, failed or cancelled run",
          [](CLI::App& c, Options& o) {
-             c.add_option("RUN", o.run_id, "Run id")->required();
+             c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
              c.add_option("-p,--param", o.params, "Param value, KEY=VALUE (secret params must be given again)");
              c.add_option("-j,--jobs", o.jobs, "Steps at once");
              c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets (give it again)");
@@ -70,7 +94,7 @@ std::vector<Command> commands() {
          },
          cmd_resume},
         {"cancel", "Cancel a running run, whichever weft process runs it",
-         [](CLI::App& c, Options& o) { c.add_option("RUN", o.run_id, "Run id")->required(); },
+         [](CLI::App& c, Options& o) { c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check()); },
          cmd_cancel},
         {"prune", "Delete runs beyond each workflow's retention",
          [](CLI::App& c, Options& o) {
@@ -135,6 +159,15 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         // CLI11 uses exit codes above 100 for parse errors; SPEC §6 says 2.
         if (e.get_exit_code() == 0) return app.exit(e);
+        if (dynamic_cast<const CLI::ExtrasError*>(&e) && app.get_subcommands().empty()) {
+            if (const std::string w = first_word(argc, argv); !w.empty()) {
+                std::vector<std::string> names{"help"};
+                for (const auto& c : table) names.push_back(c.name);
+                std::fprintf(stderr, "weft: error: %s\nRun 'weft help' for the list of commands.\n",
+                             with_suggestion("unknown command '" + w + "'", w, names).c_str());
+                return k_exit_usage;
+            }
+        }
         std::fprintf(stderr, "weft: error: %s\nRun 'weft help' for usage.\n", e.what());
         return k_exit_usage;
     }

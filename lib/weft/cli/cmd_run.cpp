@@ -1,5 +1,6 @@
 // weft run: one workflow, once, in this process, with the same engine
 // `weft up` uses.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -69,6 +70,26 @@ std::optional<nlohmann::json> resolve_params(const model::Workflow& wf, const st
     return values;
 }
 
+// The content of `path`, a regular file; else an error naming `flag`, the
+// file and why (a missing file, a directory, ...) and nullopt.
+std::optional<std::string> read_regular_file(const std::string& path, const char* flag) {
+    struct stat st {};
+    const char* why = nullptr;
+    if (::stat(path.c_str(), &st) != 0) why = std::strerror(errno);
+    else if (S_ISDIR(st.st_mode)) why = std::strerror(EISDIR);
+    else if (!S_ISREG(st.st_mode)) why = "not a regular file";
+    else if (st.st_size > (64 << 20)) why = "larger than 64 MiB";
+    std::ifstream f(path, std::ios::binary);
+    if (!why && !f) why = std::strerror(errno);
+    if (why) {
+        std::fprintf(stderr, "weft: error: %s %s: %s\n", flag, path.c_str(), why);
+        return std::nullopt;
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
 bool is_env_name(const std::string& s) {
     if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
     for (char c : s)
@@ -79,11 +100,9 @@ bool is_env_name(const std::string& s) {
 // `--secrets FILE`: `KEY=VALUE` lines, taken literally (no quotes, no
 // expansion, as `docker --env-file`); blank lines and `#` comments skipped.
 std::optional<std::map<std::string, std::string>> read_secrets(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-        std::fprintf(stderr, "weft: error: --secrets %s: %s\n", path.c_str(), std::strerror(errno));
-        return std::nullopt;
-    }
+    auto text = read_regular_file(path, "--secrets");
+    if (!text) return std::nullopt;
+    std::istringstream f(*text);
     std::map<std::string, std::string> out;
     bool ok = true;
     int n = 0;
@@ -227,7 +246,7 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
         std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
         return k_exit_state;
     }
-    if (o.jobs > 0) req.jobs = o.jobs;
+    if (o.jobs != k_jobs_unset) req.jobs = o.jobs;
     req.fail_fast = o.fail_fast;
     req.force = o.force;
     auto run_id = (*eng)->start(std::move(req));
@@ -253,7 +272,7 @@ int cmd_run(const Options& o, const Globals& g) {
     const auto& workflow = *wf->loaded.workflow;
     auto params = resolve_params(workflow, o.params);
     if (!params) return k_exit_usage;
-    if (o.jobs < 0) {
+    if (o.jobs != k_jobs_unset && o.jobs < 1) {
         std::fprintf(stderr, "weft: error: -j must be at least 1\n");
         return k_exit_usage;
     }
@@ -275,14 +294,18 @@ int cmd_run(const Options& o, const Globals& g) {
             shown_params[p.name] = "***";
     nlohmann::json event = {{"kind", "manual"}, {"params", shown_params}};
     if (!o.event_file.empty()) {
-        std::ifstream f(o.event_file);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        auto parsed = nlohmann::json::parse(ss.str(), nullptr, false);
-        if (!f || parsed.is_discarded() || !parsed.is_object()) {
-            std::fprintf(stderr, "weft: error: --event %s: expected a JSON object\n", o.event_file.c_str());
+        auto text = read_regular_file(o.event_file, "--event");
+        if (!text) return k_exit_usage;
+        auto fail = [&](const std::string& why) {
+            std::fprintf(stderr, "weft: error: --event %s: %s\n", o.event_file.c_str(), why.c_str());
             return k_exit_usage;
-        }
+        };
+        if (json_nesting(*text) > k_max_json_nesting)
+            return fail("JSON nested deeper than " + std::to_string(k_max_json_nesting) + " levels");
+        auto parsed = nlohmann::json::parse(*text, nullptr, false);
+        if (parsed.is_discarded() || !parsed.is_object()) return fail("expected a JSON object");
+        if (parsed.contains("kind") && !parsed["kind"].is_string()) return fail("\"kind\" must be a string");
+        if (parsed.contains("time") && !parsed["time"].is_string()) return fail("\"time\" must be an RFC 3339 string");
         event = parsed;
         if (!event.contains("kind")) event["kind"] = "manual";
     }
@@ -324,7 +347,7 @@ int cmd_resume(const Options& o, const Globals& g) {
         std::fprintf(stderr, "weft: error: run ids are positive integers\n");
         return k_exit_usage;
     }
-    if (o.jobs < 0) {
+    if (o.jobs != k_jobs_unset && o.jobs < 1) {
         std::fprintf(stderr, "weft: error: -j must be at least 1\n");
         return k_exit_usage;
     }

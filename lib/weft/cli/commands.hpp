@@ -17,6 +17,8 @@ struct Globals {
     Output out;
 };
 
+inline constexpr int k_jobs_unset = -2147483647 - 1;
+
 struct Options {
     std::vector<std::string> files;
     std::string format = "text";
@@ -27,7 +29,7 @@ struct Options {
     int count = 5;
     // run
     std::vector<std::string> params;
-    int jobs = 0;
+    int jobs = k_jobs_unset; // -j; k_jobs_unset when not given
     bool dry_run = false;
     bool force = false;
     bool fail_fast = false;

@@ -28,6 +28,7 @@ bool matches(const Json& combo, const Json& entry) {
 
 std::vector<Json> expand_matrix(const model::Matrix& m) {
     std::vector<Json> combos;
+    if (model::matrix_size(m) > model::k_max_matrix_instances) return combos; // the loader reported it
     if (!m.axes.empty()) {
         combos.push_back(Json::object());
         for (const auto& [key, values] : m.axes) {

@@ -18,6 +18,7 @@ using NodePtr = std::shared_ptr<const Node>;
 // Deep enough for any hand-written condition; shallow enough that a fuzzer's
 // "((((((…" cannot overflow the stack. GitHub Actions stops at 50.
 constexpr int k_max_depth = 64;
+constexpr std::size_t k_max_tokens = 2048;
 
 struct FunctionInfo {
     const char* name;
@@ -418,6 +419,12 @@ const std::vector<std::string>& function_names() {
 Result<Expr> parse(std::string_view text) {
     auto tokens = tokenize(text);
     if (!tokens) return tokens.error();
+    // A chain of operators builds a tree as deep as it is long, and the
+    // evaluator and the destructor recurse over it: bound its size.
+    if (tokens->size() > k_max_tokens)
+        return make_error(Errc::invalid,
+                          "expression is too long: more than " + std::to_string(k_max_tokens) + " tokens",
+                          (*tokens)[k_max_tokens].offset);
     Parser parser(std::move(*tokens));
     auto root = parser.parse_all();
     if (!root) return root.error();

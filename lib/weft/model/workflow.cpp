@@ -1,5 +1,7 @@
 #include "weft/model/workflow.hpp"
 
+#include <algorithm>
+
 namespace weft::model {
 
 const Step* Workflow::find_step(std::string_view id) const {
@@ -31,6 +33,13 @@ const char* to_string(FileEvent e) {
     case FileEvent::move: return "move";
     }
     return "?";
+}
+
+std::size_t matrix_size(const Matrix& m) {
+    const std::size_t cap = k_max_matrix_instances + 1;
+    std::size_t n = m.axes.empty() ? 0 : 1;
+    for (const auto& [key, values] : m.axes) n = std::min(cap, n * std::max<std::size_t>(values.size(), 1));
+    return std::min(cap, n + m.include.size());
 }
 
 } // namespace weft::model

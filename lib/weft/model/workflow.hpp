@@ -42,6 +42,12 @@ struct Matrix {
     Location loc;
 };
 
+// The most instances one matrix may expand to (GitHub Actions allows 256).
+inline constexpr std::size_t k_max_matrix_instances = 4096;
+// The size of the cartesian product of `m`'s axes plus its includes, capped
+// at k_max_matrix_instances + 1 (so a matrix bomb is never multiplied out).
+std::size_t matrix_size(const Matrix& m);
+
 enum class RunsOn { local, slurm };
 
 struct Step {

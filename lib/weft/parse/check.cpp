@@ -78,7 +78,8 @@ std::optional<dag::Graph> check(Loaded& loaded) {
     if (static_cast<int>(g.step_order.size()) == static_cast<int>(wf.steps.size())) {
         for (const auto& r : loaded.refs) check_ref(wf, g, r, loaded.diagnostics);
         for (std::size_t s = 0; s < wf.steps.size(); ++s)
-            if (wf.steps[s].matrix && g.step_instances[s].empty())
+            if (wf.steps[s].matrix && g.step_instances[s].empty() &&
+                model::matrix_size(*wf.steps[s].matrix) <= model::k_max_matrix_instances)
                 loaded.diagnostics.push_back({Severity::warning, wf.steps[s].matrix->loc,
                                               "the matrix of step '" + wf.steps[s].id +
                                                   "' has no combinations left; the step never runs"});

@@ -1,5 +1,7 @@
 #include "weft/parse/loader.hpp"
 
+#include <sys/stat.h>
+
 #include <yaml-cpp/exceptions.h>
 
 #include <algorithm>
@@ -467,9 +469,11 @@ void Walker::triggers(const YamlNode& n) {
                 model::ScheduleEntry se;
                 se.loc = loc(item);
                 YamlNode cron_node;
+                bool has_cron = false, has_every = false; // the keys, even with bad values
                 keys(item, known_keys("schedule"), "a schedule entry",
                      [&](const std::string& k, const YamlNode&, const YamlNode& sv) {
                          if (k == "cron") {
+                             has_cron = true;
                              se.cron = scalar(sv, "'cron'");
                              cron_node = sv;
                          } else if (k == "timezone") {
@@ -478,11 +482,12 @@ void Walker::triggers(const YamlNode& n) {
                                  se.timezone = *tz;
                              }
                          } else if (k == "every") {
+                             has_every = true;
                              se.every = duration(sv, "'every'");
                              if (se.every && se.every->count() == 0) error(sv, "'every' must be longer than 0");
                          }
                      });
-                if (se.cron.has_value() == se.every.has_value()) {
+                if (has_cron == has_every) {
                     error(item, "a schedule entry needs exactly one of 'cron' and 'every'");
                 } else if (se.cron) {
                     if (auto c = cron::parse(*se.cron); !c)
@@ -634,6 +639,9 @@ model::Matrix Walker::matrix(const YamlNode& n, const std::string& where) {
         m.axes.emplace_back(k, std::move(values));
     });
     if (m.axes.empty() && m.include.empty()) error(n, "'matrix' in " + where + " has no axes and no 'include'");
+    if (model::matrix_size(m) > model::k_max_matrix_instances)
+        error(n, "'matrix' in " + where + " expands to more than " + std::to_string(model::k_max_matrix_instances) +
+                     " instances");
     return m;
 }
 
@@ -831,6 +839,9 @@ Loaded load_string(std::string source, std::string file) {
     std::optional<YamlTree> tree;
     try {
         tree.emplace(out.source);
+    } catch (const YamlTooLarge& e) {
+        out.diagnostics.push_back({Severity::error, {e.mark.line + 1, e.mark.column + 1}, e.msg});
+        return out;
     } catch (const YAML::Exception& e) {
         Location l{e.mark.line + 1, e.mark.column + 1};
         if (e.mark.line < 0) l = {1, 1};
@@ -851,13 +862,22 @@ Loaded load_string(std::string source, std::string file) {
 }
 
 Loaded load_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    auto refuse = [&](const std::string& why) {
         Loaded out;
         out.file = path;
-        out.diagnostics.push_back({Severity::error, {}, std::string("cannot read file: ") + std::strerror(errno)});
+        out.diagnostics.push_back({Severity::error, {}, "cannot read file: " + why});
         return out;
-    }
+    };
+    // Only regular files, of a size a workflow can have: /dev/zero or a FIFO
+    // would be read forever.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return refuse(std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return refuse(std::strerror(EISDIR));
+    if (!S_ISREG(st.st_mode)) return refuse("not a regular file");
+    if (st.st_size > k_max_file_size)
+        return refuse("larger than " + std::to_string(k_max_file_size >> 20) + " MiB, the most a workflow file may be");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return refuse(std::strerror(errno));
     std::ostringstream ss;
     ss << in.rdbuf();
     return load_string(ss.str(), path);

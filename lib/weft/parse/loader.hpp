@@ -21,6 +21,12 @@ struct ExprRef {
     Location loc;
 };
 
+// The largest workflow file weft reads, and the most YAML nodes (scalars,
+// maps, sequences, aliases) one may hold: beyond them loading would take
+// minutes and gigabytes; the error says so instead.
+inline constexpr long long k_max_file_size = 64LL << 20;
+inline constexpr std::size_t k_max_yaml_nodes = 2'000'000;
+
 struct Loaded {
     std::string file;
     std::string source; // the file's text, for printing source lines

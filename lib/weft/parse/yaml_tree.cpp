@@ -1,4 +1,5 @@
 #include "weft/parse/yaml_tree.hpp"
+#include "weft/parse/loader.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
@@ -81,6 +82,9 @@ private:
 
     std::uint32_t add(const YAML::Mark& mark, YAML::anchor_t anchor, YAML::NodeType::value type, std::uint32_t tag) {
         const auto i = static_cast<std::uint32_t>(m_tree.m_items.size());
+        if (i >= k_max_yaml_nodes)
+            throw YamlTooLarge(mark, "the file holds more than " + std::to_string(k_max_yaml_nodes) +
+                                         " YAML nodes; weft refuses to load it (split the workflow)");
         auto& item = m_tree.m_items.emplace_back();
         item.mark = mark;
         item.type = type;

@@ -9,6 +9,7 @@
 // the marks, every map pair in file order (duplicate keys included), and
 // aliases as the anchored node itself, so that walking the tree expands them
 // (the loader bounds that walk). Part of `parse`: yaml-cpp stays in here.
+#include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/node/type.h>
 
@@ -19,6 +20,12 @@
 namespace weft::parse {
 
 class YamlTree;
+
+// Thrown while building a tree that passes a size limit (not a syntax error).
+class YamlTooLarge : public YAML::Exception {
+  public:
+    using YAML::Exception::Exception;
+};
 
 // A handle to one node of a YamlTree (which must outlive it). A
 // default-constructed YamlNode is Null with no mark, like YAML::Node().

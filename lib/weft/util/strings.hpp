@@ -25,4 +25,10 @@ bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string to_lower(std::string_view s);
 
+// How deeply the arrays and objects of JSON `text` nest (brackets inside
+// strings not counted). Checked before parsing untrusted JSON, whose deep
+// nesting would otherwise exhaust the stack of the code that walks it.
+std::size_t json_nesting(std::string_view text);
+inline constexpr std::size_t k_max_json_nesting = 256;
+
 } // namespace weft
