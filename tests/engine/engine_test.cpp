@@ -9,6 +9,14 @@
 
 namespace {
 
+weft::engine::Config test_config(const std::string& dir) {
+    weft::engine::Config c;
+    c.state_dir = dir;
+    c.owner = "test-owner";
+    c.handle_signals = false;
+    return c;
+}
+
 using weft::store::StepState;
 
 struct Recorder : weft::engine::Observer {
@@ -52,7 +60,7 @@ struct Fixture {
         wf->loaded = weft::parse::load_string(yaml, "wf.yaml");
         wf->graph = weft::parse::check(wf->loaded);
         REQUIRE(wf->ok());
-        auto eng = weft::engine::Engine::create(store, rec, weft::engine::Config{dir, "test-owner", false});
+        auto eng = weft::engine::Engine::create(store, rec, test_config(dir));
         REQUIRE(eng);
         weft::engine::RunRequest req;
         req.workflow = wf;

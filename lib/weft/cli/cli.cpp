@@ -61,6 +61,27 @@ std::vector<Command> commands() {
              c.add_flag("--json", o.json, "JSON lines on stdout");
          },
          cmd_run},
+        {"up", "Run the event engine: arm the triggers of the workflows in PATH (default ./workflows)",
+         [](CLI::App& c, Options& o) {
+             c.add_option("PATH", o.files, "Workflow files and directories");
+             c.add_flag("--json", o.json, "JSON lines on stdout");
+         },
+         cmd_up},
+        {"trigger", "Send a manual event for WORKFLOW to the running engine",
+         [](CLI::App& c, Options& o) {
+             c.add_option("WORKFLOW", o.workflow, "Workflow name")->required();
+             c.add_option("-p,--param", o.params, "Param value, KEY=VALUE (repeatable)");
+         },
+         cmd_trigger},
+        {"status", "Show the running engine: pid, uptime, workflows, triggers, queue, runs",
+         [](CLI::App& c, Options& o) { c.add_flag("--json", o.json, "One JSON object"); },
+         cmd_status},
+        {"list", "List workflows, their triggers and next scheduled fire times",
+         [](CLI::App& c, Options& o) {
+             c.add_option("PATH", o.files, "Workflow files and directories (default ./workflows)");
+             c.add_flag("--json", o.json, "One JSON object a line");
+         },
+         cmd_list},
         {"runs", "List recent runs, newest first",
          [](CLI::App& c, Options& o) {
              c.add_option("WORKFLOW", o.workflow, "Only runs of this workflow");

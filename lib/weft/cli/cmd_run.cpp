@@ -35,9 +35,7 @@ namespace {
 // `-p KEY=VALUE` over the workflow's params: unknown names and missing
 // required ones are usage errors (exit 2) that name the param.
 std::optional<nlohmann::json> resolve_params(const model::Workflow& wf, const std::vector<std::string>& given) {
-    nlohmann::json values = nlohmann::json::object();
-    std::vector<std::string> names;
-    for (const auto& p : wf.params) names.push_back(p.name);
+    std::vector<std::pair<std::string, std::string>> pairs;
     bool ok = true;
     for (const auto& kv : given) {
         const auto eq = kv.find('=');
@@ -46,28 +44,16 @@ std::optional<nlohmann::json> resolve_params(const model::Workflow& wf, const st
             ok = false;
             continue;
         }
-        const std::string key = kv.substr(0, eq);
-        if (!wf.find_param(key)) {
-            std::fprintf(stderr, "weft: error: %s\n",
-                         with_suggestion("unknown param '" + key + "' for workflow '" + wf.name + "'", key, names).c_str());
-            ok = false;
-            continue;
-        }
-        values[key] = kv.substr(eq + 1);
+        pairs.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
-    for (const auto& p : wf.params) {
-        if (values.contains(p.name)) continue;
-        if (p.default_value) values[p.name] = *p.default_value;
-        else if (p.required) {
-            std::fprintf(stderr, "weft: error: missing required param '%s' (give it with -p %s=VALUE)\n",
-                         p.name.c_str(), p.name.c_str());
-            ok = false;
-        } else {
-            values[p.name] = "";
-        }
+    auto values = engine::resolve_params(wf, pairs);
+    if (!values) {
+        std::istringstream lines(values.error().message);
+        for (std::string line; std::getline(lines, line);) std::fprintf(stderr, "weft: error: %s\n", line.c_str());
+        return std::nullopt;
     }
     if (!ok) return std::nullopt;
-    return values;
+    return std::move(*values);
 }
 
 // The content of `path`, a regular file; else an error naming `flag`, the
@@ -241,7 +227,11 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     const auto workflow_file = req.workflow; // kept alive for the prune after the run
     const auto& workflow = *workflow_file->loaded.workflow;
     auto reporter = make_reporter(o, g, *workflow_file);
-    auto eng = engine::Engine::create(state.store, *reporter, engine::Config{state.dir, owner, true, true});
+    engine::Config config;
+    config.state_dir = state.dir;
+    config.owner = owner;
+    config.control_socket = true;
+    auto eng = engine::Engine::create(state.store, *reporter, std::move(config));
     if (!eng) {
         std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
         return k_exit_state;

@@ -58,5 +58,9 @@ int cmd_logs(const Options& o, const Globals& g);
 int cmd_cancel(const Options& o, const Globals& g);
 int cmd_resume(const Options& o, const Globals& g);
 int cmd_prune(const Options& o, const Globals& g);
+int cmd_up(const Options& o, const Globals& g);
+int cmd_trigger(const Options& o, const Globals& g);
+int cmd_status(const Options& o, const Globals& g);
+int cmd_list(const Options& o, const Globals& g);
 
 } // namespace weft::cli

@@ -314,6 +314,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
             self->interrupted_by = sig;
             for (auto& r : self->runs)
                 self->cancel_run(*r, std::string("interrupted by ") + exec::signal_name(sig), false);
+            if (self->config.on_signal) self->config.on_signal(sig);
         };
         for (auto [h, sig] : {std::pair{&impl->sigint, SIGINT}, std::pair{&impl->sigterm, SIGTERM}}) {
             *h = new uv_signal_t;
@@ -346,6 +347,8 @@ Json Engine::Impl::answer(const Json& req) {
             }
         return {{"ok", false}, {"error", "run " + std::to_string(id->get<RowId>()) + " is not running in this process"}};
     }
+    if (config.on_request)
+        if (auto a = config.on_request(req)) return *a;
     return {{"ok", false}, {"error", "unknown request '" + op + "'"}};
 }
 
@@ -365,6 +368,8 @@ Engine::~Engine() {
 }
 
 int Engine::interrupted_by() const { return m_impl->interrupted_by; }
+
+uv_loop_s* Engine::loop() { return &m_impl->loop; }
 
 RunState Engine::status(RowId run) const {
     if (auto it = m_impl->finished.find(run); it != m_impl->finished.end()) return it->second;
@@ -434,18 +439,25 @@ Result<RowId> Engine::start(RunRequest req) {
             if (!run->req.params[p.name].get<std::string>().empty()) stored_params[p.name] = Masker::k_mask;
         }
 
+    // The run's rows go in a transaction of their own, rolled back if any
+    // write fails: what the loop wrote before is committed first.
+    self.commit_writes();
     self.begin_writes();
     const int attempt = resume ? resume->attempt : 1;
+    auto fail = [&](Error e) -> Error {
+        if (self.store.in_transaction()) (void)self.store.rollback();
+        return e;
+    };
     if (resume) {
         run->id = resume->run;
-        if (auto r = self.store.reopen_run(run->id, attempt, self.config.owner); !r) return r.error();
+        if (auto r = self.store.reopen_run(run->id, attempt, self.config.owner); !r) return fail(r.error());
         std::vector<std::string> rerun, added;
         for (std::size_t i = 0; i < g.instances.size(); ++i) {
             if (!run->selected[i] || done[i]) continue;
             (resume->attempts.count(g.instances[i].id) ? rerun : added).push_back(g.instances[i].id);
         }
-        if (auto r = self.store.reset_steps(run->id, rerun); !r) return r.error();
-        if (auto r = self.store.add_steps(run->id, added); !r) return r.error();
+        if (auto r = self.store.reset_steps(run->id, rerun); !r) return fail(r.error());
+        if (auto r = self.store.add_steps(run->id, added); !r) return fail(r.error());
     } else {
         store::NewRun nr;
         nr.workflow = wf.name;
@@ -457,24 +469,26 @@ Result<RowId> Engine::start(RunRequest req) {
         nr.started = run->started;
         nr.owner = self.config.owner;
         auto id = self.store.create_run(nr);
-        if (!id) return id.error();
+        if (!id) return fail(id.error());
+        if (run->req.dequeue != 0)
+            if (auto r = self.store.dequeue(run->req.dequeue); !r) return fail(r.error());
         run->id = *id;
         std::vector<std::string> ids;
         for (std::size_t i = 0; i < g.instances.size(); ++i)
             if (run->selected[i]) ids.push_back(g.instances[i].id);
-        if (auto r = self.store.add_steps(run->id, ids); !r) return r.error();
+        if (auto r = self.store.add_steps(run->id, ids); !r) return fail(r.error());
     }
 
     // The contexts, with the workflow's env rendered once: the base of every
     // step's env.
     auto contexts = run_contexts(wf, run->req.params, run->req.event, run->req.secrets, run->id, attempt);
-    if (!contexts) return contexts.error();
+    if (!contexts) return fail(contexts.error());
     run->contexts = std::move(*contexts);
 
     run->tmp_dir = self.config.state_dir + "/tmp/run-" + std::to_string(run->id);
     std::error_code ec;
     std::filesystem::create_directories(run->tmp_dir, ec);
-    if (ec) return make_error(Errc::io, "cannot create " + run->tmp_dir + ": " + ec.message());
+    if (ec) return fail(make_error(Errc::io, "cannot create " + run->tmp_dir + ": " + ec.message()));
     ::chmod(run->tmp_dir.c_str(), 0700);
 
     if (wf.timeout && wf.timeout->count() > 0) {
@@ -1062,6 +1076,7 @@ void Engine::Impl::maybe_finish_run(ActiveRun& run) {
     when_committed([this, id = run.id, name = run.wf->name, status = run.status,
                     d = std::chrono::duration_cast<Duration>(t - run.started), message = run.message, t] {
         observer.run_finished(id, name, status, d, message, t);
+        if (config.on_run_end) config.on_run_end(id, name, status);
     });
 }
 

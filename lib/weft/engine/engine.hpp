@@ -4,6 +4,7 @@
 // records every change in the store, grouping one loop iteration's writes
 // into one transaction. `weft run` and `weft up` use the same engine: one
 // code path for a run, whatever started it.
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,8 @@
 #include "weft/engine/observer.hpp"
 #include "weft/parse/check.hpp"
 #include "weft/store/store.hpp"
+
+struct uv_loop_s;
 
 namespace weft::engine {
 
@@ -41,6 +44,9 @@ struct RunRequest {
     // Set by `weft resume`: the run's existing steps (with their ids in
     // `attempts`) are what runs; those in `done` keep their outputs.
     std::optional<Resume> resume;
+    // `weft up`: the queue entry this run takes, deleted in the transaction
+    // that creates the run (an event is never both queued and run, or lost).
+    store::RowId dequeue = 0;
 };
 
 struct Config {
@@ -51,6 +57,13 @@ struct Config {
     bool handle_signals = true;
     // Answer on the control socket STATE_DIR/locks/OWNER.sock (`weft cancel`).
     bool control_socket = false;
+    // `weft up` hooks, all called on the loop's thread:
+    // the first SIGINT/SIGTERM, after every run was cancelled;
+    std::function<void(int)> on_signal;
+    // a control request the engine does not answer itself ({"op": ...});
+    std::function<std::optional<nlohmann::json>(const nlohmann::json&)> on_request;
+    // a run's end, once it is committed.
+    std::function<void(store::RowId, const std::string& workflow, store::RunState)> on_run_end;
 };
 
 class Engine {
@@ -71,6 +84,10 @@ public:
     // Run the loop until every run has ended and no step process is left.
     // Returns false if the store failed (the runs could not be recorded).
     bool run();
+
+    // The loop, for `weft up` to arm its event sources on. A referenced
+    // handle keeps run() going; run() returns once none is left.
+    uv_loop_s* loop();
 
     // The signal that interrupted the engine, or 0.
     int interrupted_by() const;

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -39,6 +40,47 @@ OwnerLock::~OwnerLock() {
     if (m_fd < 0) return;
     ::unlink(m_path.c_str());
     ::close(m_fd);
+}
+
+Result<EngineLock> EngineLock::acquire(const std::string& state_dir, const std::string& token) {
+    const std::string path = state_dir + "/engine.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error(Errc::state, "cannot create " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        const auto other = running_engine(state_dir);
+        return make_error(Errc::state, "an engine already runs on this database" +
+                                           (other ? " (pid " + std::to_string(other->pid) + ")" : std::string()) +
+                                           "; one 'weft up' per state database");
+    }
+    const std::string text = std::to_string(::getpid()) + " " + token + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+        ::close(fd);
+        return make_error(Errc::state, "cannot write " + path + ": " + std::strerror(errno));
+    }
+    return EngineLock(fd);
+}
+
+EngineLock::~EngineLock() {
+    if (m_fd < 0) return;
+    (void)::ftruncate(m_fd, 0);
+    ::close(m_fd);
+}
+
+std::optional<RunningEngine> running_engine(const std::string& state_dir) {
+    const std::string path = state_dir + "/engine.lock";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    char buf[256] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    if (!held || n <= 0) return std::nullopt;
+    RunningEngine e;
+    char token[200] = {};
+    if (std::sscanf(buf, "%ld %199s", &e.pid, token) != 2) return std::nullopt;
+    e.token = token;
+    return e;
 }
 
 bool owner_alive(const std::string& state_dir, const std::string& token) {

@@ -4,6 +4,7 @@
 // the kernel drops it when the process dies, however it dies. A run records
 // its owner's token (the file's name), so any later weft can tell whether the
 // owner is still alive.
+#include <optional>
 #include <string>
 
 #include "weft/store/store.hpp"
@@ -26,6 +27,28 @@ private:
     std::string m_path;
     std::string m_token;
 };
+
+// At most one `weft up` per database (SPEC §5): an flock on
+// STATE_DIR/engine.lock, which holds "PID TOKEN" of the engine.
+class EngineLock {
+public:
+    // Errc::state naming the running engine's pid when one holds the lock.
+    static Result<EngineLock> acquire(const std::string& state_dir, const std::string& token);
+    EngineLock(EngineLock&& o) noexcept : m_fd(o.m_fd) { o.m_fd = -1; }
+    EngineLock& operator=(EngineLock&&) = delete;
+    ~EngineLock();
+
+private:
+    explicit EngineLock(int fd) : m_fd(fd) {}
+    int m_fd = -1;
+};
+
+struct RunningEngine {
+    long pid = 0;
+    std::string token; // its OwnerLock token: the control socket's name
+};
+// The engine running on the database of `state_dir`, if one is.
+std::optional<RunningEngine> running_engine(const std::string& state_dir);
 
 // True while the process that holds `token`'s lock lives.
 bool owner_alive(const std::string& state_dir, const std::string& token);

@@ -37,6 +37,29 @@ Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag:
     return selected;
 }
 
+Result<Json> resolve_params(const model::Workflow& wf, const std::vector<std::pair<std::string, std::string>>& given) {
+    Json values = Json::object();
+    std::vector<std::string> names;
+    for (const auto& p : wf.params) names.push_back(p.name);
+    std::string problems;
+    auto problem = [&](const std::string& m) { problems += (problems.empty() ? "" : "\n") + m; };
+    for (const auto& [key, value] : given) {
+        if (!wf.find_param(key)) {
+            problem(with_suggestion("unknown param '" + key + "' for workflow '" + wf.name + "'", key, names));
+            continue;
+        }
+        values[key] = value;
+    }
+    for (const auto& p : wf.params) {
+        if (values.contains(p.name)) continue;
+        if (p.default_value) values[p.name] = *p.default_value;
+        else if (p.required) problem("missing required param '" + p.name + "' (give it with -p " + p.name + "=VALUE)");
+        else values[p.name] = "";
+    }
+    if (!problems.empty()) return make_error(Errc::invalid, problems);
+    return values;
+}
+
 Result<Json> run_contexts(const model::Workflow& wf, const Json& params, const Json& event,
                           const std::map<std::string, std::string>& secrets, std::int64_t run_id, int attempt) {
     Json secret_values = Json::object();

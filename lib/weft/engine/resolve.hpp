@@ -30,6 +30,12 @@ struct ResolvedStep {
 Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag::Graph& g,
                                            const std::vector<std::string>& only);
 
+// Given param values over the workflow's params: defaults filled in, an
+// unknown name or a missing required param is Errc::invalid naming it (one
+// line per problem, with a "did you mean" where one is close).
+Result<nlohmann::json> resolve_params(const model::Workflow& wf,
+                                      const std::vector<std::pair<std::string, std::string>>& given);
+
 // The contexts of a run (SPEC §2) before any step ran: params, secrets,
 // event, workflow, run, and env (the workflow's, rendered). Errc::invalid
 // when a workflow env value cannot be rendered.

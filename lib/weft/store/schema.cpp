@@ -167,6 +167,24 @@ ALTER TABLE attempts ADD COLUMN log_dropped_lines INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN log_dropped_bytes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN log_cap INTEGER;
 )sql",
+    // 4: the engine's queue (events waiting for a run of a workflow) and the
+    // last fire of each cron schedule (`weft up`, catch-up after downtime).
+    R"sql(
+CREATE TABLE queue (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    workflow TEXT    NOT NULL,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    params   TEXT    NOT NULL DEFAULT '{}',
+    created  INTEGER NOT NULL
+);
+CREATE INDEX queue_by_workflow ON queue(workflow, id);
+CREATE TABLE schedule_fires (
+    workflow TEXT    NOT NULL,
+    entry    TEXT    NOT NULL,
+    last     INTEGER NOT NULL,
+    PRIMARY KEY (workflow, entry)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int k_latest_version = static_cast<int>(std::size(k_migrations));

@@ -60,6 +60,14 @@ struct EventRow {
     TimePoint created{};  // when it was recorded
 };
 
+// An event waiting for a run of `workflow` (the engine's queue).
+struct QueuedRun {
+    RowId id = 0;
+    std::string workflow{};
+    RowId event_id = 0;
+    nlohmann::json params = nlohmann::json::object();
+};
+
 struct RunRow {
     RowId id = 0;
     std::string workflow{};
@@ -300,6 +308,21 @@ class Store {
     Result<void> set_fingerprint(std::string_view workflow, std::string_view step, std::string_view fingerprint,
                                  const nlohmann::json& outputs, RowId run);
     Result<void> clear_fingerprint(std::string_view workflow, std::string_view step);
+    // --- the engine's queue and schedules (queue.cpp). Events wait here for
+    // a run, so a stopped engine handles them when it starts again.
+
+    Result<RowId> enqueue(std::string_view workflow, RowId event, const nlohmann::json& params);
+    // Errc::not_found when the entry is gone.
+    Result<void> dequeue(RowId entry);
+    // Oldest first, at most `limit` (0: all); every workflow's when `workflow` is empty.
+    Result<std::vector<QueuedRun>> queued(std::string_view workflow, std::size_t limit);
+    Result<std::int64_t> queued_count(std::string_view workflow);
+    // Replace an event's payload (file events merging into a queued one).
+    Result<void> set_event_payload(RowId event, const nlohmann::json& payload);
+    // The last fire handled of schedule `entry` of `workflow`.
+    Result<std::optional<TimePoint>> last_fire(std::string_view workflow, std::string_view entry);
+    Result<void> set_last_fire(std::string_view workflow, std::string_view entry, TimePoint t);
+
     // --- queries (queries.cpp). Each is one short read transaction.
 
     // Newest first.

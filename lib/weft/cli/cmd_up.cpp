@@ -1,0 +1,223 @@
+// weft up (the event engine), and the commands that talk to it or about its
+// workflows: weft trigger, weft status, weft list.
+#include <unistd.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "weft/cli/cli.hpp"
+#include "weft/cli/commands.hpp"
+#include "weft/cli/prune.hpp"
+#include "weft/cli/state.hpp"
+#include "weft/engine/engine.hpp"
+#include "weft/engine/owner.hpp"
+#include "weft/engine/up.hpp"
+#include "weft/events/control.hpp"
+#include "weft/report/reporters.hpp"
+#include "weft/util/time.hpp"
+
+namespace weft::cli {
+namespace {
+
+std::vector<std::string> paths_or_default(const Options& o) {
+    return o.files.empty() ? std::vector<std::string>{"workflows"} : o.files;
+}
+
+TimePoint now_ms() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+
+// An engine event for people: `event 4 (file: src/a.c +2) -> build`.
+void print_announcement(const nlohmann::json& j, bool json) {
+    if (json) {
+        nlohmann::json out = j;
+        out["time"] = format_rfc3339(now_ms());
+        std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::fflush(stdout);
+        return;
+    }
+    const std::string type = j.value("type", "");
+    if (type == "error") {
+        std::fprintf(stderr, "weft: error: %s\n", j.value("message", "").c_str());
+        return;
+    }
+    std::string line;
+    if (type == "event") {
+        line = "event " + std::to_string(j.value("id", 0LL)) + " (" + j.value("kind", "");
+        if (j.contains("paths") && !j["paths"].empty()) {
+            line += ": " + j["paths"][0].get<std::string>();
+            if (j["paths"].size() > 1) line += " +" + std::to_string(j["paths"].size() - 1);
+        }
+        if (j.contains("cron")) line += ": " + j["cron"].get<std::string>();
+        if (j.contains("after")) line += ": " + j["after"].get<std::string>() + " ended";
+        line += ")";
+        if (j.value("merged", false)) line += " merged into the queued run of";
+        else line += " ->";
+        for (const auto& w : j.value("workflows", nlohmann::json::array())) line += " " + w.get<std::string>();
+    } else if (type == "skip") {
+        line = j.value("workflow", "") + ": event " + std::to_string(j.value("event", 0LL)) + " " + j.value("message", "");
+    } else if (type == "reload") {
+        line = j.contains("file") ? j.value("file", "") + ": " + j.value("message", "")
+                                  : "reloaded: " + std::to_string(j.value("workflows", 0)) + " workflow(s) armed";
+    } else {
+        line = j.value("message", type);
+    }
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+}
+
+// Ask the engine of this database; prints why not and returns nullopt.
+std::optional<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json& req) {
+    auto state = open_state(g);
+    if (!state) return std::nullopt;
+    const auto eng = engine::running_engine(state->dir);
+    if (!eng) {
+        std::fprintf(stderr, "weft: error: no engine is running on %s (start one with 'weft up')\n", state->path.c_str());
+        return std::nullopt;
+    }
+    auto reply = events::control_call(events::control_path(state->dir, eng->token), req, Duration(10000));
+    if (!reply) {
+        std::fprintf(stderr, "weft: error: the engine (pid %ld) did not answer: %s\n", eng->pid, reply.error().message.c_str());
+        return std::nullopt;
+    }
+    return *reply;
+}
+
+} // namespace
+
+int cmd_up(const Options& o, const Globals& g) {
+    auto log_cap = log_cap_from_env();
+    if (!log_cap) return k_exit_usage;
+    engine::UpConfig cfg;
+    cfg.paths = paths_or_default(o);
+    cfg.announce = [json = o.json](const nlohmann::json& j) { print_announcement(j, json); };
+    cfg.diagnostics = [&g](const parse::Loaded& l) { print_diagnostics(l, g.out); };
+    auto state = open_state(g);
+    if (!state) return k_exit_state;
+    cfg.state_dir = state->dir;
+    state->store.set_log_cap(*log_cap);
+    engine::Up up(state->store, cfg);
+    if (!up.load()) return k_exit_usage;
+    auto lock = engine::OwnerLock::acquire(state->dir);
+    if (!lock) {
+        std::fprintf(stderr, "weft: error: %s\n", lock.error().message.c_str());
+        return k_exit_state;
+    }
+    auto engine_lock = engine::EngineLock::acquire(state->dir, lock->token());
+    if (!engine_lock) {
+        std::fprintf(stderr, "weft: error: %s\n", engine_lock.error().message.c_str());
+        return k_exit_state;
+    }
+    std::unique_ptr<engine::Observer> reporter;
+    if (o.json) reporter = std::make_unique<report::JsonReporter>(stdout);
+    else
+        reporter = std::make_unique<report::PlainReporter>(
+            stdout, g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal,
+            use_color(parse_color(g.color), stdout));
+    engine::Config config;
+    config.state_dir = state->dir;
+    config.owner = lock->token();
+    config.control_socket = true;
+    config.on_signal = [&up](int sig) { up.on_signal(sig); };
+    config.on_request = [&up](const nlohmann::json& req) { return up.on_request(req); };
+    config.on_run_end = [&up](store::RowId run, const std::string& wf, store::RunState s) { up.on_run_end(run, wf, s); };
+    auto eng = engine::Engine::create(state->store, *reporter, std::move(config));
+    if (!eng) {
+        std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
+        return k_exit_state;
+    }
+    if (auto r = up.arm(**eng); !r) {
+        std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
+        return r.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
+    }
+    if (!o.json) {
+        std::printf("weft up: engine pid %d armed, state %s\n", static_cast<int>(::getpid()), state->path.c_str());
+        std::fflush(stdout);
+    }
+    const bool stored = (*eng)->run();
+    return stored ? k_exit_ok : k_exit_state;
+}
+
+int cmd_trigger(const Options& o, const Globals& g) {
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& kv : o.params) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            std::fprintf(stderr, "weft: error: -p %s: expected KEY=VALUE\n", kv.c_str());
+            return k_exit_usage;
+        }
+        params[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    auto reply = ask_engine(g, {{"op", "trigger"}, {"workflow", o.workflow}, {"params", params}});
+    if (!reply) return k_exit_state;
+    if (!reply->value("ok", false)) {
+        std::istringstream lines(reply->value("error", "refused"));
+        for (std::string line; std::getline(lines, line);) std::fprintf(stderr, "weft: error: %s\n", line.c_str());
+        return reply->value("usage", false) ? k_exit_usage : k_exit_state;
+    }
+    std::printf("event %lld queued for %s\n", reply->value("event", 0LL), o.workflow.c_str());
+    return k_exit_ok;
+}
+
+int cmd_status(const Options& o, const Globals& g) {
+    auto reply = ask_engine(g, {{"op", "status"}});
+    if (!reply) return k_exit_state;
+    if (!reply->value("ok", false)) {
+        std::fprintf(stderr, "weft: error: %s\n", reply->value("error", "refused").c_str());
+        return k_exit_state;
+    }
+    if (o.json) {
+        reply->erase("ok");
+        std::printf("%s\n", reply->dump().c_str());
+        return k_exit_ok;
+    }
+    std::printf("engine pid %lld, up since %s, %lld event(s) queued, stdin: %s\n", reply->value("pid", 0LL),
+                reply->value("started", "").c_str(), reply->value("queued", 0LL), reply->value("stdin", "").c_str());
+    for (const auto& w : (*reply)["workflows"]) {
+        std::printf("%s (%s): %d running, %lld queued\n", w.value("name", "").c_str(), w.value("file", "").c_str(),
+                    w.value("running", 0), w.value("queued", 0LL));
+        for (const auto& t : w["triggers"]) std::printf("  %s\n", t.get<std::string>().c_str());
+        if (!w["next"].empty()) std::printf("  next fire: %s\n", w["next"][0].get<std::string>().c_str());
+    }
+    return k_exit_ok;
+}
+
+int cmd_list(const Options& o, const Globals& g) {
+    auto files = engine::workflow_files(paths_or_default(o));
+    if (!files) {
+        std::fprintf(stderr, "weft: error: %s\n", files.error().message.c_str());
+        return k_exit_usage;
+    }
+    std::vector<engine::WorkflowPtr> all;
+    bool ok = true;
+    for (const auto& f : *files) {
+        auto wf = std::make_shared<parse::Workflow>(parse::load_workflow(f));
+        if (!wf->ok()) {
+            print_diagnostics(wf->loaded, g.out);
+            ok = false;
+            continue;
+        }
+        all.push_back(wf);
+    }
+    for (const auto& p : engine::check_workflow_set(all)) {
+        std::fprintf(stderr, "weft: error: %s\n", p.c_str());
+        ok = false;
+    }
+    const TimePoint t = now_ms();
+    for (const auto& w : all) {
+        const auto& wf = *w->loaded.workflow;
+        const auto next = engine::next_cron_fires(wf, t, 3);
+        if (o.json) {
+            std::vector<std::string> fires;
+            for (auto f : next) fires.push_back(format_rfc3339(f));
+            std::printf("%s\n", nlohmann::json{{"name", wf.name}, {"file", wf.file}, {"triggers", engine::describe_triggers(wf)}, {"next", fires}}
+                                    .dump()
+                                    .c_str());
+            continue;
+        }
+        std::printf("%s (%s)\n", wf.name.c_str(), wf.file.c_str());
+        for (const auto& d : engine::describe_triggers(wf)) std::printf("  %s\n", d.c_str());
+        for (auto f : next) std::printf("  next: %s\n", format_rfc3339(f).c_str());
+    }
+    return ok ? k_exit_ok : k_exit_usage;
+}
+
+} // namespace weft::cli

@@ -1,0 +1,43 @@
+#pragma once
+// The stdin trigger's reader (SPEC §3 "stdin"): records from fd 0, in order,
+// as `lines` (one per non-empty line, without its newline) or `json` (one per
+// JSON value; values may span lines). A pipe or terminal is polled by the
+// loop; a regular file, which cannot be polled, is read a chunk per loop
+// iteration. Records are handed over as they are read: the caller persists
+// them, so nothing waits in memory.
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "weft/model/workflow.hpp"
+
+namespace weft::events {
+
+class StdinReader {
+public:
+    // `record(text, error)`: error is non-empty (and text the rejected input)
+    // for a JSON value that does not parse. `eof()` once input has ended.
+    using Record = std::function<void(std::string text, std::string error)>;
+    StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Record record, std::function<void()> eof);
+    ~StdinReader();
+    StdinReader(const StdinReader&) = delete;
+    StdinReader& operator=(const StdinReader&) = delete;
+
+private:
+    void read_some();
+    void split(bool at_end);
+    void finish();
+
+    int m_fd;
+    model::StdinFormat m_format;
+    Record m_record;
+    std::function<void()> m_eof;
+    std::string m_buf;
+    uv_poll_t* m_poll = nullptr;
+    uv_idle_t* m_idle = nullptr; // regular files
+    bool m_done = false;
+};
+
+} // namespace weft::events
