@@ -27,9 +27,10 @@ using store::RowId;
 
 namespace {
 
-// Cron fires at most this late are on time; older ones were missed (the
-// engine was down, or the clock jumped) and `catchup` decides.
-constexpr auto k_on_time = std::chrono::seconds(5);
+// A timer wake-up this late still fires on time; older fires were missed
+// (a clock jump, a suspend) and `catchup` decides, as for those missed while
+// the engine was down.
+constexpr auto k_on_time = std::chrono::seconds(1);
 // The most missed fires of one schedule handled at once (`catchup: all`).
 constexpr std::size_t k_max_catchup = 1000;
 // Workflow files are re-read this long after the last change to them.
@@ -146,7 +147,7 @@ struct Up::Impl {
     void arm_schedules();
     void arm_wall();
     void on_wall(bool clock_changed);
-    void fire_cron(Armed& a, Armed::Cron& c, TimePoint upto);
+    void fire_cron(Armed& a, Armed::Cron& c, TimePoint upto, Duration on_time);
     void on_files(std::vector<events::FileChange> changes, bool overflow);
     void flush_files(Armed& a);
     void fire_every(Armed& a, Duration every);
@@ -568,7 +569,7 @@ void Up::Impl::arm_schedules() {
                 if (auto r = store.set_last_fire(a.w().name, c.key, t); !r) error(r.error().message);
             }
             a.crons.push_back(std::move(c));
-            fire_cron(a, a.crons.back(), t);
+            fire_cron(a, a.crons.back(), t, Duration(0)); // at start, every past fire was missed
         }
     }
     arm_wall();
@@ -576,7 +577,7 @@ void Up::Impl::arm_schedules() {
 
 // Handle the fires of `c` after its last one up to `upto`: on-time ones
 // fire; missed ones (downtime, a clock jump) as the workflow's `catchup` says.
-void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto) {
+void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto, Duration on_time) {
     const auto after = std::chrono::floor<std::chrono::seconds>(c.last);
     std::vector<TimePoint> due;
     for (auto f = cron::next_fire(c.sched, c.zone, after); f && TimePoint(*f) <= upto; f = cron::next_fire(c.sched, c.zone, *f)) {
@@ -586,7 +587,7 @@ void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto) {
     if (!due.empty()) {
         std::vector<TimePoint> fire;
         std::vector<TimePoint> missed;
-        for (auto f : due) (upto - f <= k_on_time ? fire : missed).push_back(f);
+        for (auto f : due) (upto - f <= on_time ? fire : missed).push_back(f);
         switch (a.w().catchup) {
         case model::Catchup::none: break;
         case model::Catchup::latest:
@@ -596,7 +597,7 @@ void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto) {
         }
         for (auto f : fire) {
             Json payload = {{"kind", "schedule"}, {"cron", c.key}, {"time", format_rfc3339(f)}};
-            if (upto - f > k_on_time) payload["late"] = true;
+            if (upto - f > on_time) payload["late"] = true;
             const RowId ev = record("schedule", payload, f);
             if (!ev) return;
             announce({{"type", "event"}, {"id", ev}, {"kind", "schedule"}, {"cron", c.key}, {"time", format_rfc3339(f)}, {"workflows", {a.w().name}}});
@@ -639,7 +640,7 @@ void Up::Impl::on_wall(bool clock_changed) {
     if (clock_changed) announce({{"type", "clock"}, {"message", "the system clock changed; schedules recomputed"}});
     for (auto& [n, a] : wfs)
         for (auto& c : a.crons)
-            if (clock_changed || (c.next && *c.next <= t)) fire_cron(a, c, t);
+            if (clock_changed || (c.next && *c.next <= t)) fire_cron(a, c, t, k_on_time);
     arm_wall();
 }
 
