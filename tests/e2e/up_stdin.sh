@@ -56,7 +56,7 @@ on:
 steps:
   s:
     shell: sh
-    run: echo "${{ event.record.n }} ${{ event.record.tag }}" >> json.out
+    run: echo "${{ event.json.n }} ${{ event.json.tag }}" >> json.out
 Y
 printf '{"n": 1, "tag": "a"}\n{"n": 2,\n "tag": "b"}\n{oops}\n{"n": 3, "tag": "c"}\n' |
   timeout 60 "$WEFT" --state st3.db up json.yaml >up3.out 2>up3.err || fail "json weft up failed: $(cat up3.err)"

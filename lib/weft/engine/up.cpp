@@ -17,6 +17,7 @@
 #include "weft/events/wall_timer.hpp"
 #include "weft/util/glob.hpp"
 #include "weft/util/ignore.hpp"
+#include "weft/events/uv_handle.hpp"
 #include "weft/util/strings.hpp"
 #include "weft/util/time.hpp"
 
@@ -24,6 +25,8 @@ namespace weft::engine {
 
 using Json = nlohmann::json;
 using store::RowId;
+
+using events::close_handle;
 
 namespace {
 
@@ -38,12 +41,6 @@ constexpr std::uint64_t k_reload_delay_ms = 150;
 
 TimePoint now() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
 
-template <class H>
-void close_handle(H*& h) {
-    if (!h) return;
-    uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
-    h = nullptr;
-}
 
 bool has_wildcard(std::string_view s) { return s.find_first_of("*?[{") != std::string_view::npos; }
 
@@ -790,7 +787,7 @@ Result<void> Up::arm(Engine& engine) {
                 }
                 const TimePoint t = now();
                 Json payload = {{"kind", "stdin"}, {"line", text}, {"time", format_rfc3339(t)}};
-                if (*format == model::StdinFormat::json) payload["record"] = Json::parse(text, nullptr, false);
+                if (*format == model::StdinFormat::json) payload["json"] = Json::parse(text, nullptr, false);
                 const RowId ev = self.record("stdin", payload, t);
                 if (!ev) return;
                 for (auto& [n, a] : self.wfs)

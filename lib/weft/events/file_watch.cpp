@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "weft/events/uv_handle.hpp"
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -47,10 +49,7 @@ Result<std::unique_ptr<FileWatcher>> FileWatcher::start(uv_loop_t* loop, std::ve
 }
 
 FileWatcher::~FileWatcher() {
-    if (m_poll) {
-        uv_poll_stop(m_poll);
-        uv_close(reinterpret_cast<uv_handle_t*>(m_poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    }
+    close_handle(m_poll);
     if (m_fd >= 0) ::close(m_fd);
 }
 

@@ -6,17 +6,12 @@
 
 #include <cerrno>
 
+#include "weft/events/uv_handle.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::events {
 namespace {
 
-template <class H>
-void close_handle(H*& h) {
-    if (!h) return;
-    uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
-    h = nullptr;
-}
 
 // The end of the first complete JSON value in `s` from `from` (past leading
 // whitespace), or npos when it is not complete yet. Scalars end at

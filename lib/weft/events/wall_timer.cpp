@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "weft/events/uv_handle.hpp"
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -23,10 +25,7 @@ Result<std::unique_ptr<WallTimer>> WallTimer::create(uv_loop_t* loop, std::funct
 }
 
 WallTimer::~WallTimer() {
-    if (m_poll) {
-        uv_poll_stop(m_poll);
-        uv_close(reinterpret_cast<uv_handle_t*>(m_poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    }
+    close_handle(m_poll);
     if (m_fd >= 0) ::close(m_fd);
 }
 

@@ -25,7 +25,7 @@ struct ExprRef {
 // maps, sequences, aliases) one may hold: beyond them loading would take
 // minutes and gigabytes; the error says so instead.
 inline constexpr long long k_max_file_size = 64LL << 20;
-inline constexpr std::size_t k_max_yaml_nodes = 2'000'000;
+inline constexpr std::size_t k_max_yaml_nodes = 1'000'000;
 
 struct Loaded {
     std::string file;
