@@ -154,6 +154,24 @@ start_up wf
 wait_runs queue $((before + 3)) 20
 stop_up
 
+# --json prints JSON lines only; SIGHUP re-reads every workflow.
+"$WEFT" --state st.db up --json wf </dev/null >json.out 2>json.err &
+UP_PID=$!
+for ((i = 0; i < 200; i++)); do grep -q '"type":"armed"' json.out && break; sleep 0.05; done
+grep -q "\"pid\":$UP_PID" json.out || fail "no armed line in --json output: $(cat json.out json.err)"
+run_weft --state st.db trigger greet -p who=json
+expect_rc 0
+for ((i = 0; i < 200; i++)); do grep -q '"type":"run_finished"' json.out && break; sleep 0.05; done
+grep -q '"kind":"manual".*"type":"event"' json.out || fail "no event line: $(cat json.out json.err; "$WEFT" --state st.db status)"
+grep -v '^{.*}$' json.out && fail "--json printed a line that is not JSON"
+printf 'name: hup\nsteps: {a: {run: echo}}\n' > wf/hup.yaml
+kill -HUP "$UP_PID"
+for ((i = 0; i < 200; i++)); do grep -q '"type":"reload"' json.out && break; sleep 0.05; done
+run_weft --state st.db trigger hup
+expect_rc 0
+wait_runs hup 1
+stop_up
+
 # Load errors of the set: two workflows with one name, a cycle of triggers.
 mkdir bad1 bad2
 printf 'name: x\nsteps: {a: {run: echo}}\n' > bad1/a.yaml

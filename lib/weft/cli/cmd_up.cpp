@@ -84,6 +84,9 @@ std::optional<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json&
 } // namespace
 
 int cmd_up(const Options& o, const Globals& g) {
+    // A long-running engine: each line goes out as it is printed, also
+    // into a file or a pipe.
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     auto log_cap = log_cap_from_env();
     if (!log_cap) return k_exit_usage;
     engine::UpConfig cfg;
@@ -128,7 +131,8 @@ int cmd_up(const Options& o, const Globals& g) {
         std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
         return r.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
     }
-    if (!o.json) {
+    if (o.json) print_announcement({{"type", "armed"}, {"pid", ::getpid()}, {"state", state->path}}, true);
+    else {
         std::printf("weft up: engine pid %d armed, state %s\n", static_cast<int>(::getpid()), state->path.c_str());
         std::fflush(stdout);
     }

@@ -574,41 +574,66 @@ void Up::Impl::arm_schedules() {
 
 // Handle the fires of `c` after its last one up to `upto`: on-time ones
 // fire; missed ones (downtime, a clock jump) as the workflow's `catchup` says.
-void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto, Duration on_time) {
-    const auto after = std::chrono::floor<std::chrono::seconds>(c.last);
+CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, model::Catchup catchup, TimePoint last,
+                   TimePoint now, Duration on_time) {
+    using std::chrono::floor;
+    using std::chrono::seconds;
+    CronPlan plan;
+    // The fires in (last, now], newest last, but only as many as catch-up can
+    // use: the window looks back from `now` and doubles until it holds
+    // enough or reaches `last`, so a year of downtime of a per-second cron
+    // costs a few thousand steps, not 31 million.
+    const std::size_t wanted = catchup == model::Catchup::all ? k_max_catchup : 1;
     std::vector<TimePoint> due;
-    for (auto f = cron::next_fire(c.sched, c.zone, after); f && TimePoint(*f) <= upto; f = cron::next_fire(c.sched, c.zone, *f)) {
-        due.push_back(*f);
-        if (due.size() > k_max_catchup) due.erase(due.begin());
+    for (Duration back = std::chrono::minutes(1);; back *= 2) {
+        const TimePoint from = std::max(last, now - back);
+        due.clear();
+        for (auto f = cron::next_fire(sched, zone, floor<seconds>(from)); f && TimePoint(*f) <= now;
+             f = cron::next_fire(sched, zone, *f)) {
+            due.push_back(*f);
+            if (due.size() > 2 * k_max_catchup) due.erase(due.begin(), due.begin() + static_cast<long>(k_max_catchup));
+        }
+        std::size_t missed = 0;
+        for (auto f : due) missed += now - f > on_time ? 1 : 0;
+        if (from == last || missed >= wanted) break;
     }
-    if (!due.empty()) {
-        std::vector<TimePoint> fire;
-        std::vector<TimePoint> missed;
-        for (auto f : due) (upto - f <= on_time ? fire : missed).push_back(f);
-        switch (a.w().catchup) {
-        case model::Catchup::none: break;
-        case model::Catchup::latest:
-            if (!missed.empty()) fire.insert(fire.begin(), missed.back());
-            break;
-        case model::Catchup::all: fire.insert(fire.begin(), missed.begin(), missed.end()); break;
-        }
-        for (auto f : fire) {
-            Json payload = {{"kind", "schedule"}, {"cron", c.key}, {"time", format_rfc3339(f)}};
-            if (upto - f > on_time) payload["late"] = true;
-            const RowId ev = record("schedule", payload, f);
-            if (!ev) return;
-            announce({{"type", "event"}, {"id", ev}, {"kind", "schedule"}, {"cron", c.key}, {"time", format_rfc3339(f)}, {"workflows", {a.w().name}}});
-            offer(a, ev, Json::object());
-        }
-        c.last = due.back();
+    std::vector<TimePoint> on_time_fires, missed;
+    for (auto f : due) (now - f <= on_time ? on_time_fires : missed).push_back(f);
+    if (missed.size() > k_max_catchup) missed.erase(missed.begin(), missed.end() - static_cast<long>(k_max_catchup));
+    switch (catchup) {
+    case model::Catchup::none: break;
+    case model::Catchup::latest:
+        if (!missed.empty()) plan.fires.push_back({missed.back(), true});
+        break;
+    case model::Catchup::all:
+        for (auto f : missed) plan.fires.push_back({f, true});
+        break;
+    }
+    for (auto f : on_time_fires) plan.fires.push_back({f, false});
+    if (!due.empty()) plan.last = due.back();
+    // After a backward clock jump `last` is ahead of the clock: an instant
+    // already fired never fires twice.
+    const TimePoint from = std::max(now, plan.last.value_or(last));
+    if (auto n = cron::next_fire(sched, zone, floor<seconds>(from))) plan.next = TimePoint(*n);
+    return plan;
+}
+
+void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto, Duration on_time) {
+    const CronPlan plan = plan_cron(c.sched, c.zone, a.w().catchup, c.last, upto, on_time);
+    for (const auto& [f, late] : plan.fires) {
+        Json payload = {{"kind", "schedule"}, {"cron", c.key}, {"time", format_rfc3339(f)}};
+        if (late) payload["late"] = true;
+        const RowId ev = record("schedule", payload, f);
+        if (!ev) return;
+        announce({{"type", "event"}, {"id", ev}, {"kind", "schedule"}, {"cron", c.key}, {"time", format_rfc3339(f)}, {"workflows", {a.w().name}}});
+        offer(a, ev, Json::object());
+    }
+    if (plan.last) {
+        c.last = *plan.last;
         if (!store.in_transaction()) (void)store.begin();
         if (auto r = store.set_last_fire(a.w().name, c.key, c.last); !r) error(r.error().message);
     }
-    // After a backward clock jump, `last` is ahead of the clock: times
-    // already fired never fire twice.
-    const TimePoint from = std::max(upto, c.last);
-    if (auto n = cron::next_fire(c.sched, c.zone, std::chrono::floor<std::chrono::seconds>(from))) c.next = TimePoint(*n);
-    else c.next.reset();
+    c.next = plan.next;
 }
 
 void Up::Impl::arm_wall() {

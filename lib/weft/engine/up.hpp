@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "weft/cron/cron.hpp"
 #include "weft/engine/engine.hpp"
 #include "weft/parse/check.hpp"
 #include "weft/store/store.hpp"
@@ -55,6 +56,19 @@ public:
 private:
     std::unique_ptr<Impl> m;
 };
+
+// What a cron entry does when the clock reads `now` and its last fire was
+// `last`: its fires in (last, now], those at most `on_time` old on time and
+// the older ones (missed while the engine was down, or skipped by a clock
+// jump) as `catchup` says, oldest first, late ones marked; the newest fire
+// handled (the new `last`); and the next fire after both `now` and `last`.
+struct CronPlan {
+    std::vector<std::pair<TimePoint, bool>> fires; // instant, late
+    std::optional<TimePoint> last;
+    std::optional<TimePoint> next;
+};
+CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, model::Catchup catchup, TimePoint last,
+                   TimePoint now, Duration on_time);
 
 // The workflow files named by `paths`: a file as given, a directory's
 // *.yaml and *.yml files (sorted). Errc::invalid for a path that does not exist.
