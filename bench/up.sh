@@ -72,7 +72,13 @@ t0=$(ns)
 "$WEFT" --state st2.db up ingest.yaml < records.txt >/dev/null 2>&1
 t1=$(ns)
 got=$(sort -u ingest.out | wc -l)
-awk -v n="$records" -v t="$((t1 - t0))" -v got="$got" 'BEGIN {printf "%d runs in %.1f s: %.0f runs/s, %d events lost\n", got, t/1e9, got/(t/1e9), n-got}'
+awk -v n="$records" -v t="$((t1 - t0))" -v got="$got" 'BEGIN {printf "weft: %d runs in %.1f s: %.0f runs/s, %d events lost\n", got, t/1e9, got/(t/1e9), n-got}'
+# The floor on this machine: the same shell command per record, two at a
+# time, with nothing recorded (xargs -P2).
+t0=$(ns)
+xargs -P2 -I{} sh -c 'echo {} >> xargs.out' < records.txt
+t1=$(ns)
+awk -v n="$records" -v t="$((t1 - t0))" 'BEGIN {printf "xargs -P2 sh -c (no state, the floor): %.1f s: %.0f processes/s\n", t/1e9, n/(t/1e9)}'
 
 echo "== (c) idle engine, 50 armed workflows, ${idle}s"
 mkdir -p idle

@@ -172,6 +172,18 @@ expect_rc 0
 wait_runs hup 1
 stop_up
 
+# The engine prunes each workflow's history as its retention says, at start.
+mkdir keep
+printf 'name: keep\nsteps: {a: {run: echo}}\n' > keep/keep.yaml
+for i in 1 2 3 4; do "$WEFT" --state st4.db run keep/keep.yaml >/dev/null; done
+printf 'name: keep\nretention: {runs: 2}\nsteps: {a: {run: echo}}\n' > keep/keep.yaml
+"$WEFT" --state st4.db up keep </dev/null >keep.out 2>&1 &
+UP_PID=$!
+for ((i = 0; i < 100; i++)); do grep -q "pruned 2 old run(s) of keep" keep.out && break; sleep 0.05; done
+grep -q "pruned 2 old run(s) of keep" keep.out || fail "no prune at start: $(cat keep.out)"
+[ "$("$WEFT" --state st4.db runs keep --json | grep -c '"id"')" -eq 2 ] || fail "retention not applied"
+kill -TERM "$UP_PID"; wait "$UP_PID"
+
 # Load errors of the set: two workflows with one name, a cycle of triggers.
 mkdir bad1 bad2
 printf 'name: x\nsteps: {a: {run: echo}}\n' > bad1/a.yaml

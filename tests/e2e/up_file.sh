@@ -104,4 +104,17 @@ expect_out_has '"kind":"file"'
 expect_out_has '"paths":["src/a.txt"]'
 
 stop_up
+
+# The state directory is never watched, even under a watched tree: a run's
+# own database writes do not trigger another run.
+mkdir -p proj/wf && cd proj
+printf 'name: all\non: {file: {paths: ["**"], debounce: 50ms}}\nsteps: {s: {run: echo}}\n' > wf/all.yaml
+"$WEFT" up wf </dev/null >../proj.out 2>../proj.err & # output outside the watched tree
+UP_PID=$!
+for ((i = 0; i < 200; i++)); do grep -q "armed" ../proj.out && break; sleep 0.05; done
+echo x > file.txt
+for ((i = 0; i < 200; i++)); do grep -q "run 1 (all): success" ../proj.out && break; sleep 0.05; done
+sleep 1
+[ "$("$WEFT" runs all --json | grep -c '"id"')" -eq 1 ] || fail "the state directory retriggered: $(cat ../proj.out)"
+kill -TERM "$UP_PID"; wait "$UP_PID"
 echo "ok: up_file"

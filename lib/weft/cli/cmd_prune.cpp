@@ -4,6 +4,7 @@
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/prune.hpp"
+#include "weft/engine/resolve.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/parse/check.hpp"
 
@@ -72,9 +73,7 @@ std::optional<store::Retention> retention_for(const store::WorkflowFile& w, cons
 
 } // namespace
 
-store::Retention retention_of(const model::Workflow& wf) {
-    return store::Retention{wf.retention.runs, std::chrono::days{wf.retention.days}};
-}
+store::Retention retention_of(const model::Workflow& wf) { return engine::retention_of(wf); }
 
 void prune_after_run(store::Store& store, const model::Workflow& wf, const Globals& g) {
     auto r = store.prune(wf.name, retention_of(wf), now(), store::DryRun::no);

@@ -96,6 +96,7 @@ int cmd_up(const Options& o, const Globals& g) {
     auto state = open_state(g);
     if (!state) return k_exit_state;
     cfg.state_dir = state->dir;
+    cfg.state_path = state->path;
     state->store.set_log_cap(*log_cap);
     engine::Up up(state->store, cfg);
     if (!up.load()) return k_exit_usage;

@@ -37,6 +37,10 @@ Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag:
     return selected;
 }
 
+store::Retention retention_of(const model::Workflow& wf) {
+    return store::Retention{wf.retention.runs, std::chrono::days{wf.retention.days}};
+}
+
 Result<Json> resolve_params(const model::Workflow& wf, const std::vector<std::pair<std::string, std::string>>& given) {
     Json values = Json::object();
     std::vector<std::string> names;

@@ -11,6 +11,7 @@
 
 #include "weft/dag/graph.hpp"
 #include "weft/model/workflow.hpp"
+#include "weft/store/store.hpp"
 #include "weft/util/duration.hpp"
 #include "weft/util/result.hpp"
 
@@ -29,6 +30,9 @@ struct ResolvedStep {
 // for an unknown step, with a suggestion.
 Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag::Graph& g,
                                            const std::vector<std::string>& only);
+
+// The workflow's `retention`, as Store::prune takes it.
+store::Retention retention_of(const model::Workflow& wf);
 
 // Given param values over the workflow's params: defaults filled in, an
 // unknown name or a missing required param is Errc::invalid naming it (one

@@ -36,6 +36,10 @@ namespace {
 constexpr auto k_on_time = std::chrono::seconds(1);
 // The most missed fires of one schedule handled at once (`catchup: all`).
 constexpr std::size_t k_max_catchup = 1000;
+// The engine prunes every workflow's history as its `retention` says: a
+// when it starts, then daily (SPEC §5).
+constexpr std::uint64_t k_first_prune_ms = 0;
+constexpr std::uint64_t k_prune_every_ms = 24ull * 3600 * 1000;
 // Workflow files are re-read this long after the last change to them.
 constexpr std::uint64_t k_reload_delay_ms = 150;
 
@@ -120,8 +124,13 @@ struct Up::Impl {
     std::unique_ptr<events::StdinReader> in;
     uv_signal_t* hup = nullptr;
     uv_timer_t* reload_timer = nullptr;
+    uv_timer_t* prune_timer = nullptr;
     IgnoreFiles ignore;
     std::string state_rel; // the state directory relative to the working directory, if under it
+    std::set<std::string> state_files; // the database's files, relative likewise
+    bool is_state(const std::string& path) const {
+        return (!state_rel.empty() && under(path, state_rel)) || state_files.count(path) > 0;
+    }
     bool stopping = false;
     bool stdin_armed = false, stdin_ended = false;
     TimePoint started = now();
@@ -158,6 +167,7 @@ struct Up::Impl {
     }
     void maybe_finish();
     void stop();
+    void prune();
     bool only_stdin() const;
 };
 
@@ -166,6 +176,7 @@ Up::~Up() {
     m->disarm_all();
     close_handle(m->hup);
     close_handle(m->reload_timer);
+    close_handle(m->prune_timer);
     m->in.reset();
 }
 
@@ -444,7 +455,7 @@ void Up::Impl::on_files(std::vector<events::FileChange> changes, bool overflow) 
         if (a.removed || !a.w().on.file) continue;
         const auto& ft = *a.w().on.file;
         for (const auto& c : changes) {
-            if (!state_rel.empty() && under(c.path, state_rel)) continue;
+            if (is_state(c.path)) continue;
             if (std::none_of(ft.paths.begin(), ft.paths.end(), [&](const std::string& g) { return glob_match(g, c.path); })) continue;
             if (std::any_of(ft.ignore.begin(), ft.ignore.end(), [&](const std::string& g) { return glob_match(g, c.path); })) continue;
             if (ft.gitignore && ignore.ignored(c.path, false)) continue;
@@ -772,6 +783,19 @@ void Up::Impl::stop() {
     in.reset();
     close_handle(hup);
     close_handle(reload_timer);
+    close_handle(prune_timer);
+}
+
+void Up::Impl::prune() {
+    const TimePoint t = now();
+    for (const auto& [n, a] : wfs) {
+        // Runs of this engine that have not ended are never pruned (Store::prune).
+        auto r = store.prune(n, retention_of(a.w()), t, store::DryRun::no);
+        if (!r) error("pruning old runs of '" + n + "': " + r.error().message);
+        else if (!r->runs.empty())
+            announce({{"type", "prune"}, {"workflow", n}, {"runs", r->runs.size()},
+                      {"message", "pruned " + std::to_string(r->runs.size()) + " old run(s) of " + n}});
+    }
 }
 
 Result<void> Up::arm(Engine& engine) {
@@ -780,8 +804,14 @@ Result<void> Up::arm(Engine& engine) {
     s.loop = engine.loop();
     std::error_code ec;
     const auto cwd = std::filesystem::current_path(ec);
-    const auto rel = std::filesystem::path(s.cfg.state_dir).lexically_relative(cwd).string();
-    if (!rel.empty() && rel.rfind("..", 0) != 0) s.state_rel = rel;
+    auto relative = [&](const std::string& p) {
+        const auto r = std::filesystem::absolute(p, ec).lexically_normal().lexically_relative(cwd).string();
+        return r.empty() || r.rfind("..", 0) == 0 ? std::string() : r;
+    };
+    s.state_rel = relative(s.cfg.state_dir);
+    if (!s.cfg.state_path.empty())
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+            if (auto r = relative(s.cfg.state_path + suffix); !r.empty()) s.state_files.insert(r);
     s.reload_timer = new uv_timer_t;
     uv_timer_init(s.loop, s.reload_timer);
     s.reload_timer->data = m.get();
@@ -790,6 +820,11 @@ Result<void> Up::arm(Engine& engine) {
     s.hup->data = m.get();
     uv_signal_start(s.hup, [](uv_signal_t* h, int) { static_cast<Impl*>(h->data)->reload(); }, SIGHUP);
     uv_unref(reinterpret_cast<uv_handle_t*>(s.hup));
+    s.prune_timer = new uv_timer_t;
+    uv_timer_init(s.loop, s.prune_timer);
+    s.prune_timer->data = m.get();
+    uv_timer_start(s.prune_timer, [](uv_timer_t* h) { static_cast<Impl*>(h->data)->prune(); }, k_first_prune_ms, k_prune_every_ms);
+    uv_unref(reinterpret_cast<uv_handle_t*>(s.prune_timer)); // never what keeps the engine up
     if (auto r = s.arm_all(); !r) return r;
     // Stdin: every workflow that declares it gets each record.
     std::optional<model::StdinFormat> format;

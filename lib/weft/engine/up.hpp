@@ -24,7 +24,8 @@ using WorkflowPtr = std::shared_ptr<const parse::Workflow>;
 
 struct UpConfig {
     std::vector<std::string> paths; // workflow files and directories
-    std::string state_dir;          // DB.d beside the database: never watched
+    std::string state_dir;          // DB.d beside the database: never watched,
+    std::string state_path;         // nor the database and its -wal, -shm, -journal
     // Events, skips and reloads, as JSON objects with a "type" (for the output).
     std::function<void(const nlohmann::json&)> announce;
     // A workflow file's diagnostics (an invalid edit while running).
