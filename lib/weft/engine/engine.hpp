@@ -23,6 +23,9 @@ struct Resume {
     int attempt = 2;                          // the run's new `run.attempt`
     std::map<std::string, nlohmann::json> done; // instance id -> outputs: succeeded, not rerun
     std::map<std::string, int> attempts;      // instance id -> attempts it already had
+    // instance id -> its last attempt, a Slurm job that was left running when
+    // the weft process that ran it died: followed again, not resubmitted.
+    std::map<std::string, store::AttemptRow> reattach;
 };
 
 struct RunRequest {
@@ -51,6 +54,9 @@ struct Config {
     bool handle_signals = true;
     // Answer on the control socket STATE_DIR/locks/OWNER.sock (`weft cancel`).
     bool control_socket = false;
+    // The shared job directory of `runs-on: slurm` steps (SPEC §8): every
+    // node must see it at this same path. Empty: STATE_DIR/slurm.
+    std::string slurm_dir{};
 };
 
 class Engine {
