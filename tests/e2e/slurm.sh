@@ -212,6 +212,30 @@ for case in running finished; do
   expect_out_has "then got 1"
 done
 
+# weft killed right after sbatch, before it wrote the job's id (test-hook
+# builds): recovery finds the job by its name; resume follows it.
+if [ "${WEFT_TEST_HOOKS:-0}" = 1 ]; then
+  rm -f go started.1
+  set +e
+  WEFT_TEST_KILL_AT=job-submitted "$WEFT" --state st.db run crash.yaml >run.out 2>run.err
+  wrc=$?
+  set -e
+  [ "$wrc" = 137 ] || fail "weft was not killed at job-submitted: $wrc $(cat run.out run.err)"
+  id=$(sed -n 's/^run \([0-9][0-9]*\) (.*) started$/\1/p' run.out | head -n 1)
+  show_json "$id"
+  expect_step job status '"interrupted"'
+  sget job slurm_job
+  job=$(json_unquote "$J")
+  [[ $job =~ ^[0-9]+$ ]] || fail "recovery did not find the job by its name: $show"
+  touch go
+  run_weft --state st.db resume "$id"
+  expect_rc 0
+  show_json "$id"
+  expect_step job status '"success"'
+  expect_step job attempts 1
+  [ "$(jobs_named "weft-$id-job-")" = 1 ] || fail "a second job was submitted after the kill at job-submitted"
+fi
+
 # A Slurm attempt whose job left no trace (Slurm forgot it, no files) is
 # interrupted, never success; resume submits a new job.
 rm -f go started.1

@@ -54,7 +54,7 @@ void close_handle(H* h) {
 // kills this process with SIGKILL the Nth time (default 1st) it passes NAME:
 // attempt-recorded (an attempt row written, before the spawn), step-ended (a
 // step's end written, before its commit), log-batch (half a batch of log
-// lines written).
+// lines written), job-submitted (sbatch gave a Slurm job's id, not yet written).
 void kill_point([[maybe_unused]] const char* name) {
 #ifdef WEFT_TEST_HOOKS
     static const std::string spec = [] {
@@ -1246,6 +1246,7 @@ void Engine::Impl::submit_job(Attempt* a) {
     a->submitting = false;
     if (a->cancelled || a->timed_out) return settle_job(a, std::nullopt, ""); // never submitted
     auto id = exec::slurm::submit(a->spec, command_env());
+    kill_point("job-submitted");
     begin_writes();
     if (!id) {
         note_log(*a->run, a->run->graph->instances[a->index].id, id.error().message);
