@@ -184,10 +184,17 @@ for case in running finished; do
   "$WEFT" --state st.db run crash.yaml >run.out 2>run.err &
   pid=$!
   wait_for_file started.1 20
-  sleep 0.6 # the first lines reach the log
+  id=$(sed -n 's/^run \([0-9][0-9]*\) (.*) started$/\1/p' run.out | head -n 1)
+  [ -n "$id" ] || fail "no run id: $(cat run.out run.err)"
+  # The job's output reaches the log while it runs.
+  for _ in $(seq 100); do
+    run_weft --state st.db logs "$id"
+    grep -q before <<<"$out" && break
+    sleep 0.1
+  done
+  expect_out_has "before"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null || true
-  id=$(sed -n 's/^run \([0-9][0-9]*\) (.*) started$/\1/p' run.out | head -n 1)
   show_json "$id" # recovery
   expect_run_status interrupted
   expect_step job status '"interrupted"'
