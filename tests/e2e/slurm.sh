@@ -102,6 +102,7 @@ sget nowhere message
   fail "nowhere's message: $J"
 run_weft --state st.db show "$id"
 expect_out_has "it was cancelled outside weft"
+expect_out_has "    slurm: attempt 1: job "
 
 # --- 3. A step timeout cancels its job; a retry submits a new job.
 cat > timeout.yaml <<'Y'

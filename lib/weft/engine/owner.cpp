@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -64,24 +65,24 @@ namespace {
 // The job of a Slurm attempt whose weft died, if it left a trace: its exit
 // code file, or Slurm still knowing it (by id, or by name when weft died
 // before it learnt the id). Nothing is ever cancelled or submitted here.
-// When Slurm cannot be asked, the job is assumed alive: `weft resume` will
-// know. Errc only for a store error (none here; kept for symmetry).
-Result<std::optional<store::SlurmJobRef>> find_job(
+// When Slurm cannot be asked, the job is taken as alive: `weft resume`,
+// which follows it, will know. `queue` is squeue's answer, asked once.
+std::optional<store::SlurmJobRef> find_job(
     const store::SlurmJobRef& ref, std::optional<Result<std::vector<exec::slurm::QueueEntry>>>& queue) {
-    if (exec::slurm::read_exit_code(ref.dir)) return std::optional<store::SlurmJobRef>(ref);
+    if (exec::slurm::read_exit_code(ref.dir)) return ref;
     if (!queue) {
         std::vector<std::string> env;
         for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
         queue = exec::slurm::queue(env);
     }
-    if (!*queue) return std::optional<store::SlurmJobRef>(ref);
+    if (!*queue) return ref;
     for (const auto& e : **queue)
         if (ref.job.empty() ? e.name == ref.name : e.id == ref.job) {
             auto found = ref;
             found.job = e.id;
-            return std::optional<store::SlurmJobRef>(found);
+            return found;
         }
-    return std::optional<store::SlurmJobRef>();
+    return std::nullopt;
 }
 
 } // namespace
@@ -113,6 +114,12 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
             if (!detail) return detail.error();
             if (!*detail) continue;
             const auto t = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+            // Slurm is asked before the write transaction: squeue may be slow,
+            // and the transaction holds the database's write lock.
+            std::map<store::RowId, std::optional<store::SlurmJobRef>> jobs;
+            for (const auto& step : (*detail)->steps)
+                for (const auto& a : step.attempt_rows)
+                    if (a.status == store::StepState::running && a.slurm) jobs[a.id] = find_job(*a.slurm, queue);
             auto tx = store::Transaction::begin(store);
             if (!tx) return tx.error();
             for (const auto& step : (*detail)->steps) {
@@ -120,12 +127,11 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
                 for (const auto& a : step.attempt_rows) {
                     if (a.status != store::StepState::running) continue;
                     if (a.slurm) {
-                        auto job = find_job(*a.slurm, queue);
-                        if (!job) return job.error();
-                        if (*job) {
-                            if ((*job)->job != a.slurm->job)
-                                if (auto r = store.set_attempt_slurm(a.id, **job); !r) return r.error();
-                            left_running = "Slurm job " + ((*job)->job.empty() ? (*job)->name : (*job)->job) +
+                        const auto& job = jobs[a.id];
+                        if (job) {
+                            if (job->job != a.slurm->job)
+                                if (auto r = store.set_attempt_slurm(a.id, *job); !r) return r.error();
+                            left_running = "Slurm job " + (job->job.empty() ? job->name : job->job) +
                                            " was left to finish; 'weft resume " + std::to_string(run.id) +
                                            "' collects it";
                             continue;
