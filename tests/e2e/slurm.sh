@@ -135,6 +135,24 @@ expect_step flaky attempts 2
 [ "$(step_output flaky ok)" = 2 ] || fail "flaky's output"
 [ "$(jobs_named "weft-$id-flaky-")" = 2 ] || fail "the retry did not submit a second job"
 
+# The run's timeout cancels its jobs too.
+cat > runtimeout.yaml <<'Y'
+name: runtimeout
+timeout: 2s
+steps:
+  slow:
+    runs-on: slurm
+    run: sleep 300
+Y
+run_weft --state st.db run runtimeout.yaml
+expect_rc 1
+id=$(last_run_id)
+show_json "$id"
+expect_run_status failure
+sget slow slurm_job
+job=$(json_unquote "$J")
+[ "$(job_state "$job")" = CANCELLED ] || fail "the run timed out but job $job is $(job_state "$job")"
+
 # --- 4. weft cancel RUN cancels its jobs.
 cat > long.yaml <<'Y'
 name: long
