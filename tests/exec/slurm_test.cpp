@@ -29,10 +29,11 @@ TEST_CASE("exec::slurm helpers") {
         CHECK(sl::time_limit(std::chrono::hours{25} + std::chrono::minutes{3}) == "1-01:03:00");
     }
     SUBCASE("squeue lines") {
-        auto q = sl::parse_queue("12|weft-1-a-1-00000001|RUNNING|None\n"
-                                 "13|a|b|c|CANCELLED by 0|None\n"
-                                 "garbage\n"
-                                 "14|x|NODE_FAIL|NodeDown\n");
+        auto q = sl::parse_queue(
+            "12|weft-1-a-1-00000001|RUNNING|None\n"
+            "13|a|b|c|CANCELLED by 0|None\n"
+            "garbage\n"
+            "14|x|NODE_FAIL|NodeDown\n");
         REQUIRE(q.size() == 3);
         CHECK(q[0].id == "12");
         CHECK(q[0].name == "weft-1-a-1-00000001");
@@ -47,10 +48,14 @@ TEST_CASE("exec::slurm helpers") {
         CHECK(sl::is_active("COMPLETING"));
         CHECK_FALSE(sl::is_active("COMPLETED"));
         CHECK_FALSE(sl::is_active("OUT_OF_MEMORY"));
-        CHECK(sl::end_message("7", "NODE_FAIL", "NodeDown") == "Slurm job 7: its node failed (NODE_FAIL, NodeDown)");
-        CHECK(sl::end_message("7", "PREEMPTED", "None") == "Slurm job 7: it was preempted (PREEMPTED)");
-        CHECK(sl::end_message("7", "OUT_OF_MEMORY", "") == "Slurm job 7: it ran out of memory (OUT_OF_MEMORY)");
-        CHECK(sl::end_message("7", "TIMEOUT", "") == "Slurm job 7: it reached its Slurm time limit (TIMEOUT)");
+        CHECK(sl::end_message("7", "NODE_FAIL", "NodeDown") ==
+              "Slurm job 7: its node failed (NODE_FAIL, NodeDown)");
+        CHECK(sl::end_message("7", "PREEMPTED", "None") ==
+              "Slurm job 7: it was preempted (PREEMPTED)");
+        CHECK(sl::end_message("7", "OUT_OF_MEMORY", "") ==
+              "Slurm job 7: it ran out of memory (OUT_OF_MEMORY)");
+        CHECK(sl::end_message("7", "TIMEOUT", "") ==
+              "Slurm job 7: it reached its Slurm time limit (TIMEOUT)");
     }
     SUBCASE("job names identify state, run, step and attempt") {
         const auto n = sl::job_name("/state/a", 12, "test[os=linux]", 3);
@@ -59,7 +64,8 @@ TEST_CASE("exec::slurm helpers") {
         CHECK(sl::job_name("/state/a", 12, "x", 1) != sl::job_name("/state/b", 12, "x", 1));
     }
     SUBCASE("sbatch's command line and the job's files") {
-        const auto dir = std::filesystem::temp_directory_path() / ("weft-slurm-test-" + std::to_string(::getpid()));
+        const auto dir = std::filesystem::temp_directory_path() /
+                         ("weft-slurm-test-" + std::to_string(::getpid()));
         std::filesystem::remove_all(dir);
         sl::JobSpec spec;
         spec.name = "weft-1-a-1-00000000";
@@ -75,11 +81,20 @@ TEST_CASE("exec::slurm helpers") {
         spec.options.time = std::chrono::minutes{90};
         spec.options.extra_args = {"--qos=low"};
         const auto argv = sl::sbatch_argv(spec);
-        const std::vector<std::string> want{"sbatch", "--parsable", "--job-name=weft-1-a-1-00000000",
-                                            "--chdir=/work dir", "--output=" + spec.dir + "/stdout",
-                                            "--error=" + spec.dir + "/stderr", "--export=ALL", "--no-requeue",
-                                            "--partition=gpu", "--cpus-per-task=4", "--mem=2G",
-                                            "--time=0-01:30:00", "--qos=low", spec.dir + "/job.sh"};
+        const std::vector<std::string> want{"sbatch",
+                                            "--parsable",
+                                            "--job-name=weft-1-a-1-00000000",
+                                            "--chdir=/work dir",
+                                            "--output=" + spec.dir + "/stdout",
+                                            "--error=" + spec.dir + "/stderr",
+                                            "--export=ALL",
+                                            "--no-requeue",
+                                            "--partition=gpu",
+                                            "--cpus-per-task=4",
+                                            "--mem=2G",
+                                            "--time=0-01:30:00",
+                                            "--qos=low",
+                                            spec.dir + "/job.sh"};
         CHECK(argv == want);
         for (const auto& a : argv) CHECK(a.find("secret") == std::string::npos);
         REQUIRE(sl::write_job(spec).ok());
@@ -91,7 +106,8 @@ TEST_CASE("exec::slurm helpers") {
         struct stat st {};
         REQUIRE(::stat((spec.dir + "/env").c_str(), &st) == 0);
         CHECK((st.st_mode & 0777) == 0600);
-        CHECK(slurp(spec.dir + "/job.sh").find("'bash' '--noprofile' '" + spec.dir + "/step.sh' </dev/null") !=
+        CHECK(slurp(spec.dir + "/job.sh")
+                  .find("'bash' '--noprofile' '" + spec.dir + "/step.sh' </dev/null") !=
               std::string::npos);
         CHECK_FALSE(sl::read_exit_code(spec.dir));
         std::ofstream(spec.dir + "/exit_code") << "3\n";

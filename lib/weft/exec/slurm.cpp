@@ -84,7 +84,8 @@ std::string complaint(const std::string& program, const CommandResult& r) {
     if (text.empty()) text = trim(r.out);
     if (const auto nl = text.find('\n'); nl != std::string::npos) text.resize(nl);
     if (text.empty())
-        text = program + (r.status < 0 ? " was killed" : " exited with " + std::to_string(r.status));
+        text =
+            program + (r.status < 0 ? " was killed" : " exited with " + std::to_string(r.status));
     return text;
 }
 
@@ -110,7 +111,8 @@ Result<void> write_file(const std::string& path, std::string_view text, mode_t m
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::close(fd) != 0) return make_error(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
+    if (::close(fd) != 0)
+        return make_error(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
     return {};
 }
 
@@ -119,8 +121,10 @@ Result<void> write_file(const std::string& path, std::string_view text, mode_t m
 std::string sh_quote(std::string_view s) {
     std::string out = "'";
     for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
     }
     return out + "'";
 }
@@ -143,25 +147,30 @@ Result<void> write_job(const JobSpec& spec) {
             word.replace(p, 8, d + "step.sh");
         command += (command.empty() ? "" : " ") + sh_quote(word);
     }
-    const std::string exit_tmp = sh_quote(d + "exit_code.tmp"), exit_file = sh_quote(d + "exit_code");
-    const std::string job =
-        "#!/bin/sh\n"
-        "# Written by weft: one attempt of a step, run as a Slurm job. The exit code\n"
-        "# is written last (by rename), so its file means the step has ended.\n"
-        ". " + sh_quote(d + "env") + "\n"
-        "if cd " + sh_quote(spec.cwd) + "; then\n"
-        "    " + command + " </dev/null\n"
-        "    rc=$?\n"
-        "else\n"
-        "    rc=1\n"
-        "fi\n"
-        "printf '%s\\n' \"$rc\" >" + exit_tmp + " && mv -f " + exit_tmp + " " + exit_file + "\n"
-        "exit \"$rc\"\n";
-    for (auto [name, text, mode] : {std::tuple<const char*, std::string_view, mode_t>{"env", env, 0600},
-                                    {"step.sh", spec.script, 0600},
-                                    {"job.sh", job, 0700},
-                                    {"event.json", spec.event_json, 0600},
-                                    {"outputs", "", 0600}})
+    const std::string exit_tmp = sh_quote(d + "exit_code.tmp");
+    const std::string exit_file = sh_quote(d + "exit_code");
+    std::string job;
+    for (const std::string& line : {
+             std::string("#!/bin/sh"),
+             std::string("# Written by weft: one attempt of a step, run as a Slurm job. The exit"),
+             std::string("# code is written last (by rename): its file means the step has ended."),
+             ". " + sh_quote(d + "env"),
+             "if cd " + sh_quote(spec.cwd) + "; then",
+             "    " + command + " </dev/null",
+             std::string("    rc=$?"),
+             std::string("else"),
+             std::string("    rc=1"),
+             std::string("fi"),
+             "printf '%s\\n' \"$rc\" >" + exit_tmp + " && mv -f " + exit_tmp + " " + exit_file,
+             std::string("exit \"$rc\""),
+         })
+        job += line + "\n";
+    for (auto [name, text, mode] :
+         {std::tuple<const char*, std::string_view, mode_t>{"env", env, 0600},
+          {"step.sh", spec.script, 0600},
+          {"job.sh", job, 0700},
+          {"event.json", spec.event_json, 0600},
+          {"outputs", "", 0600}})
         if (auto r = write_file(d + name, text, mode); !r) return r;
     return {};
 }
@@ -190,21 +199,24 @@ std::vector<std::string> sbatch_argv(const JobSpec& spec) {
 Result<std::string> submit(const JobSpec& spec, const std::vector<std::string>& env) {
     auto r = run_command(sbatch_argv(spec), env);
     if (!r) return make_error(Errc::exec, "cannot submit the Slurm job: " + r.error().message);
-    if (r->status != 0) return make_error(Errc::exec, "cannot submit the Slurm job: " + complaint("sbatch", *r));
+    if (r->status != 0)
+        return make_error(Errc::exec, "cannot submit the Slurm job: " + complaint("sbatch", *r));
     // --parsable: "ID" or "ID;CLUSTER".
     std::string id = trim(r->out);
     if (const auto semi = id.find(';'); semi != std::string::npos) id.resize(semi);
     if (id.empty() || id.find_first_not_of("0123456789_") != std::string::npos)
-        return make_error(Errc::exec, "cannot submit the Slurm job: sbatch printed '" + trim(r->out) +
-                                          "', not a job id");
+        return make_error(Errc::exec, "cannot submit the Slurm job: sbatch printed '" +
+                                          trim(r->out) + "', not a job id");
     return id;
 }
 
 Result<void> cancel(const std::string& job, const std::vector<std::string>& env) {
     auto r = run_command({"scancel", job}, env);
-    if (!r) return make_error(Errc::exec, "cannot cancel Slurm job " + job + ": " + r.error().message);
+    if (!r)
+        return make_error(Errc::exec, "cannot cancel Slurm job " + job + ": " + r.error().message);
     if (r->status != 0)
-        return make_error(Errc::exec, "cannot cancel Slurm job " + job + ": " + complaint("scancel", *r));
+        return make_error(Errc::exec,
+                          "cannot cancel Slurm job " + job + ": " + complaint("scancel", *r));
     return {};
 }
 
@@ -231,7 +243,8 @@ std::vector<QueueEntry> parse_queue(std::string_view text) {
 }
 
 Result<std::vector<QueueEntry>> queue(const std::vector<std::string>& env) {
-    auto r = run_command({"squeue", "--me", "--states=all", "--noheader", "--format=%i|%j|%T|%r"}, env);
+    auto r =
+        run_command({"squeue", "--me", "--states=all", "--noheader", "--format=%i|%j|%T|%r"}, env);
     if (!r) return make_error(Errc::exec, "cannot ask Slurm for its jobs: " + r.error().message);
     if (r->status != 0)
         return make_error(Errc::exec, "cannot ask Slurm for its jobs: " + complaint("squeue", *r));
@@ -239,23 +252,33 @@ Result<std::vector<QueueEntry>> queue(const std::vector<std::string>& env) {
 }
 
 bool is_active(std::string_view state) {
-    for (std::string_view end : {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
-                                 "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"})
+    for (std::string_view end :
+         {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
+          "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"})
         if (state == end) return false;
     return true;
 }
 
 std::string end_message(const std::string& job, std::string_view state, std::string_view reason) {
     std::string what;
-    if (state == "NODE_FAIL") what = "its node failed";
-    else if (state == "PREEMPTED") what = "it was preempted";
-    else if (state == "OUT_OF_MEMORY") what = "it ran out of memory";
-    else if (state == "TIMEOUT") what = "it reached its Slurm time limit";
-    else if (state == "BOOT_FAIL") what = "its node failed to boot";
-    else if (state == "DEADLINE") what = "it missed its deadline";
-    else if (state == "CANCELLED") what = "it was cancelled outside weft";
-    else if (state == "COMPLETED") what = "it ended without writing its exit code";
-    else what = "it failed";
+    if (state == "NODE_FAIL")
+        what = "its node failed";
+    else if (state == "PREEMPTED")
+        what = "it was preempted";
+    else if (state == "OUT_OF_MEMORY")
+        what = "it ran out of memory";
+    else if (state == "TIMEOUT")
+        what = "it reached its Slurm time limit";
+    else if (state == "BOOT_FAIL")
+        what = "its node failed to boot";
+    else if (state == "DEADLINE")
+        what = "it missed its deadline";
+    else if (state == "CANCELLED")
+        what = "it was cancelled outside weft";
+    else if (state == "COMPLETED")
+        what = "it ended without writing its exit code";
+    else
+        what = "it failed";
     std::string out = "Slurm job " + job + ": " + what + " (" + std::string(state);
     if (!reason.empty() && reason != "None") out += ", " + std::string(reason);
     return out + ")";
@@ -274,7 +297,8 @@ void read_new(const std::string& path, long long& offset, std::string& buf, std:
     std::string chunk(std::min<std::size_t>(max_bytes, 64 * 1024), '\0');
     std::size_t total = 0;
     while (total < max_bytes) {
-        const ssize_t n = ::pread(fd, chunk.data(), std::min(chunk.size(), max_bytes - total), offset);
+        const ssize_t n =
+            ::pread(fd, chunk.data(), std::min(chunk.size(), max_bytes - total), offset);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         buf.append(chunk.data(), static_cast<std::size_t>(n));
@@ -292,13 +316,16 @@ std::string time_limit(Duration d) {
     return buf;
 }
 
-std::string job_name(const std::string& state_dir, long long run, const std::string& step, int attempt) {
+std::string job_name(const std::string& state_dir, long long run, const std::string& step,
+                     int attempt) {
     // FNV-1a: stable across builds, unlike std::hash.
     std::uint32_t h = 2166136261u;
     for (unsigned char c : state_dir) h = (h ^ c) * 16777619u;
     std::string s;
     for (char c : step)
-        s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+        s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')
+                 ? c
+                 : '_';
     char hex[9];
     std::snprintf(hex, sizeof hex, "%08x", h);
     return "weft-" + std::to_string(run) + "-" + s + "-" + std::to_string(attempt) + "-" + hex;

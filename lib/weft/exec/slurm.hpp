@@ -31,13 +31,13 @@ namespace weft::exec::slurm {
 inline constexpr Duration k_command_timeout{30'000};
 
 struct JobSpec {
-    std::string name;                // --job-name
-    std::string dir;                 // absolute; created 0700 by write_job
-    std::string cwd;                 // absolute working directory of the step
-    std::vector<std::string> argv;   // the shell command, `{script}` for step.sh
-    std::string script;              // the step's script text
+    std::string name;               // --job-name
+    std::string dir;                // absolute; created 0700 by write_job
+    std::string cwd;                // absolute working directory of the step
+    std::vector<std::string> argv;  // the shell command, `{script}` for step.sh
+    std::string script;             // the step's script text
     std::vector<std::pair<std::string, std::string>> env;  // to the env file
-    std::string event_json;          // the event, for $WEFT_EVENT_JSON
+    std::string event_json;                                // the event, for $WEFT_EVENT_JSON
     model::SlurmOptions options;
 };
 
@@ -88,7 +88,8 @@ std::optional<int> read_exit_code(const std::string& dir);
 
 // Append to `buf` what `path` holds past `offset` (at most `max_bytes`) and
 // advance `offset`. A file not yet there reads as empty.
-void read_new(const std::string& path, long long& offset, std::string& buf, std::size_t max_bytes = 1 << 20);
+void read_new(const std::string& path, long long& offset, std::string& buf,
+              std::size_t max_bytes = 1 << 20);
 
 // A weft duration as sbatch's --time: minutes rounded up, `D-HH:MM:00` (Slurm
 // enforces limits to the minute).
@@ -97,7 +98,8 @@ std::string time_limit(Duration d);
 // A name for a job that identifies the weft state, run, step and attempt:
 // `weft-<run>-<step>-<attempt>-<hash of state_dir>`, step characters other
 // than [A-Za-z0-9_.-] replaced by '_'.
-std::string job_name(const std::string& state_dir, long long run, const std::string& step, int attempt);
+std::string job_name(const std::string& state_dir, long long run, const std::string& step,
+                     int attempt);
 
 // `s` in single quotes for sh.
 std::string sh_quote(std::string_view s);
