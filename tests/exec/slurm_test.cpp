@@ -42,6 +42,15 @@ TEST_CASE("exec::slurm helpers") {
         CHECK(q[1].state == "CANCELLED");
         CHECK(q[2].reason == "NodeDown");
     }
+    SUBCASE("sacct lines") {
+        auto e = sl::parse_accounting("12|weft-1-a-1-00000001|NODE_FAIL\n13|x|COMPLETED\n", "12");
+        REQUIRE(e);
+        CHECK(e->name == "weft-1-a-1-00000001");
+        CHECK(e->state == "NODE_FAIL");
+        CHECK(sl::parse_accounting("13|x|CANCELLED by 0\n", "13")->state == "CANCELLED");
+        CHECK_FALSE(sl::parse_accounting("", "12"));
+        CHECK_FALSE(sl::parse_accounting("120|x|FAILED\n", "12"));
+    }
     SUBCASE("states and what ended a job") {
         CHECK(sl::is_active("PENDING"));
         CHECK(sl::is_active("RUNNING"));

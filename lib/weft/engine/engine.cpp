@@ -1297,11 +1297,15 @@ void Engine::Impl::poll_jobs() {
         // the shared directory time to show the file.
         if (!a->gone_since) a->gone_since = t;
         if (!a->cancelled && !a->timed_out && t - *a->gone_since < k_exit_code_grace) continue;
-        std::string why = it != queue->end()
-                              ? exec::slurm::end_message(a->job.job, it->second.state, it->second.reason)
-                              : "Slurm job " + (a->job.job.empty() ? a->job.name : a->job.job) +
-                                    ": it is gone and left no exit code in " + a->job.dir;
-        settle_job(a, std::nullopt, why);
+        std::optional<exec::slurm::QueueEntry> ended;
+        if (it != queue->end()) ended = it->second;
+        else if (!a->job.job.empty()) // squeue forgot it: accounting, where there is any, may know
+            if (auto acc = exec::slurm::accounting(a->job.job, command_env()); acc && *acc) ended = **acc;
+        if (ended && exec::slurm::is_active(ended->state)) continue;
+        settle_job(a, std::nullopt,
+                   ended ? exec::slurm::end_message(a->job.job, ended->state, ended->reason)
+                         : "Slurm job " + (a->job.job.empty() ? a->job.name : a->job.job) +
+                               ": it is gone and left no exit code in " + a->job.dir);
     }
     if (jobs.empty()) uv_timer_stop(job_timer);
 }

@@ -62,6 +62,12 @@ bool owner_alive(const std::string& state_dir, const std::string& token) {
 
 namespace {
 
+std::vector<std::string> env_of_process() {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+    return env;
+}
+
 // The job of a Slurm attempt whose weft died, if it left a trace: its exit
 // code file, or Slurm still knowing it (by id, or by name when weft died
 // before it learnt the id). Nothing is ever cancelled or submitted here.
@@ -70,11 +76,7 @@ namespace {
 std::optional<store::SlurmJobRef> find_job(
     const store::SlurmJobRef& ref, std::optional<Result<std::vector<exec::slurm::QueueEntry>>>& queue) {
     if (exec::slurm::read_exit_code(ref.dir)) return ref;
-    if (!queue) {
-        std::vector<std::string> env;
-        for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-        queue = exec::slurm::queue(env);
-    }
+    if (!queue) queue = exec::slurm::queue(env_of_process());
     if (!*queue) return ref;
     for (const auto& e : **queue)
         if (ref.job.empty() ? e.name == ref.name : e.id == ref.job) {
@@ -82,6 +84,10 @@ std::optional<store::SlurmJobRef> find_job(
             found.job = e.id;
             return found;
         }
+    // Forgotten by squeue: accounting, where there is any, may still know
+    // how it ended (`weft resume` then reports it).
+    if (!ref.job.empty())
+        if (auto acc = exec::slurm::accounting(ref.job, env_of_process()); acc && *acc) return ref;
     return std::nullopt;
 }
 

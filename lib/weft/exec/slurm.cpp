@@ -251,6 +251,32 @@ Result<std::vector<QueueEntry>> queue(const std::vector<std::string>& env) {
     return parse_queue(r->out);
 }
 
+std::optional<QueueEntry> parse_accounting(std::string_view text, const std::string& job) {
+    for (const auto& line : split(std::string(text), '\n')) {
+        const auto first = line.find('|');
+        const auto last = line.rfind('|');
+        if (first == std::string::npos || last == first || trim(line.substr(0, first)) != job) continue;
+        QueueEntry e;
+        e.id = job;
+        e.name = line.substr(first + 1, last - first - 1);
+        e.state = trim(line.substr(last + 1));
+        if (const auto sp = e.state.find(' '); sp != std::string::npos) e.state.resize(sp);
+        e.reason = "None";
+        return e;
+    }
+    return std::nullopt;
+}
+
+Result<std::optional<QueueEntry>> accounting(const std::string& job, const std::vector<std::string>& env) {
+    auto r = run_command(
+        {"sacct", "--noheader", "--parsable2", "--allocations", "--jobs=" + job, "--format=JobIDRaw,JobName,State"},
+        env);
+    if (!r) return make_error(Errc::exec, "cannot ask Slurm's accounting: " + r.error().message);
+    if (r->status != 0)
+        return make_error(Errc::exec, "cannot ask Slurm's accounting: " + complaint("sacct", *r));
+    return parse_accounting(r->out, job);
+}
+
 bool is_active(std::string_view state) {
     for (std::string_view end :
          {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",

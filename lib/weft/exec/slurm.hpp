@@ -74,6 +74,13 @@ Result<std::vector<QueueEntry>> queue(const std::vector<std::string>& env);
 // Parse squeue's `%i|%j|%T|%r` lines (exposed for tests).
 std::vector<QueueEntry> parse_queue(std::string_view text);
 
+// What Slurm's accounting (`sacct`) says of `job`, for a job squeue no
+// longer shows: nullopt when it does not know the job. Errc::exec when sacct
+// fails, as it does on a cluster without accounting storage.
+Result<std::optional<QueueEntry>> accounting(const std::string& job, const std::vector<std::string>& env);
+// Parse sacct's `JobIDRaw|JobName|State` lines for `job` (exposed for tests).
+std::optional<QueueEntry> parse_accounting(std::string_view text, const std::string& job);
+
 // True for states in which the job may still run (PENDING, RUNNING,
 // COMPLETING, SUSPENDED, REQUEUED, ...); false for the ends.
 bool is_active(std::string_view state);
