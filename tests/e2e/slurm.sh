@@ -200,11 +200,18 @@ steps:
 Y
 for case in running finished; do
   rm -f go started.1
-  "$WEFT" --state st.db run crash.yaml >run.out 2>run.err &
+  # The shared job directory: the default, then WEFT_SLURM_DIR (which
+  # `weft resume` needs not be given again: each attempt records its own).
+  shared=$PWD/st.db.d/slurm
+  if [ "$case" = finished ]; then shared=$PWD/shared; fi
+  WEFT_SLURM_DIR=$([ "$case" = finished ] && echo "$shared" || true) \
+    "$WEFT" --state st.db run crash.yaml >run.out 2>run.err &
   pid=$!
   wait_for_file started.1 20
   id=$(sed -n 's/^run \([0-9][0-9]*\) (.*) started$/\1/p' run.out | head -n 1)
   [ -n "$id" ] || fail "no run id: $(cat run.out run.err)"
+  # Its variables travel in a file only its owner can read.
+  [ "$(stat -c %a "$shared/run-$id/job.1/env")" = 600 ] || fail "$case: no 0600 env file in $shared/run-$id/job.1"
   # The job's output reaches the log while it runs.
   for _ in $(seq 100); do
     run_weft --state st.db logs "$id"
@@ -232,6 +239,7 @@ for case in running finished; do
   expect_step job attempts 1
   [ "$(step_output job v)" = 1 ] || fail "$case: job's output after resume"
   [ "$(jobs_named "weft-$id-job-")" = 1 ] || fail "$case: a second job was submitted: $(squeue -h --states=all -o %j)"
+  [ ! -e "$shared/run-$id" ] || fail "$case: the run's job directory outlived it"
   run_weft --state st.db logs "$id"
   [ "$(grep -c '^.*before$' <<<"$out")" = 1 ] || fail "$case: 'before' not once in the logs: $out"
   expect_out_has "after"
