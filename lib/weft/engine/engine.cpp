@@ -132,6 +132,7 @@ struct ActiveRun {
     RunState status = RunState::running;
     TimePoint started{};
     std::string tmp_dir;
+    std::set<std::string> job_dirs; // of its Slurm jobs (one per shared directory), removed when it ends
     uv_timer_t* timeout_timer = nullptr;
 };
 
@@ -757,6 +758,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         std::error_code ec;
         std::filesystem::create_directories(config.slurm_dir + "/run-" + std::to_string(run.id), ec);
         if (ec) return fail("cannot create the Slurm job directory " + config.slurm_dir + ": " + ec.message());
+        run.job_dirs.insert(config.slurm_dir + "/run-" + std::to_string(run.id));
     } else {
         std::ofstream f(script_file, std::ios::binary | std::ios::trunc);
         f << *script;
@@ -1182,9 +1184,9 @@ void Engine::Impl::maybe_finish_run(ActiveRun& run) {
     std::filesystem::remove_all(run.tmp_dir, ec);
     // Every job of the run is settled and recorded (in the transaction that
     // commits before this runs): their files are no longer needed.
-    when_committed([dir = config.slurm_dir + "/run-" + std::to_string(run.id)] {
+    when_committed([dirs = run.job_dirs] {
         std::error_code e;
-        std::filesystem::remove_all(dir, e);
+        for (const auto& d : dirs) std::filesystem::remove_all(d, e);
     });
     finished[run.id] = run.status;
     when_committed([this, id = run.id, name = run.wf->name, status = run.status,
@@ -1337,6 +1339,10 @@ void Engine::Impl::reattach_job(ActiveRun& run, int i, const store::AttemptRow& 
     a->slurm = true;
     a->job = *row.slurm;
     a->output_file = a->job.dir + "/outputs";
+    // Its directory is where it was written, whatever WEFT_SLURM_DIR says now.
+    if (const auto parent = std::filesystem::path(a->job.dir).parent_path();
+        parent.filename() == "run-" + std::to_string(run.id))
+        run.job_dirs.insert(parent.string());
     a->started = row.started;
     a->timeout = timeout;
     a->kill_grace = step.kill_grace.value_or(run.wf->defaults.kill_grace);
