@@ -81,6 +81,13 @@ steps:
     run: |
       scancel "$SLURM_JOB_ID"
       sleep 30
+  signalled:
+    run: |
+      # As if the batch script had outlived the step and written the
+      # signal's exit code before Slurm ended it.
+      echo 143 > "$(dirname "$WEFT_OUTPUT")/exit_code"
+      scancel "$SLURM_JOB_ID"
+      sleep 30
   nowhere:
     slurm: {partition: no-such-partition}
     run: echo never
@@ -96,6 +103,10 @@ expect_step bad message '"exit code 3"'
 expect_step killed status '"failure"'
 sget killed message
 [[ $J == *"it was cancelled outside weft (CANCELLED"* ]] || fail "killed's message: $J"
+expect_step signalled status '"failure"'
+expect_step signalled exit_code 143
+sget signalled message
+[[ $J == *"it was cancelled outside weft (CANCELLED"* ]] || fail "signalled's message: $J"
 expect_step nowhere status '"failure"'
 sget nowhere message
 [[ $J == *"cannot submit the Slurm job: sbatch: error: invalid partition specified: no-such-partition"* ]] ||

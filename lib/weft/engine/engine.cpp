@@ -1284,6 +1284,26 @@ void Engine::Impl::poll_jobs() {
         if (a->submitting) continue;
         read_job_output(a, false);
         if (auto code = exec::slurm::read_exit_code(a->job.dir)) {
+            // 128+N: a signal ended the step, perhaps Slurm's (a cancel outside
+            // weft, its time limit, a node failure, a preemption, the OOM
+            // killer): the job's state says which, once Slurm has settled it.
+            if (*code > 128 && !a->cancelled && !a->timed_out && !a->job.job.empty()) {
+                if (!a->gone_since) a->gone_since = t;
+                const bool waited = t - *a->gone_since >= k_exit_code_grace;
+                if (!queue && !waited) {
+                    queue_asked = TimePoint{};
+                    continue;
+                }
+                const auto it = queue ? queue->find(a->job.job) : std::map<std::string, exec::slurm::QueueEntry>::iterator{};
+                if (queue && it != queue->end()) {
+                    const auto& st = it->second.state;
+                    if (exec::slurm::is_active(st) && !waited) continue;
+                    if (!exec::slurm::is_active(st) && st != "COMPLETED" && st != "FAILED") {
+                        settle_job(a, code, exec::slurm::end_message(a->job.job, st, it->second.reason));
+                        continue;
+                    }
+                }
+            }
             settle_job(a, code, "");
             continue;
         }
