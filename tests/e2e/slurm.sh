@@ -53,7 +53,7 @@ expect_step compute status '"success"'
 sget compute slurm_job
 job=$(json_unquote "$J")
 [[ $job =~ ^[0-9]+$ ]] || fail "no Slurm job id in show --json: $show"
-[ "$(job_state "$job")" = COMPLETED ] || fail "job $job is $(job_state "$job")"
+wait_job_state "$job" COMPLETED
 run_weft --state st.db logs "$id"
 expect_out_has "job $job step compute attempt 1 run $id"
 expect_out_has "hello from slurm, n is 41, token is ***"
@@ -140,7 +140,7 @@ expect_step slow status '"failure"'
 expect_step slow message '"timed out after 2s"'
 sget slow slurm_job
 job=$(json_unquote "$J")
-[ "$(job_state "$job")" = CANCELLED ] || fail "timed-out job $job is $(job_state "$job")"
+wait_job_state "$job" CANCELLED
 expect_step flaky status '"success"'
 expect_step flaky attempts 2
 [ "$(step_output flaky ok)" = 2 ] || fail "flaky's output"
@@ -162,7 +162,7 @@ show_json "$id"
 expect_run_status failure
 sget slow slurm_job
 job=$(json_unquote "$J")
-[ "$(job_state "$job")" = CANCELLED ] || fail "the run timed out but job $job is $(job_state "$job")"
+wait_job_state "$job" CANCELLED
 
 # --- 4. weft cancel RUN cancels its jobs.
 cat > long.yaml <<'Y'
@@ -189,7 +189,7 @@ expect_run_status cancelled
 expect_step long status '"cancelled"'
 sget long slurm_job
 job=$(json_unquote "$J")
-[ "$(job_state "$job")" = CANCELLED ] || fail "cancelled run's job $job is $(job_state "$job")"
+wait_job_state "$job" CANCELLED
 
 # --- 5. kill -9 of weft while a job runs. Recovery leaves the job alone;
 # `weft resume` follows it to its end (no second job), with its log and
