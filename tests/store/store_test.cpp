@@ -777,3 +777,34 @@ TEST_CASE("store::migration from schema 1 keeps the data and adds fingerprints")
     must(s.set_fingerprint("wf", "a", "x", json::object(), 1));
     CHECK(must(s.get_fingerprint("wf", "a")));
 }
+
+TEST_CASE("store::the Slurm job of an attempt (schema 5)") {
+    TempDir tmp;
+    const std::string path = tmp.file("v3.db");
+    RowId run = 0;
+    {
+        Store v3 = must(Store::open_at_version(path, 3));
+        const RowId ev = must(v3.add_event("manual", json::object(), at(k_t0)));
+        run = must(v3.create_run({.workflow = "wf", .file = "wf.yaml", .event_id = ev, .started = at(k_t0)}));
+        const std::vector<std::string> ids{"local", "job"};
+        must(v3.add_steps(run, ids));
+        must(v3.start_attempt(run, "local", 1, at(k_t0)));
+    }
+    Store s = must(Store::open(path));
+    CHECK(must(s.schema_version()) == 5);
+    const RowId a = must(s.start_attempt(run, "job", 1, at(k_t0 + 1)));
+    must(s.set_attempt_slurm(a, {.name = "weft-1-job-1-0000abcd", .dir = "/shared/run-1/job.1"}));
+    auto detail = must(s.get_run(run)).value();
+    CHECK_FALSE(detail.steps[0].attempt_rows[0].slurm);
+    REQUIRE(detail.steps[1].attempt_rows[0].slurm);
+    CHECK(detail.steps[1].attempt_rows[0].slurm->name == "weft-1-job-1-0000abcd");
+    CHECK(detail.steps[1].attempt_rows[0].slurm->job.empty());
+    must(s.set_attempt_slurm(a, {.name = "weft-1-job-1-0000abcd", .dir = "/shared/run-1/job.1", .job = "17"}));
+    detail = must(s.get_run(run)).value();
+    CHECK(detail.steps[1].attempt_rows[0].slurm->job == "17");
+    CHECK(detail.steps[1].attempt_rows[0].slurm->dir == "/shared/run-1/job.1");
+    const auto j = run_detail_json(detail);
+    CHECK(j["steps"][1]["slurm_job"] == "17");
+    CHECK_FALSE(j["steps"][0].contains("slurm_job"));
+    CHECK(s.set_attempt_slurm(9999, {}).error().message == "no attempt 9999");
+}

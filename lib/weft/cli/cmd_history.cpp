@@ -156,6 +156,10 @@ int cmd_show(const Options& o, const Globals& g) {
         std::string exit = s.signal ? *s.signal : s.exit_code ? std::to_string(*s.exit_code) : "-";
         std::printf("%-28s %-12s %-8d %-10s %s%s\n", s.id.c_str(), store::to_string(s.status), s.attempts, exit.c_str(),
                     took(s.started, s.ended).c_str(), s.message.empty() ? "" : ("  " + s.message).c_str());
+        for (const auto& a : s.attempt_rows) // `runs-on: slurm`: the job of each attempt
+            if (a.slurm)
+                std::printf("    slurm: attempt %d: job %s (%s)\n", a.number,
+                            a.slurm->job.empty() ? "not submitted" : a.slurm->job.c_str(), a.slurm->name.c_str());
         for (const auto& a : s.attempt_rows)
             if (a.log_dropped_lines > 0)
                 std::printf("    log: %s\n", dropped_note(a, static_cast<int>(s.attempt_rows.size())).c_str());

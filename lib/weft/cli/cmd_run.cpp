@@ -230,7 +230,10 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     engine::Config config;
     config.state_dir = state.dir;
     config.owner = owner;
+    config.handle_signals = true;
     config.control_socket = true;
+    // The shared directory of Slurm jobs (SPEC §8); default STATE_DIR/slurm.
+    if (const char* dir = std::getenv("WEFT_SLURM_DIR"); dir && *dir) config.slurm_dir = dir;
     auto eng = engine::Engine::create(state.store, *reporter, std::move(config));
     if (!eng) {
         std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
@@ -422,6 +425,10 @@ int cmd_resume(const Options& o, const Globals& g) {
         resume.attempts[step.id] = step.attempts;
         if (step.status == store::StepState::success || step.status == store::StepState::up_to_date)
             resume.done[step.id] = step.outputs;
+        // A Slurm job crash recovery left running: followed again, not resubmitted.
+        else if (!step.attempt_rows.empty() && step.attempt_rows.back().status == store::StepState::running &&
+                 step.attempt_rows.back().slurm)
+            resume.reattach[step.id] = step.attempt_rows.back();
     }
     engine::RunRequest req;
     req.workflow = wf;

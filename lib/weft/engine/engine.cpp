@@ -25,6 +25,7 @@
 #include "weft/engine/resolve.hpp"
 #include "weft/events/control.hpp"
 #include "weft/exec/process.hpp"
+#include "weft/exec/slurm.hpp"
 #include "weft/util/mask.hpp"
 #include "weft/expr/expr.hpp"
 #include "weft/expr/shell_quote.hpp"
@@ -53,7 +54,7 @@ void close_handle(H* h) {
 // kills this process with SIGKILL the Nth time (default 1st) it passes NAME:
 // attempt-recorded (an attempt row written, before the spawn), step-ended (a
 // step's end written, before its commit), log-batch (half a batch of log
-// lines written).
+// lines written), job-submitted (sbatch gave a Slurm job's id, not yet written).
 void kill_point([[maybe_unused]] const char* name) {
 #ifdef WEFT_TEST_HOOKS
     static const std::string spec = [] {
@@ -131,6 +132,7 @@ struct ActiveRun {
     RunState status = RunState::running;
     TimePoint started{};
     std::string tmp_dir;
+    std::set<std::string> job_dirs; // of its Slurm jobs (one per shared directory), removed when it ends
     uv_timer_t* timeout_timer = nullptr;
 };
 
@@ -155,7 +157,24 @@ struct Attempt {
     bool timed_out = false;
     bool cancelled = false;
     Duration timeout{0};
+    // `runs-on: slurm` (SPEC §8): no local process; the job is followed by the
+    // engine's one Slurm poll (poll_jobs).
+    bool slurm = false;
+    store::SlurmJobRef job;
+    exec::slurm::JobSpec spec;               // what submit_job sends
+    long long out_offset = 0, err_offset = 0; // of the job's stdout and stderr files
+    std::optional<TimePoint> gone_since;     // Slurm has said the job ended, no exit code yet
+    bool submitting = false;                 // until submit_job has run
 };
+
+// How often the Slurm poll reads the job files (exit code, output) and how
+// often it asks squeue about every followed job at once: squeue costs the
+// controller, so it is asked at most every 2 s whatever the number of jobs.
+constexpr std::uint64_t k_job_poll_ms = 250;
+constexpr Duration k_queue_every{2000};
+// A job Slurm says has ended is believed only this long after its exit code
+// file failed to appear: a shared filesystem may show files late.
+constexpr Duration k_exit_code_grace{5000};
 
 // Processes an ended attempt left behind: SIGTERM at once, SIGKILL once the
 // kill-grace has passed, checked every few milliseconds until none is left.
@@ -230,6 +249,22 @@ struct Engine::Impl {
     void start_attempt(ActiveRun& run, int i);
     void finish_instance(ActiveRun& run, int i, StepState status, const StepEnd& end_info);
     void attempt_done(Attempt* a);
+    void settle_attempt(Attempt* a, std::optional<int> exit_code, std::optional<int> signal,
+                        const std::string& failure);
+    void arm_timeout(Attempt* a, Duration after);
+    // Slurm (SPEC §8)
+    void follow_job(Attempt* a);
+    void submit_job(Attempt* a);
+    void poll_jobs();
+    void read_job_output(Attempt* a, bool final);
+    void settle_job(Attempt* a, std::optional<int> exit_code, const std::string& failure);
+    void reattach_job(ActiveRun& run, int i, const store::AttemptRow& row, Duration timeout);
+    void note_log(ActiveRun& run, const std::string& step, const std::string& text);
+    std::vector<std::string> command_env() const;
+    std::list<Attempt*> jobs; // followed Slurm attempts
+    uv_timer_t* job_timer = nullptr;
+    TimePoint queue_asked{};
+    bool queue_warned = false;
     void maybe_finish_run(ActiveRun& run);
     void cancel_run(ActiveRun& run, const std::string& reason, bool timed_out);
     void kill_attempt(Attempt* a, bool timeout);
@@ -258,6 +293,12 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
     if (int rc = uv_loop_init(&impl->loop); rc != 0)
         return make_error(Errc::exec, std::string("cannot start the event loop: ") + uv_strerror(rc));
     impl->loop.data = impl.get();
+    if (impl->config.slurm_dir.empty()) impl->config.slurm_dir = impl->config.state_dir + "/slurm";
+    {
+        std::error_code ec; // absolute: the path is given to the job, which starts elsewhere
+        const auto abs = std::filesystem::absolute(impl->config.slurm_dir, ec);
+        if (!ec) impl->config.slurm_dir = abs.lexically_normal().string();
+    }
     for (char** e = environ; e && *e; ++e) impl->base_env.emplace_back(*e);
     // Orphans of steps are reparented to us, so they stay findable and get
     // reaped here rather than by init.
@@ -305,7 +346,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
             if (self->interrupted_by != 0) { // a second signal: no more grace
                 for (auto& r : self->runs)
                     for (auto& in : r->inst)
-                        if (in.active)
+                        if (in.active && !in.active->slurm)
                             exec::signal_attempt(in.active->child.pid, in.active->child.start_time,
                                                  in.active->marker, SIGKILL);
                 for (auto& s : self->sweeps) s->kill_at = now();
@@ -363,6 +404,7 @@ Engine::~Engine() {
     close_handle(m_impl->sigint);
     close_handle(m_impl->sigterm);
     close_handle(m_impl->ticker);
+    close_handle(m_impl->job_timer);
     uv_run(&l, UV_RUN_DEFAULT);
     uv_loop_close(&l);
 }
@@ -676,8 +718,14 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     auto resolved = resolve_step(wf, step, step_contexts(run, i));
     if (!resolved) return fail(resolved.error().message);
     if (step.uses) return fail("plugin steps ('uses: " + *step.uses + "') are not supported yet");
-    if (step.runs_on.value_or(wf.defaults.runs_on) == model::RunsOn::slurm)
-        return fail("'runs-on: slurm' is not supported yet; this step was not run");
+    const bool on_slurm = step.runs_on.value_or(wf.defaults.runs_on) == model::RunsOn::slurm;
+    // `weft resume` after a crash: the job left running is followed again,
+    // never submitted a second time.
+    if (on_slurm && in.attempts == 1 && run.req.resume) {
+        auto it = run.req.resume->reattach.find(inst.id);
+        if (it != run.req.resume->reattach.end() && it->second.slurm)
+            return reattach_job(run, i, it->second, resolved->timeout);
+    }
 
     // Incremental steps (SPEC §1): up-to-date when the fingerprint matches the
     // one of its last success and what it generates exists. Otherwise the old
@@ -713,13 +761,25 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     const std::string script_file = base + ".sh";
     auto a = std::make_unique<Attempt>();
     a->output_file = base + ".out";
-    {
+    if (on_slurm) {
+        // The job's files go to the shared job directory (written below).
+        const int number = in.attempt_base + in.attempts;
+        a->slurm = true;
+        a->job.name = exec::slurm::job_name(config.state_dir, run.id, inst.id, number);
+        a->job.dir = config.slurm_dir + "/run-" + std::to_string(run.id) + "/" + sanitize(inst.id) + "." +
+                     std::to_string(number);
+        a->output_file = a->job.dir + "/outputs";
+        std::error_code ec;
+        std::filesystem::create_directories(config.slurm_dir + "/run-" + std::to_string(run.id), ec);
+        if (ec) return fail("cannot create the Slurm job directory " + config.slurm_dir + ": " + ec.message());
+        run.job_dirs.insert(config.slurm_dir + "/run-" + std::to_string(run.id));
+    } else {
         std::ofstream f(script_file, std::ios::binary | std::ios::trunc);
         f << *script;
         std::ofstream o(a->output_file, std::ios::binary | std::ios::trunc);
         if (!f || !o) return fail("cannot write " + script_file + ": " + std::strerror(errno));
     }
-    std::vector<std::string> argv = shell_argv(shell, script_file);
+    std::vector<std::string> argv = shell_argv(shell, on_slurm ? "{script}" : script_file);
 
     a->engine = this;
     a->run = &run;
@@ -733,6 +793,9 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     kill_point("attempt-recorded");
     a->id = *attempt_id;
     a->marker = "WEFT_ATTEMPT_KEY=" + config.owner + ":" + std::to_string(a->id);
+    // The job's name and directory are recorded with the attempt, before the
+    // submission: a crash in between leaves a job that recovery finds by name.
+    if (on_slurm) write(store.set_attempt_slurm(a->id, a->job));
 
     std::map<std::string, std::string> overlay;
     for (auto it = env.begin(); it != env.end(); ++it) overlay[it.key()] = it.value().get<std::string>();
@@ -753,6 +816,47 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     const std::string event_file = run.tmp_dir + "/event.json";
     if (::access(event_file.c_str(), F_OK) != 0) std::ofstream(event_file) << store::dump_json(run.req.event);
     overlay["WEFT_EVENT_JSON"] = event_file;
+    if (on_slurm) {
+        auto& js = a->spec;
+        js.name = a->job.name;
+        js.dir = a->job.dir;
+        std::error_code ec;
+        const auto abs_cwd = std::filesystem::absolute(cwd, ec);
+        js.cwd = ec ? cwd : abs_cwd.lexically_normal().string();
+        js.argv = std::move(argv);
+        js.script = *script;
+        js.env.assign(overlay.begin(), overlay.end());
+        js.event_json = store::dump_json(run.req.event);
+        // The step's `slurm:` keys over those of `defaults`.
+        js.options = wf.defaults.slurm.value_or(model::SlurmOptions{});
+        if (step.slurm) {
+            const auto& o = *step.slurm;
+            if (!o.partition.empty()) js.options.partition = o.partition;
+            if (o.cpus) js.options.cpus = o.cpus;
+            if (!o.mem.empty()) js.options.mem = o.mem;
+            if (o.time) js.options.time = o.time;
+            if (!o.gres.empty()) js.options.gres = o.gres;
+            if (!o.account.empty()) js.options.account = o.account;
+            if (!o.extra_args.empty()) js.options.extra_args = o.extra_args;
+        }
+        if (auto w = exec::slurm::write_job(js); !w) {
+            store::AttemptEnd end;
+            end.status = StepState::failure;
+            end.ended = now();
+            end.message = w.error().message;
+            write(store.finish_attempt(a->id, end));
+            return fail(w.error().message);
+        }
+        when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0] { observer.step_started(id, step_id, n, t0); });
+        Attempt* ap = a.release();
+        in.active = ap;
+        // Submitted once the attempt is on disk.
+        ap->submitting = true;
+        when_committed([this, ap] { submit_job(ap); });
+        follow_job(ap);
+        if (timeout.count() > 0) arm_timeout(ap, timeout);
+        return;
+    }
     exec::SpawnRequest sr;
     sr.argv = std::move(argv);
     sr.cwd = cwd;
@@ -798,18 +902,20 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         auto* at = static_cast<Attempt*>(h->data);
         at->engine->attempt_done(at);
     });
-    if (timeout.count() > 0) {
-        ap->timeout_timer = new uv_timer_t;
-        uv_timer_init(&loop, ap->timeout_timer);
-        ap->timeout_timer->data = ap;
-        uv_timer_start(
-            ap->timeout_timer,
-            [](uv_timer_t* h) {
-                auto* at = static_cast<Attempt*>(h->data);
-                at->engine->kill_attempt(at, true);
-            },
-            static_cast<std::uint64_t>(timeout.count()), 0);
-    }
+    if (timeout.count() > 0) arm_timeout(ap, timeout);
+}
+
+void Engine::Impl::arm_timeout(Attempt* a, Duration after) {
+    a->timeout_timer = new uv_timer_t;
+    uv_timer_init(&loop, a->timeout_timer);
+    a->timeout_timer->data = a;
+    uv_timer_start(
+        a->timeout_timer,
+        [](uv_timer_t* h) {
+            auto* at = static_cast<Attempt*>(h->data);
+            at->engine->kill_attempt(at, true);
+        },
+        static_cast<std::uint64_t>(std::max<long long>(1, after.count())), 0);
 }
 
 void Engine::Impl::emit_lines(Attempt* a, int stream, std::string& buf, bool final) {
@@ -859,6 +965,15 @@ void Engine::Impl::read_pipe(Attempt* a, int stream, bool final) {
 void Engine::Impl::kill_attempt(Attempt* a, bool timeout) {
     if (timeout) a->timed_out = true;
     else a->cancelled = true;
+    if (a->slurm) {
+        // scancel: Slurm signals the job's processes and ends it; the poll
+        // then settles it (a job not yet submitted never is).
+        if (!a->job.job.empty())
+            if (auto r = exec::slurm::cancel(a->job.job, command_env()); !r)
+                note_log(*a->run, a->run->graph->instances[a->index].id, r.error().message);
+        queue_asked = TimePoint{}; // ask Slurm at the next poll
+        return;
+    }
     exec::signal_attempt(a->child.pid, a->child.start_time, a->marker, SIGTERM);
     if (a->kill_timer) return;
     a->kill_timer = new uv_timer_t;
@@ -925,11 +1040,6 @@ void Engine::Impl::attempt_done(Attempt* a) {
     auto st = exec::try_reap(a->child.pid);
     if (!st) return; // spurious wake-up
     leaders.erase(a->child.pid);
-    ActiveRun& run = *a->run;
-    const int i = a->index;
-    auto& in = run.inst[i];
-    const auto& inst = run.graph->instances[i];
-    const auto& step = run.wf->steps[inst.step];
     // Everything the process wrote before it exited is in the pipes now.
     read_pipe(a, 1, true);
     read_pipe(a, 2, true);
@@ -943,19 +1053,31 @@ void Engine::Impl::attempt_done(Attempt* a) {
     close_handle(a->kill_timer);
     a->pid_poll = a->out_poll = a->err_poll = nullptr;
     exec::close_fds(a->child);
+    settle_attempt(a, st->exit_code, st->signal, "");
+}
 
+// Record how attempt `a` ended (`failure`: what Slurm says ended it, when the
+// job left no exit code), retry it or finish its instance; deletes `a`.
+void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code, std::optional<int> signal,
+                                  const std::string& failure) {
+    ActiveRun& run = *a->run;
+    const int i = a->index;
+    auto& in = run.inst[i];
+    const auto& inst = run.graph->instances[i];
+    const auto& step = run.wf->steps[inst.step];
     const TimePoint t = now();
     StepEnd end;
     end.attempt = a->number;
-    end.exit_code = st->exit_code;
-    if (st->signal) end.signal = exec::signal_name(*st->signal);
+    end.exit_code = exit_code;
+    if (signal) end.signal = exec::signal_name(*signal);
     end.duration = std::chrono::duration_cast<Duration>(t - a->started);
-    end.status = st->exit_code == 0 && !a->timed_out ? StepState::success : StepState::failure;
+    end.status = exit_code == 0 && !a->timed_out ? StepState::success : StepState::failure;
     if (a->cancelled) end.status = StepState::cancelled;
     if (a->timed_out) end.message = "timed out after " + format_duration(a->timeout);
     else if (a->cancelled) end.message = "cancelled";
-    else if (st->signal) end.message = std::string("killed by ") + exec::signal_name(*st->signal);
-    else if (st->exit_code && *st->exit_code != 0) end.message = "exit code " + std::to_string(*st->exit_code);
+    else if (!failure.empty()) end.message = failure;
+    else if (signal) end.message = std::string("killed by ") + exec::signal_name(*signal);
+    else if (exit_code && *exit_code != 0) end.message = "exit code " + std::to_string(*exit_code);
 
     if (end.status == StepState::success) {
         std::ifstream f(a->output_file, std::ios::binary);
@@ -970,8 +1092,10 @@ void Engine::Impl::attempt_done(Attempt* a) {
             in.outputs = *outputs;
         }
     }
-    ::unlink(a->output_file.c_str());
-    ::unlink((a->output_file.substr(0, a->output_file.size() - 4) + ".sh").c_str());
+    if (!a->slurm) { // a job's files stay until its run ends (maybe_finish_run)
+        ::unlink(a->output_file.c_str());
+        ::unlink((a->output_file.substr(0, a->output_file.size() - 4) + ".sh").c_str());
+    }
 
     begin_writes();
     store::AttemptEnd ae;
@@ -1072,6 +1196,12 @@ void Engine::Impl::maybe_finish_run(ActiveRun& run) {
     run.timeout_timer = nullptr;
     std::error_code ec;
     std::filesystem::remove_all(run.tmp_dir, ec);
+    // Every job of the run is settled and recorded (in the transaction that
+    // commits before this runs): their files are no longer needed.
+    when_committed([dirs = run.job_dirs] {
+        std::error_code e;
+        for (const auto& d : dirs) std::filesystem::remove_all(d, e);
+    });
     finished[run.id] = run.status;
     when_committed([this, id = run.id, name = run.wf->name, status = run.status,
                     d = std::chrono::duration_cast<Duration>(t - run.started), message = run.message, t] {
@@ -1092,6 +1222,180 @@ void Engine::Impl::cancel_run(ActiveRun& run, const std::string& reason, bool ti
     // Waiting retries end now rather than after their delay.
     for (auto& in : run.inst)
         if (in.retry_timer) uv_timer_start(in.retry_timer, retry_fire, 0, 0);
+}
+
+// --- Slurm (SPEC §8). One timer follows every job of every run: it reads the
+// jobs' files each k_job_poll_ms and asks squeue about all of them at once at
+// most every k_queue_every. A job's own exit code file is the authority; Slurm's
+// word is needed only for jobs that ended without writing one.
+
+std::vector<std::string> Engine::Impl::command_env() const {
+    std::vector<std::string> env;
+    for (const auto& e : base_env)
+        if (e.compare(0, 17, "WEFT_ATTEMPT_KEY=") != 0) env.push_back(e);
+    return env;
+}
+
+// A note of weft's own in `step`'s log (no attempt: never counted as output).
+void Engine::Impl::note_log(ActiveRun& run, const std::string& step, const std::string& text) {
+    const TimePoint t = now();
+    const std::string line = "weft: " + run.mask.apply(text);
+    observer.log(run.id, step, 2, line, t);
+    begin_writes();
+    store::LogLine l{0, run.id, step, t, 2, line};
+    write(store.append_logs(std::span<const store::LogLine>(&l, 1)));
+}
+
+void Engine::Impl::follow_job(Attempt* a) {
+    jobs.push_back(a);
+    if (!job_timer) {
+        job_timer = new uv_timer_t;
+        uv_timer_init(&loop, job_timer);
+    }
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(job_timer)))
+        uv_timer_start(
+            job_timer, [](uv_timer_t* h) { impl_of(reinterpret_cast<uv_handle_t*>(h))->poll_jobs(); }, k_job_poll_ms,
+            k_job_poll_ms);
+}
+
+// sbatch, once the attempt that names the job is committed.
+void Engine::Impl::submit_job(Attempt* a) {
+    a->submitting = false;
+    if (a->cancelled || a->timed_out) return settle_job(a, std::nullopt, ""); // never submitted
+    auto id = exec::slurm::submit(a->spec, command_env());
+    kill_point("job-submitted");
+    begin_writes();
+    if (!id) {
+        note_log(*a->run, a->run->graph->instances[a->index].id, id.error().message);
+        return settle_job(a, std::nullopt, id.error().message);
+    }
+    a->job.job = *id;
+    a->spec = {}; // the script and environment are in the job's files now
+    write(store.set_attempt_slurm(a->id, a->job));
+    dirty = true;
+}
+
+void Engine::Impl::read_job_output(Attempt* a, bool final) {
+    exec::slurm::read_new(a->job.dir + "/stdout", a->out_offset, a->out_buf);
+    emit_lines(a, 1, a->out_buf, final);
+    exec::slurm::read_new(a->job.dir + "/stderr", a->err_offset, a->err_buf);
+    emit_lines(a, 2, a->err_buf, final);
+}
+
+void Engine::Impl::poll_jobs() {
+    const TimePoint t = now();
+    std::optional<std::map<std::string, exec::slurm::QueueEntry>> queue;
+    if (t - queue_asked >= k_queue_every) {
+        queue_asked = t;
+        if (auto q = exec::slurm::queue(command_env())) {
+            queue.emplace();
+            for (auto& e : *q) queue->emplace(e.id, std::move(e));
+        } else if (!queue_warned) { // jobs are still settled by their exit code files
+            queue_warned = true;
+            std::fprintf(stderr, "weft: warning: %s\n", q.error().message.c_str());
+        }
+    }
+    for (Attempt* a : std::vector<Attempt*>(jobs.begin(), jobs.end())) {
+        if (a->submitting) continue;
+        read_job_output(a, false);
+        if (auto code = exec::slurm::read_exit_code(a->job.dir)) {
+            // 128+N: a signal ended the step, perhaps Slurm's (a cancel outside
+            // weft, its time limit, a node failure, a preemption, the OOM
+            // killer): the job's state says which, once Slurm has settled it.
+            if (*code > 128 && !a->cancelled && !a->timed_out && !a->job.job.empty()) {
+                if (!a->gone_since) a->gone_since = t;
+                const bool waited = t - *a->gone_since >= k_exit_code_grace;
+                if (!queue && !waited) {
+                    queue_asked = TimePoint{};
+                    continue;
+                }
+                const auto it = queue ? queue->find(a->job.job) : std::map<std::string, exec::slurm::QueueEntry>::iterator{};
+                if (queue && it != queue->end()) {
+                    const auto& st = it->second.state;
+                    if (exec::slurm::is_active(st) && !waited) continue;
+                    if (!exec::slurm::is_active(st) && st != "COMPLETED" && st != "FAILED") {
+                        settle_job(a, code, exec::slurm::end_message(a->job.job, st, it->second.reason));
+                        continue;
+                    }
+                }
+            }
+            settle_job(a, code, "");
+            continue;
+        }
+        if (!queue) continue;
+        // A job whose id was never learnt (weft died as it was submitted, and
+        // recovery found no job of its name) is one Slurm does not know.
+        const auto it = a->job.job.empty() ? queue->end() : queue->find(a->job.job);
+        if (it != queue->end() && exec::slurm::is_active(it->second.state)) {
+            a->gone_since.reset();
+            continue;
+        }
+        // Ended (or forgotten) without an exit code: unless weft ended it, give
+        // the shared directory time to show the file.
+        if (!a->gone_since) a->gone_since = t;
+        if (!a->cancelled && !a->timed_out && t - *a->gone_since < k_exit_code_grace) continue;
+        std::optional<exec::slurm::QueueEntry> ended;
+        if (it != queue->end()) ended = it->second;
+        else if (!a->job.job.empty()) // squeue forgot it: accounting, where there is any, may know
+            if (auto acc = exec::slurm::accounting(a->job.job, command_env()); acc && *acc) ended = **acc;
+        if (ended && exec::slurm::is_active(ended->state)) continue;
+        settle_job(a, std::nullopt,
+                   ended ? exec::slurm::end_message(a->job.job, ended->state, ended->reason)
+                         : "Slurm job " + (a->job.job.empty() ? a->job.name : a->job.job) +
+                               ": it is gone and left no exit code in " + a->job.dir);
+    }
+    if (jobs.empty()) uv_timer_stop(job_timer);
+}
+
+void Engine::Impl::settle_job(Attempt* a, std::optional<int> exit_code, const std::string& failure) {
+    read_job_output(a, true);
+    jobs.remove(a);
+    close_handle(a->timeout_timer);
+    a->timeout_timer = nullptr;
+    begin_writes();
+    settle_attempt(a, exit_code, std::nullopt, failure);
+    dirty = true;
+}
+
+// Follow again the job `row` of a run being resumed (its weft died while the
+// job ran). Its log lines stored before the crash are not read twice: the
+// files are read on from the bytes those lines took.
+void Engine::Impl::reattach_job(ActiveRun& run, int i, const store::AttemptRow& row, Duration timeout) {
+    auto& in = run.inst[i];
+    const auto& inst = run.graph->instances[i];
+    const auto& step = run.wf->steps[inst.step];
+    in.attempt_base = row.number - in.attempts;
+    auto a = std::make_unique<Attempt>();
+    a->engine = this;
+    a->run = &run;
+    a->index = i;
+    a->number = row.number;
+    a->id = row.id;
+    a->slurm = true;
+    a->job = *row.slurm;
+    a->output_file = a->job.dir + "/outputs";
+    // Its directory is where it was written, whatever WEFT_SLURM_DIR says now.
+    if (const auto parent = std::filesystem::path(a->job.dir).parent_path();
+        parent.filename() == "run-" + std::to_string(run.id))
+        run.job_dirs.insert(parent.string());
+    a->started = row.started;
+    a->timeout = timeout;
+    a->kill_grace = step.kill_grace.value_or(run.wf->defaults.kill_grace);
+    if (auto logs = write(store.get_logs(run.id, inst.id)))
+        for (const auto& l : *logs)
+            if (l.attempt_id == row.id)
+                (l.stream == 1 ? a->out_offset : a->err_offset) += static_cast<long long>(l.text.size()) + 1;
+    note_log(run, inst.id,
+             a->job.job.empty() ? "following Slurm job " + a->job.name + " again after a restart"
+                                : "following Slurm job " + a->job.job + " again after a restart");
+    when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0 = row.started] {
+        observer.step_started(id, step_id, n, t0);
+    });
+    Attempt* ap = a.release();
+    in.active = ap;
+    follow_job(ap);
+    queue_asked = TimePoint{};
+    if (timeout.count() > 0) arm_timeout(ap, timeout - std::chrono::duration_cast<Duration>(now() - row.started));
 }
 
 } // namespace weft::engine

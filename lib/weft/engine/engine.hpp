@@ -26,6 +26,9 @@ struct Resume {
     int attempt = 2;                          // the run's new `run.attempt`
     std::map<std::string, nlohmann::json> done; // instance id -> outputs: succeeded, not rerun
     std::map<std::string, int> attempts;      // instance id -> attempts it already had
+    // instance id -> its last attempt, a Slurm job that was left running when
+    // the weft process that ran it died: followed again, not resubmitted.
+    std::map<std::string, store::AttemptRow> reattach;
 };
 
 struct RunRequest {
@@ -64,6 +67,9 @@ struct Config {
     std::function<std::optional<nlohmann::json>(const nlohmann::json&)> on_request;
     // a run's end, once it is committed.
     std::function<void(store::RowId, const std::string& workflow, store::RunState)> on_run_end;
+    // The shared job directory of `runs-on: slurm` steps (SPEC §8): every
+    // node must see it at this same path. Empty: STATE_DIR/slurm.
+    std::string slurm_dir{};
 };
 
 class Engine {

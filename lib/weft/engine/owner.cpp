@@ -10,9 +10,14 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "weft/exec/process.hpp"
+#include "weft/exec/slurm.hpp"
+
+extern char** environ;
 
 namespace weft::engine {
 
@@ -97,6 +102,39 @@ bool owner_alive(const std::string& state_dir, const std::string& token) {
     return alive;
 }
 
+namespace {
+
+std::vector<std::string> env_of_process() {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+    return env;
+}
+
+// The job of a Slurm attempt whose weft died, if it left a trace: its exit
+// code file, or Slurm still knowing it (by id, or by name when weft died
+// before it learnt the id). Nothing is ever cancelled or submitted here.
+// When Slurm cannot be asked, the job is taken as alive: `weft resume`,
+// which follows it, will know. `queue` is squeue's answer, asked once.
+std::optional<store::SlurmJobRef> find_job(
+    const store::SlurmJobRef& ref, std::optional<Result<std::vector<exec::slurm::QueueEntry>>>& queue) {
+    if (exec::slurm::read_exit_code(ref.dir)) return ref;
+    if (!queue) queue = exec::slurm::queue(env_of_process());
+    if (!*queue) return ref;
+    for (const auto& e : **queue)
+        if (ref.job.empty() ? e.name == ref.name : e.id == ref.job) {
+            auto found = ref;
+            found.job = e.id;
+            return found;
+        }
+    // Forgotten by squeue: accounting, where there is any, may still know
+    // how it ended (`weft resume` then reports it).
+    if (!ref.job.empty())
+        if (auto acc = exec::slurm::accounting(ref.job, env_of_process()); acc && *acc) return ref;
+    return std::nullopt;
+}
+
+} // namespace
+
 Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir) {
     // Processes of dead weft processes, found by the marker in their
     // environment: also those whose pids never reached the database (killed
@@ -114,6 +152,7 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
         for (const auto& token : dead) exec::kill_marked("WEFT_ATTEMPT_KEY=" + token + ":");
     }
     int recovered = 0;
+    std::optional<Result<std::vector<exec::slurm::QueueEntry>>> queue; // asked once, when needed
     for (auto status : {store::RunState::running, store::RunState::queued}) {
         auto runs = store.runs_with_status(status);
         if (!runs) return runs.error();
@@ -123,11 +162,36 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
             if (!detail) return detail.error();
             if (!*detail) continue;
             const auto t = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+            // Slurm is asked before the write transaction: squeue may be slow,
+            // and the transaction holds the database's write lock.
+            std::map<store::RowId, std::optional<store::SlurmJobRef>> jobs;
+            for (const auto& step : (*detail)->steps)
+                for (const auto& a : step.attempt_rows)
+                    if (a.status == store::StepState::running && a.slurm) jobs[a.id] = find_job(*a.slurm, queue);
             auto tx = store::Transaction::begin(store);
             if (!tx) return tx.error();
             for (const auto& step : (*detail)->steps) {
+                std::string left_running; // a Slurm job left to run: why the step is interrupted
                 for (const auto& a : step.attempt_rows) {
                     if (a.status != store::StepState::running) continue;
+                    if (a.slurm) {
+                        const auto& job = jobs[a.id];
+                        if (job) {
+                            if (job->job != a.slurm->job)
+                                if (auto r = store.set_attempt_slurm(a.id, *job); !r) return r.error();
+                            left_running = "Slurm job " + (job->job.empty() ? job->name : job->job) +
+                                           " was left to finish; 'weft resume " + std::to_string(run.id) +
+                                           "' collects it";
+                            continue;
+                        }
+                        store::AttemptEnd end;
+                        end.status = store::StepState::interrupted;
+                        end.ended = t;
+                        end.message = "weft process " + run.owner + " died and Slurm job " +
+                                      (a.slurm->job.empty() ? a.slurm->name : a.slurm->job) + " left no trace";
+                        if (auto r = store.finish_attempt(a.id, end); !r) return r.error();
+                        continue;
+                    }
                     if (a.process) {
                         const std::string marker = "WEFT_ATTEMPT_KEY=" + run.owner + ":" + std::to_string(a.id);
                         exec::signal_attempt(static_cast<pid_t>(a.process->pid), a.process->start_time, marker, SIGKILL);
@@ -141,6 +205,7 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
                 if (step.status == store::StepState::running || step.status == store::StepState::pending) {
                     store::StepUpdate u;
                     if (step.status == store::StepState::running) u.ended = t;
+                    if (!left_running.empty()) u.message = left_running;
                     if (auto r = store.set_step(run.id, step.id,
                                                 step.status == store::StepState::running ? store::StepState::interrupted
                                                                                          : store::StepState::pending,

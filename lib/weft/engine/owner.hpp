@@ -56,7 +56,11 @@ bool owner_alive(const std::string& state_dir, const std::string& token);
 // Crash recovery (SPEC §4): every run still `running` or `queued` whose owner
 // is dead becomes `interrupted`, with its running steps and attempts, and the
 // leftover processes of those attempts are killed (checked by pid start time
-// and the attempt's environment marker). Returns how many runs it recovered.
+// and the attempt's environment marker). Slurm attempts are never cancelled:
+// one whose job Slurm still knows (by id, or by name if the id was never
+// written) or whose exit code file exists stays `running` for `weft resume` to
+// follow (its step `interrupted`, with a message saying so); one whose job left
+// no trace becomes `interrupted`. Returns how many runs it recovered.
 Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir);
 
 } // namespace weft::engine

@@ -103,6 +103,9 @@ nlohmann::json run_detail_json(const RunDetail& detail) {
             bytes += a.log_dropped_bytes;
             cap = std::max(cap, a.log_cap.value_or(0));
         }
+        // A Slurm step: the job of its last attempt (SPEC §8).
+        if (!step.attempt_rows.empty() && step.attempt_rows.back().slurm)
+            steps.back()["slurm_job"] = step.attempt_rows.back().slurm->job;
         if (lines > 0)
             steps.back()["log_dropped"] = {{"lines", lines}, {"bytes", bytes}, {"cap", cap}};
     }

@@ -34,7 +34,7 @@ constexpr const char* k_get_steps =
     "coalesce(message, '') FROM steps WHERE run_id = ?1 ORDER BY position";
 constexpr const char* k_get_attempts =
     "SELECT id, step, number, status, started, ended, exit_code, signal, pid, pid_start_time, "
-    "coalesce(message, ''), log_dropped_lines, log_dropped_bytes, log_cap FROM attempts "
+    "coalesce(message, ''), log_dropped_lines, log_dropped_bytes, log_cap, slurm FROM attempts "
     "WHERE run_id = ?1 ORDER BY id";
 constexpr const char* k_get_step_status =
     "SELECT status FROM steps WHERE run_id = ?1 AND step = ?2";
@@ -222,6 +222,11 @@ Result<std::optional<RunDetail>> Store::get_run(RowId run) {
             attempt.log_dropped_lines = st->int64(11);
             attempt.log_dropped_bytes = st->int64(12);
             attempt.log_cap = st->opt_int64(13);
+            if (auto text = st->opt_text(14)) {
+                const auto j = parse_json_text(*text, nlohmann::json::object());
+                if (j.is_object())
+                    attempt.slurm = SlurmJobRef{j.value("name", ""), j.value("dir", ""), j.value("job", "")};
+            }
             if (auto it = index.find(step); it != index.end())
                 detail.steps[it->second].attempt_rows.push_back(std::move(attempt));
         }

@@ -57,6 +57,12 @@
 // The cap is per attempt, not per step: each retry's log is kept, and one
 // process writes an attempt's whole log, so the count lives in its memory.
 //
+// Version 4 adds the Slurm job of an attempt (SPEC §8, `runs-on: slurm`):
+//   attempts  slurm TEXT  JSON {"name", "dir", "job"}: the job name and its
+//             directory are written with the attempt, before the submission;
+//             the job id once sbatch gave it. NULL for local attempts.
+//             Crash recovery finds the job by its name when the id was lost.
+//
 // Times are INTEGER milliseconds since the Unix epoch, UTC. JSON columns hold
 // compact text dumped with invalid UTF-8 replaced. The SQL in k_migrations is
 // the authority; this table is its summary.
@@ -184,6 +190,10 @@ CREATE TABLE schedule_fires (
     last     INTEGER NOT NULL,
     PRIMARY KEY (workflow, entry)
 ) WITHOUT ROWID;
+)sql",
+    // 5: the Slurm job of an attempt.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN slurm TEXT;
 )sql",
 };
 

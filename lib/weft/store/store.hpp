@@ -52,6 +52,15 @@ struct ProcessRef {
     std::int64_t start_time = 0;
 };
 
+// The Slurm job of an attempt (`runs-on: slurm`, schema 5): its name (which
+// identifies run, step and attempt), its directory in the shared job
+// directory, and its id once sbatch gave one.
+struct SlurmJobRef {
+    std::string name{};
+    std::string dir{};
+    std::string job{};  // empty until submitted
+};
+
 struct EventRow {
     RowId id = 0;
     std::string kind{};  // manual, file, schedule, stdin, workflow
@@ -92,6 +101,7 @@ struct AttemptRow {
     std::optional<int> exit_code{};
     std::optional<std::string> signal{};  // "SIGKILL"
     std::optional<ProcessRef> process{};
+    std::optional<SlurmJobRef> slurm{};  // a Slurm attempt's job
     std::string message{};
     // Log lines beyond the log cap: not stored, only counted (schema 2).
     std::int64_t log_dropped_lines = 0;
@@ -271,6 +281,7 @@ class Store {
     Result<RowId> start_attempt(RowId run, std::string_view step, int number, TimePoint started,
                                 std::optional<ProcessRef> process = {});
     Result<void> set_attempt_process(RowId attempt, ProcessRef process);
+    Result<void> set_attempt_slurm(RowId attempt, const SlurmJobRef& job);
     Result<void> finish_attempt(RowId attempt, const AttemptEnd& end);
     // Append `lines` with one prepared statement (and one transaction when
     // none is open). Text is stored byte for byte, valid UTF-8 or not.

@@ -40,6 +40,7 @@ constexpr const char* k_raise_attempts =
     "UPDATE steps SET attempts = max(attempts, ?3) WHERE run_id = ?1 AND step = ?2";
 constexpr const char* k_set_process =
     "UPDATE attempts SET pid = ?2, pid_start_time = ?3 WHERE id = ?1";
+constexpr const char* k_set_slurm = "UPDATE attempts SET slurm = ?2 WHERE id = ?1";
 constexpr const char* k_finish_attempt =
     "UPDATE attempts SET status = ?2, ended = ?3, exit_code = ?4, signal = ?5, message = ?6"
     " WHERE id = ?1";
@@ -325,6 +326,22 @@ Result<RowId> Store::start_attempt(RowId run, std::string_view step, int number,
     if (!r) return r.error();
     if (auto c = scope->commit(); !c) return c.error();
     return id;
+}
+
+Result<void> Store::set_attempt_slurm(RowId attempt, const SlurmJobRef& job) {
+    Impl& db = *m_impl;
+    auto scope = WriteScope::enter(db);
+    if (!scope) return scope.error();
+    const std::string text = dump_json({{"name", job.name}, {"dir", job.dir}, {"job", job.job}});
+    auto r = update(
+        db, k_set_slurm, "set attempt slurm job",
+        [&](Statement& st) {
+            st.bind(1, attempt);
+            st.bind(2, text);
+        },
+        [&] { return "no attempt " + std::to_string(attempt); });
+    if (!r) return r;
+    return scope->commit();
 }
 
 Result<void> Store::set_attempt_process(RowId attempt, ProcessRef process) {
