@@ -58,5 +58,6 @@ int cmd_logs(const Options& o, const Globals& g);
 int cmd_cancel(const Options& o, const Globals& g);
 int cmd_resume(const Options& o, const Globals& g);
 int cmd_prune(const Options& o, const Globals& g);
+int cmd_plugins(const Options& o, const Globals& g);
 
 } // namespace weft::cli
