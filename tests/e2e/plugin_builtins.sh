@@ -7,7 +7,7 @@ source "$(dirname "$0")/../support/e2e.sh"
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3) || fail "these tests need python3 for their local HTTP server"
 
-"$py" "$WEFT_SRC/tests/support/http_server.py" "$T/port" "$T/ready" &
+"$py" "$WEFT_SRC/tests/support/http_server.py" "$T/port" "$T/ready" 2>"$T/server.log" &
 server=$!
 on_exit "kill $server 2>/dev/null || true"
 wait_for_file "$T/port"
@@ -26,7 +26,7 @@ steps:
     with:
       url: "$base/echo"
       method: POST
-      headers: {X-Test: "yes \${{ 1 + 1 }}", Content-Type: text/plain}
+      headers: {X-Test: "yes \${{ format('{0}', 2) }}", Content-Type: text/plain}
       body: "payload of run \${{ run.id }}"
   use:
     needs: [get, post]
@@ -99,9 +99,10 @@ steps:
     with: {url: "$base/ready", interval: 100ms, timeout: 20s}
 Y
 ( sleep 1; touch "$T/flag" "$T/ready" ) &
+toucher=$!
 run_weft run wait.yaml
 expect_rc 0
-wait
+wait "$toucher"
 id=$(last_run_id)
 show_json "$id"
 for s in file port url; do expect_step $s status '"success"'; done
