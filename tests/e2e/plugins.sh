@@ -3,8 +3,9 @@
 # step; stderr in `weft logs`), every way a plugin can break (segfault of
 # both kinds, abort, non-zero exit, hang past its timeout, garbage, no
 # result, 100 MB of result), the plugin's own failure told apart from one
-# that could not run, retries and secret masking, load-time errors (unknown
-# plugin, unknown or missing `with` key, ABI mismatch) and `weft plugins`.
+# that could not run, retries, cancellation and secret masking, load-time
+# errors (unknown plugin, unknown or missing `with` key, ABI mismatch) and
+# `weft plugins`.
 source "$(dirname "$0")/../support/e2e.sh"
 : "${WEFT_EXAMPLE_PLUGINS:?set by CTest: the built example plugins}"
 : "${WEFT_TEST_PLUGINS:?set by CTest: the built test plugins}"
@@ -215,6 +216,37 @@ show_json "$(last_run_id)"
 expect_step exe message '"timed out after 1s"'
 expect_step lib message '"timed out after 1s"'
 expect_no_procs "sleep 3201"
+
+# --- weft cancel stops running plugins of both kinds ------------------------
+cat > cancel.yaml <<'Y'
+name: cancel
+steps:
+  exe:
+    uses: hang
+    kill-grace: 1s
+  builtin:
+    uses: wait
+    with: {file: never-there, interval: 100ms}
+  mark:
+    run: touch started
+Y
+"$WEFT" --state cancel.db run cancel.yaml -j 3 >cancel.out 2>cancel.err &
+pid=$!
+wait_for_file started 20
+sleep 0.5
+cid=$(sed -n 's/^run \([0-9][0-9]*\) (.*) started$/\1/p' cancel.out | head -n 1)
+[ -n "$cid" ] || fail "no run id in: $(cat cancel.out)"
+t0=$(now_ms)
+run_weft --state cancel.db cancel "$cid"
+expect_rc 0
+set +e; wait "$pid"; wrc=$?; set -e
+[ "$wrc" = 1 ] || fail "weft run exited $wrc after cancel: $(cat cancel.out cancel.err)"
+(( $(now_ms) - t0 < 10000 )) || fail "cancelling plugins took too long"
+expect_no_procs "sleep 3201"
+WEFT_ARGS="--state cancel.db" show_json "$cid"
+expect_run_status cancelled
+expect_step exe status '"cancelled"'
+expect_step builtin status '"cancelled"'
 
 # --- retries and secret masking work as for shell steps ----------------------
 cat > retry.yaml <<'Y'
