@@ -121,6 +121,16 @@ TEST_CASE("parse::load errors") {
                              "      b: [1,2,3,4,5,6,7,8]\n      c: [1,2,3,4,5,6,7,8]\n      d: [1,2,3,4,5,6,7,8]\n")
                   .empty()); // 4096 instances: the limit itself is allowed
     }
+    SUBCASE("matrix values that are not UTF-8 never crash the instance ids (found by fuzz_loader)") {
+        std::optional<weft::dag::Graph> g;
+        CHECK(diagnostics_of("steps:\n  t:\n    run: x\n    matrix:\n      os: [a, [\"\xff\"]]\n",
+                             &g)
+                  .empty());
+        REQUIRE(g);
+        REQUIRE(g->instances.size() == 2);
+        CAPTURE(g->instances[1].id);
+        CHECK(g->instances[1].id.find("\xef\xbf\xbd") != std::string::npos); // U+FFFD in place of the byte
+    }
     SUBCASE("a schedule entry with a bad 'every' gets one error") {
         CHECK(errors_of("on:\n  schedule:\n    - every: banana\nsteps: {a: {run: x}}\n") ==
               Lines{"3:14: error: invalid duration 'banana': expected a number (use e.g. 150ms, 10s, 5m, 2h, 1d, 1h30m)"});

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "weft/cli/commands.hpp"
+#include "weft/plugin/plugin.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::cli {
@@ -143,6 +144,9 @@ std::vector<Command> commands() {
                  ->capture_default_str();
          },
          cmd_cron},
+        {"plugins", "List the plugins found: kind, version, path and parameters",
+         [](CLI::App&, Options&) {},
+         cmd_plugins},
     };
 }
 
@@ -158,6 +162,10 @@ void add_globals(CLI::App& app, Globals& g) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // The plugin host (SPEC §7): weft itself, started by the engine as a
+    // step's process to run a shared-library or built-in plugin. Hidden: not
+    // a command for users.
+    if (argc >= 2 && std::strcmp(argv[1], "__plugin-host") == 0) return plugin::host_main(argc, argv);
     CLI::App app{"weft: run workflows of steps once, or on every event", "weft"};
     app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION);
     app.require_subcommand(0, 1);

@@ -173,7 +173,7 @@ int cmd_status(const Options& o, const Globals& g) {
     }
     if (o.json) {
         reply->erase("ok");
-        std::printf("%s\n", reply->dump().c_str());
+        std::printf("%s\n", reply->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return k_exit_ok;
     }
     std::printf("engine pid %lld, up since %s, %lld event(s) queued, stdin: %s\n", reply->value("pid", 0LL),
@@ -216,7 +216,7 @@ int cmd_list(const Options& o, const Globals& g) {
             std::vector<std::string> fires;
             for (auto f : next) fires.push_back(format_rfc3339(f));
             std::printf("%s\n", nlohmann::json{{"name", wf.name}, {"file", wf.file}, {"triggers", engine::describe_triggers(wf)}, {"next", fires}}
-                                    .dump()
+                                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                                     .c_str());
             continue;
         }

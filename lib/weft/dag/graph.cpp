@@ -13,7 +13,7 @@ namespace {
 
 std::string value_text(const Json& v) {
     if (v.is_string()) return v.get<std::string>();
-    return v.dump();
+    return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Every key/value of `entry` equals the same key of `combo`.

@@ -26,6 +26,7 @@
 #include "weft/events/control.hpp"
 #include "weft/exec/process.hpp"
 #include "weft/exec/slurm.hpp"
+#include "weft/plugin/plugin.hpp"
 #include "weft/util/mask.hpp"
 #include "weft/expr/expr.hpp"
 #include "weft/expr/shell_quote.hpp"
@@ -165,6 +166,10 @@ struct Attempt {
     long long out_offset = 0, err_offset = 0; // of the job's stdout and stderr files
     std::optional<TimePoint> gone_since;     // Slurm has said the job ended, no exit code yet
     bool submitting = false;                 // until submit_job has run
+    // A plugin step: its stdout is the result (SPEC §7), not log lines.
+    std::optional<std::string> plugin; // the plugin's name
+    std::string result;
+    bool result_too_large = false;
 };
 
 // How often the Slurm poll reads the job files (exit code, output) and how
@@ -269,6 +274,8 @@ struct Engine::Impl {
     void cancel_run(ActiveRun& run, const std::string& reason, bool timed_out);
     void kill_attempt(Attempt* a, bool timeout);
     void read_pipe(Attempt* a, int stream, bool final);
+    Result<plugin::Outcome> plugin_outcome(const Attempt& a, const exec::ExitStatus& st) const;
+    void log_note(ActiveRun& run, RowId attempt, const std::string& step, const std::string& text, TimePoint t);
     void emit_lines(Attempt* a, int stream, std::string& buf, bool final);
     void add_sweep(const Attempt* a);
     void run_sweep(Sweep* s);
@@ -605,6 +612,12 @@ StepRefs collect_step_refs(const model::Step& step) {
         if (auto c = expr::parse_condition(*step.if_cond)) add(*c);
     for (const auto& [k, v] : step.env) add_template(v);
     add_template(step.run);
+    std::function<void(const Json&)> add_with = [&](const Json& v) {
+        if (v.is_string()) add_template(v.get<std::string>());
+        else if (v.is_structured())
+            for (const auto& x : v) add_with(x);
+    };
+    add_with(step.with);
     add_template(step.working_directory);
     add_template(step.timeout);
     return out;
@@ -717,8 +730,15 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
 
     auto resolved = resolve_step(wf, step, step_contexts(run, i));
     if (!resolved) return fail(resolved.error().message);
-    if (step.uses) return fail("plugin steps ('uses: " + *step.uses + "') are not supported yet");
+    std::optional<plugin::Found> plug;
+    if (step.uses) {
+        auto found = plugin::find(*step.uses);
+        if (!found) return fail("could not run: " + found.error().message);
+        plug = std::move(*found);
+    }
     const bool on_slurm = step.runs_on.value_or(wf.defaults.runs_on) == model::RunsOn::slurm;
+    if (on_slurm && plug)
+        return fail("plugin steps ('uses: " + *step.uses + "') cannot run on Slurm yet; this step was not run");
     // `weft resume` after a crash: the job left running is followed again,
     // never submitted a second time.
     if (on_slurm && in.attempts == 1 && run.req.resume) {
@@ -755,10 +775,20 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     const std::string& shell = resolved->shell;
     const std::string* script = &resolved->script;
 
+    // A plugin step's input is its request (SPEC §7), read on its stdin.
+    std::string request;
+    if (plug) {
+        const int run_attempt = run.contexts["run"].value("attempt", 1);
+        auto req = plugin::make_request(resolved->with, env, run.req.event,
+                                        {run.id, wf.name, inst.id, in.attempt_base + in.attempts, run_attempt});
+        if (!req) return fail("could not run plugin '" + plug->name + "': " + req.error().message);
+        request = std::move(*req);
+        script = &request;
+    }
     // The script goes to a file, never on a command line (secrets stay out of
     // /proc/*/cmdline).
     const std::string base = run.tmp_dir + "/" + sanitize(inst.id) + "." + std::to_string(in.attempts);
-    const std::string script_file = base + ".sh";
+    const std::string script_file = base + (plug ? ".req" : ".sh");
     auto a = std::make_unique<Attempt>();
     a->output_file = base + ".out";
     if (on_slurm) {
@@ -779,7 +809,8 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         std::ofstream o(a->output_file, std::ios::binary | std::ios::trunc);
         if (!f || !o) return fail("cannot write " + script_file + ": " + std::strerror(errno));
     }
-    std::vector<std::string> argv = shell_argv(shell, on_slurm ? "{script}" : script_file);
+    std::vector<std::string> argv = plug ? plugin::command(*plug) : shell_argv(shell, on_slurm ? "{script}" : script_file);
+    if (plug) a->plugin = plug->name;
 
     a->engine = this;
     a->run = &run;
@@ -860,6 +891,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     exec::SpawnRequest sr;
     sr.argv = std::move(argv);
     sr.cwd = cwd;
+    if (plug) sr.stdin_path = script_file;
     for (const auto& e : base_env) {
         const std::string key = e.substr(0, e.find('='));
         if (!overlay.count(key) && key != "WEFT_ATTEMPT_KEY") sr.env.push_back(e);
@@ -872,9 +904,10 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         store::AttemptEnd end;
         end.status = StepState::failure;
         end.ended = now();
-        end.message = child.error().message;
+        const std::string why = (plug ? "could not run plugin '" + plug->name + "': " : "") + child.error().message;
+        end.message = why;
         write(store.finish_attempt(a->id, end));
-        return fail(child.error().message);
+        return fail(why);
     }
     a->child = *child;
     write(store.set_attempt_process(a->id, store::ProcessRef{a->child.pid, a->child.start_time}));
@@ -952,14 +985,52 @@ void Engine::Impl::read_pipe(Attempt* a, int stream, bool final) {
     uv_poll_t*& h = stream == 1 ? a->out_poll : a->err_poll;
     std::string& buf = stream == 1 ? a->out_buf : a->err_buf;
     if (fd < 0) return;
-    auto r = exec::read_available(fd, buf);
-    emit_lines(a, stream, buf, final || !r || *r == exec::ReadEnd::eof);
+    Result<exec::ReadEnd> r = exec::ReadEnd::open;
+    if (stream == 1 && a->plugin) {
+        // The result, bounded: past the bound the plugin is killed, so one
+        // printing without end costs neither memory nor time.
+        std::string chunk;
+        r = exec::read_available(fd, chunk);
+        if (!a->result_too_large && a->result.size() + chunk.size() > plugin::k_max_result) {
+            a->result_too_large = true;
+            a->result.clear();
+            a->result.shrink_to_fit();
+            exec::signal_attempt(a->child.pid, a->child.start_time, a->marker, SIGKILL);
+        }
+        if (!a->result_too_large) a->result += chunk;
+    } else {
+        r = exec::read_available(fd, buf);
+        emit_lines(a, stream, buf, final || !r || *r == exec::ReadEnd::eof);
+    }
     if (!r || *r == exec::ReadEnd::eof) {
         close_handle(h);
         h = nullptr;
         ::close(fd);
         fd = -1;
     }
+}
+
+// What an ended plugin attempt (not timed out, not cancelled) reported, or
+// why it could not run: its exit status first, then its result.
+Result<plugin::Outcome> Engine::Impl::plugin_outcome(const Attempt& a, const exec::ExitStatus& st) const {
+    if (a.result_too_large)
+        return make_error(Errc::invalid, "its result on stdout is larger than " +
+                                             std::to_string(plugin::k_max_result >> 20) + " MiB; it was killed");
+    if (st.signal) return make_error(Errc::exec, std::string("it was killed by ") + exec::signal_name(*st.signal));
+    if (st.exit_code && *st.exit_code != 0) {
+        auto told = plugin::parse_result(a.result);
+        const std::string said = told && !told->message.empty() ? " (" + told->message + ")" : "";
+        return make_error(Errc::exec, "it exited with code " + std::to_string(*st.exit_code) + said);
+    }
+    return plugin::parse_result(a.result);
+}
+
+// A line of weft's own in a step's log, shown and stored like the step's.
+void Engine::Impl::log_note(ActiveRun& run, RowId attempt, const std::string& step, const std::string& text, TimePoint t) {
+    observer.log(run.id, step, 2, text, t);
+    store::LogLine line{attempt, run.id, step, t, 2, text};
+    begin_writes();
+    write(store.append_logs(std::span<const store::LogLine>(&line, 1)));
 }
 
 void Engine::Impl::kill_attempt(Attempt* a, bool timeout) {
@@ -1079,6 +1150,23 @@ void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code, std:
     else if (signal) end.message = std::string("killed by ") + exec::signal_name(*signal);
     else if (exit_code && *exit_code != 0) end.message = "exit code " + std::to_string(*exit_code);
 
+    // A plugin's failure says whether the plugin reported it or could not
+    // run properly (crashed, exited non-zero, gave no valid result).
+    Json plugin_outputs = Json::object();
+    if (a->plugin && !a->timed_out && !a->cancelled) {
+        auto outcome = plugin_outcome(*a, exec::ExitStatus{exit_code, signal});
+        if (!outcome) {
+            end.status = StepState::failure;
+            end.message = "could not run plugin '" + *a->plugin + "': " + outcome.error().message;
+        } else if (!outcome->success) {
+            end.status = StepState::failure;
+            end.message = "plugin '" + *a->plugin + "' failed" + (outcome->message.empty() ? "" : ": " + outcome->message);
+        } else {
+            plugin_outputs = std::move(outcome->outputs);
+        }
+        if (end.status == StepState::failure) log_note(run, a->id, inst.id, "weft: " + run.mask.apply(end.message), t);
+    }
+
     if (end.status == StepState::success) {
         std::ifstream f(a->output_file, std::ios::binary);
         std::stringstream ss;
@@ -1090,11 +1178,12 @@ void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code, std:
             observer.log(run.id, inst.id, 2, "weft: " + end.message, t);
         } else {
             in.outputs = *outputs;
+            for (auto it = plugin_outputs.begin(); it != plugin_outputs.end(); ++it) in.outputs[it.key()] = it.value();
         }
     }
     if (!a->slurm) { // a job's files stay until its run ends (maybe_finish_run)
         ::unlink(a->output_file.c_str());
-        ::unlink((a->output_file.substr(0, a->output_file.size() - 4) + ".sh").c_str());
+        ::unlink((a->output_file.substr(0, a->output_file.size() - 4) + (a->plugin ? ".req" : ".sh")).c_str());
     }
 
     begin_writes();

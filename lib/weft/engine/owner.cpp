@@ -28,11 +28,17 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& state_dir) {
     const pid_t pid = ::getpid();
     const std::string token = std::to_string(pid) + "-" + std::to_string(exec::process_start_time(pid));
     const std::string path = dir + "/" + token + ".lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return make_error(Errc::state, "cannot create " + path + ": " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    // Locked under a name no one reads, then renamed: a TOKEN.lock that
+    // another weft can see is always locked already, so its recovery never
+    // takes a starting process for a dead one (and removes its lock file).
+    const std::string fresh = dir + "/." + token + ".new";
+    const int fd = ::open(fresh.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error(Errc::state, "cannot create " + fresh + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || ::rename(fresh.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(fresh.c_str());
         ::close(fd);
-        return make_error(Errc::state, "cannot lock " + path + ": " + std::strerror(errno));
+        return make_error(Errc::state, "cannot lock " + path + ": " + std::strerror(err));
     }
     return OwnerLock(fd, path, token);
 }

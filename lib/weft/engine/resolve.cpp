@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "weft/expr/expr.hpp"
@@ -118,7 +119,31 @@ Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& 
         r.timeout = *d;
     }
     r.shell = step.shell.value_or(wf.defaults.shell);
-    if (!step.run) return r; // a plugin step: nothing to render here
+    if (!step.run) { // a plugin step: every string of `with`, however deep
+        std::string failed_at;
+        Error error;
+        std::function<bool(Json&, const std::string&)> walk = [&](Json& v, const std::string& at) {
+            if (v.is_string()) {
+                auto text = render_text(v.get<std::string>());
+                if (!text) {
+                    failed_at = at;
+                    error = text.error();
+                    return false;
+                }
+                v = std::move(*text);
+            } else if (v.is_object()) {
+                for (auto it = v.begin(); it != v.end(); ++it)
+                    if (!walk(it.value(), at + "." + it.key())) return false;
+            } else if (v.is_array()) {
+                for (std::size_t k = 0; k < v.size(); ++k)
+                    if (!walk(v[k], at + "[" + std::to_string(k) + "]")) return false;
+            }
+            return true;
+        };
+        if (step.with.is_object()) r.with = step.with;
+        if (!walk(r.with, "with")) return failed(failed_at, error);
+        return r;
+    }
     auto tmpl = expr::parse_template(*step.run);
     if (!tmpl) return failed("run", tmpl.error());
     auto value_of = [&](const expr::Expr& e) -> Result<std::string> {
@@ -168,6 +193,10 @@ Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& r,
     feed(st.get(), r.shell);
     feed(st.get(), r.cwd);
     feed(st.get(), r.script);
+    if (step.uses) { // plugin steps only, so shell steps keep their fingerprints
+        feed(st.get(), "uses " + *step.uses);
+        feed(st.get(), r.with.dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
     feed(st.get(), std::to_string(r.timeout.count()));
     for (auto it = r.env.begin(); it != r.env.end(); ++it) { // sorted by name
         feed(st.get(), it.key());

@@ -20,6 +20,7 @@ namespace weft::engine {
 struct ResolvedStep {
     std::string shell;  // bash, sh, or a command with {0}
     std::string script; // the run: text, with ${{ }} inserted
+    nlohmann::json with = nlohmann::json::object(); // a plugin step's `with`, every string rendered
     std::string cwd;
     Duration timeout{0};
     nlohmann::json env = nlohmann::json::object(); // the workflow's env, then the step's
@@ -49,7 +50,7 @@ Result<nlohmann::json> run_contexts(const model::Workflow& wf, const nlohmann::j
 
 // Render `step` against `ctx` (params, env, secrets, event, workflow, run,
 // matrix, steps; its "env" is the workflow's rendered env). Errors name the
-// key that failed (`env X: ...`, `timeout: ...`, `run: ...`).
+// key that failed (`env X: ...`, `timeout: ...`, `run: ...`, `with.url: ...`).
 Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& step, nlohmann::json ctx);
 
 // The argv that runs `script_file` with `shell`.

@@ -743,7 +743,7 @@ void Up::Impl::dispatch(Armed& a) {
             if (!event.contains("time")) event["time"] = format_rfc3339((*ev)->time);
         }
         std::vector<std::pair<std::string, std::string>> given;
-        for (const auto& [k, v] : entry.params.items()) given.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+        for (const auto& [k, v] : entry.params.items()) given.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         auto params = resolve_params(a.w(), given);
         Result<RowId> run = params ? Result<RowId>(RowId{0}) : Result<RowId>(params.error());
         if (params) {
@@ -880,7 +880,7 @@ std::optional<Json> Up::on_request(const Json& req) {
         auto& a = it->second;
         std::vector<std::pair<std::string, std::string>> given;
         const Json params = req.value("params", Json::object());
-        for (const auto& [k, v] : params.items()) given.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+        for (const auto& [k, v] : params.items()) given.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         auto resolved = resolve_params(a.w(), given);
         if (!resolved) return Json{{"ok", false}, {"usage", true}, {"error", resolved.error().message}};
         Json shown = params;

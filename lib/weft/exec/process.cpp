@@ -181,7 +181,8 @@ Result<Child> spawn(const SpawnRequest& r) {
     if (auto ok = make_pipe(fds[err_read], fds[err_write]); !ok) return ok.error();
 
     SpawnSetup s;
-    int rc = posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
+    const char* input = r.stdin_path.empty() ? "/dev/null" : r.stdin_path.c_str();
+    int rc = posix_spawn_file_actions_addopen(&s.actions, 0, input, O_RDONLY, 0);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&s.actions, fds[out_write], 1);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&s.actions, fds[err_write], 2);
     if (rc == 0 && !r.cwd.empty())

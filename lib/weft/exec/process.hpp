@@ -27,6 +27,7 @@ struct SpawnRequest {
     std::vector<std::string> argv;
     std::vector<std::string> env;  // the complete environment, `KEY=VALUE` entries
     std::string cwd;               // working directory; empty: the caller's
+    std::string stdin_path = {};   // file to read as stdin; empty: /dev/null
 };
 
 // A running process, owned by the caller: it must reap `pid` (try_reap) and
@@ -40,7 +41,7 @@ struct Child {
 };
 
 // Start `r.argv` in a new process group (its own pid as pgid) with exactly
-// `r.env`, stdin from /dev/null, stdout and stderr to fresh pipes, no other fd
+// `r.env`, stdin from `r.stdin_path` (default /dev/null), stdout and stderr to fresh pipes, no other fd
 // inherited, an empty signal mask and every signal at its default disposition.
 // Errc::exec naming the program (and `r.cwd` when it is the cause) with the
 // system's reason when the process cannot be created: `cannot run 'foo': No

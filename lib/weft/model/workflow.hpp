@@ -57,7 +57,9 @@ struct Step {
     std::vector<Location> needs_loc;
     std::optional<std::string> run;
     std::optional<std::string> uses;
+    Location uses_loc;
     Json with; // the plugin's inputs (an object), null when absent
+    std::vector<std::pair<std::string, Location>> with_keys; // its top-level keys, in file order
     std::optional<std::string> if_cond;
     Location if_loc;
     EnvList env;

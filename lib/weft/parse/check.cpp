@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "weft/expr/expr.hpp"
+#include "weft/plugin/plugin.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::parse {
@@ -94,6 +95,9 @@ std::optional<dag::Graph> check(Loaded& loaded) {
 
 Workflow load_workflow(const std::string& path) {
     Workflow w{load_file(path), std::nullopt};
+    // Plugins are looked up (and asked to describe themselves) only here,
+    // not in check(): unit tests and fuzzers check workflows without them.
+    if (w.loaded.workflow) plugin::check_workflow(*w.loaded.workflow, w.loaded.diagnostics);
     w.graph = check(w.loaded);
     return w;
 }

@@ -12,7 +12,8 @@ namespace weft::parse {
 // diagnostics to `loaded`. Returns the graph when the workflow has no error.
 std::optional<dag::Graph> check(Loaded& loaded);
 
-// load_file + check: the one way commands read a workflow.
+// load_file + plugin::check_workflow + check: the one way commands read a
+// workflow.
 struct Workflow {
     Loaded loaded;
     std::optional<dag::Graph> graph; // set when the workflow is valid

@@ -692,11 +692,14 @@ model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlN
                  uses_node = v;
                  has_uses = true;
                  s.uses = scalar(v, "'uses' in " + where);
+                 s.uses_loc = loc(v);
                  if (s.uses && !is_identifier(*s.uses, true))
                      error(v, "invalid plugin name '" + *s.uses + "'");
              } else if (k == "with") {
                  if (!expect(v, YAML::NodeType::Map, "'with' in " + where)) return;
                  s.with = to_json(v);
+                 for (auto it = v.begin(); it != v.end(); ++it)
+                     if (it->first.IsScalar()) s.with_keys.emplace_back(it->first.Scalar(), loc(it->first));
                  // Expressions may stand in any string of `with`, however deep.
                  std::function<void(const YamlNode&)> walk = [&](const YamlNode& x) {
                      if (!visit(x)) return;
