@@ -63,6 +63,12 @@ printf '{"n": 1, "tag": "a"}\n{"n": 2,\n "tag": "b"}\n{oops}\n{"n": 3, "tag": "c
 [ "$(cat json.out)" = "$(printf '1 a\n2 b\n3 c')" ] || fail "json.out: $(cat json.out)"
 grep -q "not valid JSON" up3.err || fail "no message for the bad record: $(cat up3.err)"
 
+# One engine reads one stdin: workflows that disagree on its format are an
+# error at start (exit 2), with everything armed so far closed cleanly.
+run_weft --state st4.db up lines.yaml json.yaml
+expect_rc 2
+expect_err_has "workflows disagree on the stdin format"
+
 # The event is shown with the run.
 run_weft --state st3.db show 2 --json
 expect_rc 0

@@ -132,6 +132,7 @@ int cmd_up(const Options& o, const Globals& g) {
     }
     if (auto r = up.arm(**eng); !r) {
         std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
+        up.on_signal(0); // close what was armed while the engine's loop is still open
         return r.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
     }
     if (o.json) print_announcement({{"type", "armed"}, {"pid", ::getpid()}, {"state", state->path}}, true);
