@@ -290,8 +290,9 @@ void check_workflow(const model::Workflow& wf, Diagnostics& diags) {
                              (keys.empty() ? "; it takes no parameters" : "; it accepts " + join_quoted(keys, " and ")));
         for (const auto& [k, p] : d->params) {
             if (!p.required) continue;
+            const std::string& name = k; // clang 14 cannot capture a structured binding
             const bool set = std::any_of(step.with_keys.begin(), step.with_keys.end(),
-                                         [&](const auto& wk) { return wk.first == k; });
+                                         [&](const auto& wk) { return wk.first == name; });
             if (!set) error(step.uses_loc, "plugin '" + *step.uses + "' needs '" + k + "' in 'with'");
         }
     }
