@@ -233,7 +233,7 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     config.handle_signals = true;
     config.control_socket = true;
     // The shared directory of Slurm jobs (SPEC §8); default STATE_DIR/slurm.
-    if (const char* dir = std::getenv("WEFT_SLURM_DIR"); dir && *dir) config.slurm_dir = dir;
+    config.slurm_dir = slurm_dir_from_env();
     auto eng = engine::Engine::create(state.store, *reporter, std::move(config));
     if (!eng) {
         std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());

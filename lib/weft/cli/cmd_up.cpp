@@ -121,7 +121,7 @@ int cmd_up(const Options& o, const Globals& g) {
     config.state_dir = state->dir;
     config.owner = lock->token();
     config.control_socket = true;
-    if (const char* dir = std::getenv("WEFT_SLURM_DIR"); dir && *dir) config.slurm_dir = dir;
+    config.slurm_dir = slurm_dir_from_env();
     config.on_signal = [&up](int sig) { up.on_signal(sig); };
     config.on_request = [&up](const nlohmann::json& req) { return up.on_request(req); };
     config.on_run_end = [&up](store::RowId run, const std::string& wf, store::RunState s) { up.on_run_end(run, wf, s); };

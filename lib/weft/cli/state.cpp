@@ -59,4 +59,9 @@ std::optional<std::uint64_t> log_cap_from_env() {
     return *cap;
 }
 
+std::string slurm_dir_from_env() {
+    const char* dir = std::getenv("WEFT_SLURM_DIR");
+    return dir ? dir : "";
+}
+
 } // namespace weft::cli

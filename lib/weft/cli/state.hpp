@@ -28,4 +28,8 @@ std::optional<State> open_state(const Globals& g);
 // and returns nullopt when the value is not a size (the caller exits 2).
 std::optional<std::uint64_t> log_cap_from_env();
 
+// $WEFT_SLURM_DIR, the shared job directory of Slurm steps; empty when unset
+// (the engine then uses STATE_DIR/slurm).
+std::string slurm_dir_from_env();
+
 } // namespace weft::cli

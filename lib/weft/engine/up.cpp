@@ -84,6 +84,15 @@ std::optional<model::RunStatus> run_status(store::RunState s) {
     }
 }
 
+// Param values as resolve_params takes them: strings as they are, anything
+// else as its JSON text.
+std::vector<std::pair<std::string, std::string>> param_pairs(const Json& params) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [k, v] : params.items())
+        out.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return out;
+}
+
 std::string entry_key(const model::ScheduleEntry& e) { return *e.cron + (e.timezone.empty() ? "" : " " + e.timezone); }
 
 } // namespace
@@ -159,6 +168,14 @@ struct Up::Impl {
     void fire_every(Armed& a, Duration every);
 
     // --- events and the queue
+    // Open the transaction the engine commits before its loop blocks (and
+    // before it creates a run), unless one is open; false if that failed.
+    bool open_writes() {
+        if (store.in_transaction()) return true;
+        auto b = store.begin();
+        if (!b) error(b.error().message);
+        return b.ok();
+    }
     RowId record(const std::string& kind, Json payload, TimePoint t);
     void offer(Armed& a, RowId event, const Json& params);
     void dispatch(Armed& a);
@@ -515,7 +532,7 @@ void Up::Impl::flush_files(Armed& a) {
                 if (p.is_string()) merged.insert(p.get<std::string>());
             merged.insert(paths.begin(), paths.end());
             payload["paths"] = std::vector<std::string>(merged.begin(), merged.end());
-            if (!store.in_transaction()) (void)store.begin();
+            open_writes();
             if (auto r = store.set_event_payload(it->event_id, payload); !r) error(r.error().message);
             announce({{"type", "event"}, {"id", it->event_id}, {"kind", "file"}, {"merged", true}, {"paths", paths}, {"workflows", {a.w().name}}});
             return;
@@ -573,7 +590,7 @@ void Up::Impl::arm_schedules() {
                 c.last = **last;
             } else { // armed for the first time: nothing was missed
                 c.last = t;
-                if (!store.in_transaction()) (void)store.begin();
+                open_writes();
                 if (auto r = store.set_last_fire(a.w().name, c.key, t); !r) error(r.error().message);
             }
             a.crons.push_back(std::move(c));
@@ -641,7 +658,7 @@ void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto, Duration on_t
     }
     if (plan.last) {
         c.last = *plan.last;
-        if (!store.in_transaction()) (void)store.begin();
+        open_writes();
         if (auto r = store.set_last_fire(a.w().name, c.key, c.last); !r) error(r.error().message);
     }
     c.next = plan.next;
@@ -683,11 +700,7 @@ RowId Up::Impl::record(const std::string& kind, Json payload, TimePoint t) {
     // Events are facts: in the database before anything acts on them. The
     // engine commits the open transaction before its loop blocks, and before
     // a run is created.
-    if (!store.in_transaction())
-        if (auto b = store.begin(); !b) {
-            error(b.error().message);
-            return 0;
-        }
+    if (!open_writes()) return 0;
     auto id = store.add_event(kind, payload, t);
     if (!id) {
         error("cannot record a " + kind + " event: " + id.error().message);
@@ -707,7 +720,7 @@ void Up::Impl::offer(Armed& a, RowId event, const Json& params) {
         if (c.on_busy == model::OnBusy::cancel_running)
             for (RowId r : a.runs) engine->cancel(r, "cancelled by a newer event (on-busy: cancel-running)");
     }
-    if (!store.in_transaction()) (void)store.begin();
+    open_writes();
     if (auto q = store.enqueue(a.w().name, event, params); !q) {
         error("cannot queue event " + std::to_string(event) + ": " + q.error().message);
         return;
@@ -742,9 +755,7 @@ void Up::Impl::dispatch(Armed& a) {
             event["kind"] = (*ev)->kind;
             if (!event.contains("time")) event["time"] = format_rfc3339((*ev)->time);
         }
-        std::vector<std::pair<std::string, std::string>> given;
-        for (const auto& [k, v] : entry.params.items()) given.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        auto params = resolve_params(a.w(), given);
+        auto params = resolve_params(a.w(), param_pairs(entry.params));
         Result<RowId> run = params ? Result<RowId>(RowId{0}) : Result<RowId>(params.error());
         if (params) {
             RunRequest req;
@@ -757,7 +768,7 @@ void Up::Impl::dispatch(Armed& a) {
         }
         if (!run) {
             // It can never start: drop it rather than retry forever.
-            if (!store.in_transaction()) (void)store.begin();
+            open_writes();
             (void)store.dequeue(entry.id);
             error("event " + std::to_string(entry.event_id) + " cannot start workflow '" + a.w().name + "': " + run.error().message);
             continue;
@@ -878,10 +889,8 @@ std::optional<Json> Up::on_request(const Json& req) {
         }
         if (s.stopping) return Json{{"ok", false}, {"error", "the engine is stopping"}};
         auto& a = it->second;
-        std::vector<std::pair<std::string, std::string>> given;
         const Json params = req.value("params", Json::object());
-        for (const auto& [k, v] : params.items()) given.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        auto resolved = resolve_params(a.w(), given);
+        auto resolved = resolve_params(a.w(), param_pairs(params));
         if (!resolved) return Json{{"ok", false}, {"usage", true}, {"error", resolved.error().message}};
         Json shown = params;
         for (const auto& p : a.w().params)
