@@ -290,6 +290,22 @@ TEST_CASE("store::transactions") {
         CHECK(must(s.get_run(run))->steps.size() == 1);
     }
 
+    SUBCASE("after refuse_writes every write fails and reads still work") {
+        const RowId run = new_run(s, "w");
+        s.refuse_writes();
+        auto b = s.begin();
+        REQUIRE(!b);
+        CHECK(b.error().code == Errc::state);
+        CHECK(b.error().message == "state database :memory:: no more writes after an earlier failure");
+        auto e = s.add_event("manual", json::object(), at(k_t0));
+        REQUIRE(!e);
+        CHECK(e.error().code == Errc::state);
+        const std::vector<std::string> steps{"a"};
+        CHECK(!s.add_steps(run, steps));
+        CHECK(must(s.get_run(run))->steps.empty());
+        CHECK(must(s.list_runs()).size() == 1);
+    }
+
     SUBCASE("a failed write outside a transaction leaves nothing behind") {
         const RowId run = new_run(s, "w");
         const std::vector<std::string> steps{"a", "b", "a"};
@@ -300,6 +316,37 @@ TEST_CASE("store::transactions") {
         CHECK(!s.in_transaction());
         CHECK(must(s.get_run(run))->steps.empty());
     }
+}
+
+TEST_CASE("store::damage is reported, not read as a missing row") {
+    TempDir dir;
+    const std::string path = dir.file("state.db");
+    {
+        Store s = must(Store::open(path));
+        must(s.begin());
+        for (int i = 0; i < 400; ++i) new_run(s, "workflow-with-a-longish-name-" + std::to_string(i));
+        must(s.commit());
+    } // the last connection checkpoints the WAL into the file
+    // Garbage over the b-tree header and cell pointers of every page but the
+    // first (which holds the schema).
+    const auto size = fs::file_size(path);
+    const std::size_t page = 4096;
+    REQUIRE(size > 8 * page);
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        const std::string junk(64, '\xff');
+        for (std::size_t p = 1; p < size / page; ++p) {
+            f.seekp(static_cast<std::streamoff>(p * page + 8));
+            f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+        }
+    }
+    auto s = Store::open(path);
+    REQUIRE(s); // page 1 is intact: the damage shows on reading the runs
+    auto row = s->get_run_row(123456);
+    REQUIRE(!row);
+    CHECK(row.error().code == Errc::state);
+    CHECK(row.error().message.find("database disk image is malformed") != std::string::npos);
+    CHECK(row.error().message.find("the file is damaged") != std::string::npos);
 }
 
 TEST_CASE("store::runs") {

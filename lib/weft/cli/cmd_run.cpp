@@ -252,7 +252,11 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     const int sig = (*eng)->interrupted_by();
     if (sig == SIGINT) return k_exit_sigint;
     if (sig == SIGTERM) return k_exit_sigterm;
-    if (!stored) return k_exit_state;
+    if (!stored) {
+        std::fprintf(stderr, "weft: run %lld stopped: its steps could not be recorded; once the state database is writable again, 'weft resume %lld' continues it\n",
+                     static_cast<long long>(*run_id), static_cast<long long>(*run_id));
+        return k_exit_state;
+    }
     return (*eng)->status(*run_id) == store::RunState::success ? k_exit_ok : k_exit_failed;
 }
 

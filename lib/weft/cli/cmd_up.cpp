@@ -124,6 +124,7 @@ int cmd_up(const Options& o, const Globals& g) {
     config.slurm_dir = slurm_dir_from_env();
     config.on_signal = [&up](int sig) { up.on_signal(sig); };
     config.on_request = [&up](const nlohmann::json& req) { return up.on_request(req); };
+    config.on_store_failed = [&up] { up.on_signal(0); }; // stop: nothing more can be recorded
     config.on_run_end = [&up](store::RowId run, const std::string& wf, store::RunState s) { up.on_run_end(run, wf, s); };
     auto eng = engine::Engine::create(state->store, *reporter, std::move(config));
     if (!eng) {

@@ -226,25 +226,48 @@ struct Engine::Impl {
     void note(bool ok, const std::string& msg) {
         if (!ok && !store_failed) {
             store_failed = true;
-            std::fprintf(stderr, "weft: error: state database: %s\n", msg.c_str());
+            // Store errors name the database themselves.
+            const bool named = msg.find("state database") != std::string::npos;
+            std::fprintf(stderr, "weft: error: %s%s\n", named ? "" : "state database: ", msg.c_str());
         }
     }
     void begin_writes() {
         if (!store.in_transaction()) write(store.begin());
     }
     void commit_writes() {
-        if (store.in_transaction()) write(store.commit());
+        if (store.in_transaction() && !store_failed) write(store.commit());
+        if (store_failed) {
+            stop_unrecorded();
+            return;
+        }
         // Ends are reported once they are durable: what the user saw end is
         // never found running after a crash.
         auto pending = std::move(after_commit);
         after_commit.clear();
         for (auto& f : pending) f();
     }
-    // Run `f` after the open transaction commits (at once if none is open).
+    // Run `f` after the open transaction commits (at once if none is open);
+    // never once the store has failed.
     void when_committed(std::function<void()> f) {
+        if (store_failed) return;
         if (store.in_transaction()) after_commit.push_back(std::move(f));
         else f();
     }
+    // After a failed write nothing more becomes durable: what was written
+    // since the last commit is rolled back, nothing written since is
+    // reported, and every run is cancelled. The database keeps the state of
+    // the last commit, as after a crash: the next weft marks the runs
+    // interrupted and `weft resume` continues them.
+    void stop_unrecorded() {
+        if (store.in_transaction()) (void)store.rollback();
+        store.refuse_writes();
+        after_commit.clear();
+        if (stopped_unrecorded) return;
+        stopped_unrecorded = true;
+        for (auto& r : runs) cancel_run(*r, "the state database failed", false);
+        if (config.on_store_failed) config.on_store_failed();
+    }
+    bool stopped_unrecorded = false;
     std::vector<std::function<void()>> after_commit;
 
     // --- scheduling
@@ -540,6 +563,12 @@ Result<RowId> Engine::start(RunRequest req) {
     if (ec) return fail(make_error(Errc::io, "cannot create " + run->tmp_dir + ": " + ec.message()));
     ::chmod(run->tmp_dir.c_str(), 0700);
 
+    // The run exists (or is reopened) on disk before anyone is told its id.
+    self.commit_writes();
+    if (self.store_failed) {
+        std::filesystem::remove_all(run->tmp_dir, ec);
+        return make_error(Errc::state, "run not started: it could not be recorded");
+    }
     if (wf.timeout && wf.timeout->count() > 0) {
         run->timeout_timer = new uv_timer_t;
         uv_timer_init(&self.loop, run->timeout_timer);
@@ -553,8 +582,6 @@ Result<RowId> Engine::start(RunRequest req) {
             },
             static_cast<std::uint64_t>(wf.timeout->count()), 0);
     }
-    // The run exists (or is reopened) on disk before anyone is told its id.
-    self.commit_writes();
     self.observer.run_started(run->id, wf.name, attempt, run->started);
     const RowId rid = run->id;
     self.runs.push_back(std::move(run));

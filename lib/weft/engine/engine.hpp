@@ -67,6 +67,9 @@ struct Config {
     std::function<std::optional<nlohmann::json>(const nlohmann::json&)> on_request;
     // a run's end, once it is committed.
     std::function<void(store::RowId, const std::string& workflow, store::RunState)> on_run_end;
+    // the first failed write of the state database, after every run was
+    // cancelled (nothing more can be recorded).
+    std::function<void()> on_store_failed;
     // The shared job directory of `runs-on: slurm` steps (SPEC §8): every
     // node must see it at this same path. Empty: STATE_DIR/slurm.
     std::string slurm_dir{};

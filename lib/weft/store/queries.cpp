@@ -45,7 +45,29 @@ constexpr const char* k_get_step_logs =
     "SELECT seq, coalesce(attempt_id, 0), step, time, stream, text FROM logs "
     "WHERE run_id = ?1 AND step = ?4 AND seq > ?2 ORDER BY seq LIMIT ?3";
 
+// SQLite reads a corrupt b-tree page unpredictably: sometimes as an error,
+// sometimes as no row or a row of garbage. Before weft believes a missing
+// row or a value it does not know, it checks `table` (and its indexes; the
+// whole database for nullptr) and reports damage as damage. Only on those
+// paths: a lookup that finds what it expects costs nothing more.
+Result<void> check_damage(const Store::Impl& db, const char* table, std::string_view what) {
+    const std::string sql = table ? std::string("PRAGMA quick_check(") + table + ")" : "PRAGMA quick_check";
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db.db, sql.c_str(), -1, &stmt, nullptr);
+    std::string verdict;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+        verdict = text ? text : "";
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK) return db.error(what, rc);
+    if (verdict != "ok") return db.error(what, SQLITE_CORRUPT);
+    return {};
+}
+
 Error bad_value(const Store::Impl& db, std::string_view what, const std::string& value) {
+    if (auto c = check_damage(db, nullptr, "read " + std::string(what)); !c) return c.error();
     return make_error(Errc::state, "state database " + db.path + ": unknown " + std::string(what) +
                                        " '" + value + "' (a newer weft wrote it?)");
 }
@@ -121,7 +143,10 @@ Result<std::optional<RunRow>> Store::get_run_row(RowId run) {
     st->bind(1, run);
     auto rows = read_runs(db, *st);
     if (!rows) return rows.error();
-    if (rows->empty()) return std::optional<RunRow>();
+    if (rows->empty()) {
+        if (auto c = check_damage(db, "runs", "read run " + std::to_string(run)); !c) return c.error();
+        return std::optional<RunRow>();
+    }
     return std::optional<RunRow>(std::move(rows->front()));
 }
 

@@ -233,6 +233,21 @@ Result<void> create_file(const std::string& path) {
     return {};
 }
 
+// Every command writes (recovery, at least): a database weft cannot write
+// is refused with the reason, before SQLite reports it as "unable to open".
+// In WAL mode SQLite also creates PATH-wal and PATH-shm beside it.
+Result<void> check_writable(const std::string& path) {
+    if (::access(path.c_str(), W_OK) != 0)
+        return refuse(path, std::string("the file is read-only (") + std::strerror(errno) + ")");
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    const bool companions = ::access((path + "-wal").c_str(), W_OK) == 0 &&
+                            ::access((path + "-shm").c_str(), W_OK) == 0;
+    if (!companions && ::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
+        return refuse(path, "its directory " + (dir.empty() ? std::string(".") : dir) + " is read-only (" +
+                                std::strerror(errno) + "); SQLite creates " + path + "-wal and -shm beside it");
+    return {};
+}
+
 // Errc::state for a statement that failed on `db`; a file that is not SQLite
 // gets the message users need.
 Error read_error(Store::Impl& db, const char* what, int rc) {
@@ -241,9 +256,10 @@ Error read_error(Store::Impl& db, const char* what, int rc) {
     return db.error(what, rc);
 }
 
-// One row of integers from `sql`, run once outside the statement cache.
+// One row of integers from `sql`, run once outside the statement cache;
+// `what` names it in errors.
 template <std::size_t N>
-Result<std::array<std::int64_t, N>> query_ints(Store::Impl& db, const char* sql) {
+Result<std::array<std::int64_t, N>> query_ints(Store::Impl& db, const char* sql, const char* what) {
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v2(db.db, sql, -1, &stmt, nullptr);
     std::array<std::int64_t, N> values{};
@@ -257,7 +273,7 @@ Result<std::array<std::int64_t, N>> query_ints(Store::Impl& db, const char* sql)
     }
     Result<std::array<std::int64_t, N>> out =
         rc == SQLITE_OK ? Result<std::array<std::int64_t, N>>(values)
-                        : Result<std::array<std::int64_t, N>>(read_error(db, sql, rc));
+                        : Result<std::array<std::int64_t, N>>(read_error(db, what, rc));
     sqlite3_finalize(stmt);
     return out;
 }
@@ -271,7 +287,8 @@ Result<int> check_identity(Store::Impl& db) {
         db,
         "SELECT (SELECT application_id FROM pragma_application_id),"
         " (SELECT user_version FROM pragma_user_version),"
-        " (SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\')");
+        " (SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\')",
+        "read the schema");
     if (!row) return row.error();
     const auto [app, version, tables] = *row;
     if (app != 0 && app != k_application_id)
@@ -396,11 +413,16 @@ Error Store::Impl::error(std::string_view what, int rc) const {
     // sqlite3_errmsg describes the last call; a failed bind is not one.
     const char* msg =
         db && sqlite3_extended_errcode(db) == rc ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    return make_error(Errc::state,
-                      "state database " + path + ": " + std::string(what) + ": " + msg);
+    std::string text = "state database " + path + ": " + std::string(what) + ": " + msg;
+    if ((rc & 0xff) == SQLITE_CORRUPT)
+        text += " (the file is damaged: restore a backup, or move it aside and weft starts a new one)";
+    else if ((rc & 0xff) == SQLITE_READONLY)
+        text += " (read-only)";
+    return make_error(Errc::state, text);
 }
 
 Result<WriteScope> WriteScope::enter(Store::Impl& db) {
+    if (db.writes_refused) return db.refused();
     if (db.in_transaction()) return WriteScope(nullptr);
     if (auto r = db.run("BEGIN IMMEDIATE", "begin write transaction"); !r) return r.error();
     return WriteScope(&db);
@@ -439,6 +461,7 @@ Result<Store> Store::open(const std::string& path) {
 
 Result<Store> Store::open_at_version(const std::string& path, int version) {
     if (auto r = create_file(path); !r) return r.error();
+    if (auto r = check_writable(path); !r) return r.error();
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     const int rc = sqlite3_open_v2(
@@ -472,7 +495,7 @@ int Store::latest_schema_version() {
 }
 
 Result<int> Store::schema_version() {
-    auto v = query_ints<1>(*m_impl, "PRAGMA user_version");
+    auto v = query_ints<1>(*m_impl, "PRAGMA user_version", "read the schema version");
     if (!v) return v.error();
     return static_cast<int>((*v)[0]);
 }
@@ -481,7 +504,16 @@ bool Store::in_transaction() const {
     return m_impl->in_transaction();
 }
 
+void Store::refuse_writes() {
+    m_impl->writes_refused = true;
+}
+
+Error Store::Impl::refused() const {
+    return make_error(Errc::state, "state database " + path + ": no more writes after an earlier failure");
+}
+
 Result<void> Store::begin() {
+    if (m_impl->writes_refused) return m_impl->refused();
     if (m_impl->in_transaction())
         return make_error(Errc::internal,
                           "state database " + m_impl->path + ": a transaction is already open");

@@ -114,6 +114,7 @@ class Statement {
 struct Store::Impl {
     sqlite3* db = nullptr;
     std::string path;
+    bool writes_refused = false; // Store::refuse_writes()
     // Keyed by the address of the SQL text: every statement is a constant.
     std::unordered_map<const char*, sqlite3_stmt*> cache;
     // The log cap (Store::append_logs): bytes stored so far per attempt of
@@ -139,6 +140,8 @@ struct Store::Impl {
     // Errc::state: "state database PATH: WHAT: <sqlite's message>".
     Error error(std::string_view what) const;
     Error error(std::string_view what, int rc) const;
+    // Errc::state for a write after Store::refuse_writes().
+    Error refused() const;
     bool in_transaction() const { return sqlite3_get_autocommit(db) == 0; }
     int changes() const { return sqlite3_changes(db); }
 };

@@ -254,6 +254,10 @@ class Store {
     // writes commit with the transaction) or outside (it commits its own).
     // Errc::internal when begin() finds a transaction already open.
     Result<void> begin();
+    // From now on every write fails (Errc::state) without touching the
+    // file; reads still work. For a writer that must not record anything
+    // after a failed write (the engine after a full disk).
+    void refuse_writes();
     Result<void> commit();
     Result<void> rollback();
     bool in_transaction() const;

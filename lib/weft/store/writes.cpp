@@ -71,6 +71,7 @@ std::string no_step(RowId run, std::string_view step) {
 template <class Bind, class Missing>
 Result<void> write(Store::Impl& db, const char* sql, std::string_view what, Bind&& bind,
                    Missing&& missing) {
+    if (db.writes_refused) return db.refused();
     auto st = db.prepare(sql);
     if (!st) return st.error();
     bind(*st);
