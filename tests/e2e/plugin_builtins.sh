@@ -153,4 +153,33 @@ took=$(( $(now_ms) - t0 ))
 show_json "$(last_run_id)"
 expect_step w message '"timed out after 1s"'
 
+# --- resume: a plugin step that succeeded keeps its outputs; one that
+# failed runs again, and what needs it after it ------------------------------
+cat > plug_resume.yaml <<Y
+name: plug_resume
+steps:
+  get:
+    uses: http
+    with: {url: "$base/ok"}
+  gate:
+    uses: wait
+    with: {file: gate-open, timeout: 1s, interval: 100ms}
+  use:
+    needs: [get, gate]
+    run: printf '%s|%s\\n' "\${{ steps.get.outputs.status }}" "\${{ steps.get.outputs.body }}" > resumed
+Y
+run_weft run plug_resume.yaml
+expect_rc 1
+id=$(last_run_id)
+[ ! -e resumed ] || fail "use ran although gate failed"
+touch gate-open
+run_weft resume "$id"
+expect_rc 0
+show_json "$id"
+expect_run_status success
+expect_step get attempts 1
+expect_step gate attempts 2
+expect_step get outputs '{"body":"hello from the test server","status":"200"}'
+[ "$(cat resumed)" = "200|hello from the test server" ] || fail "after resume, use saw: $(cat resumed)"
+
 echo "plugin_builtins: ok"
