@@ -250,6 +250,31 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=$((size / 1024 + 1024))k tmpfs
     echo "    (cannot remount the tmpfs larger; skipped)"
   fi
   ok
+
+  # weft up on a full disk: it stops (exit 3) rather than run on unrecorded.
+  mkdir full2
+  if mount -t tmpfs -o size=$((size / 1024 + 1024))k tmpfs full2 2>/dev/null; then
+    mounts+=("$T/full2")
+    cp real.db full2/state.db
+    printf 'name: upfull\non:\n  stdin:\nsteps:\n  a:\n    run: head -c 400000 /dev/zero | tr "\\0" y | fold -w 100\n' > upfull.yaml
+    begin "full disk: weft up stops with exit 3"
+    set +e
+    seq 1 40 | timeout -k 5 60 "$WEFT" --state full2/state.db up upfull.yaml >"$T/.out" 2>"$T/.err"
+    rc=$?
+    set -e
+    err=$(head -c 20000 "$T/.err")
+    want_rc 3
+    want_err "full2/state.db"
+    want_err "database or disk is full"
+    check=$(sqlite3 full2/state.db 'PRAGMA integrity_check' 2>&1)
+    [ "$check" = ok ] || problem "the database is damaged after weft up met a full disk: $check"
+    if mount -o remount,size=64m full2 2>/dev/null; then
+      hw --state full2/state.db runs --json
+      want_rc 0
+      want_out_not '"status":"running"'
+    fi
+    ok
+  fi
 else
   echo "SKIP: full disk: cannot mount a small tmpfs (not root, or mount not permitted)"
 fi

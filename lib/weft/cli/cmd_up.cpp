@@ -142,6 +142,8 @@ int cmd_up(const Options& o, const Globals& g) {
         std::fflush(stdout);
     }
     const bool stored = (*eng)->run();
+    if (!stored)
+        std::fprintf(stderr, "weft: the engine stopped: the state database failed, so no event or step could be recorded; runs it left are marked interrupted by the next weft command ('weft resume' continues them)\n");
     return stored ? k_exit_ok : k_exit_state;
 }
 

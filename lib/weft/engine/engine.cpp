@@ -594,6 +594,10 @@ void Engine::cancel(RowId id, const std::string& reason) {
         if (r->id == id) m_impl->cancel_run(*r, reason, false);
 }
 
+void Engine::fail_store(const std::string& message) {
+    m_impl->note(false, message);
+}
+
 void Engine::cancel_all(const std::string& reason) {
     for (auto& r : m_impl->runs) m_impl->cancel_run(*r, reason, false);
 }

@@ -150,6 +150,12 @@ struct Up::Impl {
         if (cfg.announce) cfg.announce(j);
     }
     void error(const std::string& msg) { announce({{"type", "error"}, {"message", msg}}); }
+    // A write failed: reported; when the database itself failed (a full
+    // disk), the engine stops as for its own writes.
+    void write_failed(const std::string& what, const Error& e) {
+        if (e.code == Errc::state && engine) engine->fail_store(what + e.message);
+        else error(what + e.message);
+    }
 
     // --- loading
     std::optional<std::map<std::string, WorkflowPtr>> load_set(bool initial);
@@ -173,7 +179,7 @@ struct Up::Impl {
     bool open_writes() {
         if (store.in_transaction()) return true;
         auto b = store.begin();
-        if (!b) error(b.error().message);
+        if (!b) write_failed("", b.error());
         return b.ok();
     }
     RowId record(const std::string& kind, Json payload, TimePoint t);
@@ -533,7 +539,7 @@ void Up::Impl::flush_files(Armed& a) {
             merged.insert(paths.begin(), paths.end());
             payload["paths"] = std::vector<std::string>(merged.begin(), merged.end());
             open_writes();
-            if (auto r = store.set_event_payload(it->event_id, payload); !r) error(r.error().message);
+            if (auto r = store.set_event_payload(it->event_id, payload); !r) write_failed("", r.error());
             announce({{"type", "event"}, {"id", it->event_id}, {"kind", "file"}, {"merged", true}, {"paths", paths}, {"workflows", {a.w().name}}});
             return;
         }
@@ -591,7 +597,7 @@ void Up::Impl::arm_schedules() {
             } else { // armed for the first time: nothing was missed
                 c.last = t;
                 open_writes();
-                if (auto r = store.set_last_fire(a.w().name, c.key, t); !r) error(r.error().message);
+                if (auto r = store.set_last_fire(a.w().name, c.key, t); !r) write_failed("", r.error());
             }
             a.crons.push_back(std::move(c));
             fire_cron(a, a.crons.back(), t, Duration(0)); // at start, every past fire was missed
@@ -659,7 +665,7 @@ void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto, Duration on_t
     if (plan.last) {
         c.last = *plan.last;
         open_writes();
-        if (auto r = store.set_last_fire(a.w().name, c.key, c.last); !r) error(r.error().message);
+        if (auto r = store.set_last_fire(a.w().name, c.key, c.last); !r) write_failed("", r.error());
     }
     c.next = plan.next;
 }
@@ -703,7 +709,7 @@ RowId Up::Impl::record(const std::string& kind, Json payload, TimePoint t) {
     if (!open_writes()) return 0;
     auto id = store.add_event(kind, payload, t);
     if (!id) {
-        error("cannot record a " + kind + " event: " + id.error().message);
+        write_failed("cannot record a " + kind + " event: ", id.error());
         return 0;
     }
     return *id;
@@ -722,7 +728,7 @@ void Up::Impl::offer(Armed& a, RowId event, const Json& params) {
     }
     open_writes();
     if (auto q = store.enqueue(a.w().name, event, params); !q) {
-        error("cannot queue event " + std::to_string(event) + ": " + q.error().message);
+        write_failed("cannot queue event " + std::to_string(event) + ": ", q.error());
         return;
     }
     if (c.max_queued) {
