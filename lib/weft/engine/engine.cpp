@@ -624,6 +624,8 @@ void Engine::Impl::schedule() {
 
 namespace {
 
+constexpr std::size_t k_event_env_max = 64 * 1024; // bytes of one WEFT_EVENT_* variable
+
 StepRefs collect_step_refs(const model::Step& step) {
     StepRefs out;
     auto add = [&](const expr::Expr& e) {
@@ -869,12 +871,26 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     overlay["WEFT_OUTPUT"] = a->output_file;
     overlay["WEFT_EVENT_KIND"] = run.req.event.value("kind", "manual");
     overlay["WEFT_EVENT_TIME"] = run.req.event.value("time", "");
+    // One environment string holds at most 128 KiB (MAX_ARG_STRLEN), and all
+    // share the space of the arguments: a longer event value is cut at a line
+    // boundary and named in WEFT_EVENT_TRUNCATED; WEFT_EVENT_JSON has it whole.
+    std::string truncated;
+    auto event_var = [&](const char* name, std::string value) {
+        if (value.size() > k_event_env_max) {
+            const auto cut = value.rfind('\n', k_event_env_max);
+            value.resize(cut == std::string::npos ? 0 : cut);
+            truncated += (truncated.empty() ? "" : " ") + std::string(name);
+        }
+        overlay[name] = std::move(value);
+    };
+    auto text_of = [](const Json& v) { return v.is_string() ? v.get<std::string>() : store::dump_json(v); };
     if (run.req.event.contains("paths") && run.req.event["paths"].is_array()) {
         std::string paths;
-        for (const auto& p : run.req.event["paths"]) paths += (paths.empty() ? "" : "\n") + p.get<std::string>();
-        overlay["WEFT_EVENT_PATHS"] = paths;
+        for (const auto& p : run.req.event["paths"]) paths += (paths.empty() ? "" : "\n") + text_of(p);
+        event_var("WEFT_EVENT_PATHS", std::move(paths));
     }
-    if (run.req.event.contains("line")) overlay["WEFT_EVENT_LINE"] = run.req.event["line"].get<std::string>();
+    if (run.req.event.contains("line")) event_var("WEFT_EVENT_LINE", text_of(run.req.event["line"]));
+    if (!truncated.empty()) overlay["WEFT_EVENT_TRUNCATED"] = truncated;
     const std::string event_file = run.tmp_dir + "/event.json";
     if (::access(event_file.c_str(), F_OK) != 0) std::ofstream(event_file) << store::dump_json(run.req.event);
     overlay["WEFT_EVENT_JSON"] = event_file;

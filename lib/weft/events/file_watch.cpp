@@ -23,10 +23,14 @@ std::string join(const std::string& dir, const char* name) { return dir == "." ?
 } // namespace
 
 long max_user_watches() {
-    std::ifstream f("/proc/sys/fs/inotify/max_user_watches");
-    long n = -1;
-    if (!(f >> n)) return -1;
-    return n;
+    // The limit of this user namespace (Linux 5.11+; in the first namespace
+    // it is fs.inotify.max_user_watches itself), else the global one.
+    for (const char* path : {"/proc/sys/user/max_inotify_watches", "/proc/sys/fs/inotify/max_user_watches"}) {
+        std::ifstream f(path);
+        long n = -1;
+        if (f >> n) return n;
+    }
+    return -1;
 }
 
 Result<std::unique_ptr<FileWatcher>> FileWatcher::start(uv_loop_t* loop, std::vector<std::string> roots,

@@ -55,7 +55,8 @@ private:
     bool m_failed = false;             // the watch limit was reported once
 };
 
-// fs.inotify.max_user_watches, or -1 when it cannot be read.
+// The inotify watch limit of this user namespace (fs.inotify.max_user_watches
+// in the first one), or -1 when it cannot be read.
 long max_user_watches();
 
 } // namespace weft::events
