@@ -122,14 +122,18 @@ TEST_CASE("parse::load errors") {
                   .empty()); // 4096 instances: the limit itself is allowed
     }
     SUBCASE("matrix values that are not UTF-8 never crash the instance ids (found by fuzz_loader)") {
+        // The loader now refuses the byte before yaml-cpp (which made it U+FFFD)
+        // sees it; a value that is UTF-8 but not ASCII still goes into the id.
+        CHECK(errors_of("steps:\n  t:\n    run: x\n    matrix:\n      os: [a, [\"\xff\"]]\n") ==
+              Lines{"5:17: error: invalid UTF-8: byte 0xFF never occurs in UTF-8; save the file as UTF-8"});
         std::optional<weft::dag::Graph> g;
-        CHECK(diagnostics_of("steps:\n  t:\n    run: x\n    matrix:\n      os: [a, [\"\xff\"]]\n",
+        CHECK(diagnostics_of("steps:\n  t:\n    run: x\n    matrix:\n      os: [a, [\"\xef\xbf\xbd\"]]\n",
                              &g)
                   .empty());
         REQUIRE(g);
         REQUIRE(g->instances.size() == 2);
         CAPTURE(g->instances[1].id);
-        CHECK(g->instances[1].id.find("\xef\xbf\xbd") != std::string::npos); // U+FFFD in place of the byte
+        CHECK(g->instances[1].id.find("\xef\xbf\xbd") != std::string::npos);
     }
     SUBCASE("a schedule entry with a bad 'every' gets one error") {
         CHECK(errors_of("on:\n  schedule:\n    - every: banana\nsteps: {a: {run: x}}\n") ==
@@ -307,4 +311,66 @@ TEST_CASE("parse::load never crashes on hostile input") {
     for (const char* odd : {"---\n---\n", "!!binary abc", "steps: !!map {}", "? [a]\n: b\n", "steps: {a: {run: *x}}", "steps: &s {a: {uses: p, with: *s}}", "&a [*a]",
                             "steps:\n  a: {run: x}\n...\n---\nsteps: {}\n", "\t", "\xff\xfe", "[", "{", "\"", "'"})
         (void)diagnostics_of(odd);
+}
+
+TEST_CASE("parse::load explains what yaml-cpp misreports") {
+    SUBCASE("a NUL byte, at its own position") {
+        CHECK(errors_of(std::string("steps:\n  a: {run: echo}\n\0\x01\xff\xfe\x89PNG\r\n", 32)) ==
+              Lines{"3:1: error: a NUL byte: a workflow file is UTF-8 text (is this a binary file?)"});
+    }
+    SUBCASE("bytes that are not UTF-8") {
+        CHECK(errors_of("name: caf\xe9\nsteps:\n  a: {run: echo caf\xe9}\n") ==
+              Lines{"1:10: error: invalid UTF-8: byte 0xE9 starts a 3-byte sequence that is cut short; save the file as UTF-8"});
+        CHECK(errors_of("steps:\n  a: {run: \"\xc0\xaf\"}\n").at(0).rfind("2:13: error: invalid UTF-8: byte 0xC0 starts an overlong encoding", 0) == 0);
+        CHECK(errors_of("steps:\n  a: {run: \"\xed\xa0\x80\"}\n").at(0).rfind("2:13: error: invalid UTF-8: byte 0xED starts a UTF-16 surrogate", 0) == 0);
+        CHECK(errors_of("steps:\n  a: {run: x}\n# \xe2\x82").at(0).rfind("3:3: error: invalid UTF-8: byte 0xE2 starts a 3-byte sequence that is cut short", 0) == 0);
+    }
+    SUBCASE("a UTF-8 byte order mark is skipped, and columns on line 1 do not count it") {
+        CHECK(diagnostics_of("\xef\xbb\xbfsteps:\n  a: {run: echo caf\xc3\xa9}\n").empty());
+        CHECK(errors_of("\xef\xbb\xbfsteps: 5\n") == Lines{"1:8: error: expected a map for 'steps', got a scalar"});
+        CHECK(errors_of("\xef\xbb\xbfsteps:\n  a:\n    run: \"make\n") == Lines{"3:10: error: unterminated double-quoted string"});
+    }
+    SUBCASE("a tab in an indentation") {
+        CHECK(errors_of("steps:\n\ta:\n\t\trun: echo\n") == Lines{"2:1: error: tab characters cannot indent YAML; use spaces"});
+        CHECK(errors_of("steps:\n  a:\n  \trun: x\n") == Lines{"3:3: error: tab characters cannot indent YAML; use spaces"});
+        CHECK(errors_of("steps:\n  a:\n    run: x\n\tneeds: []\n") ==
+              Lines{"4:1: error: tab characters cannot indent YAML; use spaces"});
+        CHECK(errors_of("- a\n\t- b\n") == Lines{"2:1: error: tab characters cannot indent YAML; use spaces"});
+    }
+    SUBCASE("tabs elsewhere are fine: in scalars, block literals, flow collections, comments") {
+        CHECK(diagnostics_of("steps:\n  a:\n    run: |\n      printf \"a\\tb\"\n      \tmore\n"
+                             "    env: {A: \"x\ty\", B: x\ty}  # a\tcomment\n\t# an indented comment\n")
+                  .empty());
+        CHECK(diagnostics_of("steps:\n  a:\t{run: x,\n\tenv: {A: b}}\n").empty());
+    }
+    SUBCASE("an unterminated double-quoted string, wherever it ends") {
+        const Lines at_3_10{"3:10: error: unterminated double-quoted string"};
+        CHECK(errors_of("steps:\n  a:\n    run: \"echo hi\n") == at_3_10); // yaml-cpp takes it as a string
+        CHECK(errors_of("steps:\n  a:\n    run: \"echo hi") == at_3_10);   // yaml-cpp: illegal EOF in scalar
+        CHECK(errors_of("steps:\n  a:\n    run: \"echo \\\"hi\\\"") == at_3_10);
+        CHECK(errors_of("steps:\n  a:\n    run: \"x\n---\nsteps: {}\n") == at_3_10); // fails at the `---`
+        CHECK(errors_of("steps:\n  a: {run: \"echo hi}\n") == Lines{"2:12: error: unterminated double-quoted string"});
+        CHECK(errors_of("\"steps: 1\nsteps:\n  a: {run: echo}\n") == Lines{"1:1: error: unterminated double-quoted string"});
+        CHECK(errors_of("steps:\n  a:\n    run: |\n      echo \"hi\n    env: {A: \"b}\n") ==
+              Lines{"5:14: error: unterminated double-quoted string"});
+    }
+    SUBCASE("and single-quoted") {
+        CHECK(errors_of("steps:\n  a:\n    run: 'it''s\n") == Lines{"3:10: error: unterminated single-quoted string"});
+        CHECK(errors_of("steps:\n  a:\n    run: 'it''s") == Lines{"3:10: error: unterminated single-quoted string"});
+    }
+    SUBCASE("quotes that close, possibly lines later, or sit inside plain scalars are fine") {
+        CHECK(diagnostics_of("steps:\n  a:\n    run: \"multi\n      line\"\n").empty());
+        CHECK(diagnostics_of("steps:\n  a:\n    run: echo \"hi\n  b:\n    run: it's\n").empty());
+    }
+    SUBCASE("deep nesting stops at 256 levels, where the collection opens") {
+        CHECK(errors_of(std::string(256, '[') + std::string(256, ']')) ==
+              Lines{"1:1: error: expected a map of workflow keys at the top level, got a list"});
+        CHECK(errors_of(std::string(10000, '[') + std::string(10000, ']')) ==
+              Lines{"1:257: error: collections nested deeper than 256 levels; weft refuses to load the file"});
+        std::string block = "steps:\n  a:\n    run: x\n    env:\n";
+        std::string indent = "      ";
+        for (int i = 0; i < 600; ++i, indent += ' ') block += indent + "k" + std::to_string(i) + ":\n";
+        CHECK(errors_of(block) ==
+              Lines{"258:260: error: collections nested deeper than 256 levels; weft refuses to load the file"});
+    }
 }

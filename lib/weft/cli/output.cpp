@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+
+#include "weft/report/terminal.hpp"
 
 namespace weft::cli {
 
@@ -35,6 +38,40 @@ std::string source_line(const std::string& source, int line) {
     return text;
 }
 
+// At most this many bytes of a source line are echoed, around the column: a
+// generated line can be megabytes long (a hostile test's is 20,000 brackets).
+constexpr std::size_t k_echo_bytes = 120;
+
+bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// `text` safe to echo: bytes that are not UTF-8 (the subject of some
+// diagnostics) and control characters other than tab shown as U+FFFD.
+std::string printable(std::string_view text) {
+    const std::string valid = report::valid_utf8(text);
+    std::string out;
+    out.reserve(valid.size());
+    for (char c : valid) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\t') || u == 0x7F) out += "\xEF\xBF\xBD";
+        else out += c;
+    }
+    return out;
+}
+
+// What to print under `shown` (valid UTF-8) for a caret after it to line up:
+// its tabs as tabs, a space per column of everything else.
+std::string caret_padding(std::string_view shown) {
+    std::string pad;
+    for (std::size_t i = 0; i < shown.size();) {
+        std::size_t n = 1;
+        while (i + n < shown.size() && continuation(shown[i + n])) ++n;
+        if (shown[i] == '\t') pad += '\t';
+        else pad.append(report::display_width(shown.substr(i, n)), ' ');
+        i += n;
+    }
+    return pad;
+}
+
 } // namespace
 
 void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
@@ -52,11 +89,20 @@ void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
         if (d.loc.line <= 0 || out.verbosity < 0) continue;
         const std::string text = source_line(loaded.source, d.loc.line);
         if (text.empty()) continue;
-        std::fprintf(stderr, "%5d | %s\n      | ", d.loc.line, text.c_str());
-        // Tabs stay tabs so the caret lines up under them.
-        for (int c = 1; c < d.loc.column && c <= static_cast<int>(text.size()); ++c)
-            std::fputc(text[c - 1] == '\t' ? '\t' : ' ', stderr);
-        std::fprintf(stderr, "%s^%s\n", green, reset);
+        const std::string_view line = text;
+        const std::size_t caret = std::min(static_cast<std::size_t>(std::max(d.loc.column - 1, 0)), line.size());
+        std::size_t from = 0, to = line.size();
+        if (line.size() > k_echo_bytes) { // a window around the caret, cut between characters
+            const std::size_t half = k_echo_bytes / 2;
+            from = std::min(caret > half ? caret - half : 0, line.size() - k_echo_bytes);
+            to = from + k_echo_bytes;
+            while (from > 0 && continuation(line[from])) --from;
+            while (to < line.size() && continuation(line[to])) ++to;
+        }
+        const std::string before = (from > 0 ? "..." : "") + printable(line.substr(from, caret - from));
+        const std::string after = printable(line.substr(caret, to - caret)) + (to < line.size() ? "..." : "");
+        std::fprintf(stderr, "%5d | %s%s\n      | %s%s^%s\n", d.loc.line, before.c_str(), after.c_str(),
+                     caret_padding(before).c_str(), green, reset);
     }
 }
 

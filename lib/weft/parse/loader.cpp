@@ -16,6 +16,7 @@
 
 #include "weft/cron/cron.hpp"
 #include "weft/expr/expr.hpp"
+#include "weft/parse/source_scan.hpp"
 #include "weft/parse/yaml_tree.hpp"
 #include "weft/util/strings.hpp"
 
@@ -139,7 +140,6 @@ private:
     // Check `${{ }}` syntax in a field's text and record its context reads.
     void expressions(const YamlNode& n, const std::string& text, bool is_condition = false);
     Location locate_in_scalar(const YamlNode& n, const std::string& text, std::size_t offset) const;
-    void check_quoting(const YamlNode& n);
 
     model::EnvList env(const YamlNode& n, const std::string& where);
     void triggers(const YamlNode& n);
@@ -214,28 +214,11 @@ bool Walker::expect(const YamlNode& n, YAML::NodeType::value type, const std::st
     return false;
 }
 
-void Walker::check_quoting(const YamlNode& n) {
-    // yaml-cpp 0.7 accepts `run: "make` at the end of a file as a complete
-    // string; that typo silently changes a command, so catch it here.
-    const YAML::Mark m = n.Mark();
-    const std::string& src = m_out.source;
-    if (m.pos < 0 || static_cast<std::size_t>(m.pos) >= src.size() || src[m.pos] != '"') return;
-    for (std::size_t i = m.pos + 1; i < src.size(); ++i) {
-        if (src[i] == '\\') {
-            ++i;
-        } else if (src[i] == '"') {
-            return;
-        }
-    }
-    error(n, "unterminated double-quoted string");
-}
-
 std::optional<std::string> Walker::scalar(const YamlNode& n, const std::string& what) {
     if (!n.IsScalar()) {
         error(n, "expected a string for " + what + ", got " + type_name(n));
         return std::nullopt;
     }
-    check_quoting(n);
     return n.Scalar();
 }
 
@@ -343,7 +326,6 @@ Json Walker::to_json(const YamlNode& n) {
         return arr;
     }
     case YAML::NodeType::Scalar: {
-        check_quoting(n);
         const std::string& s = n.Scalar();
         if (n.Tag() == "?") { // plain scalars carry YAML's core types
             if (s == "true") return true;
@@ -835,14 +817,24 @@ Loaded load_string(std::string source, std::string file) {
     Loaded out;
     out.file = std::move(file);
     out.source = std::move(source);
+    // yaml-cpp skips a UTF-8 byte order mark and counts its marks from after
+    // it; without it here too, the marks index `source`.
+    if (starts_with(out.source, "\xEF\xBB\xBF")) out.source.erase(0, 3);
     if (out.source.find_first_not_of(" \t\r\n") == std::string::npos) {
         out.diagnostics.push_back({Severity::error, {1, 1}, "the workflow file is empty"});
+        return out;
+    }
+    // yaml-cpp reports a NUL as an "unknown escape character" a column or
+    // two past it, and turns bytes that are not UTF-8 into U+FFFD without a
+    // word (so the script would run with other bytes than the file's).
+    if (auto bad = encoding_error(out.source)) {
+        out.diagnostics.push_back(std::move(*bad));
         return out;
     }
     std::optional<YamlTree> tree;
     try {
         tree.emplace(out.source);
-    } catch (const YamlTooLarge& e) {
+    } catch (const YamlDiagnosis& e) {
         out.diagnostics.push_back({Severity::error, {e.mark.line + 1, e.mark.column + 1}, e.msg});
         return out;
     } catch (const YAML::Exception& e) {

@@ -26,10 +26,13 @@ struct ExprRef {
 // minutes and gigabytes; the error says so instead.
 inline constexpr long long k_max_file_size = 64LL << 20;
 inline constexpr std::size_t k_max_yaml_nodes = 1'000'000;
+// How deeply collections may nest: the bound on JSON nesting elsewhere
+// (`with` becomes a plugin's JSON), far below yaml-cpp's 500-level guard.
+inline constexpr std::size_t k_max_yaml_nesting = 256;
 
 struct Loaded {
     std::string file;
-    std::string source; // the file's text, for printing source lines
+    std::string source; // the file's text (less a UTF-8 byte order mark), for printing source lines
     std::optional<model::Workflow> workflow; // set unless the YAML was unreadable
     std::vector<ExprRef> refs;
     Diagnostics diagnostics;

@@ -17,14 +17,28 @@
 #include <string>
 #include <vector>
 
+namespace YAML {
+class Parser;
+}
+
 namespace weft::parse {
 
 class YamlTree;
+class YamlBuilder;
 
-// Thrown while building a tree that passes a size limit (not a syntax error).
-class YamlTooLarge : public YAML::Exception {
+// A problem in the YAML text that weft states in its own words (an
+// unterminated quoted string, a tab in an indentation): printed as it is,
+// without the "YAML syntax error" prefix of yaml-cpp's messages.
+class YamlDiagnosis : public YAML::Exception {
   public:
     using YAML::Exception::Exception;
+};
+
+// Thrown while building a tree that passes a size or nesting limit (not a
+// syntax error).
+class YamlTooLarge : public YamlDiagnosis {
+  public:
+    using YamlDiagnosis::YamlDiagnosis;
 };
 
 // A handle to one node of a YamlTree (which must outlive it). A
@@ -84,7 +98,10 @@ private:
 class YamlTree {
 public:
     // Parse every document of `source`. Throws YAML::Exception (with its
-    // mark) on a syntax error, as YAML::LoadAll does.
+    // mark) on a syntax error, as YAML::LoadAll does, or YamlDiagnosis where
+    // the text says more than yaml-cpp's message: a tab in an indentation, a
+    // quoted string that never closes (which yaml-cpp 0.7 accepts at the end
+    // of a file that ends in a newline), collections nested too deeply.
     explicit YamlTree(const std::string& source);
 
     std::size_t documents() const { return m_roots.size(); }
@@ -97,6 +114,8 @@ private:
     friend class YamlNode;
     friend class YamlBuilder;
     static constexpr std::uint32_t k_none = UINT32_MAX;
+
+    void read_documents(YAML::Parser& parser, YamlBuilder& builder, const std::string& source);
 
     struct Item {
         YAML::Mark mark;
