@@ -373,6 +373,10 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
     }
     if (auto r = db.exec("PRAGMA synchronous=FULL", "set synchronous"); !r) return r;
     if (auto r = db.exec("PRAGMA foreign_keys=ON", "enable foreign keys"); !r) return r;
+    // Check each b-tree page as it is read: a damaged page is then always an
+    // error, never read unpredictably (as no row, a row of garbage, or a
+    // write into it that makes things worse).
+    if (auto r = db.exec("PRAGMA cell_size_check=ON", "enable page checks"); !r) return r;
     return migrate(db, target);
 }
 
