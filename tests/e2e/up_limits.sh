@@ -34,7 +34,7 @@ if unshare -U -r sh -c 'echo 5 > /proc/sys/user/max_inotify_watches' 2>/dev/null
   rc=$?
   set -e
   [ "$rc" -eq 3 ] || fail "weft up past the watch limit exited $rc: $(cat start.err)"
-  grep -qF "the inotify watch limit is reached (5 directories watched; raise fs.inotify.max_user_watches, now 5," start.err ||
+  grep -qF "the inotify watch limit is reached (5 directories watched; raise user.max_inotify_watches (this user namespace's), now 5," start.err ||
     fail "the watch-limit message: $(cat start.err)"
 
   # 21 watched, 24 allowed: ten new directories while running go past it. One
@@ -105,4 +105,15 @@ for ((i = 0; i < 200; i++)); do
 done
 grep -l 'src/d2/later.txt' event.* >/dev/null 2>&1 || fail "a change after the overflow was not seen"
 stop_up
+
+# A weft run from inside a step (or any environment holding an outer event)
+# does not pass the outer WEFT_EVENT_* variables on.
+cat > nested.yaml <<'Y'
+steps:
+  s:
+    run: echo "${WEFT_EVENT_TRUNCATED:-none}|${WEFT_EVENT_PATHS:-none}|$WEFT_EVENT_KIND" > nested.out
+Y
+WEFT_EVENT_TRUNCATED=WEFT_EVENT_PATHS WEFT_EVENT_PATHS=outer WEFT_EVENT_KIND=file "$WEFT" --state nested.db run nested.yaml >/dev/null ||
+  fail "nested.yaml failed"
+[ "$(cat nested.out)" = "none|none|manual" ] || fail "a step saw an outer event: $(cat nested.out)"
 echo "up_limits: ok"

@@ -253,7 +253,7 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     if (sig == SIGINT) return k_exit_sigint;
     if (sig == SIGTERM) return k_exit_sigterm;
     if (!stored) {
-        std::fprintf(stderr, "weft: run %lld stopped: its steps could not be recorded; once the state database is writable again, 'weft resume %lld' continues it\n",
+        std::fprintf(stderr, "weft: run %lld stopped: what followed the failure could not be recorded; once the state database works again (space freed, or the file restored), 'weft resume %lld' continues it\n",
                      static_cast<long long>(*run_id), static_cast<long long>(*run_id));
         return k_exit_state;
     }

@@ -143,7 +143,7 @@ int cmd_up(const Options& o, const Globals& g) {
     }
     const bool stored = (*eng)->run();
     if (!stored)
-        std::fprintf(stderr, "weft: the engine stopped: the state database failed, so no event or step could be recorded; runs it left are marked interrupted by the next weft command ('weft resume' continues them)\n");
+        std::fprintf(stderr, "weft: the engine stopped: the state database failed, and nothing after the failure could be recorded; the next weft command marks the runs it left interrupted ('weft resume' continues them)\n");
     return stored ? k_exit_ok : k_exit_state;
 }
 

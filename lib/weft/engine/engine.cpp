@@ -226,6 +226,9 @@ struct Engine::Impl {
     void note(bool ok, const std::string& msg) {
         if (!ok && !store_failed) {
             store_failed = true;
+            // At once: SQLite may have rolled the transaction back by itself
+            // (SQLITE_FULL), and a later write must not commit on its own.
+            store.refuse_writes();
             // Store errors name the database themselves.
             const bool named = msg.find("state database") != std::string::npos;
             std::fprintf(stderr, "weft: error: %s%s\n", named ? "" : "state database: ", msg.c_str());
@@ -265,9 +268,23 @@ struct Engine::Impl {
         if (stopped_unrecorded) return;
         stopped_unrecorded = true;
         for (auto& r : runs) cancel_run(*r, "the state database failed", false);
-        if (config.on_store_failed) config.on_store_failed();
+        // Slurm attempts whose sbatch waited for the commit are never
+        // submitted: settled here, or they would wait forever.
+        for (Attempt* a : std::vector<Attempt*>(jobs.begin(), jobs.end()))
+            if (a->submitting) {
+                a->submitting = false;
+                settle_job(a, std::nullopt, "not submitted: the state database failed");
+            }
     }
     bool stopped_unrecorded = false;
+    // Config::on_store_failed, called from the loop's prepare/check handlers
+    // (never from inside a caller's callback, which it may tear down).
+    void tell_store_failed() {
+        if (!stopped_unrecorded || told_store_failed) return;
+        told_store_failed = true;
+        if (config.on_store_failed) config.on_store_failed();
+    }
+    bool told_store_failed = false;
     std::vector<std::function<void()>> after_commit;
 
     // --- scheduling
@@ -329,7 +346,10 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         const auto abs = std::filesystem::absolute(impl->config.slurm_dir, ec);
         if (!ec) impl->config.slurm_dir = abs.lexically_normal().string();
     }
-    for (char** e = environ; e && *e; ++e) impl->base_env.emplace_back(*e);
+    // Not an event of an outer weft's (a step that runs weft): each step gets
+    // the WEFT_EVENT_* variables of its own run's event only.
+    for (char** e = environ; e && *e; ++e)
+        if (std::strncmp(*e, "WEFT_EVENT_", 11) != 0) impl->base_env.emplace_back(*e);
     // Orphans of steps are reparented to us, so they stay findable and get
     // reaped here rather than by init.
     (void)exec::become_child_subreaper();
@@ -341,6 +361,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
         self->schedule();
         self->commit_writes();
+        self->tell_store_failed();
     });
     uv_unref(reinterpret_cast<uv_handle_t*>(impl->prepare));
     impl->check = new uv_check_t;
@@ -349,6 +370,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
         self->schedule();
         self->commit_writes();
+        self->tell_store_failed();
     });
     uv_unref(reinterpret_cast<uv_handle_t*>(impl->check));
     impl->sigchld = new uv_signal_t;
@@ -450,6 +472,7 @@ RunState Engine::status(RowId run) const {
 
 Result<RowId> Engine::start(RunRequest req) {
     auto& self = *m_impl;
+    if (self.store_failed) return make_error(Errc::state, "no run starts: the state database failed");
     auto run = std::make_unique<ActiveRun>();
     run->req = std::move(req);
     run->wf = &*run->req.workflow->loaded.workflow;
@@ -517,7 +540,8 @@ Result<RowId> Engine::start(RunRequest req) {
     self.begin_writes();
     const int attempt = resume ? resume->attempt : 1;
     auto fail = [&](Error e) -> Error {
-        if (self.store.in_transaction()) (void)self.store.rollback();
+        if (e.code == Errc::state) self.note(false, e.message); // the store failed: the engine stops
+        else if (self.store.in_transaction()) (void)self.store.rollback();
         return e;
     };
     if (resume) {
@@ -877,8 +901,14 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     std::string truncated;
     auto event_var = [&](const char* name, std::string value) {
         if (value.size() > k_event_env_max) {
-            const auto cut = value.rfind('\n', k_event_env_max);
-            value.resize(cut == std::string::npos ? 0 : cut);
+            // After the last whole line that fits; a single longer line is
+            // cut at a character boundary.
+            auto cut = value.rfind('\n', k_event_env_max);
+            if (cut == std::string::npos) {
+                cut = k_event_env_max;
+                while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+            }
+            value.resize(cut);
             truncated += (truncated.empty() ? "" : " ") + std::string(name);
         }
         overlay[name] = std::move(value);

@@ -737,7 +737,7 @@ void Up::Impl::offer(Armed& a, RowId event, const Json& params) {
         for (std::int64_t extra = n ? *n - *c.max_queued : 0; extra > 0; --extra) {
             auto oldest = store.queued(a.w().name, 1);
             if (!oldest || oldest->empty()) break;
-            (void)store.dequeue(oldest->front().id);
+            if (auto d = store.dequeue(oldest->front().id); !d) return write_failed("", d.error());
             announce({{"type", "skip"}, {"event", oldest->front().event_id}, {"workflow", a.w().name},
                       {"message", "dropped from the queue (max-queued: " + std::to_string(*c.max_queued) + ")"}});
         }
@@ -747,7 +747,7 @@ void Up::Impl::offer(Armed& a, RowId event, const Json& params) {
 
 void Up::Impl::dispatch(Armed& a) {
     if (stopping || !engine) return;
-    while (a.running < a.w().concurrency.limit) {
+    while (!stopping && a.running < a.w().concurrency.limit) {
         auto q = store.queued(a.w().name, 1);
         if (!q) {
             error(q.error().message);
@@ -772,10 +772,11 @@ void Up::Impl::dispatch(Armed& a) {
             req.dequeue = entry.id;
             run = engine->start(std::move(req));
         }
+        if (!run && run.error().code == Errc::state) return; // the store failed: the entry stays queued
         if (!run) {
             // It can never start: drop it rather than retry forever.
             open_writes();
-            (void)store.dequeue(entry.id);
+            if (auto d = store.dequeue(entry.id); !d && d.error().code == Errc::state) return write_failed("", d.error());
             error("event " + std::to_string(entry.event_id) + " cannot start workflow '" + a.w().name + "': " + run.error().message);
             continue;
         }
@@ -808,7 +809,7 @@ void Up::Impl::prune() {
     for (const auto& [n, a] : wfs) {
         // Runs of this engine that have not ended are never pruned (Store::prune).
         auto r = store.prune(n, retention_of(a.w()), t, store::DryRun::no);
-        if (!r) error("pruning old runs of '" + n + "': " + r.error().message);
+        if (!r) write_failed("pruning old runs of '" + n + "': ", r.error());
         else if (!r->runs.empty())
             announce({{"type", "prune"}, {"workflow", n}, {"runs", r->runs.size()},
                       {"message", "pruned " + std::to_string(r->runs.size()) + " old run(s) of " + n}});

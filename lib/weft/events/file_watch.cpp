@@ -22,15 +22,22 @@ std::string join(const std::string& dir, const char* name) { return dir == "." ?
 
 } // namespace
 
-long max_user_watches() {
-    // The limit of this user namespace (Linux 5.11+; in the first namespace
-    // it is fs.inotify.max_user_watches itself), else the global one.
-    for (const char* path : {"/proc/sys/user/max_inotify_watches", "/proc/sys/fs/inotify/max_user_watches"}) {
-        std::ifstream f(path);
-        long n = -1;
-        if (f >> n) return n;
-    }
-    return -1;
+namespace {
+long read_limit(const char* path) {
+    std::ifstream f(path);
+    long n = -1;
+    return f >> n ? n : -1;
+}
+} // namespace
+
+WatchLimit max_user_watches() {
+    // fs.inotify.max_user_watches is the first user namespace's limit; a
+    // namespace's own (Linux 5.11+) may be lower. The lower one binds
+    // (a parent namespace's lower limit cannot be seen from inside).
+    const long global = read_limit("/proc/sys/fs/inotify/max_user_watches");
+    const long own = read_limit("/proc/sys/user/max_inotify_watches");
+    if (own >= 0 && (global < 0 || own < global)) return {own, "user.max_inotify_watches (this user namespace's)"};
+    return {global, "fs.inotify.max_user_watches"};
 }
 
 Result<std::unique_ptr<FileWatcher>> FileWatcher::start(uv_loop_t* loop, std::vector<std::string> roots,
@@ -61,11 +68,13 @@ Result<void> FileWatcher::add_tree(const std::string& dir, bool report, std::vec
     if (m_skip && m_skip(dir)) return {};
     const int wd = ::inotify_add_watch(m_fd, dir.c_str(), k_mask);
     if (wd < 0) {
-        if (errno == ENOSPC)
+        if (errno == ENOSPC) {
+            const auto limit = max_user_watches();
             return make_error(Errc::io, "cannot watch " + dir + ": the inotify watch limit is reached (" +
                                             std::to_string(m_dirs.size()) + " directories watched; raise " +
-                                            "fs.inotify.max_user_watches, now " + std::to_string(max_user_watches()) +
+                                            limit.name + ", now " + std::to_string(limit.value) +
                                             ", e.g. sysctl fs.inotify.max_user_watches=524288)");
+        }
         if (errno == ENOENT || errno == ENOTDIR || errno == EACCES) return {}; // gone, or not ours to read
         return make_error(Errc::io, "cannot watch " + dir + ": " + std::strerror(errno));
     }

@@ -55,8 +55,13 @@ private:
     bool m_failed = false;             // the watch limit was reported once
 };
 
-// The inotify watch limit of this user namespace (fs.inotify.max_user_watches
-// in the first one), or -1 when it cannot be read.
-long max_user_watches();
+// The inotify watch limit that binds here and the setting that holds it
+// (fs.inotify.max_user_watches, or a user namespace's lower
+// user.max_inotify_watches); value -1 when neither can be read.
+struct WatchLimit {
+    long value;
+    std::string name;
+};
+WatchLimit max_user_watches();
 
 } // namespace weft::events

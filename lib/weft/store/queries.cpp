@@ -47,11 +47,11 @@ constexpr const char* k_get_step_logs =
 
 // SQLite reads a corrupt b-tree page unpredictably: sometimes as an error,
 // sometimes as no row or a row of garbage. Before weft believes a missing
-// row or a value it does not know, it checks `table` (and its indexes; the
-// whole database for nullptr) and reports damage as damage. Only on those
-// paths: a lookup that finds what it expects costs nothing more.
+// row or a value it does not know, it checks `table` (and its indexes) and
+// reports damage as damage. Only on those paths: a lookup that finds what it
+// expects costs nothing more.
 Result<void> check_damage(const Store::Impl& db, const char* table, std::string_view what) {
-    const std::string sql = table ? std::string("PRAGMA quick_check(") + table + ")" : "PRAGMA quick_check";
+    const std::string sql = std::string("PRAGMA quick_check(") + table + ")";
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v2(db.db, sql.c_str(), -1, &stmt, nullptr);
     std::string verdict;
@@ -66,20 +66,20 @@ Result<void> check_damage(const Store::Impl& db, const char* table, std::string_
     return {};
 }
 
-Error bad_value(const Store::Impl& db, std::string_view what, const std::string& value) {
-    if (auto c = check_damage(db, nullptr, "read " + std::string(what)); !c) return c.error();
+Error bad_value(const Store::Impl& db, const char* table, std::string_view what, const std::string& value) {
+    if (auto c = check_damage(db, table, "read " + std::string(what)); !c) return c.error();
     return make_error(Errc::state, "state database " + db.path + ": unknown " + std::string(what) +
                                        " '" + value + "' (a newer weft wrote it?)");
 }
 
 Result<RunState> run_state(const Store::Impl& db, const std::string& name) {
     if (auto s = parse_run_state(name)) return *s;
-    return bad_value(db, "run status", name);
+    return bad_value(db, "runs", "run status", name);
 }
 
 Result<StepState> step_state(const Store::Impl& db, const std::string& name) {
     if (auto s = parse_step_state(name)) return *s;
-    return bad_value(db, "step status", name);
+    return bad_value(db, "steps", "step status", name);
 }
 
 Result<RunRow> read_run(const Store::Impl& db, const Statement& st) {
