@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "weft/report/terminal.hpp"
+#include "weft/util/strings.hpp"
 
 namespace weft::cli {
 
@@ -42,8 +43,6 @@ std::string source_line(const std::string& source, int line) {
 // generated line can be megabytes long (a hostile test's is 20,000 brackets).
 constexpr std::size_t k_echo_bytes = 120;
 
-bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-
 // `text` safe to echo: bytes that are not UTF-8 (the subject of some
 // diagnostics) and control characters other than tab shown as U+FFFD.
 std::string printable(std::string_view text) {
@@ -64,7 +63,7 @@ std::string caret_padding(std::string_view shown) {
     std::string pad;
     for (std::size_t i = 0; i < shown.size();) {
         std::size_t n = 1;
-        while (i + n < shown.size() && continuation(shown[i + n])) ++n;
+        while (i + n < shown.size() && utf8_continuation(shown[i + n])) ++n;
         if (shown[i] == '\t') pad += '\t';
         else pad.append(report::display_width(shown.substr(i, n)), ' ');
         i += n;
@@ -96,8 +95,8 @@ void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
             const std::size_t half = k_echo_bytes / 2;
             from = std::min(caret > half ? caret - half : 0, line.size() - k_echo_bytes);
             to = from + k_echo_bytes;
-            while (from > 0 && continuation(line[from])) --from;
-            while (to < line.size() && continuation(line[to])) ++to;
+            while (from > 0 && utf8_continuation(line[from])) --from;
+            while (to < line.size() && utf8_continuation(line[to])) ++to;
         }
         const std::string before = (from > 0 ? "..." : "") + printable(line.substr(from, caret - from));
         const std::string after = printable(line.substr(caret, to - caret)) + (to < line.size() ? "..." : "");

@@ -216,23 +216,26 @@ struct Engine::Impl {
 
     // --- group commit: writes open a transaction lazily; the loop commits it
     // once per iteration, before it blocks.
-    void write(Result<void> r) { note(r.ok(), r.ok() ? "" : r.error().message); }
+    void write(Result<void> r) {
+        if (!r) note(r.error());
+    }
     template <class T>
     std::optional<T> write(Result<T> r) {
-        note(r.ok(), r.ok() ? "" : r.error().message);
-        if (!r) return std::nullopt;
+        if (!r) {
+            note(r.error());
+            return std::nullopt;
+        }
         return std::move(r).value();
     }
-    void note(bool ok, const std::string& msg) {
-        if (!ok && !store_failed) {
-            store_failed = true;
-            // At once: SQLite may have rolled the transaction back by itself
-            // (SQLITE_FULL), and a later write must not commit on its own.
-            store.refuse_writes();
-            // Store errors name the database themselves.
-            const bool named = msg.find("state database") != std::string::npos;
-            std::fprintf(stderr, "weft: error: %s%s\n", named ? "" : "state database: ", msg.c_str());
-        }
+    // A write failed: the first failure is printed and stops the engine.
+    void note(const Error& e) {
+        if (store_failed) return;
+        store_failed = true;
+        // At once: SQLite may have rolled the transaction back by itself
+        // (SQLITE_FULL), and a later write must not commit on its own.
+        store.refuse_writes();
+        // Errc::state messages name the database themselves.
+        std::fprintf(stderr, "weft: error: %s%s\n", e.code == Errc::state ? "" : "state database: ", e.message.c_str());
     }
     void begin_writes() {
         if (!store.in_transaction()) write(store.begin());
@@ -263,7 +266,6 @@ struct Engine::Impl {
     // interrupted and `weft resume` continues them.
     void stop_unrecorded() {
         if (store.in_transaction()) (void)store.rollback();
-        store.refuse_writes();
         after_commit.clear();
         if (stopped_unrecorded) return;
         stopped_unrecorded = true;
@@ -540,7 +542,7 @@ Result<RowId> Engine::start(RunRequest req) {
     self.begin_writes();
     const int attempt = resume ? resume->attempt : 1;
     auto fail = [&](Error e) -> Error {
-        if (e.code == Errc::state) self.note(false, e.message); // the store failed: the engine stops
+        if (e.code == Errc::state) self.note(e); // the store failed: the engine stops
         else if (self.store.in_transaction()) (void)self.store.rollback();
         return e;
     };
@@ -618,8 +620,8 @@ void Engine::cancel(RowId id, const std::string& reason) {
         if (r->id == id) m_impl->cancel_run(*r, reason, false);
 }
 
-void Engine::fail_store(const std::string& message) {
-    m_impl->note(false, message);
+void Engine::fail_store(const Error& error) {
+    m_impl->note(error);
 }
 
 void Engine::cancel_all(const std::string& reason) {
@@ -906,7 +908,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
             auto cut = value.rfind('\n', k_event_env_max);
             if (cut == std::string::npos) {
                 cut = k_event_env_max;
-                while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+                while (cut > 0 && utf8_continuation(value[cut])) --cut;
             }
             value.resize(cut);
             truncated += (truncated.empty() ? "" : " ") + std::string(name);

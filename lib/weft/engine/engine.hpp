@@ -90,11 +90,11 @@ public:
     void cancel(store::RowId run, const std::string& reason);
     void cancel_all(const std::string& reason);
 
-    // A write of the caller's (weft up's events) failed with `message`: as
+    // A write of the caller's (weft up's events) failed with `error`: as
     // for the engine's own writes, the open transaction is rolled back at the
     // loop's next commit, nothing more is written, every run is cancelled and
     // on_store_failed is called; run() then returns false.
-    void fail_store(const std::string& message);
+    void fail_store(const Error& error);
 
     // Run the loop until every run has ended and no step process is left.
     // Returns false if the store failed (the runs could not be recorded).

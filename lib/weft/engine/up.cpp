@@ -153,7 +153,7 @@ struct Up::Impl {
     // A write failed: reported; when the database itself failed (a full
     // disk), the engine stops as for its own writes.
     void write_failed(const std::string& what, const Error& e) {
-        if (e.code == Errc::state && engine) engine->fail_store(what + e.message);
+        if (e.code == Errc::state && engine) engine->fail_store(Error{e.code, what + e.message});
         else error(what + e.message);
     }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "weft/util/strings.hpp"
+
 namespace weft::parse {
 
 namespace {
@@ -14,9 +16,6 @@ bool blank(char c) {
 }
 bool flow_indicator(char c) {
     return c == ',' || c == '[' || c == ']' || c == '{' || c == '}';
-}
-bool continuation(unsigned char c) {
-    return (c & 0xC0) == 0x80;
 }
 
 std::string hex_byte(unsigned char c) {
@@ -30,12 +29,12 @@ std::string hex_byte(unsigned char c) {
 std::string utf8_problem(const unsigned char* p, std::size_t size, std::size_t i,
                          std::size_t& len) {
     const unsigned char c = p[i];
-    if (continuation(c)) return "is a continuation byte with no lead byte before it";
+    if (utf8_continuation(static_cast<char>(c))) return "is a continuation byte with no lead byte before it";
     if (c == 0xC0 || c == 0xC1) return "starts an overlong encoding";
     if (c > 0xF4) return "never occurs in UTF-8";
     len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
     for (std::size_t k = 1; k < len; ++k)
-        if (i + k >= size || !continuation(p[i + k]))
+        if (i + k >= size || !utf8_continuation(static_cast<char>(p[i + k])))
             return "starts a " + std::to_string(len) + "-byte sequence that is cut short";
     const unsigned char next = p[i + 1];
     if ((c == 0xE0 && next < 0xA0) || (c == 0xF0 && next < 0x90))

@@ -239,12 +239,13 @@ Result<void> create_file(const std::string& path) {
 Result<void> check_writable(const std::string& path) {
     if (::access(path.c_str(), W_OK) != 0)
         return refuse(path, std::string("the file is read-only (") + std::strerror(errno) + ")");
-    const std::string dir = std::filesystem::path(path).parent_path().string();
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    if (dir.empty()) dir = ".";
     const bool companions = ::access((path + "-wal").c_str(), W_OK) == 0 &&
                             ::access((path + "-shm").c_str(), W_OK) == 0;
-    if (!companions && ::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
-        return refuse(path, "its directory " + (dir.empty() ? std::string(".") : dir) + " is read-only (" +
-                                std::strerror(errno) + "); SQLite creates " + path + "-wal and -shm beside it");
+    if (!companions && ::access(dir.c_str(), W_OK) != 0)
+        return refuse(path, "its directory " + dir + " is read-only (" + std::strerror(errno) +
+                                "); SQLite creates " + path + "-wal and -shm beside it");
     return {};
 }
 

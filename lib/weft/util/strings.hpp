@@ -25,6 +25,10 @@ bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string to_lower(std::string_view s);
 
+// A UTF-8 continuation byte (10xxxxxx): never the first byte of a character,
+// so text is cut only where it is not.
+constexpr bool utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
 // How deeply the arrays and objects of JSON `text` nest (brackets inside
 // strings not counted). Checked before parsing untrusted JSON, whose deep
 // nesting would otherwise exhaust the stack of the code that walks it.
