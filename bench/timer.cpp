@@ -30,7 +30,9 @@ struct Cmd {
 
 static double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    return v.empty()      ? 0
+           : v.size() % 2 ? v[v.size() / 2]
+                          : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 int main(int argc, char** argv) {
@@ -87,25 +89,27 @@ int main(int argc, char** argv) {
             c.ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
             c.rss_mb.push_back(ru.ru_maxrss / 1024.0);
             // Progress on stderr: a full benchmark takes many minutes.
-            std::fprintf(stderr, "  run %d/%d %-20s %10.1f ms %8.1f MB%s\n", r + 1, runs, c.name.c_str(), c.ms.back(),
-                         c.rss_mb.back(), failed ? " FAILED" : "");
+            std::fprintf(stderr, "  run %d/%d %-20s %10.1f ms %8.1f MB%s\n", r + 1, runs,
+                         c.name.c_str(), c.ms.back(), c.rss_mb.back(), failed ? " FAILED" : "");
         }
     }
     const double base = median(cmds[0].ms);
-    std::printf("%-20s %10s %10s %10s %8s %12s %s\n", "command", "median ms", "min ms", "max ms", "ratio",
-                "peak RSS MB", "failures");
+    std::printf("%-20s %10s %10s %10s %8s %12s %s\n", "command", "median ms", "min ms", "max ms",
+                "ratio", "peak RSS MB", "failures");
     for (auto& c : cmds) {
         const auto [mn, mx] = std::minmax_element(c.ms.begin(), c.ms.end());
-        std::printf("%-20s %10.1f %10.1f %10.1f %7.2fx %12.1f %d/%d\n", c.name.c_str(), median(c.ms), *mn, *mx,
-                    median(c.ms) / base, median(c.rss_mb), c.failures, runs);
+        std::printf("%-20s %10.1f %10.1f %10.1f %7.2fx %12.1f %d/%d\n", c.name.c_str(),
+                    median(c.ms), *mn, *mx, median(c.ms) / base, median(c.rss_mb), c.failures,
+                    runs);
     }
     if (!csv.empty()) {
         FILE* f = std::fopen(csv.c_str(), "w");
         if (!f) return 1;
         for (auto& c : cmds)
             std::fprintf(f, "%s,%.3f,%.3f,%.3f,%.1f,%.1f,%d,%d\n", c.name.c_str(), median(c.ms),
-                         *std::min_element(c.ms.begin(), c.ms.end()), *std::max_element(c.ms.begin(), c.ms.end()),
-                         median(c.rss_mb), *std::max_element(c.rss_mb.begin(), c.rss_mb.end()), c.failures, runs);
+                         *std::min_element(c.ms.begin(), c.ms.end()),
+                         *std::max_element(c.ms.begin(), c.ms.end()), median(c.rss_mb),
+                         *std::max_element(c.rss_mb.begin(), c.rss_mb.end()), c.failures, runs);
         std::fclose(f);
     }
     for (auto& c : cmds)

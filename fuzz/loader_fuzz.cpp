@@ -9,7 +9,8 @@
 #include "weft/parse/loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto loaded = weft::parse::load_string(std::string(reinterpret_cast<const char*>(data), size), "fuzz.yaml");
+    auto loaded = weft::parse::load_string(std::string(reinterpret_cast<const char*>(data), size),
+                                           "fuzz.yaml");
     if (loaded.workflow) (void)weft::parse::check(loaded);
     return 0;
 }

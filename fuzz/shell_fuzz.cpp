@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto dialect = (data[0] & 1) ? expr::ShellDialect::posix : expr::ShellDialect::bash;
     const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
     const auto nul = in.find('\0');
-    const std::string value(nul == std::string_view::npos ? std::string_view("$(touch pwned)'\"`x`") : in.substr(nul + 1));
+    const std::string value(nul == std::string_view::npos ? std::string_view("$(touch pwned)'\"`x`")
+                                                          : in.substr(nul + 1));
     auto t = expr::parse_template(in.substr(0, nul));
     if (!t) return 0;
     (void)expr::render_shell(

@@ -51,10 +51,7 @@ extern "C" {
 #define WEFT_PLUGIN_ENTRY_NAME "weft_plugin_entry"
 
 /* What `run` returns. */
-enum weft_status {
-    WEFT_SUCCESS = 0,
-    WEFT_FAILURE = 1
-};
+enum weft_status { WEFT_SUCCESS = 0, WEFT_FAILURE = 1 };
 
 /* One key a plugin accepts in `with`. A table of them ends with an entry
  * whose `name` is NULL. weft refuses, when it loads a workflow, a `with` key

@@ -18,19 +18,24 @@ Lines order_of(const std::string& yaml) {
     return ids;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("dag::build") {
     SUBCASE("topological order follows the file where it can") {
-        CHECK(order_of("steps:\n  d: {needs: [b, c], run: x}\n  c: {needs: a, run: x}\n  b: {needs: a, run: x}\n"
+        CHECK(order_of("steps:\n  d: {needs: [b, c], run: x}\n  c: {needs: a, run: x}\n  b: "
+                       "{needs: a, run: x}\n"
                        "  a: {run: x}\n") == Lines{"a", "c", "b", "d"});
-        CHECK(order_of("steps:\n  z: {run: x}\n  y: {run: x}\n  x: {needs: z, run: x}\n") == Lines{"z", "y", "x"});
+        CHECK(order_of("steps:\n  z: {run: x}\n  y: {run: x}\n  x: {needs: z, run: x}\n") ==
+              Lines{"z", "y", "x"});
     }
-    SUBCASE("needs as a single string") { CHECK(order_of("steps:\n  b: {needs: a, run: x}\n  a: {run: x}\n") == Lines{"a", "b"}); }
+    SUBCASE("needs as a single string") {
+        CHECK(order_of("steps:\n  b: {needs: a, run: x}\n  a: {run: x}\n") == Lines{"a", "b"});
+    }
     SUBCASE("matrix instances and their dependents") {
         std::optional<weft::dag::Graph> g;
         diagnostics_of(
-            "steps:\n  build: {run: x}\n  test:\n    needs: build\n    run: x\n    matrix: {os: [linux, mac, win], cc: [gcc, clang]}\n"
+            "steps:\n  build: {run: x}\n  test:\n    needs: build\n    run: x\n    matrix: {os: "
+            "[linux, mac, win], cc: [gcc, clang]}\n"
             "  report: {needs: test, run: x}\n",
             &g);
         REQUIRE(g);
@@ -44,15 +49,18 @@ TEST_CASE("dag::build") {
     SUBCASE("a long chain does not overflow the stack, nor does its cycle") {
         std::string yaml = "steps:\n  s0: {run: x, needs: s19999}\n";
         for (int i = 1; i < 20000; ++i)
-            yaml += "  s" + std::to_string(i) + ": {run: x, needs: s" + std::to_string(i - 1) + "}\n";
+            yaml +=
+                "  s" + std::to_string(i) + ": {run: x, needs: s" + std::to_string(i - 1) + "}\n";
         auto d = diagnostics_of(yaml);
         REQUIRE(d.size() == 1);
         CHECK(d[0].find("dependency cycle: s0 -> s19999 -> s19998") != std::string::npos);
     }
     SUBCASE("two separate cycles are both reported") {
-        auto d = diagnostics_of("steps:\n  a: {needs: b, run: x}\n  b: {needs: a, run: x}\n  c: {needs: d, run: x}\n"
-                                "  d: {needs: c, run: x}\n");
-        CHECK(d == Lines{"2:14: error: dependency cycle: a -> b -> a", "4:14: error: dependency cycle: c -> d -> c"});
+        auto d = diagnostics_of(
+            "steps:\n  a: {needs: b, run: x}\n  b: {needs: a, run: x}\n  c: {needs: d, run: x}\n"
+            "  d: {needs: c, run: x}\n");
+        CHECK(d == Lines{"2:14: error: dependency cycle: a -> b -> a",
+                         "4:14: error: dependency cycle: c -> d -> c"});
     }
 }
 
@@ -60,7 +68,9 @@ TEST_CASE("dag::expand_matrix") {
     using weft::model::Json;
     weft::model::Matrix m;
     m.axes = {{"os", {"linux", "win"}}, {"v", {1, 2}}};
-    SUBCASE("product") { CHECK(weft::dag::expand_matrix(m).size() == 4); }
+    SUBCASE("product") {
+        CHECK(weft::dag::expand_matrix(m).size() == 4);
+    }
     SUBCASE("exclude") {
         m.exclude = {Json{{"os", "win"}, {"v", 2}}};
         auto c = weft::dag::expand_matrix(m);

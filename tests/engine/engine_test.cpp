@@ -21,26 +21,28 @@ using weft::store::StepState;
 
 struct Recorder : weft::engine::Observer {
     std::vector<std::string> events;
-    weft::Duration every{0}; // tick_interval()
+    weft::Duration every{0};  // tick_interval()
     int ticks = 0;
     weft::Duration tick_interval() const override { return every; }
     void tick(weft::TimePoint) override { ++ticks; }
     void run_started(weft::store::RowId, const std::string& wf, int, weft::TimePoint) override {
         events.push_back("run_started " + wf);
     }
-    void step_started(weft::store::RowId, const std::string& step, int attempt, weft::TimePoint) override {
+    void step_started(weft::store::RowId, const std::string& step, int attempt,
+                      weft::TimePoint) override {
         events.push_back("step_started " + step + " " + std::to_string(attempt));
     }
-    void log(weft::store::RowId, const std::string& step, int stream, const std::string& text, weft::TimePoint) override {
+    void log(weft::store::RowId, const std::string& step, int stream, const std::string& text,
+             weft::TimePoint) override {
         events.push_back("log " + step + " " + std::to_string(stream) + " " + text);
     }
-    void step_finished(weft::store::RowId, const std::string& step, const weft::engine::StepEnd& end,
-                       weft::TimePoint) override {
+    void step_finished(weft::store::RowId, const std::string& step,
+                       const weft::engine::StepEnd& end, weft::TimePoint) override {
         events.push_back("step_finished " + step + " " + weft::store::to_string(end.status) +
                          (end.will_retry ? " retry" : ""));
     }
-    void run_finished(weft::store::RowId, const std::string& wf, weft::store::RunState s, weft::Duration,
-                      const std::string&, weft::TimePoint) override {
+    void run_finished(weft::store::RowId, const std::string& wf, weft::store::RunState s,
+                      weft::Duration, const std::string&, weft::TimePoint) override {
         events.push_back("run_finished " + wf + " " + weft::store::to_string(s));
     }
 };
@@ -64,7 +66,8 @@ struct Fixture {
         REQUIRE(eng);
         weft::engine::RunRequest req;
         req.workflow = wf;
-        req.event_id = store.add_event("manual", nlohmann::json::object(), weft::TimePoint{}).value();
+        req.event_id =
+            store.add_event("manual", nlohmann::json::object(), weft::TimePoint{}).value();
         auto r = (*eng)->start(std::move(req));
         REQUIRE(r);
         if (id) *id = *r;
@@ -73,18 +76,20 @@ struct Fixture {
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST_CASE("engine::run") {
     Fixture f;
     SUBCASE("steps run in dependency order; outputs flow; everything is stored") {
         weft::store::RowId id = 0;
-        CHECK(f.run("defaults: {shell: sh}\nsteps:\n  b:\n    needs: a\n    run: echo \"got ${{ steps.a.outputs.v }}\"\n"
+        CHECK(f.run("defaults: {shell: sh}\nsteps:\n  b:\n    needs: a\n    run: echo \"got ${{ "
+                    "steps.a.outputs.v }}\"\n"
                     "  a:\n    run: echo v=42 >> \"$WEFT_OUTPUT\"\n",
                     &id) == weft::store::RunState::success);
-        CHECK(f.rec.events == std::vector<std::string>{"run_started wf", "step_started a 1", "step_finished a success",
-                                                       "step_started b 1", "log b 1 got 42", "step_finished b success",
-                                                       "run_finished wf success"});
+        CHECK(f.rec.events == std::vector<std::string>{
+                                  "run_started wf", "step_started a 1", "step_finished a success",
+                                  "step_started b 1", "log b 1 got 42", "step_finished b success",
+                                  "run_finished wf success"});
         auto d = f.store.get_run(id).value();
         REQUIRE(d);
         REQUIRE(d->steps.size() == 2);
@@ -96,9 +101,11 @@ TEST_CASE("engine::run") {
     SUBCASE("a failure skips dependents, runs failure() and independent steps") {
         std::string seen;
         INFO("events: ", seen);
-        auto status = f.run("defaults: {shell: sh}\nsteps:\n  bad: {run: 'echo oops >&2; exit 3'}\n"
-                    "  dep: {needs: bad, run: 'true'}\n  cleanup: {needs: dep, if: failure(), run: 'true'}\n"
-                    "  other: {run: 'true'}\n");
+        auto status = f.run(
+            "defaults: {shell: sh}\nsteps:\n  bad: {run: 'echo oops >&2; exit 3'}\n"
+            "  dep: {needs: bad, run: 'true'}\n  cleanup: {needs: dep, if: failure(), run: "
+            "'true'}\n"
+            "  other: {run: 'true'}\n");
         for (const auto& e : f.rec.events) seen += "\n  " + e;
         CHECK(status == weft::store::RunState::failure);
         auto has = [&](const std::string& e) {
@@ -113,31 +120,38 @@ TEST_CASE("engine::run") {
     SUBCASE("a chain of skipped steps still reaches its failure() step") {
         // Regression: skipping made the next step ready after the loop had
         // nothing left to wake it, and the run never ended.
-        CHECK(f.run("defaults: {shell: sh}\nsteps:\n  bad: {run: 'exit 1'}\n  d1: {needs: bad, run: 'true'}\n"
+        CHECK(f.run("defaults: {shell: sh}\nsteps:\n  bad: {run: 'exit 1'}\n  d1: {needs: bad, "
+                    "run: 'true'}\n"
                     "  d2: {needs: d1, run: 'true'}\n  d3: {needs: d2, run: 'true'}\n"
-                    "  cleanup: {needs: d3, if: failure(), run: 'true'}\n") == weft::store::RunState::failure);
+                    "  cleanup: {needs: d3, if: failure(), run: 'true'}\n") ==
+              weft::store::RunState::failure);
         CHECK(f.rec.events.at(f.rec.events.size() - 2) == "step_finished cleanup success");
     }
     SUBCASE("retries until the attempts are used up") {
         CHECK(f.run("steps:\n  r:\n    shell: sh\n    retry: {attempts: 3}\n    run: exit 1\n") ==
               weft::store::RunState::failure);
-        CHECK(std::count(f.rec.events.begin(), f.rec.events.end(), "step_finished r failure retry") == 2);
+        CHECK(std::count(f.rec.events.begin(), f.rec.events.end(),
+                         "step_finished r failure retry") == 2);
         CHECK(f.rec.events.back() == "run_finished wf failure");
     }
     SUBCASE("an observer that asks for ticks gets them while steps run, and the run still ends") {
         f.rec.every = weft::Duration{20};
-        CHECK(f.run("steps:\n  s: {shell: sh, run: 'sleep 0.3'}\n") == weft::store::RunState::success);
+        CHECK(f.run("steps:\n  s: {shell: sh, run: 'sleep 0.3'}\n") ==
+              weft::store::RunState::success);
         CHECK(f.rec.ticks >= 3);
     }
     SUBCASE("no ticks unless asked") {
-        CHECK(f.run("steps:\n  s: {shell: sh, run: 'sleep 0.1'}\n") == weft::store::RunState::success);
+        CHECK(f.run("steps:\n  s: {shell: sh, run: 'sleep 0.1'}\n") ==
+              weft::store::RunState::success);
         CHECK(f.rec.ticks == 0);
     }
     SUBCASE("a bad $WEFT_OUTPUT fails the step") {
-        CHECK(f.run("steps:\n  o: {shell: sh, run: 'echo junk >> \"$WEFT_OUTPUT\"'}\n") == weft::store::RunState::failure);
+        CHECK(f.run("steps:\n  o: {shell: sh, run: 'echo junk >> \"$WEFT_OUTPUT\"'}\n") ==
+              weft::store::RunState::failure);
     }
     SUBCASE("a missing working directory fails the step, not the engine") {
-        CHECK(f.run("steps:\n  w: {shell: sh, working-directory: /nonexistent/dir, run: 'true'}\n") ==
-              weft::store::RunState::failure);
+        CHECK(
+            f.run("steps:\n  w: {shell: sh, working-directory: /nonexistent/dir, run: 'true'}\n") ==
+            weft::store::RunState::failure);
     }
 }

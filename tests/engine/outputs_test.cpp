@@ -27,7 +27,8 @@ TEST_CASE("engine::parse_outputs") {
               "$WEFT_OUTPUT line 2: expected key=value or key<<DELIMITER");
         CHECK(parse_outputs("m<<EOF\nnever closed\n").error().message ==
               "$WEFT_OUTPUT line 1: delimiter 'EOF' of 'm' never comes");
-        CHECK(parse_outputs("bad key=1\n").error().message == "$WEFT_OUTPUT line 1: invalid key 'bad key'");
+        CHECK(parse_outputs("bad key=1\n").error().message ==
+              "$WEFT_OUTPUT line 1: invalid key 'bad key'");
         CHECK_FALSE(parse_outputs("=1\n"));
     }
 }

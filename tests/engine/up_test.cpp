@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "weft/engine/up.hpp"
 #include "weft/cron/cron.hpp"
+#include "weft/engine/up.hpp"
 #include "weft/util/time.hpp"
 
 using namespace weft;
@@ -16,7 +16,7 @@ engine::WorkflowPtr wf(const std::string& yaml, const std::string& file) {
     return w;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("engine::check_workflow_set") {
     const auto a = wf("name: a\nsteps: {s: {run: x}}\n", "a.yaml");
@@ -31,16 +31,20 @@ TEST_CASE("engine::check_workflow_set") {
     REQUIRE(problems.size() == 1);
     CHECK(problems[0].rfind("a cycle of workflow triggers: p <- q <- r <- p", 0) == 0);
     // A chain and a fan-in are fine, and so is a name nobody defines.
-    const auto fan = wf("name: fan\non: {workflow: {names: [p, q, elsewhere]}}\nsteps: {s: {run: x}}\n", "f.yaml");
+    const auto fan = wf(
+        "name: fan\non: {workflow: {names: [p, q, elsewhere]}}\nsteps: {s: {run: x}}\n", "f.yaml");
     CHECK(engine::check_workflow_set({p, q, fan}).empty());
-    const auto self = wf("name: self\non: {workflow: {names: [self]}}\nsteps: {s: {run: x}}\n", "s.yaml");
+    const auto self =
+        wf("name: self\non: {workflow: {names: [self]}}\nsteps: {s: {run: x}}\n", "s.yaml");
     CHECK(engine::check_workflow_set({self}).size() == 1);
 }
 
 TEST_CASE("engine::next_cron_fires and describe_triggers") {
-    const auto w = wf("name: n\non:\n  schedule:\n    - cron: '0 3 * * *'\n      timezone: UTC\n    - cron: '30 1 * * *'\n"
-                      "      timezone: UTC\n    - every: 10m\n  stdin:\nsteps: {s: {run: x}}\n",
-                      "n.yaml");
+    const auto w =
+        wf("name: n\non:\n  schedule:\n    - cron: '0 3 * * *'\n      timezone: UTC\n    - cron: "
+           "'30 1 * * *'\n"
+           "      timezone: UTC\n    - every: 10m\n  stdin:\nsteps: {s: {run: x}}\n",
+           "n.yaml");
     const auto from = *parse_rfc3339("2026-11-26T02:00:00.000Z");
     const auto fires = engine::next_cron_fires(*w->loaded.workflow, from, 3);
     REQUIRE(fires.size() == 3);
@@ -48,7 +52,8 @@ TEST_CASE("engine::next_cron_fires and describe_triggers") {
     CHECK(format_rfc3339(fires[1]) == "2026-11-27T01:30:00.000Z");
     CHECK(format_rfc3339(fires[2]) == "2026-11-27T03:00:00.000Z");
     CHECK(engine::describe_triggers(*w->loaded.workflow) ==
-          std::vector<std::string>{"schedule: cron 0 3 * * * (UTC)", "schedule: cron 30 1 * * * (UTC)", "schedule: every 10m",
+          std::vector<std::string>{"schedule: cron 0 3 * * * (UTC)",
+                                   "schedule: cron 30 1 * * * (UTC)", "schedule: every 10m",
                                    "stdin: lines", "manual"});
 }
 
@@ -60,45 +65,54 @@ TEST_CASE("engine::plan_cron: catch-up and clock jumps with an injected clock") 
     const Duration on_time = std::chrono::seconds(1);
     auto times = [](const engine::CronPlan& p) {
         std::vector<std::string> out;
-        for (const auto& [f, late] : p.fires) out.push_back(format_rfc3339(f) + (late ? " late" : ""));
+        for (const auto& [f, late] : p.fires)
+            out.push_back(format_rfc3339(f) + (late ? " late" : ""));
         return out;
     };
 
     SUBCASE("on time: the timer woke at the fire") {
-        const auto p = engine::plan_cron(hourly, utc, model::Catchup::latest, t("2026-03-01T10:00:00.000Z"),
-                                         t("2026-03-01T11:00:00.003Z"), on_time);
+        const auto p =
+            engine::plan_cron(hourly, utc, model::Catchup::latest, t("2026-03-01T10:00:00.000Z"),
+                              t("2026-03-01T11:00:00.003Z"), on_time);
         CHECK(times(p) == std::vector<std::string>{"2026-03-01T11:00:00.000Z"});
         CHECK(format_rfc3339(*p.last) == "2026-03-01T11:00:00.000Z");
         CHECK(format_rfc3339(*p.next) == "2026-03-01T12:00:00.000Z");
     }
     SUBCASE("down three hours: none, latest, all") {
         const auto last = t("2026-03-01T10:00:00.000Z"), now = t("2026-03-01T13:30:00.000Z");
-        CHECK(times(engine::plan_cron(hourly, utc, model::Catchup::none, last, now, on_time)).empty());
+        CHECK(times(engine::plan_cron(hourly, utc, model::Catchup::none, last, now, on_time))
+                  .empty());
         CHECK(times(engine::plan_cron(hourly, utc, model::Catchup::latest, last, now, on_time)) ==
               std::vector<std::string>{"2026-03-01T13:00:00.000Z late"});
         const auto all = engine::plan_cron(hourly, utc, model::Catchup::all, last, now, on_time);
-        CHECK(times(all) == std::vector<std::string>{"2026-03-01T11:00:00.000Z late", "2026-03-01T12:00:00.000Z late",
+        CHECK(times(all) == std::vector<std::string>{"2026-03-01T11:00:00.000Z late",
+                                                     "2026-03-01T12:00:00.000Z late",
                                                      "2026-03-01T13:00:00.000Z late"});
-        CHECK(format_rfc3339(*all.last) == "2026-03-01T13:00:00.000Z"); // none and latest too: never again
+        CHECK(format_rfc3339(*all.last) ==
+              "2026-03-01T13:00:00.000Z");  // none and latest too: never again
         CHECK(format_rfc3339(*all.next) == "2026-03-01T14:00:00.000Z");
     }
     SUBCASE("a clock jump forward: missed fires once (latest), then the on-time one") {
-        const auto p = engine::plan_cron(every2s, utc, model::Catchup::latest, t("2026-03-01T10:00:04.000Z"),
-                                         t("2026-03-01T13:00:00.200Z"), on_time);
-        CHECK(times(p) == std::vector<std::string>{"2026-03-01T12:59:58.000Z late", "2026-03-01T13:00:00.000Z"});
+        const auto p =
+            engine::plan_cron(every2s, utc, model::Catchup::latest, t("2026-03-01T10:00:04.000Z"),
+                              t("2026-03-01T13:00:00.200Z"), on_time);
+        CHECK(times(p) == std::vector<std::string>{"2026-03-01T12:59:58.000Z late",
+                                                   "2026-03-01T13:00:00.000Z"});
         CHECK(format_rfc3339(*p.next) == "2026-03-01T13:00:02.000Z");
     }
     SUBCASE("a clock jump backward: nothing fires twice") {
-        const auto p = engine::plan_cron(every2s, utc, model::Catchup::all, t("2026-03-01T13:00:00.000Z"),
-                                         t("2026-03-01T11:00:00.000Z"), on_time);
+        const auto p =
+            engine::plan_cron(every2s, utc, model::Catchup::all, t("2026-03-01T13:00:00.000Z"),
+                              t("2026-03-01T11:00:00.000Z"), on_time);
         CHECK(p.fires.empty());
         CHECK(!p.last);
         CHECK(format_rfc3339(*p.next) == "2026-03-01T13:00:02.000Z");
     }
     SUBCASE("a year down with a per-second cron: bounded work, at most 1000 caught up") {
         const auto p = engine::plan_cron(*cron::parse("* * * * * *"), utc, model::Catchup::all,
-                                         t("2025-03-01T00:00:00.000Z"), t("2026-03-01T00:00:00.500Z"), on_time);
-        REQUIRE(p.fires.size() == 1001); // 1000 late, and 00:00:00 on time
+                                         t("2025-03-01T00:00:00.000Z"),
+                                         t("2026-03-01T00:00:00.500Z"), on_time);
+        REQUIRE(p.fires.size() == 1001);  // 1000 late, and 00:00:00 on time
         CHECK(format_rfc3339(p.fires.front().first) == "2026-02-28T23:43:20.000Z");
         CHECK(format_rfc3339(p.fires.back().first) == "2026-03-01T00:00:00.000Z");
         CHECK(!p.fires.back().second);

@@ -10,7 +10,9 @@ using weft::test::errors_of;
 using Lines = std::vector<std::string>;
 
 TEST_CASE("parse::load valid") {
-    SUBCASE("minimal") { CHECK(diagnostics_of("steps:\n  a:\n    run: echo hi\n").empty()); }
+    SUBCASE("minimal") {
+        CHECK(diagnostics_of("steps:\n  a:\n    run: echo hi\n").empty());
+    }
     SUBCASE("every key") {
         const char* yaml = R"Y(name: build
 description: Build and test
@@ -115,20 +117,25 @@ steps:
 TEST_CASE("parse::load errors") {
     SUBCASE("a matrix bomb is refused without being multiplied out") {
         std::string yaml = "steps:\n  s:\n    run: x\n    matrix:\n";
-        for (int i = 0; i < 10; ++i) yaml += "      k" + std::to_string(i) + ": [0,1,2,3,4,5,6,7,8,9]\n";
-        CHECK(errors_of(yaml) == Lines{"5:7: error: 'matrix' in step 's' expands to more than 4096 instances"});
+        for (int i = 0; i < 10; ++i)
+            yaml += "      k" + std::to_string(i) + ": [0,1,2,3,4,5,6,7,8,9]\n";
+        CHECK(errors_of(yaml) ==
+              Lines{"5:7: error: 'matrix' in step 's' expands to more than 4096 instances"});
         CHECK(diagnostics_of("steps:\n  s:\n    run: x\n    matrix:\n      a: [1,2,3,4,5,6,7,8]\n"
-                             "      b: [1,2,3,4,5,6,7,8]\n      c: [1,2,3,4,5,6,7,8]\n      d: [1,2,3,4,5,6,7,8]\n")
-                  .empty()); // 4096 instances: the limit itself is allowed
+                             "      b: [1,2,3,4,5,6,7,8]\n      c: [1,2,3,4,5,6,7,8]\n      d: "
+                             "[1,2,3,4,5,6,7,8]\n")
+                  .empty());  // 4096 instances: the limit itself is allowed
     }
-    SUBCASE("matrix values that are not UTF-8 never crash the instance ids (found by fuzz_loader)") {
+    SUBCASE(
+        "matrix values that are not UTF-8 never crash the instance ids (found by fuzz_loader)") {
         // The loader now refuses the byte before yaml-cpp (which made it U+FFFD)
         // sees it; a value that is UTF-8 but not ASCII still goes into the id.
         CHECK(errors_of("steps:\n  t:\n    run: x\n    matrix:\n      os: [a, [\"\xff\"]]\n") ==
-              Lines{"5:17: error: invalid UTF-8: byte 0xFF never occurs in UTF-8; save the file as UTF-8"});
+              Lines{"5:17: error: invalid UTF-8: byte 0xFF never occurs in UTF-8; save the file as "
+                    "UTF-8"});
         std::optional<weft::dag::Graph> g;
-        CHECK(diagnostics_of("steps:\n  t:\n    run: x\n    matrix:\n      os: [a, [\"\xef\xbf\xbd\"]]\n",
-                             &g)
+        CHECK(diagnostics_of(
+                  "steps:\n  t:\n    run: x\n    matrix:\n      os: [a, [\"\xef\xbf\xbd\"]]\n", &g)
                   .empty());
         REQUIRE(g);
         REQUIRE(g->instances.size() == 2);
@@ -137,7 +144,8 @@ TEST_CASE("parse::load errors") {
     }
     SUBCASE("a schedule entry with a bad 'every' gets one error") {
         CHECK(errors_of("on:\n  schedule:\n    - every: banana\nsteps: {a: {run: x}}\n") ==
-              Lines{"3:14: error: invalid duration 'banana': expected a number (use e.g. 150ms, 10s, 5m, 2h, 1d, 1h30m)"});
+              Lines{"3:14: error: invalid duration 'banana': expected a number (use e.g. 150ms, "
+                    "10s, 5m, 2h, 1d, 1h30m)"});
     }
     SUBCASE("unknown key at top level") {
         CHECK(errors_of("stpes:\n  a: {run: x}\n") ==
@@ -160,9 +168,10 @@ TEST_CASE("parse::load errors") {
               Lines{"4:13: error: step 'test' needs unknown step 'biuld' (did you mean 'build'?)"});
     }
     SUBCASE("a cycle") {
-        CHECK(errors_of("steps:\n  a: {needs: c, run: x}\n  b: {needs: a, run: x}\n  c: {needs: b, run: x}\n") ==
-              Lines{"2:14: error: dependency cycle: a -> c -> b -> a"});
-        CHECK(errors_of("steps:\n  a: {needs: a, run: x}\n") == Lines{"2:14: error: step 'a' needs itself"});
+        CHECK(errors_of("steps:\n  a: {needs: c, run: x}\n  b: {needs: a, run: x}\n  c: {needs: b, "
+                        "run: x}\n") == Lines{"2:14: error: dependency cycle: a -> c -> b -> a"});
+        CHECK(errors_of("steps:\n  a: {needs: a, run: x}\n") ==
+              Lines{"2:14: error: step 'a' needs itself"});
     }
     SUBCASE("run and uses, both or neither") {
         CHECK(errors_of("steps:\n  a:\n    run: x\n    uses: http\n") ==
@@ -172,18 +181,22 @@ TEST_CASE("parse::load errors") {
     }
     SUBCASE("a bad duration") {
         CHECK(errors_of("steps:\n  a:\n    run: x\n    timeout: 10x\n") ==
-              Lines{"4:14: error: invalid duration '10x': unknown unit 'x' (use e.g. 150ms, 10s, 5m, 2h, 1d, 1h30m)"});
+              Lines{"4:14: error: invalid duration '10x': unknown unit 'x' (use e.g. 150ms, 10s, "
+                    "5m, 2h, 1d, 1h30m)"});
         CHECK(errors_of("on: {file: {paths: [x], debounce: 1.5s}}\nsteps: {a: {run: x}}\n") ==
-              Lines{"1:35: error: invalid duration '1.5s': unknown unit '.' (use e.g. 150ms, 10s, 5m, 2h, 1d, 1h30m)"});
+              Lines{"1:35: error: invalid duration '1.5s': unknown unit '.' (use e.g. 150ms, 10s, "
+                    "5m, 2h, 1d, 1h30m)"});
     }
     SUBCASE("bad cron expressions") {
         auto cron_error = [](const std::string& expr) {
-            auto e = errors_of("on:\n  schedule:\n    - cron: \"" + expr + "\"\nsteps: {a: {run: x}}\n");
+            auto e =
+                errors_of("on:\n  schedule:\n    - cron: \"" + expr + "\"\nsteps: {a: {run: x}}\n");
             REQUIRE(e.size() == 1);
             return e[0];
         };
         CHECK(cron_error("61 * * * *") ==
-              "3:13: error: invalid cron expression '61 * * * *': minute field: value 61 out of range 0-59");
+              "3:13: error: invalid cron expression '61 * * * *': minute field: value 61 out of "
+              "range 0-59");
         CHECK(cron_error("* 24 * * *").find("hour field") != std::string::npos);
         CHECK(cron_error("* * 0 * *").find("day-of-month field") != std::string::npos);
         CHECK(cron_error("* * * 13 *").find("month field") != std::string::npos);
@@ -193,11 +206,14 @@ TEST_CASE("parse::load errors") {
         CHECK(cron_error("* * * FOO *").find("month field") != std::string::npos);
         CHECK(cron_error("* * * *") ==
               "3:13: error: invalid cron expression '* * * *': expected 5 or 6 fields, got 4");
-        CHECK(errors_of("on:\n  schedule:\n    - cron: '* * * * *'\n      timezone: Europe/Berln\nsteps: {a: {run: x}}\n")
+        CHECK(errors_of("on:\n  schedule:\n    - cron: '* * * * *'\n      timezone: "
+                        "Europe/Berln\nsteps: {a: {run: x}}\n")
                   .at(0)
                   .find("4:17: error: unknown time zone 'Europe/Berln'") == 0);
-        CHECK(errors_of("on:\n  schedule:\n    - {cron: '* * * * *', every: 1m}\nsteps: {a: {run: x}}\n") ==
-              Lines{"3:7: error: a schedule entry needs exactly one of 'cron' and 'every'"});
+        CHECK(
+            errors_of(
+                "on:\n  schedule:\n    - {cron: '* * * * *', every: 1m}\nsteps: {a: {run: x}}\n") ==
+            Lines{"3:7: error: a schedule entry needs exactly one of 'cron' and 'every'"});
     }
     SUBCASE("a YAML syntax error") {
         auto e = errors_of("steps:\n  a: {run: x\n");
@@ -206,54 +222,66 @@ TEST_CASE("parse::load errors") {
         CHECK(errors_of("steps:\n  a:\n    run: x\n   bad: y\n").size() == 1);
     }
     SUBCASE("a duplicate key") {
-        CHECK(errors_of("steps:\n  a:\n    run: x\n    run: y\n") == Lines{"4:5: error: duplicate key 'run' in step 'a'"});
-        CHECK(errors_of("steps:\n  a: {run: x}\n  a: {run: y}\n") == Lines{"3:3: error: duplicate key 'a' in 'steps'"});
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    run: y\n") ==
+              Lines{"4:5: error: duplicate key 'run' in step 'a'"});
+        CHECK(errors_of("steps:\n  a: {run: x}\n  a: {run: y}\n") ==
+              Lines{"3:3: error: duplicate key 'a' in 'steps'"});
     }
     SUBCASE("merge keys are refused") {
         CHECK(errors_of("env: &e {A: b}\nsteps:\n  a:\n    run: x\n    env:\n      <<: *e\n") ==
-              Lines{"6:7: error: merge keys ('<<') are not supported; write the keys out, or alias the whole map"});
+              Lines{"6:7: error: merge keys ('<<') are not supported; write the keys out, or alias "
+                    "the whole map"});
     }
     SUBCASE("an invalid step id") {
         CHECK(errors_of("steps:\n  1st: {run: x}\n") ==
-              Lines{"2:3: error: invalid step id '1st': use letters, digits, '_' and '-', not starting with a digit or '-'"});
+              Lines{"2:3: error: invalid step id '1st': use letters, digits, '_' and '-', not "
+                    "starting with a digit or '-'"});
         CHECK(errors_of("steps:\n  'a b': {run: x}\n").size() == 1);
     }
     SUBCASE("a wrong node type") {
-        CHECK(errors_of("steps: [a, b]\n") == Lines{"1:8: error: expected a map for 'steps', got a list"});
+        CHECK(errors_of("steps: [a, b]\n") ==
+              Lines{"1:8: error: expected a map for 'steps', got a list"});
         CHECK(errors_of("steps:\n  a:\n    run: [x]\n") ==
               Lines{"3:10: error: expected a string for 'run' in step 'a', got a list"});
         CHECK(errors_of("steps:\n  a:\n    run: x\n    needs: {b: c}\n") ==
               Lines{"4:12: error: expected a list for 'needs' in step 'a', got a map"});
         CHECK(errors_of("steps:\n  a:\n    run: x\n    continue-on-error: maybe\n") ==
               Lines{"4:24: error: expected true or false for 'continue-on-error', got 'maybe'"});
-        CHECK(errors_of("- a\n- b\n") == Lines{"1:1: error: expected a map of workflow keys at the top level, got a list"});
+        CHECK(errors_of("- a\n- b\n") ==
+              Lines{"1:1: error: expected a map of workflow keys at the top level, got a list"});
     }
     SUBCASE("an expression syntax error") {
         auto e = errors_of("steps:\n  a:\n    run: echo ${{ params.x == }}\n");
         REQUIRE(e.size() == 1);
         CHECK(e[0].rfind("3:", 0) == 0);
-        CHECK(errors_of("steps:\n  a:\n    run: echo ${{ params.x\n") .size() == 1);
+        CHECK(errors_of("steps:\n  a:\n    run: echo ${{ params.x\n").size() == 1);
     }
     SUBCASE("an unknown expression context") {
         CHECK(errors_of("steps:\n  a:\n    run: echo ${{ parms.x }}\n") ==
-              Lines{"3:19: error: unknown context 'parms' (did you mean 'params'?); expected one of 'params', 'env', "
+              Lines{"3:19: error: unknown context 'parms' (did you mean 'params'?); expected one "
+                    "of 'params', 'env', "
                     "'secrets', 'matrix', 'event', 'steps', 'run' or 'workflow'"});
-        CHECK(errors_of("params: {target: {}}\nsteps:\n  a:\n    run: echo ${{ params.taget }}\n") ==
-              Lines{"4:19: error: unknown param 'taget' (did you mean 'target'?)"});
+        CHECK(
+            errors_of("params: {target: {}}\nsteps:\n  a:\n    run: echo ${{ params.taget }}\n") ==
+            Lines{"4:19: error: unknown param 'taget' (did you mean 'target'?)"});
     }
     SUBCASE("reading outputs of a step not needed") {
         CHECK(errors_of("steps:\n  a: {run: x}\n  b:\n    run: echo ${{ steps.a.outputs.v }}\n") ==
-              Lines{"4:19: error: step 'b' reads step 'a', which it does not need; add 'a' to its 'needs'"});
-        CHECK(errors_of("steps:\n  a: {run: x}\n  b: {needs: a, run: x}\n  c:\n    needs: b\n    run: echo ${{ steps.a.outputs.v }}\n")
+              Lines{"4:19: error: step 'b' reads step 'a', which it does not need; add 'a' to its "
+                    "'needs'"});
+        CHECK(errors_of("steps:\n  a: {run: x}\n  b: {needs: a, run: x}\n  c:\n    needs: b\n    "
+                        "run: echo ${{ steps.a.outputs.v }}\n")
                   .empty());
-        CHECK(errors_of("steps:\n  a:\n    run: x\n    matrix: {os: [l]}\n  b:\n    needs: a\n    run: echo ${{ matrix.os }}\n") ==
+        CHECK(errors_of("steps:\n  a:\n    run: x\n    matrix: {os: [l]}\n  b:\n    needs: a\n    "
+                        "run: echo ${{ matrix.os }}\n") ==
               Lines{"7:19: error: step 'b' reads the 'matrix' context but has no 'matrix'"});
     }
     SUBCASE("an invalid enum value lists the allowed ones") {
         CHECK(errors_of("catchup: some\nsteps: {a: {run: x}}\n") ==
               Lines{"1:10: error: invalid catchup 'some': expected 'none', 'latest' or 'all'"});
         CHECK(errors_of("concurrency: {on-busy: wait}\nsteps: {a: {run: x}}\n") ==
-              Lines{"1:24: error: invalid on-busy 'wait': expected 'queue', 'skip' or 'cancel-running'"});
+              Lines{"1:24: error: invalid on-busy 'wait': expected 'queue', 'skip' or "
+                    "'cancel-running'"});
         CHECK(errors_of("defaults: {runs-on: k8s}\nsteps: {a: {run: x}}\n") ==
               Lines{"1:21: error: invalid runs-on 'k8s': expected 'local' or 'slurm'"});
     }
@@ -262,15 +290,17 @@ TEST_CASE("parse::load errors") {
         CHECK(errors_of("# only a comment\n") == Lines{"1:1: error: the workflow file is empty"});
     }
     SUBCASE("an unterminated double-quoted string") {
-        CHECK(errors_of("steps:\n  a:\n    run: \"make all\n") == Lines{"3:10: error: unterminated double-quoted string"});
+        CHECK(errors_of("steps:\n  a:\n    run: \"make all\n") ==
+              Lines{"3:10: error: unterminated double-quoted string"});
     }
     SUBCASE("alias bombs are bounded") {
         std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
         for (int i = 1; i < 9; ++i)
-            yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + ", *a" +
-                    std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
-                    std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
-                    std::to_string(i - 1) + "]\n";
+            yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" +
+                    std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+                    std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+                    std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" +
+                    std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + "]\n";
         yaml = "steps:\n  s:\n    uses: p\n    with:\n      " + yaml.substr(0, yaml.size() - 1);
         std::string indented;
         for (char c : yaml) {
@@ -283,15 +313,18 @@ TEST_CASE("parse::load errors") {
     }
     SUBCASE("a recursive alias") {
         CHECK(errors_of("steps:\n  a:\n    uses: p\n    with: &w {x: *w}\n") ==
-              Lines{"4:18: error: YAML syntax error: an alias inside the node it refers to (a recursive alias)"});
+              Lines{"4:18: error: YAML syntax error: an alias inside the node it refers to (a "
+                    "recursive alias)"});
     }
     SUBCASE("a stray ',' outside a flow collection (yaml-cpp 0.7 loops forever on it)") {
-        CHECK(errors_of(",{:x}") ==
-              Lines{"1:1: error: YAML syntax error: unexpected ',' outside a flow collection ([...] or {...})"});
+        CHECK(errors_of(",{:x}") == Lines{"1:1: error: YAML syntax error: unexpected ',' outside a "
+                                          "flow collection ([...] or {...})"});
         CHECK(errors_of("steps:\n  a: {run: x}\n,\n").size() == 1);
     }
     SUBCASE("all errors of a file at once") {
-        CHECK(errors_of("catchup: x\nsteps:\n  a: {run: x, timeout: 5q}\n  b: {run: y, needs: zz}\n").size() == 3);
+        CHECK(
+            errors_of("catchup: x\nsteps:\n  a: {run: x, timeout: 5q}\n  b: {run: y, needs: zz}\n")
+                .size() == 3);
     }
     SUBCASE("a missing file") {
         auto loaded = weft::parse::load_file("/nonexistent/wf.yaml");
@@ -305,58 +338,88 @@ TEST_CASE("parse::load never crashes on hostile input") {
     // Every prefix of a valid workflow, and a few odd documents, must load or
     // fail with diagnostics, never throw.
     const std::string yaml =
-        "name: x\non:\n  schedule:\n    - cron: '0 * * * *'\nparams: {p: {default: 1}}\nsteps:\n  a:\n    run: echo "
-        "${{ params.p }}\n    matrix: {k: [1, 2]}\n  b: {needs: a, if: \"${{ failure() }}\", uses: http, with: {u: 1}}\n";
+        "name: x\non:\n  schedule:\n    - cron: '0 * * * *'\nparams: {p: {default: 1}}\nsteps:\n  "
+        "a:\n    run: echo "
+        "${{ params.p }}\n    matrix: {k: [1, 2]}\n  b: {needs: a, if: \"${{ failure() }}\", uses: "
+        "http, with: {u: 1}}\n";
     for (std::size_t n = 0; n <= yaml.size(); ++n) (void)diagnostics_of(yaml.substr(0, n));
-    for (const char* odd : {"---\n---\n", "!!binary abc", "steps: !!map {}", "? [a]\n: b\n", "steps: {a: {run: *x}}", "steps: &s {a: {uses: p, with: *s}}", "&a [*a]",
-                            "steps:\n  a: {run: x}\n...\n---\nsteps: {}\n", "\t", "\xff\xfe", "[", "{", "\"", "'"})
+    for (const char* odd :
+         {"---\n---\n", "!!binary abc", "steps: !!map {}", "? [a]\n: b\n", "steps: {a: {run: *x}}",
+          "steps: &s {a: {uses: p, with: *s}}", "&a [*a]",
+          "steps:\n  a: {run: x}\n...\n---\nsteps: {}\n", "\t", "\xff\xfe", "[", "{", "\"", "'"})
         (void)diagnostics_of(odd);
 }
 
 TEST_CASE("parse::load explains what yaml-cpp misreports") {
     SUBCASE("a NUL byte, at its own position") {
-        CHECK(errors_of(std::string("steps:\n  a: {run: echo}\n\0\x01\xff\xfe\x89PNG\r\n", 32)) ==
-              Lines{"3:1: error: a NUL byte: a workflow file is UTF-8 text (is this a binary file?)"});
+        CHECK(
+            errors_of(std::string("steps:\n  a: {run: echo}\n\0\x01\xff\xfe\x89PNG\r\n", 32)) ==
+            Lines{
+                "3:1: error: a NUL byte: a workflow file is UTF-8 text (is this a binary file?)"});
     }
     SUBCASE("bytes that are not UTF-8") {
         CHECK(errors_of("name: caf\xe9\nsteps:\n  a: {run: echo caf\xe9}\n") ==
-              Lines{"1:10: error: invalid UTF-8: byte 0xE9 starts a 3-byte sequence that is cut short; save the file as UTF-8"});
-        CHECK(errors_of("steps:\n  a: {run: \"\xc0\xaf\"}\n").at(0).rfind("2:13: error: invalid UTF-8: byte 0xC0 starts an overlong encoding", 0) == 0);
-        CHECK(errors_of("steps:\n  a: {run: \"\xed\xa0\x80\"}\n").at(0).rfind("2:13: error: invalid UTF-8: byte 0xED starts a UTF-16 surrogate", 0) == 0);
-        CHECK(errors_of("steps:\n  a: {run: x}\n# \xe2\x82").at(0).rfind("3:3: error: invalid UTF-8: byte 0xE2 starts a 3-byte sequence that is cut short", 0) == 0);
+              Lines{"1:10: error: invalid UTF-8: byte 0xE9 starts a 3-byte sequence that is cut "
+                    "short; save the file as UTF-8"});
+        CHECK(errors_of("steps:\n  a: {run: \"\xc0\xaf\"}\n")
+                  .at(0)
+                  .rfind("2:13: error: invalid UTF-8: byte 0xC0 starts an overlong encoding", 0) ==
+              0);
+        CHECK(errors_of("steps:\n  a: {run: \"\xed\xa0\x80\"}\n")
+                  .at(0)
+                  .rfind("2:13: error: invalid UTF-8: byte 0xED starts a UTF-16 surrogate", 0) ==
+              0);
+        CHECK(errors_of("steps:\n  a: {run: x}\n# \xe2\x82")
+                  .at(0)
+                  .rfind("3:3: error: invalid UTF-8: byte 0xE2 starts a 3-byte sequence that is "
+                         "cut short",
+                         0) == 0);
     }
     SUBCASE("a UTF-8 byte order mark is skipped, and columns on line 1 do not count it") {
         CHECK(diagnostics_of("\xef\xbb\xbfsteps:\n  a: {run: echo caf\xc3\xa9}\n").empty());
-        CHECK(errors_of("\xef\xbb\xbfsteps: 5\n") == Lines{"1:8: error: expected a map for 'steps', got a scalar"});
-        CHECK(errors_of("\xef\xbb\xbfsteps:\n  a:\n    run: \"make\n") == Lines{"3:10: error: unterminated double-quoted string"});
+        CHECK(errors_of("\xef\xbb\xbfsteps: 5\n") ==
+              Lines{"1:8: error: expected a map for 'steps', got a scalar"});
+        CHECK(errors_of("\xef\xbb\xbfsteps:\n  a:\n    run: \"make\n") ==
+              Lines{"3:10: error: unterminated double-quoted string"});
     }
     SUBCASE("a tab in an indentation") {
-        CHECK(errors_of("steps:\n\ta:\n\t\trun: echo\n") == Lines{"2:1: error: tab characters cannot indent YAML; use spaces"});
-        CHECK(errors_of("steps:\n  a:\n  \trun: x\n") == Lines{"3:3: error: tab characters cannot indent YAML; use spaces"});
+        CHECK(errors_of("steps:\n\ta:\n\t\trun: echo\n") ==
+              Lines{"2:1: error: tab characters cannot indent YAML; use spaces"});
+        CHECK(errors_of("steps:\n  a:\n  \trun: x\n") ==
+              Lines{"3:3: error: tab characters cannot indent YAML; use spaces"});
         CHECK(errors_of("steps:\n  a:\n    run: x\n\tneeds: []\n") ==
               Lines{"4:1: error: tab characters cannot indent YAML; use spaces"});
-        CHECK(errors_of("- a\n\t- b\n") == Lines{"2:1: error: tab characters cannot indent YAML; use spaces"});
+        CHECK(errors_of("- a\n\t- b\n") ==
+              Lines{"2:1: error: tab characters cannot indent YAML; use spaces"});
     }
     SUBCASE("tabs elsewhere are fine: in scalars, block literals, flow collections, comments") {
-        CHECK(diagnostics_of("steps:\n  a:\n    run: |\n      printf \"a\\tb\"\n      \tmore\n"
-                             "    env: {A: \"x\ty\", B: x\ty}  # a\tcomment\n\t# an indented comment\n")
+        CHECK(diagnostics_of(
+                  "steps:\n  a:\n    run: |\n      printf \"a\\tb\"\n      \tmore\n"
+                  "    env: {A: \"x\ty\", B: x\ty}  # a\tcomment\n\t# an indented comment\n")
                   .empty());
         CHECK(diagnostics_of("steps:\n  a:\t{run: x,\n\tenv: {A: b}}\n").empty());
     }
     SUBCASE("an unterminated double-quoted string, wherever it ends") {
         const Lines at_3_10{"3:10: error: unterminated double-quoted string"};
-        CHECK(errors_of("steps:\n  a:\n    run: \"echo hi\n") == at_3_10); // yaml-cpp takes it as a string
-        CHECK(errors_of("steps:\n  a:\n    run: \"echo hi") == at_3_10);   // yaml-cpp: illegal EOF in scalar
+        CHECK(errors_of("steps:\n  a:\n    run: \"echo hi\n") ==
+              at_3_10);  // yaml-cpp takes it as a string
+        CHECK(errors_of("steps:\n  a:\n    run: \"echo hi") ==
+              at_3_10);  // yaml-cpp: illegal EOF in scalar
         CHECK(errors_of("steps:\n  a:\n    run: \"echo \\\"hi\\\"") == at_3_10);
-        CHECK(errors_of("steps:\n  a:\n    run: \"x\n---\nsteps: {}\n") == at_3_10); // fails at the `---`
-        CHECK(errors_of("steps:\n  a: {run: \"echo hi}\n") == Lines{"2:12: error: unterminated double-quoted string"});
-        CHECK(errors_of("\"steps: 1\nsteps:\n  a: {run: echo}\n") == Lines{"1:1: error: unterminated double-quoted string"});
+        CHECK(errors_of("steps:\n  a:\n    run: \"x\n---\nsteps: {}\n") ==
+              at_3_10);  // fails at the `---`
+        CHECK(errors_of("steps:\n  a: {run: \"echo hi}\n") ==
+              Lines{"2:12: error: unterminated double-quoted string"});
+        CHECK(errors_of("\"steps: 1\nsteps:\n  a: {run: echo}\n") ==
+              Lines{"1:1: error: unterminated double-quoted string"});
         CHECK(errors_of("steps:\n  a:\n    run: |\n      echo \"hi\n    env: {A: \"b}\n") ==
               Lines{"5:14: error: unterminated double-quoted string"});
     }
     SUBCASE("and single-quoted") {
-        CHECK(errors_of("steps:\n  a:\n    run: 'it''s\n") == Lines{"3:10: error: unterminated single-quoted string"});
-        CHECK(errors_of("steps:\n  a:\n    run: 'it''s") == Lines{"3:10: error: unterminated single-quoted string"});
+        CHECK(errors_of("steps:\n  a:\n    run: 'it''s\n") ==
+              Lines{"3:10: error: unterminated single-quoted string"});
+        CHECK(errors_of("steps:\n  a:\n    run: 'it''s") ==
+              Lines{"3:10: error: unterminated single-quoted string"});
     }
     SUBCASE("quotes that close, possibly lines later, or sit inside plain scalars are fine") {
         CHECK(diagnostics_of("steps:\n  a:\n    run: \"multi\n      line\"\n").empty());
@@ -366,11 +429,13 @@ TEST_CASE("parse::load explains what yaml-cpp misreports") {
         CHECK(errors_of(std::string(256, '[') + std::string(256, ']')) ==
               Lines{"1:1: error: expected a map of workflow keys at the top level, got a list"});
         CHECK(errors_of(std::string(10000, '[') + std::string(10000, ']')) ==
-              Lines{"1:257: error: collections nested deeper than 256 levels; weft refuses to load the file"});
+              Lines{"1:257: error: collections nested deeper than 256 levels; weft refuses to load "
+                    "the file"});
         std::string block = "steps:\n  a:\n    run: x\n    env:\n";
         std::string indent = "      ";
-        for (int i = 0; i < 600; ++i, indent += ' ') block += indent + "k" + std::to_string(i) + ":\n";
-        CHECK(errors_of(block) ==
-              Lines{"258:260: error: collections nested deeper than 256 levels; weft refuses to load the file"});
+        for (int i = 0; i < 600; ++i, indent += ' ')
+            block += indent + "k" + std::to_string(i) + ":\n";
+        CHECK(errors_of(block) == Lines{"258:260: error: collections nested deeper than 256 "
+                                        "levels; weft refuses to load the file"});
     }
 }

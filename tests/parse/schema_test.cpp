@@ -13,7 +13,8 @@ namespace {
 std::set<std::string> props(const nlohmann::json& node) {
     std::set<std::string> out;
     if (node.contains("properties"))
-        for (auto it = node["properties"].begin(); it != node["properties"].end(); ++it) out.insert(it.key());
+        for (auto it = node["properties"].begin(); it != node["properties"].end(); ++it)
+            out.insert(it.key());
     for (const char* alt : {"oneOf", "anyOf", "allOf"})
         if (node.contains(alt))
             for (const auto& branch : node[alt]) {
@@ -28,7 +29,7 @@ std::set<std::string> loader(const char* section) {
     return {k.begin(), k.end()};
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("parse::schema matches the loader") {
     std::ifstream f(std::string(WEFT_TEST_DATA) + "/../schema/weft-workflow.schema.json");

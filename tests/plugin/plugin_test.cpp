@@ -14,7 +14,8 @@ using Json = nlohmann::json;
 
 TEST_CASE("plugin::parse_result") {
     SUBCASE("success with outputs; non-string outputs become JSON text") {
-        auto r = plugin::parse_result(" {\"status\": \"success\", \"outputs\": {\"a\": \"x\", \"n\": 42, \"l\": [1]}}\n");
+        auto r = plugin::parse_result(
+            " {\"status\": \"success\", \"outputs\": {\"a\": \"x\", \"n\": 42, \"l\": [1]}}\n");
         REQUIRE(r);
         CHECK(r->success);
         CHECK(r->outputs == Json{{"a", "x"}, {"n", "42"}, {"l", "[1]"}});
@@ -33,7 +34,8 @@ TEST_CASE("plugin::parse_result") {
               "its result on stdout is not JSON (it starts with 'hello world')");
         CHECK(plugin::parse_result("{\"status\": \"success\"} {}").error().message ==
               "its result on stdout is not JSON (it starts with '{\"status\": \"success\"} {}')");
-        CHECK(plugin::parse_result("[1]").error().message == "its result on stdout is not a JSON object");
+        CHECK(plugin::parse_result("[1]").error().message ==
+              "its result on stdout is not a JSON object");
         CHECK(plugin::parse_result("{}").error().message ==
               "its result has status null; expected \"success\" or \"failure\"");
         CHECK(plugin::parse_result("{\"status\": \"success\", \"outputs\": [1]}").error().message ==
@@ -45,14 +47,19 @@ TEST_CASE("plugin::parse_result") {
 
 TEST_CASE("plugin::make_request") {
     SUBCASE("the shape of protocol 1") {
-        auto r = plugin::make_request(Json{{"url", "u"}}, Json{{"A", "1"}}, Json{{"kind", "manual"}},
-                                      {7, "wf", "s", 2, 3});
+        auto r = plugin::make_request(Json{{"url", "u"}}, Json{{"A", "1"}},
+                                      Json{{"kind", "manual"}}, {7, "wf", "s", 2, 3});
         REQUIRE(r);
         CHECK(Json::parse(*r) == Json{{"protocol", 1},
                                       {"with", {{"url", "u"}}},
                                       {"env", {{"A", "1"}}},
                                       {"event", {{"kind", "manual"}}},
-                                      {"run", {{"id", 7}, {"workflow", "wf"}, {"step", "s"}, {"attempt", 2}, {"run_attempt", 3}}}});
+                                      {"run",
+                                       {{"id", 7},
+                                        {"workflow", "wf"},
+                                        {"step", "s"},
+                                        {"attempt", 2},
+                                        {"run_attempt", 3}}}});
     }
     SUBCASE("a null with is an empty object") {
         auto r = plugin::make_request(nullptr, Json::object(), Json::object(), {});
@@ -60,10 +67,12 @@ TEST_CASE("plugin::make_request") {
         CHECK(Json::parse(*r)["with"] == Json::object());
     }
     SUBCASE("too large") {
-        auto r = plugin::make_request(Json{{"big", std::string(plugin::k_max_request, 'x')}}, Json::object(),
-                                      Json::object(), {});
+        auto r = plugin::make_request(Json{{"big", std::string(plugin::k_max_request, 'x')}},
+                                      Json::object(), Json::object(), {});
         REQUIRE(!r);
-        CHECK(r.error().message == "the plugin's request (with, env and event) is 16 MiB, more than the 16 MiB a request may be");
+        CHECK(r.error().message ==
+              "the plugin's request (with, env and event) is 16 MiB, more than the 16 MiB a "
+              "request may be");
     }
 }
 
@@ -75,7 +84,8 @@ struct PluginPath {
     std::string old;
     bool had = false;
     PluginPath() {
-        dir = std::filesystem::temp_directory_path() / ("weft-plugin-test-" + std::to_string(::getpid()));
+        dir = std::filesystem::temp_directory_path() /
+              ("weft-plugin-test-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir);
         if (const char* v = std::getenv("WEFT_PLUGIN_PATH")) {
             old = v;
@@ -84,8 +94,10 @@ struct PluginPath {
         ::setenv("WEFT_PLUGIN_PATH", dir.c_str(), 1);
     }
     ~PluginPath() {
-        if (had) ::setenv("WEFT_PLUGIN_PATH", old.c_str(), 1);
-        else ::unsetenv("WEFT_PLUGIN_PATH");
+        if (had)
+            ::setenv("WEFT_PLUGIN_PATH", old.c_str(), 1);
+        else
+            ::unsetenv("WEFT_PLUGIN_PATH");
         std::filesystem::remove_all(dir);
     }
     void add(const std::string& name, const std::string& script) {
@@ -101,17 +113,20 @@ std::vector<std::string> errors(const std::string& yaml) {
     weft::Diagnostics d;
     plugin::check_workflow(*loaded.workflow, d);
     std::vector<std::string> out;
-    for (const auto& x : d) out.push_back(std::to_string(x.loc.line) + ":" + std::to_string(x.loc.column) + ": " + x.message);
+    for (const auto& x : d)
+        out.push_back(std::to_string(x.loc.line) + ":" + std::to_string(x.loc.column) + ": " +
+                      x.message);
     return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("plugin::find and check_workflow") {
     PluginPath path;
     path.add("weft-plugin-exe", "#!/bin/sh\necho '{\"status\": \"success\"}'\n");
     path.add("weft-plugin-described",
-             "#!/bin/sh\n[ \"$1\" = --describe ] && echo '{\"version\": \"2.0\", \"protocol\": [1], \"params\": "
+             "#!/bin/sh\n[ \"$1\" = --describe ] && echo '{\"version\": \"2.0\", \"protocol\": "
+             "[1], \"params\": "
              "{\"a\": {\"required\": true, \"description\": \"A\"}, \"b\": {}}}'\n");
     path.add("weft-plugin-future", "#!/bin/sh\necho '{\"protocol\": [2, 3]}'\n");
     path.add("weft-plugin-lib.so", "not really a library");
@@ -126,7 +141,7 @@ TEST_CASE("plugin::find and check_workflow") {
         auto lib = plugin::find("lib");
         REQUIRE(lib);
         CHECK(lib->kind == plugin::Kind::library);
-        auto http = plugin::find("http"); // a plugin in the path shadows the built-in
+        auto http = plugin::find("http");  // a plugin in the path shadows the built-in
         REQUIRE(http);
         CHECK(http->kind == plugin::Kind::executable);
         auto wait = plugin::find("wait");
@@ -138,14 +153,17 @@ TEST_CASE("plugin::find and check_workflow") {
         auto r = plugin::find("exf");
         REQUIRE(!r);
         const std::string msg = r.error().message;
-        CHECK(msg.rfind("unknown plugin 'exf' (did you mean 'exe'?): no weft-plugin-exf or weft-plugin-exf.so in " +
+        CHECK(msg.rfind("unknown plugin 'exf' (did you mean 'exe'?): no weft-plugin-exf or "
+                        "weft-plugin-exf.so in " +
                             path.dir.string() + ", ",
                         0) == 0);
-        CHECK(msg.find("and no built-in 'exf' (built-ins: 'http' and 'wait')") != std::string::npos);
+        CHECK(msg.find("and no built-in 'exf' (built-ins: 'http' and 'wait')") !=
+              std::string::npos);
     }
     SUBCASE("list_all: each name once, the first found") {
         std::vector<std::string> names;
-        for (const auto& f : plugin::list_all()) names.push_back(f.name + ":" + plugin::to_string(f.kind));
+        for (const auto& f : plugin::list_all())
+            names.push_back(f.name + ":" + plugin::to_string(f.kind));
         CHECK(std::find(names.begin(), names.end(), "http:executable") != names.end());
         CHECK(std::find(names.begin(), names.end(), "http:built-in") == names.end());
         CHECK(std::find(names.begin(), names.end(), "wait:built-in") != names.end());
@@ -159,7 +177,7 @@ TEST_CASE("plugin::find and check_workflow") {
         CHECK(d->version == "2.0");
         CHECK(d->params.at("a").required);
         CHECK(!d->params.at("b").required);
-        auto e = plugin::describe(*plugin::find("exe")); // ignores --describe: undescribed
+        auto e = plugin::describe(*plugin::find("exe"));  // ignores --describe: undescribed
         REQUIRE(e);
         CHECK(!e->described);
         auto f = plugin::describe(*plugin::find("future"));

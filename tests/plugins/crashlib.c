@@ -28,4 +28,6 @@ static const struct weft_plugin plugin = {
     sizeof(struct weft_plugin), WEFT_PLUGIN_ABI_VERSION, "crashlib", "0.1", params, run,
 };
 
-__attribute__((visibility("default"))) const struct weft_plugin* weft_plugin_entry(void) { return &plugin; }
+__attribute__((visibility("default"))) const struct weft_plugin* weft_plugin_entry(void) {
+    return &plugin;
+}

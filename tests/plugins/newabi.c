@@ -9,6 +9,9 @@ static int run(const char* request_json, const struct weft_host* host) {
     return WEFT_SUCCESS;
 }
 
-static const struct weft_plugin plugin = {sizeof(struct weft_plugin), 99, "newabi", "9.9", NULL, run};
+static const struct weft_plugin plugin = {
+    sizeof(struct weft_plugin), 99, "newabi", "9.9", NULL, run};
 
-__attribute__((visibility("default"))) const struct weft_plugin* weft_plugin_entry(void) { return &plugin; }
+__attribute__((visibility("default"))) const struct weft_plugin* weft_plugin_entry(void) {
+    return &plugin;
+}

@@ -13,9 +13,11 @@ T ok(Result<T> r) {
     return std::move(r).value();
 }
 
-TimePoint at(std::int64_t ms) { return TimePoint{std::chrono::milliseconds{ms}}; }
+TimePoint at(std::int64_t ms) {
+    return TimePoint{std::chrono::milliseconds{ms}};
+}
 
-} // namespace
+}  // namespace
 
 TEST_CASE("store::queue") {
     auto s = ok(Store::open_memory());
@@ -54,7 +56,7 @@ TEST_CASE("store::queue") {
         REQUIRE(s.begin().ok());
         CHECK(s.dequeue(q1).ok());
         REQUIRE(s.rollback().ok());
-        CHECK(ok(s.queued_count("build")) == 2); // rolled back: still queued
+        CHECK(ok(s.queued_count("build")) == 2);  // rolled back: still queued
     }
 }
 

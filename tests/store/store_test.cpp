@@ -296,7 +296,8 @@ TEST_CASE("store::transactions") {
         auto b = s.begin();
         REQUIRE(!b);
         CHECK(b.error().code == Errc::state);
-        CHECK(b.error().message == "state database :memory:: no more writes after an earlier failure");
+        CHECK(b.error().message ==
+              "state database :memory:: no more writes after an earlier failure");
         auto e = s.add_event("manual", json::object(), at(k_t0));
         REQUIRE(!e);
         CHECK(e.error().code == Errc::state);
@@ -324,9 +325,10 @@ TEST_CASE("store::damage is reported, not read as a missing row") {
     {
         Store s = must(Store::open(path));
         must(s.begin());
-        for (int i = 0; i < 400; ++i) new_run(s, "workflow-with-a-longish-name-" + std::to_string(i));
+        for (int i = 0; i < 400; ++i)
+            new_run(s, "workflow-with-a-longish-name-" + std::to_string(i));
         must(s.commit());
-    } // the last connection checkpoints the WAL into the file
+    }  // the last connection checkpoints the WAL into the file
     // Garbage over the b-tree header and cell pointers of every page but the
     // first (which holds the schema).
     const auto size = fs::file_size(path);
@@ -341,7 +343,7 @@ TEST_CASE("store::damage is reported, not read as a missing row") {
         }
     }
     auto s = Store::open(path);
-    REQUIRE(s); // page 1 is intact: the damage shows on reading the runs
+    REQUIRE(s);  // page 1 is intact: the damage shows on reading the runs
     auto row = s->get_run_row(123456);
     REQUIRE(!row);
     CHECK(row.error().code == Errc::state);
@@ -808,7 +810,7 @@ TEST_CASE("store::fingerprints") {
     CHECK(must(s.get_fingerprint("wf", "build"))->fingerprint == "def");
     must(s.clear_fingerprint("wf", "build"));
     CHECK_FALSE(must(s.get_fingerprint("wf", "build")));
-    must(s.clear_fingerprint("wf", "never-set")); // not an error
+    must(s.clear_fingerprint("wf", "never-set"));  // not an error
 }
 
 TEST_CASE("store::migration from schema 1 keeps the data and adds fingerprints") {
@@ -832,7 +834,8 @@ TEST_CASE("store::the Slurm job of an attempt (schema 5)") {
     {
         Store v3 = must(Store::open_at_version(path, 3));
         const RowId ev = must(v3.add_event("manual", json::object(), at(k_t0)));
-        run = must(v3.create_run({.workflow = "wf", .file = "wf.yaml", .event_id = ev, .started = at(k_t0)}));
+        run = must(v3.create_run(
+            {.workflow = "wf", .file = "wf.yaml", .event_id = ev, .started = at(k_t0)}));
         const std::vector<std::string> ids{"local", "job"};
         must(v3.add_steps(run, ids));
         must(v3.start_attempt(run, "local", 1, at(k_t0)));
@@ -846,7 +849,8 @@ TEST_CASE("store::the Slurm job of an attempt (schema 5)") {
     REQUIRE(detail.steps[1].attempt_rows[0].slurm);
     CHECK(detail.steps[1].attempt_rows[0].slurm->name == "weft-1-job-1-0000abcd");
     CHECK(detail.steps[1].attempt_rows[0].slurm->job.empty());
-    must(s.set_attempt_slurm(a, {.name = "weft-1-job-1-0000abcd", .dir = "/shared/run-1/job.1", .job = "17"}));
+    must(s.set_attempt_slurm(
+        a, {.name = "weft-1-job-1-0000abcd", .dir = "/shared/run-1/job.1", .job = "17"}));
     detail = must(s.get_run(run)).value();
     CHECK(detail.steps[1].attempt_rows[0].slurm->job == "17");
     CHECK(detail.steps[1].attempt_rows[0].slurm->dir == "/shared/run-1/job.1");

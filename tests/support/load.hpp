@@ -17,11 +17,12 @@ struct StringMaker<std::vector<std::string>> {
         return (out + "}").c_str();
     }
 };
-} // namespace doctest
+}  // namespace doctest
 
 namespace weft::test {
 
-inline std::vector<std::string> diagnostics_of(const std::string& yaml, std::optional<dag::Graph>* graph = nullptr) {
+inline std::vector<std::string> diagnostics_of(const std::string& yaml,
+                                               std::optional<dag::Graph>* graph = nullptr) {
     auto loaded = parse::load_string(yaml, "wf.yaml");
     auto g = parse::check(loaded);
     if (graph) *graph = g;
@@ -40,4 +41,4 @@ inline std::vector<std::string> errors_of(const std::string& yaml) {
     return out;
 }
 
-} // namespace weft::test
+}  // namespace weft::test

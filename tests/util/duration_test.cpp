@@ -24,7 +24,8 @@ TEST_CASE("util::parse_duration") {
         CHECK(parse_duration("10x").error().message ==
               "invalid duration '10x': unknown unit 'x' (use e.g. 150ms, 10s, 5m, 2h, 1d, 1h30m)");
         CHECK(parse_duration("30m1h").error().message ==
-              "invalid duration '30m1h': units must go from largest to smallest, each once (use e.g. 150ms, 10s, "
+              "invalid duration '30m1h': units must go from largest to smallest, each once (use "
+              "e.g. 150ms, 10s, "
               "5m, 2h, 1d, 1h30m)");
         CHECK_FALSE(parse_duration(""));
         CHECK_FALSE(parse_duration("s"));
@@ -50,8 +51,10 @@ TEST_CASE("util::rfc3339") {
     auto t = parse_rfc3339("2026-11-26T14:53:35.123Z");
     REQUIRE(t);
     CHECK(format_rfc3339(*t) == "2026-11-26T14:53:35.123Z");
-    CHECK(format_rfc3339(*parse_rfc3339("2026-03-29T03:00:00+02:00")) == "2026-03-29T01:00:00.000Z");
-    CHECK(format_rfc3339(*parse_rfc3339("2024-02-29T00:00:00-05:30")) == "2024-02-29T05:30:00.000Z");
+    CHECK(format_rfc3339(*parse_rfc3339("2026-03-29T03:00:00+02:00")) ==
+          "2026-03-29T01:00:00.000Z");
+    CHECK(format_rfc3339(*parse_rfc3339("2024-02-29T00:00:00-05:30")) ==
+          "2024-02-29T05:30:00.000Z");
     CHECK_FALSE(parse_rfc3339("2026-02-30T00:00:00Z"));
     CHECK_FALSE(parse_rfc3339("2026-11-26T14:53:35"));
     CHECK(parse_rfc3339("2026-11-26").error().message ==
@@ -63,6 +66,6 @@ TEST_CASE("util::json_nesting") {
     CHECK(json_nesting("1") == 0);
     CHECK(json_nesting("{\"a\": [1, {\"b\": []}]}") == 4);
     CHECK(json_nesting("\"[[[[\"") == 0);          // brackets in strings do not count
-    CHECK(json_nesting("[\"\\\"[[\", []]") == 2);   // nor after an escaped quote
+    CHECK(json_nesting("[\"\\\"[[\", []]") == 2);  // nor after an escaped quote
     CHECK(json_nesting(std::string(100000, '[')) == 100000);
 }

@@ -43,13 +43,15 @@ TEST_CASE("glob: files on disk, sorted, without directories") {
     const fs::path dir = fs::temp_directory_path() / ("weft-glob-" + std::to_string(::getpid()));
     fs::create_directories(dir / "src/sub");
     fs::current_path(dir);
-    for (const char* f : {"src/b.c", "src/a.c", "src/sub/c.c", "src/x.h", "top.c"}) std::ofstream(f) << "x";
+    for (const char* f : {"src/b.c", "src/a.c", "src/sub/c.c", "src/x.h", "top.c"})
+        std::ofstream(f) << "x";
     CHECK(glob_files("src/*.c") == std::vector<std::string>{"src/a.c", "src/b.c"});
-    CHECK(glob_files("src/**/*.c") == std::vector<std::string>{"src/a.c", "src/b.c", "src/sub/c.c"});
+    CHECK(glob_files("src/**/*.c") ==
+          std::vector<std::string>{"src/a.c", "src/b.c", "src/sub/c.c"});
     CHECK(glob_files("**/*.{c,h}").size() == 5);
     CHECK(glob_files("top.c") == std::vector<std::string>{"top.c"});
     CHECK(glob_files("missing.c").empty());
-    CHECK(glob_files("src").empty()); // a directory is not a file
+    CHECK(glob_files("src").empty());  // a directory is not a file
     fs::current_path(old);
     fs::remove_all(dir);
 }

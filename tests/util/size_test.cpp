@@ -17,7 +17,8 @@ TEST_CASE("util::parse_size") {
         CHECK(*parse_size("7b") == 7);
     }
     SUBCASE("invalid") {
-        CHECK(parse_size("").error().message == "invalid size '': expected a number (use e.g. 10M, 512K, 4096)");
+        CHECK(parse_size("").error().message ==
+              "invalid size '': expected a number (use e.g. 10M, 512K, 4096)");
         CHECK(parse_size("10 MB").error().message ==
               "invalid size '10 MB': unknown unit ' MB' (use e.g. 10M, 512K, 4096)");
         CHECK_FALSE(parse_size("M"));

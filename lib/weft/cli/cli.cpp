@@ -28,7 +28,8 @@ struct Command {
 CLI::Validator run_id_check() {
     return CLI::Validator(
         [](const std::string& v) -> std::string {
-            const bool digits = !v.empty() && v.size() <= 19 && v.find_first_not_of("0123456789") == std::string::npos;
+            const bool digits = !v.empty() && v.size() <= 19 &&
+                                v.find_first_not_of("0123456789") == std::string::npos;
             if (digits && (v.size() < 19 || v <= "9223372036854775807")) return {};
             return "'" + v + "' is not a run id (a number; see 'weft runs')";
         },
@@ -40,8 +41,10 @@ CLI::Validator run_id_check() {
 std::string first_word(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "-C" || a == "--state" || a == "--color") ++i;
-        else if (a.empty() || a[0] != '-') return a;
+        if (a == "-C" || a == "--state" || a == "--color")
+            ++i;
+        else if (a.empty() || a[0] != '-')
+            return a;
     }
     return {};
 }
@@ -52,17 +55,20 @@ std::vector<Command> commands() {
          [](CLI::App& c, Options& o) {
              c.add_option("FILE", o.files, "Workflow file")->required()->expected(1);
              c.add_option("-p,--param", o.params, "Param value, KEY=VALUE (repeatable)");
-             c.add_option("-j,--jobs", o.jobs, "Steps at once (default: max-parallel, else the number of CPUs)");
+             c.add_option("-j,--jobs", o.jobs,
+                          "Steps at once (default: max-parallel, else the number of CPUs)");
              c.add_flag("--dry-run", o.dry_run, "Print the plan; run nothing");
              c.add_option("--only", o.only, "Run only STEP and what it needs (repeatable)");
              c.add_flag("--force", o.force, "Run steps even when up to date");
              c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");
              c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets");
-             c.add_option("--event", o.event_file, "Run as if this event (a JSON file) had arrived");
+             c.add_option("--event", o.event_file,
+                          "Run as if this event (a JSON file) had arrived");
              c.add_flag("--json", o.json, "JSON lines on stdout");
          },
          cmd_run},
-        {"up", "Run the event engine: arm the triggers of the workflows in PATH (default ./workflows)",
+        {"up",
+         "Run the event engine: arm the triggers of the workflows in PATH (default ./workflows)",
          [](CLI::App& c, Options& o) {
              c.add_option("PATH", o.files, "Workflow files and directories");
              c.add_flag("--json", o.json, "JSON lines on stdout");
@@ -108,7 +114,8 @@ std::vector<Command> commands() {
         {"resume", "Continue an interrupted, failed or cancelled run",
          [](CLI::App& c, Options& o) {
              c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
-             c.add_option("-p,--param", o.params, "Param value, KEY=VALUE (secret params must be given again)");
+             c.add_option("-p,--param", o.params,
+                          "Param value, KEY=VALUE (secret params must be given again)");
              c.add_option("-j,--jobs", o.jobs, "Steps at once");
              c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets (give it again)");
              c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");
@@ -116,7 +123,9 @@ std::vector<Command> commands() {
          },
          cmd_resume},
         {"cancel", "Cancel a running run, whichever weft process runs it",
-         [](CLI::App& c, Options& o) { c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check()); },
+         [](CLI::App& c, Options& o) {
+             c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
+         },
          cmd_cancel},
         {"prune", "Delete runs beyond each workflow's retention",
          [](CLI::App& c, Options& o) {
@@ -124,7 +133,9 @@ std::vector<Command> commands() {
          },
          cmd_prune},
         {"validate", "Check workflow files and report every error",
-         [](CLI::App& c, Options& o) { c.add_option("FILE", o.files, "Workflow files")->required(); },
+         [](CLI::App& c, Options& o) {
+             c.add_option("FILE", o.files, "Workflow files")->required();
+         },
          cmd_validate},
         {"graph", "Print a workflow's DAG (text, dot or mermaid)",
          [](CLI::App& c, Options& o) {
@@ -136,17 +147,18 @@ std::vector<Command> commands() {
          cmd_graph},
         {"cron", "Print the next fire times of a cron expression",
          [](CLI::App& c, Options& o) {
-             c.add_option("EXPR", o.expr, "Cron expression (5 or 6 fields, or @daily etc.)")->required();
+             c.add_option("EXPR", o.expr, "Cron expression (5 or 6 fields, or @daily etc.)")
+                 ->required();
              c.add_option("--tz", o.tz, "IANA time zone (default: the machine's)");
-             c.add_option("--from", o.from, "Start instant, RFC 3339 (default: now); fires strictly after it");
+             c.add_option("--from", o.from,
+                          "Start instant, RFC 3339 (default: now); fires strictly after it");
              c.add_option("--count", o.count, "How many fire times")
                  ->check(CLI::Range(1, 100000))
                  ->capture_default_str();
          },
          cmd_cron},
         {"plugins", "List the plugins found: kind, version, path and parameters",
-         [](CLI::App&, Options&) {},
-         cmd_plugins},
+         [](CLI::App&, Options&) {}, cmd_plugins},
     };
 }
 
@@ -159,17 +171,18 @@ void add_globals(CLI::App& app, Globals& g) {
     app.add_flag("-v,--verbose", g.verbose, "Print more");
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
     // The plugin host (SPEC §7): weft itself, started by the engine as a
     // step's process to run a shared-library or built-in plugin. Hidden: not
     // a command for users.
-    if (argc >= 2 && std::strcmp(argv[1], "__plugin-host") == 0) return plugin::host_main(argc, argv);
+    if (argc >= 2 && std::strcmp(argv[1], "__plugin-host") == 0)
+        return plugin::host_main(argc, argv);
     CLI::App app{"weft: run workflows of steps once, or on every event", "weft"};
     app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION);
     app.require_subcommand(0, 1);
-    app.fallthrough(); // global flags may follow the subcommand
+    app.fallthrough();  // global flags may follow the subcommand
     Globals g;
     Options o;
     add_globals(app, g);
@@ -211,7 +224,8 @@ int main(int argc, char** argv) {
                 std::printf("%s", sub->help().c_str());
                 return k_exit_ok;
             }
-        std::fprintf(stderr, "weft: error: unknown command '%s'; run 'weft help' for the list\n", o.help_topic.c_str());
+        std::fprintf(stderr, "weft: error: unknown command '%s'; run 'weft help' for the list\n",
+                     o.help_topic.c_str());
         return k_exit_usage;
     }
 
@@ -226,4 +240,4 @@ int main(int argc, char** argv) {
     return k_exit_usage;
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

@@ -16,4 +16,4 @@ enum ExitCode : int {
 // Parse `argv`, run the command, and return the process exit code.
 int main(int argc, char** argv);
 
-} // namespace weft::cli
+}  // namespace weft::cli

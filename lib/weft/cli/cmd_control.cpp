@@ -13,9 +13,11 @@ namespace weft::cli {
 
 namespace {
 
-bool ended(store::RunState s) { return s != store::RunState::running && s != store::RunState::queued; }
+bool ended(store::RunState s) {
+    return s != store::RunState::running && s != store::RunState::queued;
+}
 
-} // namespace
+}  // namespace
 
 int cmd_cancel(const Options& o, const Globals& g) {
     if (o.run_id <= 0) {
@@ -39,12 +41,15 @@ int cmd_cancel(const Options& o, const Globals& g) {
         return k_exit_ok;
     }
     const std::string& owner = (*row)->owner;
-    auto reply = events::control_call(events::control_path(state->dir, owner),
-                                      {{"op", "cancel"}, {"run", o.run_id}, {"reason", "cancelled by weft cancel"}},
-                                      Duration(5000));
+    auto reply = events::control_call(
+        events::control_path(state->dir, owner),
+        {{"op", "cancel"}, {"run", o.run_id}, {"reason", "cancelled by weft cancel"}},
+        Duration(5000));
     if (!reply) {
-        std::fprintf(stderr, "weft: error: run %lld: the weft process that runs it (%s) did not answer: %s\n",
-                     o.run_id, owner.c_str(), reply.error().message.c_str());
+        std::fprintf(
+            stderr,
+            "weft: error: run %lld: the weft process that runs it (%s) did not answer: %s\n",
+            o.run_id, owner.c_str(), reply.error().message.c_str());
         return k_exit_state;
     }
     if (!reply->value("ok", false)) {
@@ -55,7 +60,8 @@ int cmd_cancel(const Options& o, const Globals& g) {
                         store::to_string((**again).status));
             return k_exit_ok;
         }
-        std::fprintf(stderr, "weft: error: run %lld: %s\n", o.run_id, reply->value("error", "refused").c_str());
+        std::fprintf(stderr, "weft: error: run %lld: %s\n", o.run_id,
+                     reply->value("error", "refused").c_str());
         return k_exit_state;
     }
     // The owner stops the run's steps (SIGTERM, SIGKILL after kill-grace) and
@@ -63,7 +69,8 @@ int cmd_cancel(const Options& o, const Globals& g) {
     for (;;) {
         auto now_row = state->store.get_run_row(o.run_id);
         if (!now_row || !*now_row) {
-            std::fprintf(stderr, "weft: error: run %lld vanished from the state database\n", o.run_id);
+            std::fprintf(stderr, "weft: error: run %lld vanished from the state database\n",
+                         o.run_id);
             return k_exit_state;
         }
         if (ended((**now_row).status)) {
@@ -72,11 +79,13 @@ int cmd_cancel(const Options& o, const Globals& g) {
             return k_exit_ok;
         }
         if (!engine::owner_alive(state->dir, owner)) {
-            std::fprintf(stderr, "weft: error: run %lld: its weft process died before recording the end\n", o.run_id);
+            std::fprintf(stderr,
+                         "weft: error: run %lld: its weft process died before recording the end\n",
+                         o.run_id);
             return k_exit_state;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

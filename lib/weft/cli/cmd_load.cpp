@@ -21,8 +21,8 @@ int cmd_validate(const Options& o, const Globals& g) {
             continue;
         }
         if (!g.quiet)
-            std::printf("%s: ok (%zu steps, %zu to run)\n", file.c_str(), w.loaded.workflow->steps.size(),
-                        w.graph->instances.size());
+            std::printf("%s: ok (%zu steps, %zu to run)\n", file.c_str(),
+                        w.loaded.workflow->steps.size(), w.graph->instances.size());
     }
     return ok ? k_exit_ok : k_exit_usage;
 }
@@ -38,7 +38,7 @@ std::string dot_quote(const std::string& s) {
     return out + "\"";
 }
 
-} // namespace
+}  // namespace
 
 int cmd_graph(const Options& o, const Globals& g) {
     auto w = parse::load_workflow(o.files.at(0));
@@ -56,13 +56,16 @@ int cmd_graph(const Options& o, const Globals& g) {
         std::printf("digraph %s {\n  rankdir=LR;\n", dot_quote(w.loaded.workflow->name).c_str());
         for (const auto& inst : insts) std::printf("  %s;\n", dot_quote(inst.id).c_str());
         for (const auto& inst : insts)
-            for (int n : inst.needs) std::printf("  %s -> %s;\n", dot_quote(insts[n].id).c_str(), dot_quote(inst.id).c_str());
+            for (int n : inst.needs)
+                std::printf("  %s -> %s;\n", dot_quote(insts[n].id).c_str(),
+                            dot_quote(inst.id).c_str());
         std::printf("}\n");
-    } else { // mermaid: ids are indices, labels carry the names
+    } else {  // mermaid: ids are indices, labels carry the names
         std::printf("flowchart LR\n");
         for (std::size_t i = 0; i < insts.size(); ++i) {
             std::string label;
-            for (char c : insts[i].id) label += c == '"' ? std::string("#quot;") : std::string(1, c);
+            for (char c : insts[i].id)
+                label += c == '"' ? std::string("#quot;") : std::string(1, c);
             std::printf("  n%zu[\"%s\"]\n", i, label.c_str());
         }
         for (std::size_t i = 0; i < insts.size(); ++i)
@@ -83,7 +86,8 @@ int cmd_cron(const Options& o, const Globals&) {
         std::fprintf(stderr, "weft: error: %s\n", zone.error().message.c_str());
         return k_exit_usage;
     }
-    TimePoint from = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    TimePoint from =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     if (!o.from.empty()) {
         auto t = parse_rfc3339(o.from);
         if (!t) {
@@ -93,9 +97,10 @@ int cmd_cron(const Options& o, const Globals&) {
         from = *t;
     }
     const auto after = std::chrono::floor<std::chrono::seconds>(from);
-    for (const auto& fire : cron::next_fires(*schedule, *zone, after, static_cast<std::size_t>(o.count)))
+    for (const auto& fire :
+         cron::next_fires(*schedule, *zone, after, static_cast<std::size_t>(o.count)))
         std::printf("%s\n", format_rfc3339(fire).c_str());
     return k_exit_ok;
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

@@ -25,14 +25,17 @@ int cmd_plugins(const Options&, const Globals& g) {
     if (g.out.verbosity > 0) {
         std::string where;
         for (const auto& d : plugin::search_dirs()) where += (where.empty() ? "" : ", ") + d;
-        std::printf("looked in: %s, then the built-ins\n", where.empty() ? "(no directory)" : where.c_str());
+        std::printf("looked in: %s, then the built-ins\n",
+                    where.empty() ? "(no directory)" : where.c_str());
     }
     const int nw = static_cast<int>(name_w), vw = static_cast<int>(version_w);
     std::printf("%-*s  %-10s  %-*s  %s\n", nw, "NAME", "KIND", vw, "VERSION", "PATH");
     for (const auto& r : rows) {
-        const std::string version = r.description && !r.description->version.empty() ? r.description->version : "-";
-        std::printf("%-*s  %-10s  %-*s  %s\n", nw, r.found.name.c_str(), plugin::to_string(r.found.kind), vw,
-                    version.c_str(), r.found.path.empty() ? "(built in)" : r.found.path.c_str());
+        const std::string version =
+            r.description && !r.description->version.empty() ? r.description->version : "-";
+        std::printf("%-*s  %-10s  %-*s  %s\n", nw, r.found.name.c_str(),
+                    plugin::to_string(r.found.kind), vw, version.c_str(),
+                    r.found.path.empty() ? "(built in)" : r.found.path.c_str());
         if (!r.description) {
             std::printf("    error: %s\n", r.description.error().message.c_str());
             continue;
@@ -42,7 +45,8 @@ int cmd_plugins(const Options&, const Globals& g) {
             continue;
         }
         std::size_t kw = 0;
-        for (const auto& [k, p] : r.description->params) kw = std::max(kw, k.size() + (p.required ? 11 : 0));
+        for (const auto& [k, p] : r.description->params)
+            kw = std::max(kw, k.size() + (p.required ? 11 : 0));
         for (const auto& [k, p] : r.description->params) {
             const std::string key = k + (p.required ? " (required)" : "");
             std::printf("    %-*s  %s\n", static_cast<int>(kw), key.c_str(), p.description.c_str());
@@ -51,4 +55,4 @@ int cmd_plugins(const Options&, const Globals& g) {
     return k_exit_ok;
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

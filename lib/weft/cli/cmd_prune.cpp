@@ -4,15 +4,17 @@
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/prune.hpp"
-#include "weft/engine/resolve.hpp"
 #include "weft/cli/state.hpp"
+#include "weft/engine/resolve.hpp"
 #include "weft/parse/check.hpp"
 
 namespace weft::cli {
 
 namespace {
 
-TimePoint now() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+TimePoint now() {
+    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
 
 std::string plural(long long n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
@@ -47,8 +49,10 @@ std::optional<store::Retention> retention_for(const store::WorkflowFile& w, cons
     std::error_code ec;
     if (!std::filesystem::exists(w.file, ec)) {
         if (!g.quiet)
-            std::fprintf(stderr, "weft: note: workflow '%s': %s is gone; pruning with the default retention (%s)\n",
-                         w.workflow.c_str(), w.file.c_str(), describe(store::Retention{}).c_str());
+            std::fprintf(
+                stderr,
+                "weft: note: workflow '%s': %s is gone; pruning with the default retention (%s)\n",
+                w.workflow.c_str(), w.file.c_str(), describe(store::Retention{}).c_str());
         return store::Retention{};
     }
     auto loaded = parse::load_workflow(w.file);
@@ -62,18 +66,22 @@ std::optional<store::Retention> retention_for(const store::WorkflowFile& w, cons
     const auto& wf = *loaded.loaded.workflow;
     if (wf.name != w.workflow) {
         if (!g.quiet)
-            std::fprintf(stderr,
-                         "weft: note: workflow '%s': %s now holds workflow '%s'; pruning with the default "
-                         "retention (%s)\n",
-                         w.workflow.c_str(), w.file.c_str(), wf.name.c_str(), describe(store::Retention{}).c_str());
+            std::fprintf(
+                stderr,
+                "weft: note: workflow '%s': %s now holds workflow '%s'; pruning with the default "
+                "retention (%s)\n",
+                w.workflow.c_str(), w.file.c_str(), wf.name.c_str(),
+                describe(store::Retention{}).c_str());
         return store::Retention{};
     }
     return retention_of(wf);
 }
 
-} // namespace
+}  // namespace
 
-store::Retention retention_of(const model::Workflow& wf) { return engine::retention_of(wf); }
+store::Retention retention_of(const model::Workflow& wf) {
+    return engine::retention_of(wf);
+}
 
 void prune_after_run(store::Store& store, const model::Workflow& wf, const Globals& g) {
     auto r = store.prune(wf.name, retention_of(wf), now(), store::DryRun::no);
@@ -84,8 +92,8 @@ void prune_after_run(store::Store& store, const model::Workflow& wf, const Globa
     }
     if (g.verbose && !r->runs.empty())
         std::fprintf(stderr, "weft: pruned %s of '%s' (retention: %s)\n",
-                     plural(static_cast<long long>(r->runs.size()), "run", "runs").c_str(), wf.name.c_str(),
-                     describe(retention_of(wf)).c_str());
+                     plural(static_cast<long long>(r->runs.size()), "run", "runs").c_str(),
+                     wf.name.c_str(), describe(retention_of(wf)).c_str());
 }
 
 int cmd_prune(const Options& o, const Globals& g) {
@@ -111,18 +119,21 @@ int cmd_prune(const Options& o, const Globals& g) {
             return k_exit_state;
         }
         if (g.verbose)
-            std::printf("%s: retention %s, from %s\n", w.workflow.c_str(), describe(*keep).c_str(), w.file.c_str());
+            std::printf("%s: retention %s, from %s\n", w.workflow.c_str(), describe(*keep).c_str(),
+                        w.file.c_str());
         if (r->runs.empty()) continue;
         runs += static_cast<long long>(r->runs.size());
         lines += r->log_lines;
         if (!g.quiet)
             std::printf("%s: %s %s (%s), %s%s\n", w.workflow.c_str(), verb,
                         plural(static_cast<long long>(r->runs.size()), "run", "runs").c_str(),
-                        id_ranges(r->runs).c_str(), plural(r->log_lines, "log line", "log lines").c_str(),
+                        id_ranges(r->runs).c_str(),
+                        plural(r->log_lines, "log line", "log lines").c_str(),
                         g.verbose ? (", " + plural(r->events, "event", "events")).c_str() : "");
     }
-    std::printf("%s %s, %s\n", verb, plural(runs, "run", "runs").c_str(), plural(lines, "log line", "log lines").c_str());
+    std::printf("%s %s, %s\n", verb, plural(runs, "run", "runs").c_str(),
+                plural(lines, "log line", "log lines").c_str());
     return k_exit_ok;
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

@@ -6,13 +6,12 @@
 #include <cctype>
 #include <cerrno>
 #include <csignal>
-#include <cstring>
-#include <map>
-#include <set>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "weft/cli/cli.hpp"
@@ -34,7 +33,8 @@ namespace {
 
 // `-p KEY=VALUE` over the workflow's params: unknown names and missing
 // required ones are usage errors (exit 2) that name the param.
-std::optional<nlohmann::json> resolve_params(const model::Workflow& wf, const std::vector<std::string>& given) {
+std::optional<nlohmann::json> resolve_params(const model::Workflow& wf,
+                                             const std::vector<std::string>& given) {
     std::vector<std::pair<std::string, std::string>> pairs;
     bool ok = true;
     for (const auto& kv : given) {
@@ -49,7 +49,8 @@ std::optional<nlohmann::json> resolve_params(const model::Workflow& wf, const st
     auto values = engine::resolve_params(wf, pairs);
     if (!values) {
         std::istringstream lines(values.error().message);
-        for (std::string line; std::getline(lines, line);) std::fprintf(stderr, "weft: error: %s\n", line.c_str());
+        for (std::string line; std::getline(lines, line);)
+            std::fprintf(stderr, "weft: error: %s\n", line.c_str());
         return std::nullopt;
     }
     if (!ok) return std::nullopt;
@@ -61,10 +62,14 @@ std::optional<nlohmann::json> resolve_params(const model::Workflow& wf, const st
 std::optional<std::string> read_regular_file(const std::string& path, const char* flag) {
     struct stat st {};
     const char* why = nullptr;
-    if (::stat(path.c_str(), &st) != 0) why = std::strerror(errno);
-    else if (S_ISDIR(st.st_mode)) why = std::strerror(EISDIR);
-    else if (!S_ISREG(st.st_mode)) why = "not a regular file";
-    else if (st.st_size > (64 << 20)) why = "larger than 64 MiB";
+    if (::stat(path.c_str(), &st) != 0)
+        why = std::strerror(errno);
+    else if (S_ISDIR(st.st_mode))
+        why = std::strerror(EISDIR);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if (st.st_size > (64 << 20))
+        why = "larger than 64 MiB";
     std::ifstream f(path, std::ios::binary);
     if (!why && !f) why = std::strerror(errno);
     if (why) {
@@ -100,7 +105,8 @@ std::optional<std::map<std::string, std::string>> read_secrets(const std::string
         const auto eq = line.find('=');
         const std::string key = eq == std::string::npos ? line : line.substr(0, eq);
         if (eq == std::string::npos || !is_env_name(key)) {
-            std::fprintf(stderr, "%s:%d:1: error: expected KEY=VALUE with KEY a variable name\n", path.c_str(), n);
+            std::fprintf(stderr, "%s:%d:1: error: expected KEY=VALUE with KEY a variable name\n",
+                         path.c_str(), n);
             ok = false;
             continue;
         }
@@ -113,8 +119,9 @@ std::optional<std::map<std::string, std::string>> read_secrets(const std::string
 // `--dry-run`: the plan, in the order steps can start, with what is
 // up-to-date; nothing runs and nothing is recorded (the database is only read,
 // and only if it exists).
-int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, const nlohmann::json& params,
-            const nlohmann::json& event, const std::map<std::string, std::string>& secrets) {
+int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
+            const nlohmann::json& params, const nlohmann::json& event,
+            const std::map<std::string, std::string>& secrets) {
     const auto& wf = *loaded.loaded.workflow;
     const auto& graph = *loaded.graph;
     auto selected = engine::select_instances(wf, graph, o.only);
@@ -139,7 +146,8 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
             ++count;
         }
     if (!o.json)
-        std::printf("dry run of %s (%zu step%s): nothing is run\n", wf.name.c_str(), count, count == 1 ? "" : "s");
+        std::printf("dry run of %s (%zu step%s): nothing is run\n", wf.name.c_str(), count,
+                    count == 1 ? "" : "s");
     std::vector<char> will_run(graph.instances.size(), 0);
     nlohmann::json steps_ctx = nlohmann::json::object();
     int n = 0;
@@ -148,7 +156,7 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
         const auto& inst = graph.instances[i];
         const auto& step = wf.steps[static_cast<std::size_t>(inst.step)];
         std::string action = "run", why;
-        bool upstream = false; // a step it needs (so, maybe its outputs) runs first
+        bool upstream = false;  // a step it needs (so, maybe its outputs) runs first
         for (int need : inst.needs) upstream = upstream || will_run[static_cast<std::size_t>(need)];
         if (!step.sources.empty() && upstream) {
             action = "decide";
@@ -158,7 +166,8 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
             c["steps"] = steps_ctx;
             c["matrix"] = inst.matrix.is_null() ? nlohmann::json::object() : inst.matrix;
             auto resolved = engine::resolve_step(wf, step, c);
-            auto fp = resolved ? engine::fingerprint(step, *resolved, secrets) : Result<std::string>(resolved.error());
+            auto fp = resolved ? engine::fingerprint(step, *resolved, secrets)
+                               : Result<std::string>(resolved.error());
             if (!fp) {
                 action = "decide";
                 why = "known when it starts: " + fp.error().message;
@@ -168,7 +177,8 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
                 why = "a file it generates is missing";
             } else {
                 auto old = state ? state->store.get_fingerprint(wf.name, inst.id)
-                                 : Result<std::optional<store::Fingerprint>>(std::optional<store::Fingerprint>());
+                                 : Result<std::optional<store::Fingerprint>>(
+                                       std::optional<store::Fingerprint>());
                 if (!old) {
                     std::fprintf(stderr, "weft: error: %s\n", old.error().message.c_str());
                     return k_exit_state;
@@ -181,7 +191,8 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
                     action = "up-to-date";
                     // Its last outputs are what the steps after it will see.
                     auto& sc = steps_ctx[step.id];
-                    if (!sc.is_object()) sc = {{"outputs", nlohmann::json::object()}, {"status", "up-to-date"}};
+                    if (!sc.is_object())
+                        sc = {{"outputs", nlohmann::json::object()}, {"status", "up-to-date"}};
                     for (auto it = (*old)->outputs.begin(); it != (*old)->outputs.end(); ++it)
                         sc["outputs"][it.key()] = it.value();
                 }
@@ -192,12 +203,13 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
         if (step.if_cond) why += std::string(why.empty() ? "" : "; ") + "if: " + *step.if_cond;
         will_run[i] = action != "up-to-date";
         if (o.json) {
-            nlohmann::json j{{"type", "plan"}, {"step", inst.id}, {"position", ++n}, {"action", action}};
+            nlohmann::json j{
+                {"type", "plan"}, {"step", inst.id}, {"position", ++n}, {"action", action}};
             if (!why.empty()) j["reason"] = why;
             std::printf("%s\n", store::dump_json(j).c_str());
         } else {
-            std::printf("%4d  %-*s  %s%s\n", ++n, static_cast<int>(width), inst.id.c_str(), action.c_str(),
-                        why.empty() ? "" : (" (" + why + ")").c_str());
+            std::printf("%4d  %-*s  %s%s\n", ++n, static_cast<int>(width), inst.id.c_str(),
+                        action.c_str(), why.empty() ? "" : (" (" + why + ")").c_str());
         }
     }
     return k_exit_ok;
@@ -206,25 +218,31 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g, c
 // The reporter for this run (SPEC §6): JSON lines with --json; under GitHub
 // Actions plain lines with folded logs; on a terminal the live view; else
 // plain lines.
-std::unique_ptr<engine::Observer> make_reporter(const Options& o, const Globals& g, const parse::Workflow& wf) {
+std::unique_ptr<engine::Observer> make_reporter(const Options& o, const Globals& g,
+                                                const parse::Workflow& wf) {
     if (o.json) return std::make_unique<report::JsonReporter>(stdout);
-    const auto v = g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal;
+    const auto v = g.quiet     ? report::Verbosity::quiet
+                   : g.verbose ? report::Verbosity::verbose
+                               : report::Verbosity::normal;
     const bool color = use_color(parse_color(g.color), stdout);
     const char* gha = std::getenv("GITHUB_ACTIONS");
-    if (gha && std::string_view(gha) == "true") return std::make_unique<report::GithubReporter>(stdout, v, color);
-    if (!report::live_view_possible(stdout)) return std::make_unique<report::PlainReporter>(stdout, v, color);
+    if (gha && std::string_view(gha) == "true")
+        return std::make_unique<report::GithubReporter>(stdout, v, color);
+    if (!report::live_view_possible(stdout))
+        return std::make_unique<report::PlainReporter>(stdout, v, color);
     std::map<std::string, int> matrix_sizes;
     for (const auto& inst : wf.graph->instances)
         if (!inst.matrix.is_null()) ++matrix_sizes[wf.loaded.workflow->steps[inst.step].id];
     const auto size = report::terminal_size(fileno(stdout)).value_or(report::TermSize{80, 24});
-    return std::make_unique<report::LiveReporter>(stdout, v, report::Style{color, report::locale_is_utf8()},
-                                                  std::move(matrix_sizes), size);
+    return std::make_unique<report::LiveReporter>(
+        stdout, v, report::Style{color, report::locale_is_utf8()}, std::move(matrix_sizes), size);
 }
 
 // Run `req` (a new run, or a resumed one) in this process and return the
 // exit code (SPEC §6).
-int execute(State& state, const std::string& owner, engine::RunRequest req, const Options& o, const Globals& g) {
-    const auto workflow_file = req.workflow; // kept alive for the prune after the run
+int execute(State& state, const std::string& owner, engine::RunRequest req, const Options& o,
+            const Globals& g) {
+    const auto workflow_file = req.workflow;  // kept alive for the prune after the run
     const auto& workflow = *workflow_file->loaded.workflow;
     auto reporter = make_reporter(o, g, *workflow_file);
     engine::Config config;
@@ -253,14 +271,17 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     if (sig == SIGINT) return k_exit_sigint;
     if (sig == SIGTERM) return k_exit_sigterm;
     if (!stored) {
-        std::fprintf(stderr, "weft: run %lld stopped: what followed the failure could not be recorded; once the state database works again (space freed, or the file restored), 'weft resume %lld' continues it\n",
+        std::fprintf(stderr,
+                     "weft: run %lld stopped: what followed the failure could not be recorded; "
+                     "once the state database works again (space freed, or the file restored), "
+                     "'weft resume %lld' continues it\n",
                      static_cast<long long>(*run_id), static_cast<long long>(*run_id));
         return k_exit_state;
     }
     return (*eng)->status(*run_id) == store::RunState::success ? k_exit_ok : k_exit_failed;
 }
 
-} // namespace
+}  // namespace
 
 int cmd_run(const Options& o, const Globals& g) {
     auto wf = std::make_shared<parse::Workflow>(parse::load_workflow(o.files.at(0)));
@@ -287,26 +308,32 @@ int cmd_run(const Options& o, const Globals& g) {
     // The event is stored and shown: secret params appear masked in it.
     nlohmann::json shown_params = *params;
     for (const auto& p : workflow.params)
-        if (p.secret && shown_params.contains(p.name) && !shown_params[p.name].get<std::string>().empty())
+        if (p.secret && shown_params.contains(p.name) &&
+            !shown_params[p.name].get<std::string>().empty())
             shown_params[p.name] = "***";
     nlohmann::json event = {{"kind", "manual"}, {"params", shown_params}};
     if (!o.event_file.empty()) {
         auto text = read_regular_file(o.event_file, "--event");
         if (!text) return k_exit_usage;
         auto fail = [&](const std::string& why) {
-            std::fprintf(stderr, "weft: error: --event %s: %s\n", o.event_file.c_str(), why.c_str());
+            std::fprintf(stderr, "weft: error: --event %s: %s\n", o.event_file.c_str(),
+                         why.c_str());
             return k_exit_usage;
         };
         if (json_nesting(*text) > k_max_json_nesting)
-            return fail("JSON nested deeper than " + std::to_string(k_max_json_nesting) + " levels");
+            return fail("JSON nested deeper than " + std::to_string(k_max_json_nesting) +
+                        " levels");
         auto parsed = nlohmann::json::parse(*text, nullptr, false);
         if (parsed.is_discarded() || !parsed.is_object()) return fail("expected a JSON object");
-        if (parsed.contains("kind") && !parsed["kind"].is_string()) return fail("\"kind\" must be a string");
-        if (parsed.contains("time") && !parsed["time"].is_string()) return fail("\"time\" must be an RFC 3339 string");
+        if (parsed.contains("kind") && !parsed["kind"].is_string())
+            return fail("\"kind\" must be a string");
+        if (parsed.contains("time") && !parsed["time"].is_string())
+            return fail("\"time\" must be an RFC 3339 string");
         event = parsed;
         if (!event.contains("kind")) event["kind"] = "manual";
     }
-    const TimePoint t = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    const TimePoint t =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     if (!event.contains("time")) event["time"] = format_rfc3339(t);
 
     const auto log_cap = log_cap_from_env();
@@ -369,8 +396,11 @@ int cmd_resume(const Options& o, const Globals& g) {
     }
     const auto& run = (*detail)->run;
     using store::RunState;
-    if (run.status != RunState::interrupted && run.status != RunState::failure && run.status != RunState::cancelled) {
-        std::fprintf(stderr, "weft: error: run %lld is %s; only interrupted, failed and cancelled runs can be resumed\n",
+    if (run.status != RunState::interrupted && run.status != RunState::failure &&
+        run.status != RunState::cancelled) {
+        std::fprintf(stderr,
+                     "weft: error: run %lld is %s; only interrupted, failed and cancelled runs can "
+                     "be resumed\n",
                      o.run_id, store::to_string(run.status));
         return k_exit_usage;
     }
@@ -378,13 +408,14 @@ int cmd_resume(const Options& o, const Globals& g) {
     auto wf = std::make_shared<parse::Workflow>(parse::load_workflow(run.file));
     print_diagnostics(wf->loaded, g.out);
     if (!wf->ok()) {
-        std::fprintf(stderr, "weft: error: run %lld: cannot load its workflow file %s\n", o.run_id, run.file.c_str());
+        std::fprintf(stderr, "weft: error: run %lld: cannot load its workflow file %s\n", o.run_id,
+                     run.file.c_str());
         return k_exit_usage;
     }
     const auto& workflow = *wf->loaded.workflow;
     if (workflow.name != run.workflow) {
-        std::fprintf(stderr, "weft: error: run %lld: %s now holds workflow '%s', not '%s'\n", o.run_id,
-                     run.file.c_str(), workflow.name.c_str(), run.workflow.c_str());
+        std::fprintf(stderr, "weft: error: run %lld: %s now holds workflow '%s', not '%s'\n",
+                     o.run_id, run.file.c_str(), workflow.name.c_str(), run.workflow.c_str());
         return k_exit_usage;
     }
     // Params: those the run had, then -p. Secret values were never stored
@@ -396,7 +427,9 @@ int cmd_resume(const Options& o, const Globals& g) {
         const auto* p = workflow.find_param(it.key());
         if (!p || named.count(it.key()) || !it.value().is_string()) continue;
         if (p->secret && it.value() == "***") {
-            std::fprintf(stderr, "weft: error: run %lld had secret param '%s', which is never stored; give it again with -p %s=VALUE\n",
+            std::fprintf(stderr,
+                         "weft: error: run %lld had secret param '%s', which is never stored; give "
+                         "it again with -p %s=VALUE\n",
                          o.run_id, it.key().c_str(), it.key().c_str());
             return k_exit_usage;
         }
@@ -415,7 +448,8 @@ int cmd_resume(const Options& o, const Globals& g) {
         for (const auto& ref : wf->loaded.refs)
             if (!ref.path.empty() && ref.path[0] == "secrets") {
                 std::fprintf(stderr,
-                             "weft: error: run %lld: its workflow reads secrets (%s:%d:%d), which are never stored; give "
+                             "weft: error: run %lld: its workflow reads secrets (%s:%d:%d), which "
+                             "are never stored; give "
                              "--secrets FILE again\n",
                              o.run_id, run.file.c_str(), ref.loc.line, ref.loc.column);
                 return k_exit_usage;
@@ -430,7 +464,8 @@ int cmd_resume(const Options& o, const Globals& g) {
         if (step.status == store::StepState::success || step.status == store::StepState::up_to_date)
             resume.done[step.id] = step.outputs;
         // A Slurm job crash recovery left running: followed again, not resubmitted.
-        else if (!step.attempt_rows.empty() && step.attempt_rows.back().status == store::StepState::running &&
+        else if (!step.attempt_rows.empty() &&
+                 step.attempt_rows.back().status == store::StepState::running &&
                  step.attempt_rows.back().slurm)
             resume.reattach[step.id] = step.attempt_rows.back();
     }
@@ -444,4 +479,4 @@ int cmd_resume(const Options& o, const Globals& g) {
     return execute(*state, lock->token(), std::move(req), o, g);
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

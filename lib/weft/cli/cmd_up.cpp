@@ -24,14 +24,18 @@ std::vector<std::string> paths_or_default(const Options& o) {
     return o.files.empty() ? std::vector<std::string>{"workflows"} : o.files;
 }
 
-TimePoint now_ms() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+TimePoint now_ms() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+}
 
 // An engine event for people: `event 4 (file: src/a.c +2) -> build`.
 void print_announcement(const nlohmann::json& j, bool json) {
     if (json) {
         nlohmann::json out = j;
         out["time"] = format_rfc3339(now_ms());
-        std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::printf("%s\n",
+                    out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         std::fflush(stdout);
         return;
     }
@@ -50,14 +54,19 @@ void print_announcement(const nlohmann::json& j, bool json) {
         if (j.contains("cron")) line += ": " + j["cron"].get<std::string>();
         if (j.contains("after")) line += ": " + j["after"].get<std::string>() + " ended";
         line += ")";
-        if (j.value("merged", false)) line += " merged into the queued run of";
-        else line += " ->";
-        for (const auto& w : j.value("workflows", nlohmann::json::array())) line += " " + w.get<std::string>();
+        if (j.value("merged", false))
+            line += " merged into the queued run of";
+        else
+            line += " ->";
+        for (const auto& w : j.value("workflows", nlohmann::json::array()))
+            line += " " + w.get<std::string>();
     } else if (type == "skip") {
-        line = j.value("workflow", "") + ": event " + std::to_string(j.value("event", 0LL)) + " " + j.value("message", "");
+        line = j.value("workflow", "") + ": event " + std::to_string(j.value("event", 0LL)) + " " +
+               j.value("message", "");
     } else if (type == "reload") {
-        line = j.contains("file") ? j.value("file", "") + ": " + j.value("message", "")
-                                  : "reloaded: " + std::to_string(j.value("workflows", 0)) + " workflow(s) armed";
+        line = j.contains("file")
+                   ? j.value("file", "") + ": " + j.value("message", "")
+                   : "reloaded: " + std::to_string(j.value("workflows", 0)) + " workflow(s) armed";
     } else {
         line = j.value("message", type);
     }
@@ -71,18 +80,21 @@ std::optional<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json&
     if (!state) return std::nullopt;
     const auto eng = engine::running_engine(state->dir);
     if (!eng) {
-        std::fprintf(stderr, "weft: error: no engine is running on %s (start one with 'weft up')\n", state->path.c_str());
+        std::fprintf(stderr, "weft: error: no engine is running on %s (start one with 'weft up')\n",
+                     state->path.c_str());
         return std::nullopt;
     }
-    auto reply = events::control_call(events::control_path(state->dir, eng->token), req, Duration(10000));
+    auto reply =
+        events::control_call(events::control_path(state->dir, eng->token), req, Duration(10000));
     if (!reply) {
-        std::fprintf(stderr, "weft: error: the engine (pid %ld) did not answer: %s\n", eng->pid, reply.error().message.c_str());
+        std::fprintf(stderr, "weft: error: the engine (pid %ld) did not answer: %s\n", eng->pid,
+                     reply.error().message.c_str());
         return std::nullopt;
     }
     return *reply;
 }
 
-} // namespace
+}  // namespace
 
 int cmd_up(const Options& o, const Globals& g) {
     // A long-running engine: each line goes out as it is printed, also
@@ -112,11 +124,14 @@ int cmd_up(const Options& o, const Globals& g) {
         return k_exit_state;
     }
     std::unique_ptr<engine::Observer> reporter;
-    if (o.json) reporter = std::make_unique<report::JsonReporter>(stdout);
+    if (o.json)
+        reporter = std::make_unique<report::JsonReporter>(stdout);
     else
-        reporter = std::make_unique<report::PlainReporter>(
-            stdout, g.quiet ? report::Verbosity::quiet : g.verbose ? report::Verbosity::verbose : report::Verbosity::normal,
-            use_color(parse_color(g.color), stdout));
+        reporter = std::make_unique<report::PlainReporter>(stdout,
+                                                           g.quiet     ? report::Verbosity::quiet
+                                                           : g.verbose ? report::Verbosity::verbose
+                                                                       : report::Verbosity::normal,
+                                                           use_color(parse_color(g.color), stdout));
     engine::Config config;
     config.state_dir = state->dir;
     config.owner = lock->token();
@@ -124,8 +139,10 @@ int cmd_up(const Options& o, const Globals& g) {
     config.slurm_dir = slurm_dir_from_env();
     config.on_signal = [&up](int sig) { up.on_signal(sig); };
     config.on_request = [&up](const nlohmann::json& req) { return up.on_request(req); };
-    config.on_store_failed = [&up] { up.on_signal(0); }; // stop: nothing more can be recorded
-    config.on_run_end = [&up](store::RowId run, const std::string& wf, store::RunState s) { up.on_run_end(run, wf, s); };
+    config.on_store_failed = [&up] { up.on_signal(0); };  // stop: nothing more can be recorded
+    config.on_run_end = [&up](store::RowId run, const std::string& wf, store::RunState s) {
+        up.on_run_end(run, wf, s);
+    };
     auto eng = engine::Engine::create(state->store, *reporter, std::move(config));
     if (!eng) {
         std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
@@ -133,17 +150,22 @@ int cmd_up(const Options& o, const Globals& g) {
     }
     if (auto r = up.arm(**eng); !r) {
         std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
-        up.on_signal(0); // close what was armed while the engine's loop is still open
+        up.on_signal(0);  // close what was armed while the engine's loop is still open
         return r.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
     }
-    if (o.json) print_announcement({{"type", "armed"}, {"pid", ::getpid()}, {"state", state->path}}, true);
+    if (o.json)
+        print_announcement({{"type", "armed"}, {"pid", ::getpid()}, {"state", state->path}}, true);
     else {
-        std::printf("weft up: engine pid %d armed, state %s\n", static_cast<int>(::getpid()), state->path.c_str());
+        std::printf("weft up: engine pid %d armed, state %s\n", static_cast<int>(::getpid()),
+                    state->path.c_str());
         std::fflush(stdout);
     }
     const bool stored = (*eng)->run();
     if (!stored)
-        std::fprintf(stderr, "weft: the engine stopped: the state database failed, and nothing after the failure could be recorded; the next weft command marks the runs it left interrupted ('weft resume' continues them)\n");
+        std::fprintf(stderr,
+                     "weft: the engine stopped: the state database failed, and nothing after the "
+                     "failure could be recorded; the next weft command marks the runs it left "
+                     "interrupted ('weft resume' continues them)\n");
     return stored ? k_exit_ok : k_exit_state;
 }
 
@@ -161,7 +183,8 @@ int cmd_trigger(const Options& o, const Globals& g) {
     if (!reply) return k_exit_state;
     if (!reply->value("ok", false)) {
         std::istringstream lines(reply->value("error", "refused"));
-        for (std::string line; std::getline(lines, line);) std::fprintf(stderr, "weft: error: %s\n", line.c_str());
+        for (std::string line; std::getline(lines, line);)
+            std::fprintf(stderr, "weft: error: %s\n", line.c_str());
         return reply->value("usage", false) ? k_exit_usage : k_exit_state;
     }
     std::printf("event %lld queued for %s\n", reply->value("event", 0LL), o.workflow.c_str());
@@ -177,16 +200,19 @@ int cmd_status(const Options& o, const Globals& g) {
     }
     if (o.json) {
         reply->erase("ok");
-        std::printf("%s\n", reply->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::printf("%s\n",
+                    reply->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return k_exit_ok;
     }
-    std::printf("engine pid %lld, up since %s, %lld event(s) queued, stdin: %s\n", reply->value("pid", 0LL),
-                reply->value("started", "").c_str(), reply->value("queued", 0LL), reply->value("stdin", "").c_str());
+    std::printf("engine pid %lld, up since %s, %lld event(s) queued, stdin: %s\n",
+                reply->value("pid", 0LL), reply->value("started", "").c_str(),
+                reply->value("queued", 0LL), reply->value("stdin", "").c_str());
     for (const auto& w : (*reply)["workflows"]) {
-        std::printf("%s (%s): %d running, %lld queued\n", w.value("name", "").c_str(), w.value("file", "").c_str(),
-                    w.value("running", 0), w.value("queued", 0LL));
+        std::printf("%s (%s): %d running, %lld queued\n", w.value("name", "").c_str(),
+                    w.value("file", "").c_str(), w.value("running", 0), w.value("queued", 0LL));
         for (const auto& t : w["triggers"]) std::printf("  %s\n", t.get<std::string>().c_str());
-        if (!w["next"].empty()) std::printf("  next fire: %s\n", w["next"][0].get<std::string>().c_str());
+        if (!w["next"].empty())
+            std::printf("  next fire: %s\n", w["next"][0].get<std::string>().c_str());
     }
     return k_exit_ok;
 }
@@ -219,7 +245,10 @@ int cmd_list(const Options& o, const Globals& g) {
         if (o.json) {
             std::vector<std::string> fires;
             for (auto f : next) fires.push_back(format_rfc3339(f));
-            std::printf("%s\n", nlohmann::json{{"name", wf.name}, {"file", wf.file}, {"triggers", engine::describe_triggers(wf)}, {"next", fires}}
+            std::printf("%s\n", nlohmann::json{{"name", wf.name},
+                                               {"file", wf.file},
+                                               {"triggers", engine::describe_triggers(wf)},
+                                               {"next", fires}}
                                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                                     .c_str());
             continue;
@@ -231,4 +260,4 @@ int cmd_list(const Options& o, const Globals& g) {
     return ok ? k_exit_ok : k_exit_usage;
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

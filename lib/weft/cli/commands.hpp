@@ -9,8 +9,8 @@
 namespace weft::cli {
 
 struct Globals {
-    std::string dir;   // -C
-    std::string state; // --state
+    std::string dir;    // -C
+    std::string state;  // --state
     std::string color = "auto";
     bool quiet = false;
     bool verbose = false;
@@ -29,7 +29,7 @@ struct Options {
     int count = 5;
     // run
     std::vector<std::string> params;
-    int jobs = k_jobs_unset; // -j; k_jobs_unset when not given
+    int jobs = k_jobs_unset;  // -j; k_jobs_unset when not given
     bool dry_run = false;
     bool force = false;
     bool fail_fast = false;
@@ -64,4 +64,4 @@ int cmd_status(const Options& o, const Globals& g);
 int cmd_list(const Options& o, const Globals& g);
 int cmd_plugins(const Options& o, const Globals& g);
 
-} // namespace weft::cli
+}  // namespace weft::cli

@@ -51,8 +51,10 @@ std::string printable(std::string_view text) {
     out.reserve(valid.size());
     for (char c : valid) {
         const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && c != '\t') || u == 0x7F) out += "\xEF\xBF\xBD";
-        else out += c;
+        if ((u < 0x20 && c != '\t') || u == 0x7F)
+            out += "\xEF\xBF\xBD";
+        else
+            out += c;
     }
     return out;
 }
@@ -64,14 +66,16 @@ std::string caret_padding(std::string_view shown) {
     for (std::size_t i = 0; i < shown.size();) {
         std::size_t n = 1;
         while (i + n < shown.size() && utf8_continuation(shown[i + n])) ++n;
-        if (shown[i] == '\t') pad += '\t';
-        else pad.append(report::display_width(shown.substr(i, n)), ' ');
+        if (shown[i] == '\t')
+            pad += '\t';
+        else
+            pad.append(report::display_width(shown.substr(i, n)), ' ');
         i += n;
     }
     return pad;
 }
 
-} // namespace
+}  // namespace
 
 void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
     const char* bold = out.color ? "\033[1m" : "";
@@ -82,27 +86,32 @@ void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
     for (const auto& d : loaded.diagnostics) {
         const bool is_error = d.severity == Severity::error;
         std::string where = loaded.file;
-        if (d.loc.line > 0) where += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column);
-        std::fprintf(stderr, "%s%s:%s %s%s:%s %s%s%s\n", bold, where.c_str(), reset, is_error ? red : magenta,
-                     is_error ? "error" : "warning", reset, bold, d.message.c_str(), reset);
+        if (d.loc.line > 0)
+            where += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column);
+        std::fprintf(stderr, "%s%s:%s %s%s:%s %s%s%s\n", bold, where.c_str(), reset,
+                     is_error ? red : magenta, is_error ? "error" : "warning", reset, bold,
+                     d.message.c_str(), reset);
         if (d.loc.line <= 0 || out.verbosity < 0) continue;
         const std::string text = source_line(loaded.source, d.loc.line);
         if (text.empty()) continue;
         const std::string_view line = text;
-        const std::size_t caret = std::min(static_cast<std::size_t>(std::max(d.loc.column - 1, 0)), line.size());
+        const std::size_t caret =
+            std::min(static_cast<std::size_t>(std::max(d.loc.column - 1, 0)), line.size());
         std::size_t from = 0, to = line.size();
-        if (line.size() > k_echo_bytes) { // a window around the caret, cut between characters
+        if (line.size() > k_echo_bytes) {  // a window around the caret, cut between characters
             const std::size_t half = k_echo_bytes / 2;
             from = std::min(caret > half ? caret - half : 0, line.size() - k_echo_bytes);
             to = from + k_echo_bytes;
             while (from > 0 && utf8_continuation(line[from])) --from;
             while (to < line.size() && utf8_continuation(line[to])) ++to;
         }
-        const std::string before = (from > 0 ? "..." : "") + printable(line.substr(from, caret - from));
-        const std::string after = printable(line.substr(caret, to - caret)) + (to < line.size() ? "..." : "");
-        std::fprintf(stderr, "%5d | %s%s\n      | %s%s^%s\n", d.loc.line, before.c_str(), after.c_str(),
-                     caret_padding(before).c_str(), green, reset);
+        const std::string before =
+            (from > 0 ? "..." : "") + printable(line.substr(from, caret - from));
+        const std::string after =
+            printable(line.substr(caret, to - caret)) + (to < line.size() ? "..." : "");
+        std::fprintf(stderr, "%5d | %s%s\n      | %s%s^%s\n", d.loc.line, before.c_str(),
+                     after.c_str(), caret_padding(before).c_str(), green, reset);
     }
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

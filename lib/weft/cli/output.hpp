@@ -10,8 +10,8 @@ namespace weft::cli {
 enum class Color { auto_, always, never };
 
 struct Output {
-    bool color = false; // colour on stderr
-    int verbosity = 0;  // -1 quiet, 0 normal, 1 verbose
+    bool color = false;  // colour on stderr
+    int verbosity = 0;   // -1 quiet, 0 normal, 1 verbose
 };
 
 // `--color` NAME (`auto`, `always`, `never`; the command line checks it).
@@ -24,4 +24,4 @@ bool use_color(Color c, std::FILE* stream);
 // `FILE:LINE:COL: error: MESSAGE`, then the source line and a caret.
 void print_diagnostics(const parse::Loaded& loaded, const Output& out);
 
-} // namespace weft::cli
+}  // namespace weft::cli

@@ -15,4 +15,4 @@ store::Retention retention_of(const model::Workflow& wf);
 // failure is a warning on stderr, never the run's exit code.
 void prune_after_run(store::Store& store, const model::Workflow& wf, const Globals& g);
 
-} // namespace weft::cli
+}  // namespace weft::cli

@@ -4,9 +4,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <cstdlib>
 
 #include "weft/engine/owner.hpp"
 #include "weft/util/size.hpp"
@@ -40,10 +40,12 @@ std::optional<State> open_state(const Globals& g) {
     }
     State s{std::move(*store), path, dir};
     if (auto r = engine::recover_dead_runs(s.store, s.dir); !r) {
-        std::fprintf(stderr, "weft: error: recovering interrupted runs: %s\n", r.error().message.c_str());
+        std::fprintf(stderr, "weft: error: recovering interrupted runs: %s\n",
+                     r.error().message.c_str());
         return std::nullopt;
     } else if (*r > 0 && !g.quiet) {
-        std::fprintf(stderr, "weft: marked %d run%s of dead weft processes as interrupted\n", *r, *r == 1 ? "" : "s");
+        std::fprintf(stderr, "weft: marked %d run%s of dead weft processes as interrupted\n", *r,
+                     *r == 1 ? "" : "s");
     }
     return s;
 }
@@ -64,4 +66,4 @@ std::string slurm_dir_from_env() {
     return dir ? dir : "";
 }
 
-} // namespace weft::cli
+}  // namespace weft::cli

@@ -13,7 +13,7 @@ namespace weft::cli {
 struct State {
     store::Store store;
     std::string path;
-    std::string dir; // absolute DB.d beside the database (0700): locks/ and tmp/
+    std::string dir;  // absolute DB.d beside the database (0700): locks/ and tmp/
 };
 
 // The database's path: --state, then $WEFT_STATE, then .weft/state.db.
@@ -32,4 +32,4 @@ std::optional<std::uint64_t> log_cap_from_env();
 // (the engine then uses STATE_DIR/slurm).
 std::string slurm_dir_from_env();
 
-} // namespace weft::cli
+}  // namespace weft::cli

@@ -24,11 +24,12 @@ bool matches(const Json& combo, const Json& entry) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<Json> expand_matrix(const model::Matrix& m) {
     std::vector<Json> combos;
-    if (model::matrix_size(m) > model::k_max_matrix_instances) return combos; // the loader reported it
+    if (model::matrix_size(m) > model::k_max_matrix_instances)
+        return combos;  // the loader reported it
     if (!m.axes.empty()) {
         combos.push_back(Json::object());
         for (const auto& [key, values] : m.axes) {
@@ -43,7 +44,8 @@ std::vector<Json> expand_matrix(const model::Matrix& m) {
             combos = std::move(next);
         }
         std::erase_if(combos, [&](const Json& c) {
-            return std::any_of(m.exclude.begin(), m.exclude.end(), [&](const Json& e) { return matches(c, e); });
+            return std::any_of(m.exclude.begin(), m.exclude.end(),
+                               [&](const Json& e) { return matches(c, e); });
         });
     }
     const std::size_t original = combos.size();
@@ -83,7 +85,8 @@ std::string instance_id(const std::string& step, const model::Matrix& m, const J
         }
     }
     if (!any_axis)
-        for (auto it = combination.begin(); it != combination.end(); ++it) add(it.key(), it.value());
+        for (auto it = combination.begin(); it != combination.end(); ++it)
+            add(it.key(), it.value());
     return id + "]";
 }
 
@@ -120,9 +123,10 @@ Graph build(const model::Workflow& wf, Diagnostics& diags) {
             const Location l = k < s.needs_loc.size() ? s.needs_loc[k] : s.loc;
             auto it = index.find(s.needs[k]);
             if (it == index.end()) {
-                diags.push_back({Severity::error, l,
-                                 with_suggestion("step '" + s.id + "' needs unknown step '" + s.needs[k] + "'",
-                                                 s.needs[k], ids)});
+                diags.push_back(
+                    {Severity::error, l,
+                     with_suggestion("step '" + s.id + "' needs unknown step '" + s.needs[k] + "'",
+                                     s.needs[k], ids)});
                 continue;
             }
             if (it->second == i) {
@@ -131,7 +135,8 @@ Graph build(const model::Workflow& wf, Diagnostics& diags) {
             }
             auto& list = g.step_needs[i];
             if (std::find(list.begin(), list.end(), it->second) != list.end()) {
-                diags.push_back({Severity::warning, l, "step '" + s.id + "' lists '" + s.needs[k] + "' in needs twice"});
+                diags.push_back({Severity::warning, l,
+                                 "step '" + s.id + "' lists '" + s.needs[k] + "' in needs twice"});
                 continue;
             }
             list.push_back(it->second);
@@ -161,7 +166,7 @@ Graph build(const model::Workflow& wf, Diagnostics& diags) {
     if (static_cast<int>(g.step_order.size()) < n) {
         // Report each cycle once, as a path, found by an iterative DFS over
         // the steps left (recursion would overflow on long chains).
-        std::vector<char> colour(n, 0); // 0 new, 1 on stack, 2 done
+        std::vector<char> colour(n, 0);  // 0 new, 1 on stack, 2 done
         for (int s : g.step_order) colour[s] = 2;
         for (int start = 0; start < n; ++start) {
             if (colour[start]) continue;
@@ -181,15 +186,18 @@ Graph build(const model::Workflow& wf, Diagnostics& diags) {
                         for (; k < stack.size(); ++k) cycle.push_back(stack[k].first);
                         // `a needs b` is the edge a -> b: print in that direction,
                         // starting at the step defined first.
-                        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+                        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
+                                    cycle.end());
                         std::string path;
                         for (int c : cycle) path += wf.steps[c].id + " -> ";
                         path += wf.steps[cycle[0]].id;
                         const auto& first = wf.steps[cycle[0]];
                         Location l = first.loc;
-                        const std::string& target = wf.steps[cycle.size() > 1 ? cycle[1] : cycle[0]].id;
+                        const std::string& target =
+                            wf.steps[cycle.size() > 1 ? cycle[1] : cycle[0]].id;
                         for (std::size_t q = 0; q < first.needs.size(); ++q)
-                            if (first.needs[q] == target && q < first.needs_loc.size()) l = first.needs_loc[q];
+                            if (first.needs[q] == target && q < first.needs_loc.size())
+                                l = first.needs_loc[q];
                         diags.push_back({Severity::error, l, "dependency cycle: " + path});
                     }
                 } else {
@@ -226,4 +234,4 @@ Graph build(const model::Workflow& wf, Diagnostics& diags) {
     return g;
 }
 
-} // namespace weft::dag
+}  // namespace weft::dag

@@ -21,10 +21,10 @@ struct Instance {
 };
 
 struct Graph {
-    std::vector<Instance> instances; // in topological order
-    std::vector<std::vector<int>> step_instances; // step index -> its instances
-    std::vector<std::vector<int>> step_needs;     // step index -> steps it needs directly
-    std::vector<int> step_order;                  // step indices, topologically
+    std::vector<Instance> instances;               // in topological order
+    std::vector<std::vector<int>> step_instances;  // step index -> its instances
+    std::vector<std::vector<int>> step_needs;      // step index -> steps it needs directly
+    std::vector<int> step_order;                   // step indices, topologically
 
     // True when step `from` needs step `to`, directly or through others.
     bool needs_transitively(int from, int to) const;
@@ -44,4 +44,4 @@ std::vector<Json> expand_matrix(const model::Matrix& m);
 // `include` made, its own keys) in file order.
 std::string instance_id(const std::string& step, const model::Matrix& m, const Json& combination);
 
-} // namespace weft::dag
+}  // namespace weft::dag

@@ -6,9 +6,9 @@
 #include <uv.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,19 +17,19 @@
 #include <list>
 #include <map>
 #include <set>
-#include <unordered_set>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 
 #include "weft/engine/outputs.hpp"
 #include "weft/engine/resolve.hpp"
 #include "weft/events/control.hpp"
 #include "weft/exec/process.hpp"
 #include "weft/exec/slurm.hpp"
-#include "weft/plugin/plugin.hpp"
-#include "weft/util/mask.hpp"
 #include "weft/expr/expr.hpp"
 #include "weft/expr/shell_quote.hpp"
+#include "weft/plugin/plugin.hpp"
+#include "weft/util/mask.hpp"
 #include "weft/util/strings.hpp"
 
 extern char** environ;
@@ -43,12 +43,16 @@ using store::RowId;
 using store::RunState;
 using store::StepState;
 
-TimePoint now() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+TimePoint now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+}
 
 template <class H>
 void close_handle(H* h) {
     if (!h) return;
-    uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
+    uv_close(reinterpret_cast<uv_handle_t*>(h),
+             [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
 }
 
 // Crash tests (WEFT_TEST_HOOKS builds only): WEFT_TEST_KILL_AT=NAME[:N]
@@ -74,38 +78,40 @@ void kill_point([[maybe_unused]] const char* name) {
 // A step's outcome as its dependents see it: `continue-on-error` turns a
 // failure into a pass for them (SPEC §2).
 bool passed(StepState s, bool continue_on_error) {
-    return s == StepState::success || s == StepState::up_to_date || (s == StepState::failure && continue_on_error);
+    return s == StepState::success || s == StepState::up_to_date ||
+           (s == StepState::failure && continue_on_error);
 }
 
 std::string sanitize(const std::string& id) {
     std::string out;
-    for (char c : id) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+    for (char c : id)
+        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
     return out;
 }
 
-} // namespace
+}  // namespace
 
 struct Attempt;
 struct ActiveRun;
 
 struct Instance {
     StepState status = StepState::pending;
-    int attempts = 0;     // of this run attempt
-    int attempt_base = 0; // attempts of earlier run attempts (weft resume)
+    int attempts = 0;      // of this run attempt
+    int attempt_base = 0;  // attempts of earlier run attempts (weft resume)
     Json outputs = Json::object();
     TimePoint started{};
     Attempt* active = nullptr;
     uv_timer_t* retry_timer = nullptr;
-    int waiting = 0;              // needs not yet ended
-    bool failed_upstream = false; // this or a step it needs failed
-    std::string fingerprint;      // incremental steps: of the inputs it runs with
+    int waiting = 0;               // needs not yet ended
+    bool failed_upstream = false;  // this or a step it needs failed
+    std::string fingerprint;       // incremental steps: of the inputs it runs with
 };
 
 // The steps whose `steps.<id>` context a step's expressions read: only
 // those are copied into its contexts, so starting a step costs what it
 // reads, not what the run has done so far.
 struct StepRefs {
-    bool all = false; // a computed index (`steps[matrix.x]`) may read any
+    bool all = false;  // a computed index (`steps[matrix.x]`) may read any
     std::vector<std::string> ids;
 };
 
@@ -114,15 +120,15 @@ struct ActiveRun {
     RunRequest req;
     const model::Workflow* wf = nullptr;
     const dag::Graph* graph = nullptr;
-    std::vector<char> selected; // per instance
+    std::vector<char> selected;  // per instance
     std::vector<Instance> inst;
-    std::vector<std::vector<int>> dependents; // per instance
-    std::set<int> ready;                      // pending, every need ended
-    std::size_t unfinished = 0;               // instances not yet ended
-    Json contexts; // params, env, event, run, workflow, secrets
+    std::vector<std::vector<int>> dependents;  // per instance
+    std::set<int> ready;                       // pending, every need ended
+    std::size_t unfinished = 0;                // instances not yet ended
+    Json contexts;                             // params, env, event, run, workflow, secrets
     Json steps_ctx = Json::object();
-    std::vector<std::optional<StepRefs>> refs; // per step, filled when first needed
-    Masker mask;                               // secret values
+    std::vector<std::optional<StepRefs>> refs;  // per step, filled when first needed
+    Masker mask;                                // secret values
     int running = 0;
     int max_parallel = 1;
     bool fail_fast = false;
@@ -133,7 +139,8 @@ struct ActiveRun {
     RunState status = RunState::running;
     TimePoint started{};
     std::string tmp_dir;
-    std::set<std::string> job_dirs; // of its Slurm jobs (one per shared directory), removed when it ends
+    std::set<std::string>
+        job_dirs;  // of its Slurm jobs (one per shared directory), removed when it ends
     uv_timer_t* timeout_timer = nullptr;
 };
 
@@ -141,7 +148,7 @@ struct ActiveRun {
 struct Attempt {
     Engine::Impl* engine = nullptr;
     ActiveRun* run = nullptr;
-    int index = 0; // instance
+    int index = 0;  // instance
     int number = 1;
     RowId id = 0;
     exec::Child child;
@@ -162,12 +169,12 @@ struct Attempt {
     // engine's one Slurm poll (poll_jobs).
     bool slurm = false;
     store::SlurmJobRef job;
-    exec::slurm::JobSpec spec;               // what submit_job sends
-    long long out_offset = 0, err_offset = 0; // of the job's stdout and stderr files
-    std::optional<TimePoint> gone_since;     // Slurm has said the job ended, no exit code yet
-    bool submitting = false;                 // until submit_job has run
+    exec::slurm::JobSpec spec;                 // what submit_job sends
+    long long out_offset = 0, err_offset = 0;  // of the job's stdout and stderr files
+    std::optional<TimePoint> gone_since;       // Slurm has said the job ended, no exit code yet
+    bool submitting = false;                   // until submit_job has run
     // A plugin step: its stdout is the result (SPEC §7), not log lines.
-    std::optional<std::string> plugin; // the plugin's name
+    std::optional<std::string> plugin;  // the plugin's name
     std::string result;
     bool result_too_large = false;
 };
@@ -202,7 +209,7 @@ struct Engine::Impl {
     uv_signal_t* sigchld = nullptr;
     uv_signal_t* sigint = nullptr;
     uv_signal_t* sigterm = nullptr;
-    uv_timer_t* ticker = nullptr; // the observer's tick(), when it asks for one
+    uv_timer_t* ticker = nullptr;  // the observer's tick(), when it asks for one
     int interrupted_by = 0;
     std::list<std::unique_ptr<ActiveRun>> runs;
     std::map<RowId, RunState> finished;
@@ -235,7 +242,8 @@ struct Engine::Impl {
         // (SQLITE_FULL), and a later write must not commit on its own.
         store.refuse_writes();
         // Errc::state messages name the database themselves.
-        std::fprintf(stderr, "weft: error: %s%s\n", e.code == Errc::state ? "" : "state database: ", e.message.c_str());
+        std::fprintf(stderr, "weft: error: %s%s\n",
+                     e.code == Errc::state ? "" : "state database: ", e.message.c_str());
     }
     void begin_writes() {
         if (!store.in_transaction()) write(store.begin());
@@ -256,8 +264,10 @@ struct Engine::Impl {
     // never once the store has failed.
     void when_committed(std::function<void()> f) {
         if (store_failed) return;
-        if (store.in_transaction()) after_commit.push_back(std::move(f));
-        else f();
+        if (store.in_transaction())
+            after_commit.push_back(std::move(f));
+        else
+            f();
     }
     // After a failed write nothing more becomes durable: what was written
     // since the last commit is rolled back, nothing written since is
@@ -308,7 +318,7 @@ struct Engine::Impl {
     void reattach_job(ActiveRun& run, int i, const store::AttemptRow& row, Duration timeout);
     void note_log(ActiveRun& run, const std::string& step, const std::string& text);
     std::vector<std::string> command_env() const;
-    std::list<Attempt*> jobs; // followed Slurm attempts
+    std::list<Attempt*> jobs;  // followed Slurm attempts
     uv_timer_t* job_timer = nullptr;
     TimePoint queue_asked{};
     bool queue_warned = false;
@@ -317,7 +327,8 @@ struct Engine::Impl {
     void kill_attempt(Attempt* a, bool timeout);
     void read_pipe(Attempt* a, int stream, bool final);
     Result<plugin::Outcome> plugin_outcome(const Attempt& a, const exec::ExitStatus& st) const;
-    void log_note(ActiveRun& run, RowId attempt, const std::string& step, const std::string& text, TimePoint t);
+    void log_note(ActiveRun& run, RowId attempt, const std::string& step, const std::string& text,
+                  TimePoint t);
     void emit_lines(Attempt* a, int stream, std::string& buf, bool final);
     void add_sweep(const Attempt* a);
     void run_sweep(Sweep* s);
@@ -328,23 +339,27 @@ struct Engine::Impl {
     // True when `pid` leads a running attempt (reaped by attempt_done, not
     // by the orphan reaper).
     bool is_tracked(pid_t pid) const { return leaders.count(pid) > 0; }
-    std::unordered_set<pid_t> leaders; // pids of running attempts
+    std::unordered_set<pid_t> leaders;  // pids of running attempts
 };
 
 namespace {
 
-Engine::Impl* impl_of(uv_handle_t* h) { return static_cast<Engine::Impl*>(h->loop->data); }
+Engine::Impl* impl_of(uv_handle_t* h) {
+    return static_cast<Engine::Impl*>(h->loop->data);
+}
 
-} // namespace
+}  // namespace
 
-Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& observer, Config config) {
+Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& observer,
+                                               Config config) {
     auto impl = std::make_unique<Impl>(store, observer, std::move(config));
     if (int rc = uv_loop_init(&impl->loop); rc != 0)
-        return make_error(Errc::exec, std::string("cannot start the event loop: ") + uv_strerror(rc));
+        return make_error(Errc::exec,
+                          std::string("cannot start the event loop: ") + uv_strerror(rc));
     impl->loop.data = impl.get();
     if (impl->config.slurm_dir.empty()) impl->config.slurm_dir = impl->config.state_dir + "/slurm";
     {
-        std::error_code ec; // absolute: the path is given to the job, which starts elsewhere
+        std::error_code ec;  // absolute: the path is given to the job, which starts elsewhere
         const auto abs = std::filesystem::absolute(impl->config.slurm_dir, ec);
         if (!ec) impl->config.slurm_dir = abs.lexically_normal().string();
     }
@@ -386,18 +401,20 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         SIGCHLD);
     uv_unref(reinterpret_cast<uv_handle_t*>(impl->sigchld));
     // Unreferenced: the observer's clock never keeps the loop alive by itself.
-    if (const auto every = static_cast<std::uint64_t>(observer.tick_interval().count()); every > 0) {
+    if (const auto every = static_cast<std::uint64_t>(observer.tick_interval().count());
+        every > 0) {
         impl->ticker = new uv_timer_t;
         uv_timer_init(&impl->loop, impl->ticker);
         uv_timer_start(
-            impl->ticker, [](uv_timer_t* h) { impl_of(reinterpret_cast<uv_handle_t*>(h))->observer.tick(now()); },
+            impl->ticker,
+            [](uv_timer_t* h) { impl_of(reinterpret_cast<uv_handle_t*>(h))->observer.tick(now()); },
             every, every);
         uv_unref(reinterpret_cast<uv_handle_t*>(impl->ticker));
     }
     if (impl->config.handle_signals) {
         auto on_stop = [](uv_signal_t* h, int sig) {
             auto* self = impl_of(reinterpret_cast<uv_handle_t*>(h));
-            if (self->interrupted_by != 0) { // a second signal: no more grace
+            if (self->interrupted_by != 0) {  // a second signal: no more grace
                 for (auto& r : self->runs)
                     for (auto& in : r->inst)
                         if (in.active && !in.active->slurm)
@@ -408,10 +425,12 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
             }
             self->interrupted_by = sig;
             for (auto& r : self->runs)
-                self->cancel_run(*r, std::string("interrupted by ") + exec::signal_name(sig), false);
+                self->cancel_run(*r, std::string("interrupted by ") + exec::signal_name(sig),
+                                 false);
             if (self->config.on_signal) self->config.on_signal(sig);
         };
-        for (auto [h, sig] : {std::pair{&impl->sigint, SIGINT}, std::pair{&impl->sigterm, SIGTERM}}) {
+        for (auto [h, sig] :
+             {std::pair{&impl->sigint, SIGINT}, std::pair{&impl->sigterm, SIGTERM}}) {
             *h = new uv_signal_t;
             uv_signal_init(&impl->loop, *h);
             uv_signal_start(*h, on_stop, sig);
@@ -420,8 +439,9 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
     }
     if (impl->config.control_socket) {
         Impl* self = impl.get();
-        auto server = events::ControlServer::listen(&impl->loop, events::control_path(impl->config.state_dir, impl->config.owner),
-                                                    [self](const Json& req) { return self->answer(req); });
+        auto server = events::ControlServer::listen(
+            &impl->loop, events::control_path(impl->config.state_dir, impl->config.owner),
+            [self](const Json& req) { return self->answer(req); });
         if (!server) return make_error(Errc::state, server.error().message);
         impl->control = std::move(*server);
     }
@@ -433,14 +453,17 @@ Json Engine::Impl::answer(const Json& req) {
     const std::string op = req.value("op", "");
     if (op == "ping") return {{"ok", true}, {"pid", ::getpid()}};
     if (op == "cancel") {
-        const auto* id = req.contains("run") && req["run"].is_number_integer() ? &req["run"] : nullptr;
+        const auto* id =
+            req.contains("run") && req["run"].is_number_integer() ? &req["run"] : nullptr;
         if (!id) return {{"ok", false}, {"error", "cancel needs a run id"}};
         for (auto& r : runs)
             if (r->id == id->get<RowId>() && r->status == RunState::running) {
                 cancel_run(*r, req.value("reason", "cancelled"), false);
                 return {{"ok", true}};
             }
-        return {{"ok", false}, {"error", "run " + std::to_string(id->get<RowId>()) + " is not running in this process"}};
+        return {{"ok", false},
+                {"error",
+                 "run " + std::to_string(id->get<RowId>()) + " is not running in this process"}};
     }
     if (config.on_request)
         if (auto a = config.on_request(req)) return *a;
@@ -463,9 +486,13 @@ Engine::~Engine() {
     uv_loop_close(&l);
 }
 
-int Engine::interrupted_by() const { return m_impl->interrupted_by; }
+int Engine::interrupted_by() const {
+    return m_impl->interrupted_by;
+}
 
-uv_loop_s* Engine::loop() { return &m_impl->loop; }
+uv_loop_s* Engine::loop() {
+    return &m_impl->loop;
+}
 
 RunState Engine::status(RowId run) const {
     if (auto it = m_impl->finished.find(run); it != m_impl->finished.end()) return it->second;
@@ -474,7 +501,8 @@ RunState Engine::status(RowId run) const {
 
 Result<RowId> Engine::start(RunRequest req) {
     auto& self = *m_impl;
-    if (self.store_failed) return make_error(Errc::state, "no run starts: the state database failed");
+    if (self.store_failed)
+        return make_error(Errc::state, "no run starts: the state database failed");
     auto run = std::make_unique<ActiveRun>();
     run->req = std::move(req);
     run->wf = &*run->req.workflow->loaded.workflow;
@@ -488,7 +516,8 @@ Result<RowId> Engine::start(RunRequest req) {
         // The run's own steps (and any they now need), as the file says today.
         std::vector<std::string> ids;
         for (std::size_t i = 0; i < g.instances.size(); ++i) {
-            if (resume->attempts.count(g.instances[i].id)) ids.push_back(wf.steps[g.instances[i].step].id);
+            if (resume->attempts.count(g.instances[i].id))
+                ids.push_back(wf.steps[g.instances[i].step].id);
             done[i] = resume->done.count(g.instances[i].id) ? 1 : 0;
         }
         std::sort(ids.begin(), ids.end());
@@ -507,14 +536,15 @@ Result<RowId> Engine::start(RunRequest req) {
             in.status = StepState::skipped;
             continue;
         }
-        if (done[i]) { // succeeded in an earlier attempt of the run: kept
+        if (done[i]) {  // succeeded in an earlier attempt of the run: kept
             in.status = StepState::success;
             in.outputs = resume->done.at(g.instances[i].id);
             self.note_step_context(*run, static_cast<int>(i));
             continue;
         }
         if (resume)
-            if (auto it = resume->attempts.find(g.instances[i].id); it != resume->attempts.end()) in.attempt_base = it->second;
+            if (auto it = resume->attempts.find(g.instances[i].id); it != resume->attempts.end())
+                in.attempt_base = it->second;
         ++run->unfinished;
         for (int n : g.instances[i].needs) {
             if (done[static_cast<std::size_t>(n)]) continue;
@@ -533,7 +563,8 @@ Result<RowId> Engine::start(RunRequest req) {
     for (const auto& p : wf.params)
         if (p.secret && run->req.params.contains(p.name) && run->req.params[p.name].is_string()) {
             run->mask.add(run->req.params[p.name].get<std::string>());
-            if (!run->req.params[p.name].get<std::string>().empty()) stored_params[p.name] = Masker::k_mask;
+            if (!run->req.params[p.name].get<std::string>().empty())
+                stored_params[p.name] = Masker::k_mask;
         }
 
     // The run's rows go in a transaction of their own, rolled back if any
@@ -542,24 +573,29 @@ Result<RowId> Engine::start(RunRequest req) {
     self.begin_writes();
     const int attempt = resume ? resume->attempt : 1;
     auto fail = [&](Error e) -> Error {
-        if (e.code == Errc::state) self.note(e); // the store failed: the engine stops
-        else if (self.store.in_transaction()) (void)self.store.rollback();
+        if (e.code == Errc::state)
+            self.note(e);  // the store failed: the engine stops
+        else if (self.store.in_transaction())
+            (void)self.store.rollback();
         return e;
     };
     if (resume) {
         run->id = resume->run;
-        if (auto r = self.store.reopen_run(run->id, attempt, self.config.owner); !r) return fail(r.error());
+        if (auto r = self.store.reopen_run(run->id, attempt, self.config.owner); !r)
+            return fail(r.error());
         std::vector<std::string> rerun, added;
         for (std::size_t i = 0; i < g.instances.size(); ++i) {
             if (!run->selected[i] || done[i]) continue;
-            (resume->attempts.count(g.instances[i].id) ? rerun : added).push_back(g.instances[i].id);
+            (resume->attempts.count(g.instances[i].id) ? rerun : added)
+                .push_back(g.instances[i].id);
         }
         if (auto r = self.store.reset_steps(run->id, rerun); !r) return fail(r.error());
         if (auto r = self.store.add_steps(run->id, added); !r) return fail(r.error());
     } else {
         store::NewRun nr;
         nr.workflow = wf.name;
-        std::error_code file_ec; // absolute, so `weft prune` and `weft resume` find the file from anywhere
+        std::error_code
+            file_ec;  // absolute, so `weft prune` and `weft resume` find the file from anywhere
         const auto abs_file = std::filesystem::absolute(wf.file, file_ec);
         nr.file = file_ec ? wf.file : abs_file.lexically_normal().string();
         nr.event_id = run->req.event_id;
@@ -579,14 +615,16 @@ Result<RowId> Engine::start(RunRequest req) {
 
     // The contexts, with the workflow's env rendered once: the base of every
     // step's env.
-    auto contexts = run_contexts(wf, run->req.params, run->req.event, run->req.secrets, run->id, attempt);
+    auto contexts =
+        run_contexts(wf, run->req.params, run->req.event, run->req.secrets, run->id, attempt);
     if (!contexts) return fail(contexts.error());
     run->contexts = std::move(*contexts);
 
     run->tmp_dir = self.config.state_dir + "/tmp/run-" + std::to_string(run->id);
     std::error_code ec;
     std::filesystem::create_directories(run->tmp_dir, ec);
-    if (ec) return fail(make_error(Errc::io, "cannot create " + run->tmp_dir + ": " + ec.message()));
+    if (ec)
+        return fail(make_error(Errc::io, "cannot create " + run->tmp_dir + ": " + ec.message()));
     ::chmod(run->tmp_dir.c_str(), 0700);
 
     // The run exists (or is reopened) on disk before anyone is told its id.
@@ -604,7 +642,8 @@ Result<RowId> Engine::start(RunRequest req) {
             [](uv_timer_t* h) {
                 auto* r = static_cast<ActiveRun*>(h->data);
                 impl_of(reinterpret_cast<uv_handle_t*>(h))
-                    ->cancel_run(*r, "the run timed out after " + format_duration(*r->wf->timeout), true);
+                    ->cancel_run(*r, "the run timed out after " + format_duration(*r->wf->timeout),
+                                 true);
             },
             static_cast<std::uint64_t>(wf.timeout->count()), 0);
     }
@@ -645,20 +684,23 @@ void Engine::Impl::schedule() {
         for (auto& r : runs) schedule_run(*r);
     }
     // Drop runs that ended, once nothing of theirs is alive.
-    runs.remove_if([](const std::unique_ptr<ActiveRun>& r) { return r->status != RunState::running; });
+    runs.remove_if(
+        [](const std::unique_ptr<ActiveRun>& r) { return r->status != RunState::running; });
 }
 
 namespace {
 
-constexpr std::size_t k_event_env_max = 64 * 1024; // bytes of one WEFT_EVENT_* variable
+constexpr std::size_t k_event_env_max = 64 * 1024;  // bytes of one WEFT_EVENT_* variable
 
 StepRefs collect_step_refs(const model::Step& step) {
     StepRefs out;
     auto add = [&](const expr::Expr& e) {
         for (const auto& r : expr::references(e)) {
             if (r.path.empty() || r.path[0] != "steps") continue;
-            if (r.path.size() < 2) out.all = true;
-            else if (std::find(out.ids.begin(), out.ids.end(), r.path[1]) == out.ids.end()) out.ids.push_back(r.path[1]);
+            if (r.path.size() < 2)
+                out.all = true;
+            else if (std::find(out.ids.begin(), out.ids.end(), r.path[1]) == out.ids.end())
+                out.ids.push_back(r.path[1]);
         }
     };
     auto add_template = [&](const std::optional<std::string>& text) {
@@ -672,7 +714,8 @@ StepRefs collect_step_refs(const model::Step& step) {
     for (const auto& [k, v] : step.env) add_template(v);
     add_template(step.run);
     std::function<void(const Json&)> add_with = [&](const Json& v) {
-        if (v.is_string()) add_template(v.get<std::string>());
+        if (v.is_string())
+            add_template(v.get<std::string>());
         else if (v.is_structured())
             for (const auto& x : v) add_with(x);
     };
@@ -682,7 +725,7 @@ StepRefs collect_step_refs(const model::Step& step) {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 Json Engine::Impl::step_contexts(ActiveRun& run, int i) const {
     const auto& inst = run.graph->instances[i];
@@ -711,7 +754,8 @@ void Engine::Impl::schedule_run(ActiveRun& run) {
         const auto& inst = g.instances[i];
         bool needs_ok = true, any_failed = run.fail_fast && run.any_failed;
         for (int n : inst.needs) {
-            if (!passed(run.inst[n].status, wf.steps[g.instances[n].step].continue_on_error)) needs_ok = false;
+            if (!passed(run.inst[n].status, wf.steps[g.instances[n].step].continue_on_error))
+                needs_ok = false;
             // failure() sees every step this one needs, directly or not.
             if (run.inst[n].failed_upstream) any_failed = true;
         }
@@ -725,7 +769,8 @@ void Engine::Impl::schedule_run(ActiveRun& run) {
                 go = false;
                 message = "if: " + cond.error().message;
             } else if (expr::uses_status_function(*cond) || go) {
-                auto v = expr::evaluate(*cond, step_contexts(run, i), expr::Status{any_failed, run.cancelled});
+                auto v = expr::evaluate(*cond, step_contexts(run, i),
+                                        expr::Status{any_failed, run.cancelled});
                 if (!v) {
                     it = run.ready.erase(it);
                     begin_writes();
@@ -797,7 +842,8 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     }
     const bool on_slurm = step.runs_on.value_or(wf.defaults.runs_on) == model::RunsOn::slurm;
     if (on_slurm && plug)
-        return fail("plugin steps ('uses: " + *step.uses + "') cannot run on Slurm yet; this step was not run");
+        return fail("plugin steps ('uses: " + *step.uses +
+                    "') cannot run on Slurm yet; this step was not run");
     // `weft resume` after a crash: the job left running is followed again,
     // never submitted a second time.
     if (on_slurm && in.attempts == 1 && run.req.resume) {
@@ -838,15 +884,17 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     std::string request;
     if (plug) {
         const int run_attempt = run.contexts["run"].value("attempt", 1);
-        auto req = plugin::make_request(resolved->with, env, run.req.event,
-                                        {run.id, wf.name, inst.id, in.attempt_base + in.attempts, run_attempt});
+        auto req = plugin::make_request(
+            resolved->with, env, run.req.event,
+            {run.id, wf.name, inst.id, in.attempt_base + in.attempts, run_attempt});
         if (!req) return fail("could not run plugin '" + plug->name + "': " + req.error().message);
         request = std::move(*req);
         script = &request;
     }
     // The script goes to a file, never on a command line (secrets stay out of
     // /proc/*/cmdline).
-    const std::string base = run.tmp_dir + "/" + sanitize(inst.id) + "." + std::to_string(in.attempts);
+    const std::string base =
+        run.tmp_dir + "/" + sanitize(inst.id) + "." + std::to_string(in.attempts);
     const std::string script_file = base + (plug ? ".req" : ".sh");
     auto a = std::make_unique<Attempt>();
     a->output_file = base + ".out";
@@ -855,12 +903,15 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         const int number = in.attempt_base + in.attempts;
         a->slurm = true;
         a->job.name = exec::slurm::job_name(config.state_dir, run.id, inst.id, number);
-        a->job.dir = config.slurm_dir + "/run-" + std::to_string(run.id) + "/" + sanitize(inst.id) + "." +
-                     std::to_string(number);
+        a->job.dir = config.slurm_dir + "/run-" + std::to_string(run.id) + "/" + sanitize(inst.id) +
+                     "." + std::to_string(number);
         a->output_file = a->job.dir + "/outputs";
         std::error_code ec;
-        std::filesystem::create_directories(config.slurm_dir + "/run-" + std::to_string(run.id), ec);
-        if (ec) return fail("cannot create the Slurm job directory " + config.slurm_dir + ": " + ec.message());
+        std::filesystem::create_directories(config.slurm_dir + "/run-" + std::to_string(run.id),
+                                            ec);
+        if (ec)
+            return fail("cannot create the Slurm job directory " + config.slurm_dir + ": " +
+                        ec.message());
         run.job_dirs.insert(config.slurm_dir + "/run-" + std::to_string(run.id));
     } else {
         std::ofstream f(script_file, std::ios::binary | std::ios::trunc);
@@ -868,7 +919,8 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         std::ofstream o(a->output_file, std::ios::binary | std::ios::trunc);
         if (!f || !o) return fail("cannot write " + script_file + ": " + std::strerror(errno));
     }
-    std::vector<std::string> argv = plug ? plugin::command(*plug) : shell_argv(shell, on_slurm ? "{script}" : script_file);
+    std::vector<std::string> argv =
+        plug ? plugin::command(*plug) : shell_argv(shell, on_slurm ? "{script}" : script_file);
     if (plug) a->plugin = plug->name;
 
     a->engine = this;
@@ -888,7 +940,8 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     if (on_slurm) write(store.set_attempt_slurm(a->id, a->job));
 
     std::map<std::string, std::string> overlay;
-    for (auto it = env.begin(); it != env.end(); ++it) overlay[it.key()] = it.value().get<std::string>();
+    for (auto it = env.begin(); it != env.end(); ++it)
+        overlay[it.key()] = it.value().get<std::string>();
     for (const auto& [k, v] : run.req.secrets) overlay[k] = v;
     overlay["WEFT_RUN_ID"] = std::to_string(run.id);
     overlay["WEFT_WORKFLOW"] = wf.name;
@@ -915,16 +968,21 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         }
         overlay[name] = std::move(value);
     };
-    auto text_of = [](const Json& v) { return v.is_string() ? v.get<std::string>() : store::dump_json(v); };
+    auto text_of = [](const Json& v) {
+        return v.is_string() ? v.get<std::string>() : store::dump_json(v);
+    };
     if (run.req.event.contains("paths") && run.req.event["paths"].is_array()) {
         std::string paths;
-        for (const auto& p : run.req.event["paths"]) paths += (paths.empty() ? "" : "\n") + text_of(p);
+        for (const auto& p : run.req.event["paths"])
+            paths += (paths.empty() ? "" : "\n") + text_of(p);
         event_var("WEFT_EVENT_PATHS", std::move(paths));
     }
-    if (run.req.event.contains("line")) event_var("WEFT_EVENT_LINE", text_of(run.req.event["line"]));
+    if (run.req.event.contains("line"))
+        event_var("WEFT_EVENT_LINE", text_of(run.req.event["line"]));
     if (!truncated.empty()) overlay["WEFT_EVENT_TRUNCATED"] = truncated;
     const std::string event_file = run.tmp_dir + "/event.json";
-    if (::access(event_file.c_str(), F_OK) != 0) std::ofstream(event_file) << store::dump_json(run.req.event);
+    if (::access(event_file.c_str(), F_OK) != 0)
+        std::ofstream(event_file) << store::dump_json(run.req.event);
     overlay["WEFT_EVENT_JSON"] = event_file;
     if (on_slurm) {
         auto& js = a->spec;
@@ -957,7 +1015,9 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
             write(store.finish_attempt(a->id, end));
             return fail(w.error().message);
         }
-        when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0] { observer.step_started(id, step_id, n, t0); });
+        when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0] {
+            observer.step_started(id, step_id, n, t0);
+        });
         Attempt* ap = a.release();
         in.active = ap;
         // Submitted once the attempt is on disk.
@@ -983,7 +1043,8 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
         store::AttemptEnd end;
         end.status = StepState::failure;
         end.ended = now();
-        const std::string why = (plug ? "could not run plugin '" + plug->name + "': " : "") + child.error().message;
+        const std::string why =
+            (plug ? "could not run plugin '" + plug->name + "': " : "") + child.error().message;
         end.message = why;
         write(store.finish_attempt(a->id, end));
         return fail(why);
@@ -991,7 +1052,9 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     a->child = *child;
     write(store.set_attempt_process(a->id, store::ProcessRef{a->child.pid, a->child.start_time}));
     // Reported in order with the ends (which wait for their commit).
-    when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0] { observer.step_started(id, step_id, n, t0); });
+    when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0] {
+        observer.step_started(id, step_id, n, t0);
+    });
 
     Attempt* ap = a.release();
     in.active = ap;
@@ -1052,7 +1115,8 @@ void Engine::Impl::emit_lines(Attempt* a, int stream, std::string& buf, bool fin
         const std::size_t half = lines.size() / 2;
         write(store.append_logs(std::span<const store::LogLine>(lines.data(), half)));
         kill_point("log-batch");
-        write(store.append_logs(std::span<const store::LogLine>(lines.data() + half, lines.size() - half)));
+        write(store.append_logs(
+            std::span<const store::LogLine>(lines.data() + half, lines.size() - half)));
         return;
     }
 #endif
@@ -1091,21 +1155,27 @@ void Engine::Impl::read_pipe(Attempt* a, int stream, bool final) {
 
 // What an ended plugin attempt (not timed out, not cancelled) reported, or
 // why it could not run: its exit status first, then its result.
-Result<plugin::Outcome> Engine::Impl::plugin_outcome(const Attempt& a, const exec::ExitStatus& st) const {
+Result<plugin::Outcome> Engine::Impl::plugin_outcome(const Attempt& a,
+                                                     const exec::ExitStatus& st) const {
     if (a.result_too_large)
         return make_error(Errc::invalid, "its result on stdout is larger than " +
-                                             std::to_string(plugin::k_max_result >> 20) + " MiB; it was killed");
-    if (st.signal) return make_error(Errc::exec, std::string("it was killed by ") + exec::signal_name(*st.signal));
+                                             std::to_string(plugin::k_max_result >> 20) +
+                                             " MiB; it was killed");
+    if (st.signal)
+        return make_error(Errc::exec,
+                          std::string("it was killed by ") + exec::signal_name(*st.signal));
     if (st.exit_code && *st.exit_code != 0) {
         auto told = plugin::parse_result(a.result);
         const std::string said = told && !told->message.empty() ? " (" + told->message + ")" : "";
-        return make_error(Errc::exec, "it exited with code " + std::to_string(*st.exit_code) + said);
+        return make_error(Errc::exec,
+                          "it exited with code " + std::to_string(*st.exit_code) + said);
     }
     return plugin::parse_result(a.result);
 }
 
 // A line of weft's own in a step's log, shown and stored like the step's.
-void Engine::Impl::log_note(ActiveRun& run, RowId attempt, const std::string& step, const std::string& text, TimePoint t) {
+void Engine::Impl::log_note(ActiveRun& run, RowId attempt, const std::string& step,
+                            const std::string& text, TimePoint t) {
     observer.log(run.id, step, 2, text, t);
     store::LogLine line{attempt, run.id, step, t, 2, text};
     begin_writes();
@@ -1113,15 +1183,17 @@ void Engine::Impl::log_note(ActiveRun& run, RowId attempt, const std::string& st
 }
 
 void Engine::Impl::kill_attempt(Attempt* a, bool timeout) {
-    if (timeout) a->timed_out = true;
-    else a->cancelled = true;
+    if (timeout)
+        a->timed_out = true;
+    else
+        a->cancelled = true;
     if (a->slurm) {
         // scancel: Slurm signals the job's processes and ends it; the poll
         // then settles it (a job not yet submitted never is).
         if (!a->job.job.empty())
             if (auto r = exec::slurm::cancel(a->job.job, command_env()); !r)
                 note_log(*a->run, a->run->graph->instances[a->index].id, r.error().message);
-        queue_asked = TimePoint{}; // ask Slurm at the next poll
+        queue_asked = TimePoint{};  // ask Slurm at the next poll
         return;
     }
     exec::signal_attempt(a->child.pid, a->child.start_time, a->marker, SIGTERM);
@@ -1139,15 +1211,18 @@ void Engine::Impl::kill_attempt(Attempt* a, bool timeout) {
 }
 
 void Engine::Impl::add_sweep(const Attempt* a) {
-    auto s = std::make_unique<Sweep>(Sweep{a->child.pid, a->child.start_time, a->marker, now() + a->kill_grace});
+    auto s = std::make_unique<Sweep>(
+        Sweep{a->child.pid, a->child.start_time, a->marker, now() + a->kill_grace});
     if (exec::signal_attempt(s->pid, s->start_time, s->marker, SIGTERM) == 0) return;
     s->timer = new uv_timer_t;
     uv_timer_init(&loop, s->timer);
     s->timer->data = s.get();
     uv_timer_start(
         s->timer,
-        [](uv_timer_t* h) { impl_of(reinterpret_cast<uv_handle_t*>(h))->run_sweep(static_cast<Sweep*>(h->data)); }, 10,
-        10);
+        [](uv_timer_t* h) {
+            impl_of(reinterpret_cast<uv_handle_t*>(h))->run_sweep(static_cast<Sweep*>(h->data));
+        },
+        10, 10);
     sweeps.push_back(std::move(s));
 }
 
@@ -1188,7 +1263,7 @@ void retry_fire(uv_timer_t* h) {
 
 void Engine::Impl::attempt_done(Attempt* a) {
     auto st = exec::try_reap(a->child.pid);
-    if (!st) return; // spurious wake-up
+    if (!st) return;  // spurious wake-up
     leaders.erase(a->child.pid);
     // Everything the process wrote before it exited is in the pipes now.
     read_pipe(a, 1, true);
@@ -1208,8 +1283,8 @@ void Engine::Impl::attempt_done(Attempt* a) {
 
 // Record how attempt `a` ended (`failure`: what Slurm says ended it, when the
 // job left no exit code), retry it or finish its instance; deletes `a`.
-void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code, std::optional<int> signal,
-                                  const std::string& failure) {
+void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code,
+                                  std::optional<int> signal, const std::string& failure) {
     ActiveRun& run = *a->run;
     const int i = a->index;
     auto& in = run.inst[i];
@@ -1223,11 +1298,16 @@ void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code, std:
     end.duration = std::chrono::duration_cast<Duration>(t - a->started);
     end.status = exit_code == 0 && !a->timed_out ? StepState::success : StepState::failure;
     if (a->cancelled) end.status = StepState::cancelled;
-    if (a->timed_out) end.message = "timed out after " + format_duration(a->timeout);
-    else if (a->cancelled) end.message = "cancelled";
-    else if (!failure.empty()) end.message = failure;
-    else if (signal) end.message = std::string("killed by ") + exec::signal_name(*signal);
-    else if (exit_code && *exit_code != 0) end.message = "exit code " + std::to_string(*exit_code);
+    if (a->timed_out)
+        end.message = "timed out after " + format_duration(a->timeout);
+    else if (a->cancelled)
+        end.message = "cancelled";
+    else if (!failure.empty())
+        end.message = failure;
+    else if (signal)
+        end.message = std::string("killed by ") + exec::signal_name(*signal);
+    else if (exit_code && *exit_code != 0)
+        end.message = "exit code " + std::to_string(*exit_code);
 
     // A plugin's failure says whether the plugin reported it or could not
     // run properly (crashed, exited non-zero, gave no valid result).
@@ -1239,11 +1319,13 @@ void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code, std:
             end.message = "could not run plugin '" + *a->plugin + "': " + outcome.error().message;
         } else if (!outcome->success) {
             end.status = StepState::failure;
-            end.message = "plugin '" + *a->plugin + "' failed" + (outcome->message.empty() ? "" : ": " + outcome->message);
+            end.message = "plugin '" + *a->plugin + "' failed" +
+                          (outcome->message.empty() ? "" : ": " + outcome->message);
         } else {
             plugin_outputs = std::move(outcome->outputs);
         }
-        if (end.status == StepState::failure) log_note(run, a->id, inst.id, "weft: " + run.mask.apply(end.message), t);
+        if (end.status == StepState::failure)
+            log_note(run, a->id, inst.id, "weft: " + run.mask.apply(end.message), t);
     }
 
     if (end.status == StepState::success) {
@@ -1257,12 +1339,15 @@ void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code, std:
             observer.log(run.id, inst.id, 2, "weft: " + end.message, t);
         } else {
             in.outputs = *outputs;
-            for (auto it = plugin_outputs.begin(); it != plugin_outputs.end(); ++it) in.outputs[it.key()] = it.value();
+            for (auto it = plugin_outputs.begin(); it != plugin_outputs.end(); ++it)
+                in.outputs[it.key()] = it.value();
         }
     }
-    if (!a->slurm) { // a job's files stay until its run ends (maybe_finish_run)
+    if (!a->slurm) {  // a job's files stay until its run ends (maybe_finish_run)
         ::unlink(a->output_file.c_str());
-        ::unlink((a->output_file.substr(0, a->output_file.size() - 4) + (a->plugin ? ".req" : ".sh")).c_str());
+        ::unlink(
+            (a->output_file.substr(0, a->output_file.size() - 4) + (a->plugin ? ".req" : ".sh"))
+                .c_str());
     }
 
     begin_writes();
@@ -1278,23 +1363,26 @@ void Engine::Impl::settle_attempt(Attempt* a, std::optional<int> exit_code, std:
 
     const auto& retry = step.retry;
     if (end.status == StepState::failure && in.attempts < retry.attempts && !run.cancelled) {
-        double delay = static_cast<double>(retry.delay.count()) * std::pow(retry.backoff, in.attempts - 1);
+        double delay =
+            static_cast<double>(retry.delay.count()) * std::pow(retry.backoff, in.attempts - 1);
         if (retry.max_delay) delay = std::min(delay, static_cast<double>(retry.max_delay->count()));
         end.will_retry = true;
         end.retry_in = Duration{static_cast<long long>(delay)};
-        when_committed([this, id = run.id, step_id = inst.id, end, t] { observer.step_finished(id, step_id, end, t); });
+        when_committed([this, id = run.id, step_id = inst.id, end, t] {
+            observer.step_finished(id, step_id, end, t);
+        });
         in.retry_timer = new uv_timer_t;
         uv_timer_init(&loop, in.retry_timer);
         in.retry_timer->data = new RetryCtx{&run, i};
-        uv_timer_start(in.retry_timer, retry_fire,
-            static_cast<std::uint64_t>(delay), 0);
+        uv_timer_start(in.retry_timer, retry_fire, static_cast<std::uint64_t>(delay), 0);
         dirty = true;
         return;
     }
     finish_instance(run, i, end.status, end);
 }
 
-void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, const StepEnd& end_info) {
+void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status,
+                                   const StepEnd& end_info) {
     auto& in = run.inst[i];
     const auto& inst = run.graph->instances[i];
     const auto& step = run.wf->steps[inst.step];
@@ -1333,7 +1421,9 @@ void Engine::Impl::finish_instance(ActiveRun& run, int i, StepState status, cons
     end.status = status;
     end.message = message;
     if (was_running) end.duration = std::chrono::duration_cast<Duration>(t - in.started);
-    when_committed([this, id = run.id, step_id = inst.id, end, t] { observer.step_finished(id, step_id, end, t); });
+    when_committed([this, id = run.id, step_id = inst.id, end, t] {
+        observer.step_finished(id, step_id, end, t);
+    });
     dirty = true;
 }
 
@@ -1344,14 +1434,15 @@ void Engine::Impl::note_step_context(ActiveRun& run, int i) {
     const auto status = in.status;
     auto& sc = run.steps_ctx[run.wf->steps[run.graph->instances[i].step].id];
     if (!sc.is_object()) sc = Json{{"outputs", Json::object()}, {"status", to_string(status)}};
-    for (auto it = in.outputs.begin(); it != in.outputs.end(); ++it) sc["outputs"][it.key()] = it.value();
+    for (auto it = in.outputs.begin(); it != in.outputs.end(); ++it)
+        sc["outputs"][it.key()] = it.value();
     if (status == StepState::failure || sc["status"] == "success" || sc["status"] == "up-to-date")
         sc["status"] = to_string(status);
 }
 
 void Engine::Impl::maybe_finish_run(ActiveRun& run) {
     if (run.status != RunState::running || run.unfinished > 0) return;
-    run.status = run.cancelled && !run.timed_out ? RunState::cancelled
+    run.status = run.cancelled && !run.timed_out   ? RunState::cancelled
                  : run.any_failed || run.timed_out ? RunState::failure
                                                    : RunState::success;
     const TimePoint t = now();
@@ -1372,7 +1463,8 @@ void Engine::Impl::maybe_finish_run(ActiveRun& run) {
     });
     finished[run.id] = run.status;
     when_committed([this, id = run.id, name = run.wf->name, status = run.status,
-                    d = std::chrono::duration_cast<Duration>(t - run.started), message = run.message, t] {
+                    d = std::chrono::duration_cast<Duration>(t - run.started),
+                    message = run.message, t] {
         observer.run_finished(id, name, status, d, message, t);
         if (config.on_run_end) config.on_run_end(id, name, status);
     });
@@ -1422,14 +1514,15 @@ void Engine::Impl::follow_job(Attempt* a) {
     }
     if (!uv_is_active(reinterpret_cast<uv_handle_t*>(job_timer)))
         uv_timer_start(
-            job_timer, [](uv_timer_t* h) { impl_of(reinterpret_cast<uv_handle_t*>(h))->poll_jobs(); }, k_job_poll_ms,
-            k_job_poll_ms);
+            job_timer,
+            [](uv_timer_t* h) { impl_of(reinterpret_cast<uv_handle_t*>(h))->poll_jobs(); },
+            k_job_poll_ms, k_job_poll_ms);
 }
 
 // sbatch, once the attempt that names the job is committed.
 void Engine::Impl::submit_job(Attempt* a) {
     a->submitting = false;
-    if (a->cancelled || a->timed_out) return settle_job(a, std::nullopt, ""); // never submitted
+    if (a->cancelled || a->timed_out) return settle_job(a, std::nullopt, "");  // never submitted
     auto id = exec::slurm::submit(a->spec, command_env());
     kill_point("job-submitted");
     begin_writes();
@@ -1438,7 +1531,7 @@ void Engine::Impl::submit_job(Attempt* a) {
         return settle_job(a, std::nullopt, id.error().message);
     }
     a->job.job = *id;
-    a->spec = {}; // the script and environment are in the job's files now
+    a->spec = {};  // the script and environment are in the job's files now
     write(store.set_attempt_slurm(a->id, a->job));
     dirty = true;
 }
@@ -1458,7 +1551,7 @@ void Engine::Impl::poll_jobs() {
         if (auto q = exec::slurm::queue(command_env())) {
             queue.emplace();
             for (auto& e : *q) queue->emplace(e.id, std::move(e));
-        } else if (!queue_warned) { // jobs are still settled by their exit code files
+        } else if (!queue_warned) {  // jobs are still settled by their exit code files
             queue_warned = true;
             std::fprintf(stderr, "weft: warning: %s\n", q.error().message.c_str());
         }
@@ -1477,12 +1570,14 @@ void Engine::Impl::poll_jobs() {
                     queue_asked = TimePoint{};
                     continue;
                 }
-                const auto it = queue ? queue->find(a->job.job) : std::map<std::string, exec::slurm::QueueEntry>::iterator{};
+                const auto it = queue ? queue->find(a->job.job)
+                                      : std::map<std::string, exec::slurm::QueueEntry>::iterator{};
                 if (queue && it != queue->end()) {
                     const auto& st = it->second.state;
                     if (exec::slurm::is_active(st) && !waited) continue;
                     if (!exec::slurm::is_active(st) && st != "COMPLETED" && st != "FAILED") {
-                        settle_job(a, code, exec::slurm::end_message(a->job.job, st, it->second.reason));
+                        settle_job(a, code,
+                                   exec::slurm::end_message(a->job.job, st, it->second.reason));
                         continue;
                     }
                 }
@@ -1503,9 +1598,11 @@ void Engine::Impl::poll_jobs() {
         if (!a->gone_since) a->gone_since = t;
         if (!a->cancelled && !a->timed_out && t - *a->gone_since < k_exit_code_grace) continue;
         std::optional<exec::slurm::QueueEntry> ended;
-        if (it != queue->end()) ended = it->second;
-        else if (!a->job.job.empty()) // squeue forgot it: accounting, where there is any, may know
-            if (auto acc = exec::slurm::accounting(a->job.job, command_env()); acc && *acc) ended = **acc;
+        if (it != queue->end())
+            ended = it->second;
+        else if (!a->job.job.empty())  // squeue forgot it: accounting, where there is any, may know
+            if (auto acc = exec::slurm::accounting(a->job.job, command_env()); acc && *acc)
+                ended = **acc;
         if (ended && exec::slurm::is_active(ended->state)) continue;
         settle_job(a, std::nullopt,
                    ended ? exec::slurm::end_message(a->job.job, ended->state, ended->reason)
@@ -1515,7 +1612,8 @@ void Engine::Impl::poll_jobs() {
     if (jobs.empty()) uv_timer_stop(job_timer);
 }
 
-void Engine::Impl::settle_job(Attempt* a, std::optional<int> exit_code, const std::string& failure) {
+void Engine::Impl::settle_job(Attempt* a, std::optional<int> exit_code,
+                              const std::string& failure) {
     read_job_output(a, true);
     jobs.remove(a);
     close_handle(a->timeout_timer);
@@ -1528,7 +1626,8 @@ void Engine::Impl::settle_job(Attempt* a, std::optional<int> exit_code, const st
 // Follow again the job `row` of a run being resumed (its weft died while the
 // job ran). Its log lines stored before the crash are not read twice: the
 // files are read on from the bytes those lines took.
-void Engine::Impl::reattach_job(ActiveRun& run, int i, const store::AttemptRow& row, Duration timeout) {
+void Engine::Impl::reattach_job(ActiveRun& run, int i, const store::AttemptRow& row,
+                                Duration timeout) {
     auto& in = run.inst[i];
     const auto& inst = run.graph->instances[i];
     const auto& step = run.wf->steps[inst.step];
@@ -1552,7 +1651,8 @@ void Engine::Impl::reattach_job(ActiveRun& run, int i, const store::AttemptRow& 
     if (auto logs = write(store.get_logs(run.id, inst.id)))
         for (const auto& l : *logs)
             if (l.attempt_id == row.id)
-                (l.stream == 1 ? a->out_offset : a->err_offset) += static_cast<long long>(l.text.size()) + 1;
+                (l.stream == 1 ? a->out_offset : a->err_offset) +=
+                    static_cast<long long>(l.text.size()) + 1;
     note_log(run, inst.id,
              a->job.job.empty() ? "following Slurm job " + a->job.name + " again after a restart"
                                 : "following Slurm job " + a->job.job + " again after a restart");
@@ -1563,7 +1663,8 @@ void Engine::Impl::reattach_job(ActiveRun& run, int i, const store::AttemptRow& 
     in.active = ap;
     follow_job(ap);
     queue_asked = TimePoint{};
-    if (timeout.count() > 0) arm_timeout(ap, timeout - std::chrono::duration_cast<Duration>(now() - row.started));
+    if (timeout.count() > 0)
+        arm_timeout(ap, timeout - std::chrono::duration_cast<Duration>(now() - row.started));
 }
 
-} // namespace weft::engine
+}  // namespace weft::engine

@@ -23,19 +23,19 @@ namespace weft::engine {
 // `weft resume`: continue an existing run instead of creating one.
 struct Resume {
     store::RowId run = 0;
-    int attempt = 2;                          // the run's new `run.attempt`
-    std::map<std::string, nlohmann::json> done; // instance id -> outputs: succeeded, not rerun
-    std::map<std::string, int> attempts;      // instance id -> attempts it already had
+    int attempt = 2;                             // the run's new `run.attempt`
+    std::map<std::string, nlohmann::json> done;  // instance id -> outputs: succeeded, not rerun
+    std::map<std::string, int> attempts;         // instance id -> attempts it already had
     // instance id -> its last attempt, a Slurm job that was left running when
     // the weft process that ran it died: followed again, not resubmitted.
     std::map<std::string, store::AttemptRow> reattach;
 };
 
 struct RunRequest {
-    std::shared_ptr<const parse::Workflow> workflow; // valid: graph set
-    nlohmann::json params = nlohmann::json::object(); // name -> value, every param resolved
+    std::shared_ptr<const parse::Workflow> workflow;   // valid: graph set
+    nlohmann::json params = nlohmann::json::object();  // name -> value, every param resolved
     store::RowId event_id = 0;
-    nlohmann::json event = nlohmann::json::object(); // the `event` context
+    nlohmann::json event = nlohmann::json::object();  // the `event` context
     std::vector<std::string> only;                    // step ids; empty = all
     std::optional<int> jobs;                          // -j, over the workflow's max-parallel
     bool fail_fast = false;                           // --fail-fast, or the workflow's
@@ -53,8 +53,8 @@ struct RunRequest {
 };
 
 struct Config {
-    std::string state_dir; // scratch files live in STATE_DIR/tmp
-    std::string owner;     // this process's lock token, stored on its runs
+    std::string state_dir;  // scratch files live in STATE_DIR/tmp
+    std::string owner;      // this process's lock token, stored on its runs
     // SIGINT/SIGTERM cancel every run (a second one kills at once); the
     // signal is then reported by interrupted_by().
     bool handle_signals = true;
@@ -76,9 +76,10 @@ struct Config {
 };
 
 class Engine {
-public:
+  public:
     // Errc::exec when the loop cannot be set up.
-    static Result<std::unique_ptr<Engine>> create(store::Store& store, Observer& observer, Config config);
+    static Result<std::unique_ptr<Engine>> create(store::Store& store, Observer& observer,
+                                                  Config config);
     ~Engine();
 
     // Record a new run for `req` and queue its steps. Errc::invalid for an
@@ -112,9 +113,9 @@ public:
 
     struct Impl;
 
-private:
+  private:
     explicit Engine(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };
 
-} // namespace weft::engine
+}  // namespace weft::engine

@@ -17,19 +17,23 @@ struct StepEnd {
     std::optional<int> exit_code;
     std::optional<std::string> signal;
     Duration duration{0};
-    std::string message;       // why, when the status alone does not say
-    bool will_retry = false;   // another attempt follows after `retry_in`
+    std::string message;      // why, when the status alone does not say
+    bool will_retry = false;  // another attempt follows after `retry_in`
     Duration retry_in{0};
 };
 
 class Observer {
-public:
+  public:
     virtual ~Observer() = default;
-    virtual void run_started(store::RowId run, const std::string& workflow, int attempt, TimePoint t) = 0;
-    virtual void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) = 0;
+    virtual void run_started(store::RowId run, const std::string& workflow, int attempt,
+                             TimePoint t) = 0;
+    virtual void step_started(store::RowId run, const std::string& step, int attempt,
+                              TimePoint t) = 0;
     // One line of a step's output, without its newline; stream 1 stdout, 2 stderr.
-    virtual void log(store::RowId run, const std::string& step, int stream, const std::string& text, TimePoint t) = 0;
-    virtual void step_finished(store::RowId run, const std::string& step, const StepEnd& end, TimePoint t) = 0;
+    virtual void log(store::RowId run, const std::string& step, int stream, const std::string& text,
+                     TimePoint t) = 0;
+    virtual void step_finished(store::RowId run, const std::string& step, const StepEnd& end,
+                               TimePoint t) = 0;
     virtual void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
                               Duration duration, const std::string& message, TimePoint t) = 0;
     // How often the engine calls tick() while its loop runs (a live view
@@ -38,4 +42,4 @@ public:
     virtual void tick(TimePoint) {}
 };
 
-} // namespace weft::engine
+}  // namespace weft::engine

@@ -9,13 +9,13 @@ namespace {
 bool valid_key(std::string_view k) {
     if (k.empty()) return false;
     for (char c : k)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.'))
             return false;
     return true;
 }
 
-} // namespace
+}  // namespace
 
 Result<nlohmann::json> parse_outputs(std::string_view text) {
     nlohmann::json out = nlohmann::json::object();
@@ -55,14 +55,15 @@ Result<nlohmann::json> parse_outputs(std::string_view text) {
                 first = false;
             }
             if (!closed)
-                return make_error(Errc::invalid, "$WEFT_OUTPUT line " + std::to_string(start_line) + ": delimiter '" +
-                                                     std::string(delim) + "' of '" + key + "' never comes");
+                return make_error(Errc::invalid, "$WEFT_OUTPUT line " + std::to_string(start_line) +
+                                                     ": delimiter '" + std::string(delim) +
+                                                     "' of '" + key + "' never comes");
             out[key] = value;
         } else if (eq != std::string_view::npos) {
             const std::string key(line.substr(0, eq));
             if (!valid_key(key))
-                return make_error(Errc::invalid, "$WEFT_OUTPUT line " + std::to_string(line_no) + ": invalid key '" +
-                                                     key + "'");
+                return make_error(Errc::invalid, "$WEFT_OUTPUT line " + std::to_string(line_no) +
+                                                     ": invalid key '" + key + "'");
             out[key] = std::string(line.substr(eq + 1));
         } else {
             return make_error(Errc::invalid, "$WEFT_OUTPUT line " + std::to_string(line_no) +
@@ -72,4 +73,4 @@ Result<nlohmann::json> parse_outputs(std::string_view text) {
     return out;
 }
 
-} // namespace weft::engine
+}  // namespace weft::engine

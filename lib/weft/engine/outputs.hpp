@@ -14,4 +14,4 @@ namespace weft::engine {
 // or a heredoc whose delimiter never comes.
 Result<nlohmann::json> parse_outputs(std::string_view text);
 
-} // namespace weft::engine
+}  // namespace weft::engine

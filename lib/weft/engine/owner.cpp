@@ -26,14 +26,16 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& state_dir) {
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
         return make_error(Errc::state, "cannot create " + dir + ": " + std::strerror(errno));
     const pid_t pid = ::getpid();
-    const std::string token = std::to_string(pid) + "-" + std::to_string(exec::process_start_time(pid));
+    const std::string token =
+        std::to_string(pid) + "-" + std::to_string(exec::process_start_time(pid));
     const std::string path = dir + "/" + token + ".lock";
     // Locked under a name no one reads, then renamed: a TOKEN.lock that
     // another weft can see is always locked already, so its recovery never
     // takes a starting process for a dead one (and removes its lock file).
     const std::string fresh = dir + "/." + token + ".new";
     const int fd = ::open(fresh.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return make_error(Errc::state, "cannot create " + fresh + ": " + std::strerror(errno));
+    if (fd < 0)
+        return make_error(Errc::state, "cannot create " + fresh + ": " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || ::rename(fresh.c_str(), path.c_str()) != 0) {
         const int err = errno;
         ::unlink(fresh.c_str());
@@ -43,7 +45,8 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& state_dir) {
     return OwnerLock(fd, path, token);
 }
 
-OwnerLock::OwnerLock(OwnerLock&& o) noexcept : m_fd(o.m_fd), m_path(std::move(o.m_path)), m_token(std::move(o.m_token)) {
+OwnerLock::OwnerLock(OwnerLock&& o) noexcept
+    : m_fd(o.m_fd), m_path(std::move(o.m_path)), m_token(std::move(o.m_token)) {
     o.m_fd = -1;
 }
 
@@ -56,16 +59,19 @@ OwnerLock::~OwnerLock() {
 Result<EngineLock> EngineLock::acquire(const std::string& state_dir, const std::string& token) {
     const std::string path = state_dir + "/engine.lock";
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return make_error(Errc::state, "cannot create " + path + ": " + std::strerror(errno));
+    if (fd < 0)
+        return make_error(Errc::state, "cannot create " + path + ": " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);
         const auto other = running_engine(state_dir);
-        return make_error(Errc::state, "an engine already runs on this database" +
-                                           (other ? " (pid " + std::to_string(other->pid) + ")" : std::string()) +
-                                           "; one 'weft up' per state database");
+        return make_error(
+            Errc::state, "an engine already runs on this database" +
+                             (other ? " (pid " + std::to_string(other->pid) + ")" : std::string()) +
+                             "; one 'weft up' per state database");
     }
     const std::string text = std::to_string(::getpid()) + " " + token + "\n";
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    if (::ftruncate(fd, 0) != 0 ||
+        ::pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
         ::close(fd);
         return make_error(Errc::state, "cannot write " + path + ": " + std::strerror(errno));
     }
@@ -100,7 +106,7 @@ bool owner_alive(const std::string& state_dir, const std::string& token) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) return false;
     const bool alive = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    if (!alive) { // a dead owner's files: tidy them
+    if (!alive) {  // a dead owner's files: tidy them
         ::unlink(path.c_str());
         ::unlink((state_dir + "/locks/" + token + ".sock").c_str());
     }
@@ -122,7 +128,8 @@ std::vector<std::string> env_of_process() {
 // When Slurm cannot be asked, the job is taken as alive: `weft resume`,
 // which follows it, will know. `queue` is squeue's answer, asked once.
 std::optional<store::SlurmJobRef> find_job(
-    const store::SlurmJobRef& ref, std::optional<Result<std::vector<exec::slurm::QueueEntry>>>& queue) {
+    const store::SlurmJobRef& ref,
+    std::optional<Result<std::vector<exec::slurm::QueueEntry>>>& queue) {
     if (exec::slurm::read_exit_code(ref.dir)) return ref;
     if (!queue) queue = exec::slurm::queue(env_of_process());
     if (!*queue) return ref;
@@ -139,7 +146,7 @@ std::optional<store::SlurmJobRef> find_job(
     return std::nullopt;
 }
 
-} // namespace
+}  // namespace
 
 Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir) {
     // Processes of dead weft processes, found by the marker in their
@@ -158,7 +165,7 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
         for (const auto& token : dead) exec::kill_marked("WEFT_ATTEMPT_KEY=" + token + ":");
     }
     int recovered = 0;
-    std::optional<Result<std::vector<exec::slurm::QueueEntry>>> queue; // asked once, when needed
+    std::optional<Result<std::vector<exec::slurm::QueueEntry>>> queue;  // asked once, when needed
     for (auto status : {store::RunState::running, store::RunState::queued}) {
         auto runs = store.runs_with_status(status);
         if (!runs) return runs.error();
@@ -167,40 +174,47 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
             auto detail = store.get_run(run.id);
             if (!detail) return detail.error();
             if (!*detail) continue;
-            const auto t = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+            const auto t = std::chrono::time_point_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now());
             // Slurm is asked before the write transaction: squeue may be slow,
             // and the transaction holds the database's write lock.
             std::map<store::RowId, std::optional<store::SlurmJobRef>> jobs;
             for (const auto& step : (*detail)->steps)
                 for (const auto& a : step.attempt_rows)
-                    if (a.status == store::StepState::running && a.slurm) jobs[a.id] = find_job(*a.slurm, queue);
+                    if (a.status == store::StepState::running && a.slurm)
+                        jobs[a.id] = find_job(*a.slurm, queue);
             auto tx = store::Transaction::begin(store);
             if (!tx) return tx.error();
             for (const auto& step : (*detail)->steps) {
-                std::string left_running; // a Slurm job left to run: why the step is interrupted
+                std::string left_running;  // a Slurm job left to run: why the step is interrupted
                 for (const auto& a : step.attempt_rows) {
                     if (a.status != store::StepState::running) continue;
                     if (a.slurm) {
                         const auto& job = jobs[a.id];
                         if (job) {
                             if (job->job != a.slurm->job)
-                                if (auto r = store.set_attempt_slurm(a.id, *job); !r) return r.error();
-                            left_running = "Slurm job " + (job->job.empty() ? job->name : job->job) +
-                                           " was left to finish; 'weft resume " + std::to_string(run.id) +
-                                           "' collects it";
+                                if (auto r = store.set_attempt_slurm(a.id, *job); !r)
+                                    return r.error();
+                            left_running = "Slurm job " +
+                                           (job->job.empty() ? job->name : job->job) +
+                                           " was left to finish; 'weft resume " +
+                                           std::to_string(run.id) + "' collects it";
                             continue;
                         }
                         store::AttemptEnd end;
                         end.status = store::StepState::interrupted;
                         end.ended = t;
                         end.message = "weft process " + run.owner + " died and Slurm job " +
-                                      (a.slurm->job.empty() ? a.slurm->name : a.slurm->job) + " left no trace";
+                                      (a.slurm->job.empty() ? a.slurm->name : a.slurm->job) +
+                                      " left no trace";
                         if (auto r = store.finish_attempt(a.id, end); !r) return r.error();
                         continue;
                     }
                     if (a.process) {
-                        const std::string marker = "WEFT_ATTEMPT_KEY=" + run.owner + ":" + std::to_string(a.id);
-                        exec::signal_attempt(static_cast<pid_t>(a.process->pid), a.process->start_time, marker, SIGKILL);
+                        const std::string marker =
+                            "WEFT_ATTEMPT_KEY=" + run.owner + ":" + std::to_string(a.id);
+                        exec::signal_attempt(static_cast<pid_t>(a.process->pid),
+                                             a.process->start_time, marker, SIGKILL);
                     }
                     store::AttemptEnd end;
                     end.status = store::StepState::interrupted;
@@ -208,13 +222,15 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
                     end.message = "weft process " + run.owner + " died";
                     if (auto r = store.finish_attempt(a.id, end); !r) return r.error();
                 }
-                if (step.status == store::StepState::running || step.status == store::StepState::pending) {
+                if (step.status == store::StepState::running ||
+                    step.status == store::StepState::pending) {
                     store::StepUpdate u;
                     if (step.status == store::StepState::running) u.ended = t;
                     if (!left_running.empty()) u.message = left_running;
                     if (auto r = store.set_step(run.id, step.id,
-                                                step.status == store::StepState::running ? store::StepState::interrupted
-                                                                                         : store::StepState::pending,
+                                                step.status == store::StepState::running
+                                                    ? store::StepState::interrupted
+                                                    : store::StepState::pending,
                                                 u);
                         !r)
                         return r.error();
@@ -223,7 +239,8 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
             store::RunUpdate u;
             u.ended = t;
             u.message = "the weft process that ran it died";
-            if (auto r = store.set_run_status(run.id, store::RunState::interrupted, u); !r) return r.error();
+            if (auto r = store.set_run_status(run.id, store::RunState::interrupted, u); !r)
+                return r.error();
             if (auto r = tx->commit(); !r) return r.error();
             ++recovered;
         }
@@ -231,4 +248,4 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
     return recovered;
 }
 
-} // namespace weft::engine
+}  // namespace weft::engine

@@ -13,16 +13,17 @@
 namespace weft::engine {
 
 class OwnerLock {
-public:
+  public:
     // Create and lock STATE_DIR/locks/PID-STARTTIME.lock. Errc::state on failure.
     static Result<OwnerLock> acquire(const std::string& state_dir);
     OwnerLock(OwnerLock&& o) noexcept;
     OwnerLock& operator=(OwnerLock&&) = delete;
-    ~OwnerLock(); // unlocks and removes the file
+    ~OwnerLock();  // unlocks and removes the file
     const std::string& token() const { return m_token; }
 
-private:
-    OwnerLock(int fd, std::string path, std::string token) : m_fd(fd), m_path(std::move(path)), m_token(std::move(token)) {}
+  private:
+    OwnerLock(int fd, std::string path, std::string token)
+        : m_fd(fd), m_path(std::move(path)), m_token(std::move(token)) {}
     int m_fd = -1;
     std::string m_path;
     std::string m_token;
@@ -31,21 +32,21 @@ private:
 // At most one `weft up` per database (SPEC §5): an flock on
 // STATE_DIR/engine.lock, which holds "PID TOKEN" of the engine.
 class EngineLock {
-public:
+  public:
     // Errc::state naming the running engine's pid when one holds the lock.
     static Result<EngineLock> acquire(const std::string& state_dir, const std::string& token);
     EngineLock(EngineLock&& o) noexcept : m_fd(o.m_fd) { o.m_fd = -1; }
     EngineLock& operator=(EngineLock&&) = delete;
     ~EngineLock();
 
-private:
+  private:
     explicit EngineLock(int fd) : m_fd(fd) {}
     int m_fd = -1;
 };
 
 struct RunningEngine {
     long pid = 0;
-    std::string token; // its OwnerLock token: the control socket's name
+    std::string token;  // its OwnerLock token: the control socket's name
 };
 // The engine running on the database of `state_dir`, if one is.
 std::optional<RunningEngine> running_engine(const std::string& state_dir);
@@ -63,4 +64,4 @@ bool owner_alive(const std::string& state_dir, const std::string& token);
 // no trace becomes `interrupted`. Returns how many runs it recovered.
 Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir);
 
-} // namespace weft::engine
+}  // namespace weft::engine

@@ -24,9 +24,11 @@ Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag:
         if (!s) {
             std::vector<std::string> ids;
             for (const auto& st : wf.steps) ids.push_back(st.id);
-            return make_error(Errc::invalid, with_suggestion("--only: unknown step '" + id + "'", id, ids));
+            return make_error(Errc::invalid,
+                              with_suggestion("--only: unknown step '" + id + "'", id, ids));
         }
-        for (int i : g.step_instances[static_cast<std::size_t>(s - wf.steps.data())]) stack.push_back(i);
+        for (int i : g.step_instances[static_cast<std::size_t>(s - wf.steps.data())])
+            stack.push_back(i);
     }
     while (!stack.empty()) {
         const int i = stack.back();
@@ -42,7 +44,8 @@ store::Retention retention_of(const model::Workflow& wf) {
     return store::Retention{wf.retention.runs, std::chrono::days{wf.retention.days}};
 }
 
-Result<Json> resolve_params(const model::Workflow& wf, const std::vector<std::pair<std::string, std::string>>& given) {
+Result<Json> resolve_params(const model::Workflow& wf,
+                            const std::vector<std::pair<std::string, std::string>>& given) {
     Json values = Json::object();
     std::vector<std::string> names;
     for (const auto& p : wf.params) names.push_back(p.name);
@@ -50,23 +53,29 @@ Result<Json> resolve_params(const model::Workflow& wf, const std::vector<std::pa
     auto problem = [&](const std::string& m) { problems += (problems.empty() ? "" : "\n") + m; };
     for (const auto& [key, value] : given) {
         if (!wf.find_param(key)) {
-            problem(with_suggestion("unknown param '" + key + "' for workflow '" + wf.name + "'", key, names));
+            problem(with_suggestion("unknown param '" + key + "' for workflow '" + wf.name + "'",
+                                    key, names));
             continue;
         }
         values[key] = value;
     }
     for (const auto& p : wf.params) {
         if (values.contains(p.name)) continue;
-        if (p.default_value) values[p.name] = *p.default_value;
-        else if (p.required) problem("missing required param '" + p.name + "' (give it with -p " + p.name + "=VALUE)");
-        else values[p.name] = "";
+        if (p.default_value)
+            values[p.name] = *p.default_value;
+        else if (p.required)
+            problem("missing required param '" + p.name + "' (give it with -p " + p.name +
+                    "=VALUE)");
+        else
+            values[p.name] = "";
     }
     if (!problems.empty()) return make_error(Errc::invalid, problems);
     return values;
 }
 
 Result<Json> run_contexts(const model::Workflow& wf, const Json& params, const Json& event,
-                          const std::map<std::string, std::string>& secrets, std::int64_t run_id, int attempt) {
+                          const std::map<std::string, std::string>& secrets, std::int64_t run_id,
+                          int attempt) {
     Json secret_values = Json::object();
     for (const auto& [k, v] : secrets) secret_values[k] = v;
     Json ctx{{"params", params},
@@ -96,7 +105,9 @@ Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& 
         if (!t) return t.error();
         return expr::render(*t, ctx);
     };
-    auto failed = [](const std::string& what, const Error& e) { return make_error(e.code, what + ": " + e.message); };
+    auto failed = [](const std::string& what, const Error& e) {
+        return make_error(e.code, what + ": " + e.message);
+    };
 
     // The workflow's env, then the step's (later wins); each step variable
     // sees the ones before it.
@@ -119,7 +130,7 @@ Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& 
         r.timeout = *d;
     }
     r.shell = step.shell.value_or(wf.defaults.shell);
-    if (!step.run) { // a plugin step: every string of `with`, however deep
+    if (!step.run) {  // a plugin step: every string of `with`, however deep
         std::string failed_at;
         Error error;
         std::function<bool(Json&, const std::string&)> walk = [&](Json& v, const std::string& at) {
@@ -154,8 +165,9 @@ Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& 
     // Values go into bash and sh scripts through the quoting lexer, so no
     // value can run as code; other shells get them as text.
     auto script = (r.shell == "bash" || r.shell == "sh")
-                      ? expr::render_shell(*tmpl, value_of,
-                                           r.shell == "sh" ? expr::ShellDialect::posix : expr::ShellDialect::bash)
+                      ? expr::render_shell(
+                            *tmpl, value_of,
+                            r.shell == "sh" ? expr::ShellDialect::posix : expr::ShellDialect::bash)
                       : expr::render(*tmpl, ctx);
     if (!script) return failed("run", script.error());
     r.script = std::move(*script);
@@ -183,22 +195,23 @@ void feed(XXH3_state_t* st, std::string_view s) {
     XXH3_128bits_update(st, s.data(), s.size());
 }
 
-} // namespace
+}  // namespace
 
 Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& r,
                                 const std::map<std::string, std::string>& secrets) {
-    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> st(XXH3_createState(), &XXH3_freeState);
+    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> st(XXH3_createState(),
+                                                                &XXH3_freeState);
     XXH3_128bits_reset(st.get());
     feed(st.get(), "weft-fingerprint-1");
     feed(st.get(), r.shell);
     feed(st.get(), r.cwd);
     feed(st.get(), r.script);
-    if (step.uses) { // plugin steps only, so shell steps keep their fingerprints
+    if (step.uses) {  // plugin steps only, so shell steps keep their fingerprints
         feed(st.get(), "uses " + *step.uses);
         feed(st.get(), r.with.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
     feed(st.get(), std::to_string(r.timeout.count()));
-    for (auto it = r.env.begin(); it != r.env.end(); ++it) { // sorted by name
+    for (auto it = r.env.begin(); it != r.env.end(); ++it) {  // sorted by name
         feed(st.get(), it.key());
         feed(st.get(), it.value().get<std::string>());
     }
@@ -235,4 +248,4 @@ bool generates_exist(const model::Step& step) {
     return true;
 }
 
-} // namespace weft::engine
+}  // namespace weft::engine

@@ -18,12 +18,13 @@
 namespace weft::engine {
 
 struct ResolvedStep {
-    std::string shell;  // bash, sh, or a command with {0}
-    std::string script; // the run: text, with ${{ }} inserted
-    nlohmann::json with = nlohmann::json::object(); // a plugin step's `with`, every string rendered
+    std::string shell;   // bash, sh, or a command with {0}
+    std::string script;  // the run: text, with ${{ }} inserted
+    nlohmann::json with =
+        nlohmann::json::object();  // a plugin step's `with`, every string rendered
     std::string cwd;
     Duration timeout{0};
-    nlohmann::json env = nlohmann::json::object(); // the workflow's env, then the step's
+    nlohmann::json env = nlohmann::json::object();  // the workflow's env, then the step's
 };
 
 // `--only STEP...`: per instance of `g`, 1 when it runs (the steps named and
@@ -38,20 +39,22 @@ store::Retention retention_of(const model::Workflow& wf);
 // Given param values over the workflow's params: defaults filled in, an
 // unknown name or a missing required param is Errc::invalid naming it (one
 // line per problem, with a "did you mean" where one is close).
-Result<nlohmann::json> resolve_params(const model::Workflow& wf,
-                                      const std::vector<std::pair<std::string, std::string>>& given);
+Result<nlohmann::json> resolve_params(
+    const model::Workflow& wf, const std::vector<std::pair<std::string, std::string>>& given);
 
 // The contexts of a run (SPEC §2) before any step ran: params, secrets,
 // event, workflow, run, and env (the workflow's, rendered). Errc::invalid
 // when a workflow env value cannot be rendered.
 Result<nlohmann::json> run_contexts(const model::Workflow& wf, const nlohmann::json& params,
-                                    const nlohmann::json& event, const std::map<std::string, std::string>& secrets,
+                                    const nlohmann::json& event,
+                                    const std::map<std::string, std::string>& secrets,
                                     std::int64_t run_id, int attempt = 1);
 
 // Render `step` against `ctx` (params, env, secrets, event, workflow, run,
 // matrix, steps; its "env" is the workflow's rendered env). Errors name the
 // key that failed (`env X: ...`, `timeout: ...`, `run: ...`, `with.url: ...`).
-Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& step, nlohmann::json ctx);
+Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& step,
+                                  nlohmann::json ctx);
 
 // The argv that runs `script_file` with `shell`.
 std::vector<std::string> shell_argv(const std::string& shell, const std::string& script_file);
@@ -66,4 +69,4 @@ Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& r,
 // True when every `generates` glob of `step` matches at least one file.
 bool generates_exist(const model::Step& step);
 
-} // namespace weft::engine
+}  // namespace weft::engine

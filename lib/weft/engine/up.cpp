@@ -14,10 +14,10 @@
 #include "weft/engine/resolve.hpp"
 #include "weft/events/file_watch.hpp"
 #include "weft/events/stdin_reader.hpp"
+#include "weft/events/uv_handle.hpp"
 #include "weft/events/wall_timer.hpp"
 #include "weft/util/glob.hpp"
 #include "weft/util/ignore.hpp"
-#include "weft/events/uv_handle.hpp"
 #include "weft/util/strings.hpp"
 #include "weft/util/time.hpp"
 
@@ -43,10 +43,14 @@ constexpr std::uint64_t k_prune_every_ms = 24ull * 3600 * 1000;
 // Workflow files are re-read this long after the last change to them.
 constexpr std::uint64_t k_reload_delay_ms = 150;
 
-TimePoint now() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+TimePoint now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+}
 
-
-bool has_wildcard(std::string_view s) { return s.find_first_of("*?[{") != std::string_view::npos; }
+bool has_wildcard(std::string_view s) {
+    return s.find_first_of("*?[{") != std::string_view::npos;
+}
 
 // The directory a glob's matches all live under: its segments before the
 // first with a wildcard ("src/**/*.c" -> "src"; "*.c" -> ".").
@@ -56,7 +60,8 @@ std::string glob_root(std::string pattern) {
     std::size_t start = 0;
     for (;;) {
         const std::size_t slash = pattern.find('/', start);
-        const std::string seg = pattern.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+        const std::string seg =
+            pattern.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
         if (slash == std::string::npos || has_wildcard(seg)) break;
         root += (root.empty() ? "" : "/") + seg;
         start = slash + 1;
@@ -72,15 +77,21 @@ std::string glob_root(std::string pattern) {
 }
 
 bool under(const std::string& path, const std::string& dir) {
-    return dir == "." || path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
+    return dir == "." || path == dir ||
+           (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+            path[dir.size()] == '/');
 }
 
 std::optional<model::RunStatus> run_status(store::RunState s) {
     switch (s) {
-    case store::RunState::success: return model::RunStatus::success;
-    case store::RunState::failure: return model::RunStatus::failure;
-    case store::RunState::cancelled: return model::RunStatus::cancelled;
-    default: return std::nullopt;
+        case store::RunState::success:
+            return model::RunStatus::success;
+        case store::RunState::failure:
+            return model::RunStatus::failure;
+        case store::RunState::cancelled:
+            return model::RunStatus::cancelled;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -89,20 +100,23 @@ std::optional<model::RunStatus> run_status(store::RunState s) {
 std::vector<std::pair<std::string, std::string>> param_pairs(const Json& params) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& [k, v] : params.items())
-        out.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace));
+        out.emplace_back(k, v.is_string() ? v.get<std::string>()
+                                          : v.dump(-1, ' ', false, Json::error_handler_t::replace));
     return out;
 }
 
-std::string entry_key(const model::ScheduleEntry& e) { return *e.cron + (e.timezone.empty() ? "" : " " + e.timezone); }
+std::string entry_key(const model::ScheduleEntry& e) {
+    return *e.cron + (e.timezone.empty() ? "" : " " + e.timezone);
+}
 
-} // namespace
+}  // namespace
 
 // One armed workflow.
 struct Armed {
     Up::Impl* up = nullptr;
     WorkflowPtr wf;
     const model::Workflow& w() const { return *wf->loaded.workflow; }
-    bool removed = false; // its file went away; kept while its runs end
+    bool removed = false;  // its file went away; kept while its runs end
     int running = 0;
     std::set<RowId> runs;
     // The file trigger's debounce window: each path with the kinds seen.
@@ -125,18 +139,18 @@ struct Up::Impl {
     UpConfig cfg;
     Engine* engine = nullptr;
     uv_loop_t* loop = nullptr;
-    std::map<std::string, Armed> wfs; // by name
+    std::map<std::string, Armed> wfs;  // by name
     std::map<std::string, WorkflowPtr> by_file;
     std::unique_ptr<events::FileWatcher> files;
-    std::unique_ptr<events::FileWatcher> defs; // the workflow files themselves
+    std::unique_ptr<events::FileWatcher> defs;  // the workflow files themselves
     std::unique_ptr<events::WallTimer> wall;
     std::unique_ptr<events::StdinReader> in;
     uv_signal_t* hup = nullptr;
     uv_timer_t* reload_timer = nullptr;
     uv_timer_t* prune_timer = nullptr;
     IgnoreFiles ignore;
-    std::string state_rel; // the state directory relative to the working directory, if under it
-    std::set<std::string> state_files; // the database's files, relative likewise
+    std::string state_rel;  // the state directory relative to the working directory, if under it
+    std::set<std::string> state_files;  // the database's files, relative likewise
     bool is_state(const std::string& path) const {
         return (!state_rel.empty() && under(path, state_rel)) || state_files.count(path) > 0;
     }
@@ -153,8 +167,10 @@ struct Up::Impl {
     // A write failed: reported; when the database itself failed (a full
     // disk), the engine stops as for its own writes.
     void write_failed(const std::string& what, const Error& e) {
-        if (e.code == Errc::state && engine) engine->fail_store(Error{e.code, what + e.message});
-        else error(what + e.message);
+        if (e.code == Errc::state && engine)
+            engine->fail_store(Error{e.code, what + e.message});
+        else
+            error(what + e.message);
     }
 
     // --- loading
@@ -194,7 +210,8 @@ struct Up::Impl {
     bool only_stdin() const;
 };
 
-Up::Up(store::Store& store, UpConfig config) : m(std::make_unique<Impl>(store, std::move(config))) {}
+Up::Up(store::Store& store, UpConfig config)
+    : m(std::make_unique<Impl>(store, std::move(config))) {}
 Up::~Up() {
     m->disarm_all();
     close_handle(m->hup);
@@ -212,7 +229,8 @@ Result<std::vector<std::string>> workflow_files(const std::vector<std::string>& 
             std::vector<std::string> here;
             for (const auto& e : fs::directory_iterator(p, ec)) {
                 const auto ext = e.path().extension().string();
-                if ((ext == ".yaml" || ext == ".yml") && e.is_regular_file(ec)) here.push_back(e.path().lexically_normal().string());
+                if ((ext == ".yaml" || ext == ".yml") && e.is_regular_file(ec))
+                    here.push_back(e.path().lexically_normal().string());
             }
             std::sort(here.begin(), here.end());
             out.insert(out.end(), here.begin(), here.end());
@@ -232,10 +250,11 @@ std::vector<std::string> check_workflow_set(const std::vector<WorkflowPtr>& work
         const auto& w = *p->loaded.workflow;
         auto [it, fresh] = by_name.emplace(w.name, &w);
         if (!fresh)
-            problems.push_back("two workflows are named '" + w.name + "': " + it->second->file + " and " + w.file);
+            problems.push_back("two workflows are named '" + w.name + "': " + it->second->file +
+                               " and " + w.file);
     }
     // A cycle of workflow triggers: W listens for V's end when V is in W's names.
-    std::map<std::string, int> mark; // 0 new, 1 on the path, 2 done
+    std::map<std::string, int> mark;  // 0 new, 1 on the path, 2 done
     std::vector<std::string> path;
     std::function<bool(const std::string&)> visit = [&](const std::string& n) -> bool {
         mark[n] = 1;
@@ -263,14 +282,17 @@ std::vector<std::string> check_workflow_set(const std::vector<WorkflowPtr>& work
     return problems;
 }
 
-std::vector<TimePoint> next_cron_fires(const model::Workflow& wf, TimePoint after, std::size_t count) {
+std::vector<TimePoint> next_cron_fires(const model::Workflow& wf, TimePoint after,
+                                       std::size_t count) {
     std::vector<TimePoint> out;
     for (const auto& e : wf.on.schedule) {
         if (!e.cron) continue;
         auto s = cron::parse(*e.cron);
         auto z = cron::find_zone(e.timezone);
         if (!s || !z) continue;
-        for (auto t : cron::next_fires(*s, *z, std::chrono::floor<std::chrono::seconds>(after), count)) out.push_back(t);
+        for (auto t :
+             cron::next_fires(*s, *z, std::chrono::floor<std::chrono::seconds>(after), count))
+            out.push_back(t);
     }
     std::sort(out.begin(), out.end());
     if (out.size() > count) out.resize(count);
@@ -285,9 +307,12 @@ std::vector<std::string> describe_triggers(const model::Workflow& wf) {
         out.push_back(s);
     }
     for (const auto& e : wf.on.schedule)
-        out.push_back(e.cron ? "schedule: cron " + *e.cron + (e.timezone.empty() ? "" : " (" + e.timezone + ")")
+        out.push_back(e.cron ? "schedule: cron " + *e.cron +
+                                   (e.timezone.empty() ? "" : " (" + e.timezone + ")")
                              : "schedule: every " + format_duration(*e.every));
-    if (wf.on.stdin_format) out.push_back(std::string("stdin: ") + (*wf.on.stdin_format == model::StdinFormat::json ? "json" : "lines"));
+    if (wf.on.stdin_format)
+        out.push_back(std::string("stdin: ") +
+                      (*wf.on.stdin_format == model::StdinFormat::json ? "json" : "lines"));
     if (wf.on.workflow) {
         std::string s = "workflow:";
         for (const auto& n : wf.on.workflow->names) s += " " + n;
@@ -312,13 +337,16 @@ std::optional<std::map<std::string, WorkflowPtr>> Up::Impl::load_set(bool initia
     bool ok = true;
     for (const auto& f : *files_r) {
         auto wf = std::make_shared<parse::Workflow>(parse::load_workflow(f));
-        if (cfg.diagnostics && (!wf->ok() || !wf->loaded.diagnostics.empty())) cfg.diagnostics(wf->loaded);
+        if (cfg.diagnostics && (!wf->ok() || !wf->loaded.diagnostics.empty()))
+            cfg.diagnostics(wf->loaded);
         if (wf->ok()) {
             next_by_file[f] = wf;
         } else if (initial) {
             ok = false;
         } else if (auto old = by_file.find(f); old != by_file.end()) {
-            announce({{"type", "reload"}, {"file", f}, {"message", "invalid edit; the previous version stays armed"}});
+            announce({{"type", "reload"},
+                      {"file", f},
+                      {"message", "invalid edit; the previous version stays armed"}});
             next_by_file[f] = old->second;
         }
     }
@@ -326,7 +354,8 @@ std::optional<std::map<std::string, WorkflowPtr>> Up::Impl::load_set(bool initia
     std::vector<WorkflowPtr> all;
     for (const auto& [f, w] : next_by_file) all.push_back(w);
     if (auto problems = check_workflow_set(all); !problems.empty()) {
-        for (const auto& p : problems) error(p + (initial ? "" : "; the previous workflows stay armed"));
+        for (const auto& p : problems)
+            error(p + (initial ? "" : "; the previous workflows stay armed"));
         return std::nullopt;
     }
     if (initial && all.empty()) {
@@ -395,21 +424,28 @@ Result<void> Up::Impl::arm_all() {
     std::vector<std::string> roots;
     for (const auto& p : cfg.paths) {
         struct stat st {};
-        const std::string dir =
-            ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? p : std::filesystem::path(p).parent_path().string();
+        const std::string dir = ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)
+                                    ? p
+                                    : std::filesystem::path(p).parent_path().string();
         roots.push_back(dir.empty() ? "." : std::filesystem::path(dir).lexically_normal().string());
     }
     std::sort(roots.begin(), roots.end());
     roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
-    auto only_roots = [roots](const std::string& d) { return std::find(roots.begin(), roots.end(), d) == roots.end(); };
-    auto watcher = events::FileWatcher::start(loop, roots, only_roots, [this](std::vector<events::FileChange> ch, bool overflow) {
-        bool relevant = overflow;
-        for (const auto& c : ch) {
-            const auto ext = std::filesystem::path(c.path).extension().string();
-            relevant = relevant || ext == ".yaml" || ext == ".yml";
-        }
-        if (relevant && reload_timer) uv_timer_start(reload_timer, [](uv_timer_t* h) { static_cast<Impl*>(h->data)->reload(); }, k_reload_delay_ms, 0);
-    });
+    auto only_roots = [roots](const std::string& d) {
+        return std::find(roots.begin(), roots.end(), d) == roots.end();
+    };
+    auto watcher = events::FileWatcher::start(
+        loop, roots, only_roots, [this](std::vector<events::FileChange> ch, bool overflow) {
+            bool relevant = overflow;
+            for (const auto& c : ch) {
+                const auto ext = std::filesystem::path(c.path).extension().string();
+                relevant = relevant || ext == ".yaml" || ext == ".yml";
+            }
+            if (relevant && reload_timer)
+                uv_timer_start(
+                    reload_timer, [](uv_timer_t* h) { static_cast<Impl*>(h->data)->reload(); },
+                    k_reload_delay_ms, 0);
+        });
     if (watcher) defs = std::move(*watcher);
     return {};
 }
@@ -439,9 +475,11 @@ Result<void> Up::Impl::arm_files() {
     }
     if (!any) return {};
     std::sort(roots.begin(), roots.end());
-    std::vector<std::string> kept; // no root under another
+    std::vector<std::string> kept;  // no root under another
     for (const auto& r : roots)
-        if (std::none_of(kept.begin(), kept.end(), [&](const std::string& k) { return under(r, k); })) kept.push_back(r);
+        if (std::none_of(kept.begin(), kept.end(),
+                         [&](const std::string& k) { return under(r, k); }))
+            kept.push_back(r);
     ignore.clear();
     auto skip = [this, all_gitignore](const std::string& dir) {
         if (!state_rel.empty() && under(dir, state_rel)) return true;
@@ -450,7 +488,9 @@ Result<void> Up::Impl::arm_files() {
         return all_gitignore && dir != "." && ignore.ignored(dir, true);
     };
     auto w = events::FileWatcher::start(loop, kept, skip,
-                                        [this](std::vector<events::FileChange> ch, bool overflow) { on_files(std::move(ch), overflow); });
+                                        [this](std::vector<events::FileChange> ch, bool overflow) {
+                                            on_files(std::move(ch), overflow);
+                                        });
     if (!w) return w.error();
     files = std::move(*w);
     return {};
@@ -464,7 +504,12 @@ void Up::Impl::on_files(std::vector<events::FileChange> changes, bool overflow) 
         for (auto& [n, a] : wfs) {
             if (a.removed || !a.w().on.file) continue;
             const TimePoint t = now();
-            const RowId ev = record("file", {{"kind", "file"}, {"paths", Json::array()}, {"rescan", true}, {"time", format_rfc3339(t)}}, t);
+            const RowId ev = record("file",
+                                    {{"kind", "file"},
+                                     {"paths", Json::array()},
+                                     {"rescan", true},
+                                     {"time", format_rfc3339(t)}},
+                                    t);
             if (ev) offer(a, ev, Json::object());
         }
         return;
@@ -479,8 +524,12 @@ void Up::Impl::on_files(std::vector<events::FileChange> changes, bool overflow) 
         const auto& ft = *a.w().on.file;
         for (const auto& c : changes) {
             if (is_state(c.path)) continue;
-            if (std::none_of(ft.paths.begin(), ft.paths.end(), [&](const std::string& g) { return glob_match(g, c.path); })) continue;
-            if (std::any_of(ft.ignore.begin(), ft.ignore.end(), [&](const std::string& g) { return glob_match(g, c.path); })) continue;
+            if (std::none_of(ft.paths.begin(), ft.paths.end(),
+                             [&](const std::string& g) { return glob_match(g, c.path); }))
+                continue;
+            if (std::any_of(ft.ignore.begin(), ft.ignore.end(),
+                            [&](const std::string& g) { return glob_match(g, c.path); }))
+                continue;
             if (ft.gitignore && ignore.ignored(c.path, false)) continue;
             // What a step of this workflow generates never retriggers it.
             bool generated = false;
@@ -519,9 +568,13 @@ void Up::Impl::flush_files(Armed& a) {
         const auto first = a.first_kind.at(path);
         // Made and gone within the window (an editor's temp file): nothing happened.
         if (!exists && first == model::FileEvent::create) continue;
-        const model::FileEvent kind = exists ? (first == model::FileEvent::create ? model::FileEvent::create : model::FileEvent::modify)
-                                             : (kinds.count(model::FileEvent::move) ? model::FileEvent::move : model::FileEvent::remove);
-        if (std::find(ft.events.begin(), ft.events.end(), kind) != ft.events.end()) paths.push_back(path);
+        const model::FileEvent kind =
+            exists ? (first == model::FileEvent::create ? model::FileEvent::create
+                                                        : model::FileEvent::modify)
+                   : (kinds.count(model::FileEvent::move) ? model::FileEvent::move
+                                                          : model::FileEvent::remove);
+        if (std::find(ft.events.begin(), ft.events.end(), kind) != ft.events.end())
+            paths.push_back(path);
     }
     a.pending.clear();
     a.first_kind.clear();
@@ -539,24 +592,41 @@ void Up::Impl::flush_files(Armed& a) {
             merged.insert(paths.begin(), paths.end());
             payload["paths"] = std::vector<std::string>(merged.begin(), merged.end());
             open_writes();
-            if (auto r = store.set_event_payload(it->event_id, payload); !r) write_failed("", r.error());
-            announce({{"type", "event"}, {"id", it->event_id}, {"kind", "file"}, {"merged", true}, {"paths", paths}, {"workflows", {a.w().name}}});
+            if (auto r = store.set_event_payload(it->event_id, payload); !r)
+                write_failed("", r.error());
+            announce({{"type", "event"},
+                      {"id", it->event_id},
+                      {"kind", "file"},
+                      {"merged", true},
+                      {"paths", paths},
+                      {"workflows", {a.w().name}}});
             return;
         }
     }
     const TimePoint t = now();
-    const RowId ev = record("file", {{"kind", "file"}, {"paths", paths}, {"time", format_rfc3339(t)}}, t);
+    const RowId ev =
+        record("file", {{"kind", "file"}, {"paths", paths}, {"time", format_rfc3339(t)}}, t);
     if (!ev) return;
-    announce({{"type", "event"}, {"id", ev}, {"kind", "file"}, {"paths", paths}, {"workflows", {a.w().name}}});
+    announce({{"type", "event"},
+              {"id", ev},
+              {"kind", "file"},
+              {"paths", paths},
+              {"workflows", {a.w().name}}});
     offer(a, ev, Json::object());
 }
 
 void Up::Impl::fire_every(Armed& a, Duration every) {
     if (stopping || a.removed) return;
     const TimePoint t = now();
-    const RowId ev = record("schedule", {{"kind", "schedule"}, {"every", format_duration(every)}, {"time", format_rfc3339(t)}}, t);
+    const RowId ev = record(
+        "schedule",
+        {{"kind", "schedule"}, {"every", format_duration(every)}, {"time", format_rfc3339(t)}}, t);
     if (!ev) return;
-    announce({{"type", "event"}, {"id", ev}, {"kind", "schedule"}, {"every", format_duration(every)}, {"workflows", {a.w().name}}});
+    announce({{"type", "event"},
+              {"id", ev},
+              {"kind", "schedule"},
+              {"every", format_duration(every)},
+              {"workflows", {a.w().name}}});
     offer(a, ev, Json::object());
 }
 
@@ -569,12 +639,14 @@ void Up::Impl::arm_schedules() {
                 auto* timer = new uv_timer_t;
                 uv_timer_init(loop, timer);
                 timer->data = &a;
-                const auto ms = static_cast<std::uint64_t>(std::max<long long>(e.every->count(), 1));
+                const auto ms =
+                    static_cast<std::uint64_t>(std::max<long long>(e.every->count(), 1));
                 uv_timer_start(
                     timer,
                     [](uv_timer_t* h) {
                         auto* arm = static_cast<Armed*>(h->data);
-                        arm->up->fire_every(*arm, Duration(static_cast<long long>(uv_timer_get_repeat(h))));
+                        arm->up->fire_every(
+                            *arm, Duration(static_cast<long long>(uv_timer_get_repeat(h))));
                     },
                     ms, ms);
                 a.every.push_back(timer);
@@ -584,7 +656,7 @@ void Up::Impl::arm_schedules() {
             c.key = entry_key(e);
             auto s = cron::parse(*e.cron);
             auto z = cron::find_zone(e.timezone);
-            if (!s || !z) continue; // the loader checked both
+            if (!s || !z) continue;  // the loader checked both
             c.sched = *s;
             c.zone = *z;
             auto last = store.last_fire(a.w().name, c.key);
@@ -594,13 +666,14 @@ void Up::Impl::arm_schedules() {
             }
             if (*last) {
                 c.last = **last;
-            } else { // armed for the first time: nothing was missed
+            } else {  // armed for the first time: nothing was missed
                 c.last = t;
                 open_writes();
-                if (auto r = store.set_last_fire(a.w().name, c.key, t); !r) write_failed("", r.error());
+                if (auto r = store.set_last_fire(a.w().name, c.key, t); !r)
+                    write_failed("", r.error());
             }
             a.crons.push_back(std::move(c));
-            fire_cron(a, a.crons.back(), t, Duration(0)); // at start, every past fire was missed
+            fire_cron(a, a.crons.back(), t, Duration(0));  // at start, every past fire was missed
         }
     }
     arm_wall();
@@ -608,8 +681,8 @@ void Up::Impl::arm_schedules() {
 
 // Handle the fires of `c` after its last one up to `upto`: on-time ones
 // fire; missed ones (downtime, a clock jump) as the workflow's `catchup` says.
-CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, model::Catchup catchup, TimePoint last,
-                   TimePoint now, Duration on_time) {
+CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, model::Catchup catchup,
+                   TimePoint last, TimePoint now, Duration on_time) {
     using std::chrono::floor;
     using std::chrono::seconds;
     CronPlan plan;
@@ -625,7 +698,8 @@ CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, mod
         for (auto f = cron::next_fire(sched, zone, floor<seconds>(from)); f && TimePoint(*f) <= now;
              f = cron::next_fire(sched, zone, *f)) {
             due.push_back(*f);
-            if (due.size() > 2 * k_max_catchup) due.erase(due.begin(), due.begin() + static_cast<long>(k_max_catchup));
+            if (due.size() > 2 * k_max_catchup)
+                due.erase(due.begin(), due.begin() + static_cast<long>(k_max_catchup));
         }
         std::size_t missed = 0;
         for (auto f : due) missed += now - f > on_time ? 1 : 0;
@@ -633,15 +707,17 @@ CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, mod
     }
     std::vector<TimePoint> on_time_fires, missed;
     for (auto f : due) (now - f <= on_time ? on_time_fires : missed).push_back(f);
-    if (missed.size() > k_max_catchup) missed.erase(missed.begin(), missed.end() - static_cast<long>(k_max_catchup));
+    if (missed.size() > k_max_catchup)
+        missed.erase(missed.begin(), missed.end() - static_cast<long>(k_max_catchup));
     switch (catchup) {
-    case model::Catchup::none: break;
-    case model::Catchup::latest:
-        if (!missed.empty()) plan.fires.push_back({missed.back(), true});
-        break;
-    case model::Catchup::all:
-        for (auto f : missed) plan.fires.push_back({f, true});
-        break;
+        case model::Catchup::none:
+            break;
+        case model::Catchup::latest:
+            if (!missed.empty()) plan.fires.push_back({missed.back(), true});
+            break;
+        case model::Catchup::all:
+            for (auto f : missed) plan.fires.push_back({f, true});
+            break;
     }
     for (auto f : on_time_fires) plan.fires.push_back({f, false});
     if (!due.empty()) plan.last = due.back();
@@ -659,13 +735,19 @@ void Up::Impl::fire_cron(Armed& a, Armed::Cron& c, TimePoint upto, Duration on_t
         if (late) payload["late"] = true;
         const RowId ev = record("schedule", payload, f);
         if (!ev) return;
-        announce({{"type", "event"}, {"id", ev}, {"kind", "schedule"}, {"cron", c.key}, {"time", format_rfc3339(f)}, {"workflows", {a.w().name}}});
+        announce({{"type", "event"},
+                  {"id", ev},
+                  {"kind", "schedule"},
+                  {"cron", c.key},
+                  {"time", format_rfc3339(f)},
+                  {"workflows", {a.w().name}}});
         offer(a, ev, Json::object());
     }
     if (plan.last) {
         c.last = *plan.last;
         open_writes();
-        if (auto r = store.set_last_fire(a.w().name, c.key, c.last); !r) write_failed("", r.error());
+        if (auto r = store.set_last_fire(a.w().name, c.key, c.last); !r)
+            write_failed("", r.error());
     }
     c.next = plan.next;
 }
@@ -693,7 +775,9 @@ void Up::Impl::arm_wall() {
 void Up::Impl::on_wall(bool clock_changed) {
     if (stopping) return;
     const TimePoint t = now();
-    if (clock_changed) announce({{"type", "clock"}, {"message", "the system clock changed; schedules recomputed"}});
+    if (clock_changed)
+        announce(
+            {{"type", "clock"}, {"message", "the system clock changed; schedules recomputed"}});
     for (auto& [n, a] : wfs)
         for (auto& c : a.crons)
             if (clock_changed || (c.next && *c.next <= t)) fire_cron(a, c, t, k_on_time);
@@ -719,12 +803,16 @@ void Up::Impl::offer(Armed& a, RowId event, const Json& params) {
     const auto& c = a.w().concurrency;
     if (a.running >= c.limit) {
         if (c.on_busy == model::OnBusy::skip) {
-            announce({{"type", "skip"}, {"event", event}, {"workflow", a.w().name},
-                      {"message", "skipped: " + std::to_string(a.running) + " run(s) already running (on-busy: skip)"}});
+            announce({{"type", "skip"},
+                      {"event", event},
+                      {"workflow", a.w().name},
+                      {"message", "skipped: " + std::to_string(a.running) +
+                                      " run(s) already running (on-busy: skip)"}});
             return;
         }
         if (c.on_busy == model::OnBusy::cancel_running)
-            for (RowId r : a.runs) engine->cancel(r, "cancelled by a newer event (on-busy: cancel-running)");
+            for (RowId r : a.runs)
+                engine->cancel(r, "cancelled by a newer event (on-busy: cancel-running)");
     }
     open_writes();
     if (auto q = store.enqueue(a.w().name, event, params); !q) {
@@ -738,8 +826,11 @@ void Up::Impl::offer(Armed& a, RowId event, const Json& params) {
             auto oldest = store.queued(a.w().name, 1);
             if (!oldest || oldest->empty()) break;
             if (auto d = store.dequeue(oldest->front().id); !d) return write_failed("", d.error());
-            announce({{"type", "skip"}, {"event", oldest->front().event_id}, {"workflow", a.w().name},
-                      {"message", "dropped from the queue (max-queued: " + std::to_string(*c.max_queued) + ")"}});
+            announce({{"type", "skip"},
+                      {"event", oldest->front().event_id},
+                      {"workflow", a.w().name},
+                      {"message", "dropped from the queue (max-queued: " +
+                                      std::to_string(*c.max_queued) + ")"}});
         }
     }
     dispatch(a);
@@ -772,12 +863,15 @@ void Up::Impl::dispatch(Armed& a) {
             req.dequeue = entry.id;
             run = engine->start(std::move(req));
         }
-        if (!run && run.error().code == Errc::state) return; // the store failed: the entry stays queued
+        if (!run && run.error().code == Errc::state)
+            return;  // the store failed: the entry stays queued
         if (!run) {
             // It can never start: drop it rather than retry forever.
             open_writes();
-            if (auto d = store.dequeue(entry.id); !d && d.error().code == Errc::state) return write_failed("", d.error());
-            error("event " + std::to_string(entry.event_id) + " cannot start workflow '" + a.w().name + "': " + run.error().message);
+            if (auto d = store.dequeue(entry.id); !d && d.error().code == Errc::state)
+                return write_failed("", d.error());
+            error("event " + std::to_string(entry.event_id) + " cannot start workflow '" +
+                  a.w().name + "': " + run.error().message);
             continue;
         }
         ++a.running;
@@ -809,10 +903,14 @@ void Up::Impl::prune() {
     for (const auto& [n, a] : wfs) {
         // Runs of this engine that have not ended are never pruned (Store::prune).
         auto r = store.prune(n, retention_of(a.w()), t, store::DryRun::no);
-        if (!r) write_failed("pruning old runs of '" + n + "': ", r.error());
+        if (!r)
+            write_failed("pruning old runs of '" + n + "': ", r.error());
         else if (!r->runs.empty())
-            announce({{"type", "prune"}, {"workflow", n}, {"runs", r->runs.size()},
-                      {"message", "pruned " + std::to_string(r->runs.size()) + " old run(s) of " + n}});
+            announce(
+                {{"type", "prune"},
+                 {"workflow", n},
+                 {"runs", r->runs.size()},
+                 {"message", "pruned " + std::to_string(r->runs.size()) + " old run(s) of " + n}});
     }
 }
 
@@ -823,7 +921,8 @@ Result<void> Up::arm(Engine& engine) {
     std::error_code ec;
     const auto cwd = std::filesystem::current_path(ec);
     auto relative = [&](const std::string& p) {
-        const auto r = std::filesystem::absolute(p, ec).lexically_normal().lexically_relative(cwd).string();
+        const auto r =
+            std::filesystem::absolute(p, ec).lexically_normal().lexically_relative(cwd).string();
         return r.empty() || r.rfind("..", 0) == 0 ? std::string() : r;
     };
     s.state_rel = relative(s.cfg.state_dir);
@@ -836,20 +935,25 @@ Result<void> Up::arm(Engine& engine) {
     s.hup = new uv_signal_t;
     uv_signal_init(s.loop, s.hup);
     s.hup->data = m.get();
-    uv_signal_start(s.hup, [](uv_signal_t* h, int) { static_cast<Impl*>(h->data)->reload(); }, SIGHUP);
+    uv_signal_start(
+        s.hup, [](uv_signal_t* h, int) { static_cast<Impl*>(h->data)->reload(); }, SIGHUP);
     uv_unref(reinterpret_cast<uv_handle_t*>(s.hup));
     s.prune_timer = new uv_timer_t;
     uv_timer_init(s.loop, s.prune_timer);
     s.prune_timer->data = m.get();
-    uv_timer_start(s.prune_timer, [](uv_timer_t* h) { static_cast<Impl*>(h->data)->prune(); }, k_first_prune_ms, k_prune_every_ms);
-    uv_unref(reinterpret_cast<uv_handle_t*>(s.prune_timer)); // never what keeps the engine up
+    uv_timer_start(
+        s.prune_timer, [](uv_timer_t* h) { static_cast<Impl*>(h->data)->prune(); },
+        k_first_prune_ms, k_prune_every_ms);
+    uv_unref(reinterpret_cast<uv_handle_t*>(s.prune_timer));  // never what keeps the engine up
     if (auto r = s.arm_all(); !r) return r;
     // Stdin: every workflow that declares it gets each record.
     std::optional<model::StdinFormat> format;
     for (const auto& [n, a] : s.wfs) {
         if (!a.w().on.stdin_format) continue;
         if (format && *format != *a.w().on.stdin_format)
-            return make_error(Errc::invalid, "workflows disagree on the stdin format ('lines' and 'json'); one engine reads one stdin");
+            return make_error(Errc::invalid,
+                              "workflows disagree on the stdin format ('lines' and 'json'); one "
+                              "engine reads one stdin");
         format = a.w().on.stdin_format;
     }
     if (format) {
@@ -865,7 +969,8 @@ Result<void> Up::arm(Engine& engine) {
                 }
                 const TimePoint t = now();
                 Json payload = {{"kind", "stdin"}, {"line", text}, {"time", format_rfc3339(t)}};
-                if (*format == model::StdinFormat::json) payload["json"] = Json::parse(text, nullptr, false);
+                if (*format == model::StdinFormat::json)
+                    payload["json"] = Json::parse(text, nullptr, false);
                 const RowId ev = self.record("stdin", payload, t);
                 if (!ev) return;
                 for (auto& [n, a] : self.wfs)
@@ -877,11 +982,13 @@ Result<void> Up::arm(Engine& engine) {
                 m->maybe_finish();
             });
     }
-    s.dispatch_all(); // what waited in the database since the last stop
+    s.dispatch_all();  // what waited in the database since the last stop
     return {};
 }
 
-void Up::on_signal(int) { m->stop(); }
+void Up::on_signal(int) {
+    m->stop();
+}
 
 std::optional<Json> Up::on_request(const Json& req) {
     auto& s = *m;
@@ -892,18 +999,23 @@ std::optional<Json> Up::on_request(const Json& req) {
         if (it == s.wfs.end() || it->second.removed) {
             std::vector<std::string> names;
             for (const auto& [n, a] : s.wfs) names.push_back(n);
-            return Json{{"ok", false}, {"usage", true}, {"error", with_suggestion("no workflow '" + name + "' is armed", name, names)}};
+            return Json{
+                {"ok", false},
+                {"usage", true},
+                {"error", with_suggestion("no workflow '" + name + "' is armed", name, names)}};
         }
         if (s.stopping) return Json{{"ok", false}, {"error", "the engine is stopping"}};
         auto& a = it->second;
         const Json params = req.value("params", Json::object());
         auto resolved = resolve_params(a.w(), param_pairs(params));
-        if (!resolved) return Json{{"ok", false}, {"usage", true}, {"error", resolved.error().message}};
+        if (!resolved)
+            return Json{{"ok", false}, {"usage", true}, {"error", resolved.error().message}};
         Json shown = params;
         for (const auto& p : a.w().params)
             if (p.secret && shown.contains(p.name)) shown[p.name] = "***";
         const TimePoint t = now();
-        const RowId ev = s.record("manual", {{"kind", "manual"}, {"params", shown}, {"time", format_rfc3339(t)}}, t);
+        const RowId ev = s.record(
+            "manual", {{"kind", "manual"}, {"params", shown}, {"time", format_rfc3339(t)}}, t);
         if (!ev) return Json{{"ok", false}, {"error", "cannot record the event"}};
         s.announce({{"type", "event"}, {"id", ev}, {"kind", "manual"}, {"workflows", {name}}});
         s.offer(a, ev, params);
@@ -917,15 +1029,21 @@ std::optional<Json> Up::on_request(const Json& req) {
             for (const auto& c : a.crons)
                 if (c.next) next.push_back(format_rfc3339(*c.next));
             auto q = s.store.queued_count(n);
-            wfs.push_back({{"name", n}, {"file", a.w().file}, {"triggers", describe_triggers(a.w())}, {"running", a.running},
-                           {"runs", std::vector<RowId>(a.runs.begin(), a.runs.end())}, {"queued", q ? *q : -1}, {"next", next},
+            wfs.push_back({{"name", n},
+                           {"file", a.w().file},
+                           {"triggers", describe_triggers(a.w())},
+                           {"running", a.running},
+                           {"runs", std::vector<RowId>(a.runs.begin(), a.runs.end())},
+                           {"queued", q ? *q : -1},
+                           {"next", next},
                            {"removed", a.removed}});
         }
         auto q = s.store.queued_count("");
         return Json{{"ok", true},
                     {"pid", ::getpid()},
                     {"started", format_rfc3339(s.started)},
-                    {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t - s.started).count()},
+                    {"uptime_ms",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(t - s.started).count()},
                     {"queued", q ? *q : -1},
                     {"stdin", s.stdin_armed ? (s.stdin_ended ? "ended" : "reading") : "none"},
                     {"workflows", wfs}};
@@ -953,11 +1071,18 @@ void Up::on_run_end(RowId run, const std::string& workflow, store::RunState stat
         if (!targets.empty()) {
             const TimePoint t = now();
             const RowId ev = s.record("workflow",
-                                      {{"kind", "workflow"}, {"workflow", workflow}, {"run", run}, {"status", model::to_string(*st)},
+                                      {{"kind", "workflow"},
+                                       {"workflow", workflow},
+                                       {"run", run},
+                                       {"status", model::to_string(*st)},
                                        {"time", format_rfc3339(t)}},
                                       t);
             if (ev) {
-                s.announce({{"type", "event"}, {"id", ev}, {"kind", "workflow"}, {"after", workflow}, {"workflows", targets}});
+                s.announce({{"type", "event"},
+                            {"id", ev},
+                            {"kind", "workflow"},
+                            {"after", workflow},
+                            {"workflows", targets}});
                 for (const auto& n : targets) s.offer(s.wfs.at(n), ev, Json::object());
             }
         }
@@ -966,4 +1091,4 @@ void Up::on_run_end(RowId run, const std::string& workflow, store::RunState stat
     s.maybe_finish();
 }
 
-} // namespace weft::engine
+}  // namespace weft::engine

@@ -23,9 +23,9 @@ namespace weft::engine {
 using WorkflowPtr = std::shared_ptr<const parse::Workflow>;
 
 struct UpConfig {
-    std::vector<std::string> paths; // workflow files and directories
-    std::string state_dir;          // DB.d beside the database: never watched,
-    std::string state_path;         // nor the database and its -wal, -shm, -journal
+    std::vector<std::string> paths;  // workflow files and directories
+    std::string state_dir;           // DB.d beside the database: never watched,
+    std::string state_path;          // nor the database and its -wal, -shm, -journal
     // Events, skips and reloads, as JSON objects with a "type" (for the output).
     std::function<void(const nlohmann::json&)> announce;
     // A workflow file's diagnostics (an invalid edit while running).
@@ -33,7 +33,7 @@ struct UpConfig {
 };
 
 class Up {
-public:
+  public:
     Up(store::Store& store, UpConfig config);
     ~Up();
     Up(const Up&) = delete;
@@ -54,7 +54,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> m;
 };
 
@@ -64,12 +64,12 @@ private:
 // jump) as `catchup` says, oldest first, late ones marked; the newest fire
 // handled (the new `last`); and the next fire after both `now` and `last`.
 struct CronPlan {
-    std::vector<std::pair<TimePoint, bool>> fires; // instant, late
+    std::vector<std::pair<TimePoint, bool>> fires;  // instant, late
     std::optional<TimePoint> last;
     std::optional<TimePoint> next;
 };
-CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, model::Catchup catchup, TimePoint last,
-                   TimePoint now, Duration on_time);
+CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, model::Catchup catchup,
+                   TimePoint last, TimePoint now, Duration on_time);
 
 // The workflow files named by `paths`: a file as given, a directory's
 // *.yaml and *.yml files (sorted). Errc::invalid for a path that does not exist.
@@ -81,9 +81,10 @@ std::vector<std::string> check_workflow_set(const std::vector<WorkflowPtr>& work
 
 // The next `count` fires of a workflow's cron entries after `after`, merged
 // and sorted (`weft list`, `weft status`).
-std::vector<TimePoint> next_cron_fires(const model::Workflow& wf, TimePoint after, std::size_t count);
+std::vector<TimePoint> next_cron_fires(const model::Workflow& wf, TimePoint after,
+                                       std::size_t count);
 
 // The triggers of `wf` for humans: `file: src/**/*.c`, `schedule: */5 * * * *`, ...
 std::vector<std::string> describe_triggers(const model::Workflow& wf);
 
-} // namespace weft::engine
+}  // namespace weft::engine

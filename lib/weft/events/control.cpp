@@ -19,7 +19,9 @@ using Json = nlohmann::json;
 
 constexpr std::size_t k_max_request = 64 * 1024;
 
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string dump(const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 // A sockaddr_un for `path`. sun_path holds 107 bytes; a longer path is
 // reached through its directory's descriptor (/proc/self/fd/N/NAME), which
@@ -33,7 +35,8 @@ Result<sockaddr_un> address_of(const std::string& path, int& dir_fd) {
         const auto slash = path.rfind('/');
         const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
         dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0) return make_error(Errc::io, "cannot open " + dir + ": " + std::strerror(errno));
+        if (dir_fd < 0)
+            return make_error(Errc::io, "cannot open " + dir + ": " + std::strerror(errno));
         target = "/proc/self/fd/" + std::to_string(dir_fd) + "/" + path.substr(slash + 1);
         if (target.size() >= sizeof addr.sun_path) {
             ::close(dir_fd);
@@ -50,7 +53,7 @@ void close_fd(int& fd) {
     fd = -1;
 }
 
-} // namespace
+}  // namespace
 
 std::string control_path(const std::string& state_dir, const std::string& token) {
     return state_dir + "/locks/" + token + ".sock";
@@ -63,7 +66,8 @@ struct ControlServer::Client {
     std::string buf;
 };
 
-Result<std::unique_ptr<ControlServer>> ControlServer::listen(uv_loop_t* loop, const std::string& path,
+Result<std::unique_ptr<ControlServer>> ControlServer::listen(uv_loop_t* loop,
+                                                             const std::string& path,
                                                              Handler handler) {
     std::unique_ptr<ControlServer> s(new ControlServer);
     s->m_loop = loop;
@@ -77,7 +81,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::listen(uv_loop_t* loop, co
         close_fd(dir_fd);
         return make_error(Errc::io, std::string("cannot create a socket: ") + std::strerror(errno));
     }
-    ::unlink(addr->sun_path); // a stale socket of a dead process with our token
+    ::unlink(addr->sun_path);  // a stale socket of a dead process with our token
     // Owner-only: the directory is 0700 already; the socket is made 0600 too.
     const mode_t old = ::umask(0177);
     const int rc = ::bind(s->m_fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
@@ -85,7 +89,8 @@ Result<std::unique_ptr<ControlServer>> ControlServer::listen(uv_loop_t* loop, co
     ::umask(old);
     close_fd(dir_fd);
     if (rc != 0 || ::listen(s->m_fd, 16) != 0)
-        return make_error(Errc::io, "cannot listen on " + path + ": " + std::strerror(rc != 0 ? err : errno));
+        return make_error(Errc::io,
+                          "cannot listen on " + path + ": " + std::strerror(rc != 0 ? err : errno));
     s->m_poll = new uv_poll_t;
     s->m_poll->data = s.get();
     uv_poll_init(loop, s->m_poll, s->m_fd);
@@ -101,7 +106,8 @@ ControlServer::~ControlServer() {
     while (!m_clients.empty()) close_client(*m_clients.begin());
     if (m_poll) {
         uv_poll_stop(m_poll);
-        uv_close(reinterpret_cast<uv_handle_t*>(m_poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+        uv_close(reinterpret_cast<uv_handle_t*>(m_poll),
+                 [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
     }
     close_fd(m_fd);
     ::unlink(m_path.c_str());
@@ -110,7 +116,7 @@ ControlServer::~ControlServer() {
 void ControlServer::accept_clients() {
     for (;;) {
         const int fd = ::accept4(m_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return; // EAGAIN, or a client that went away
+        if (fd < 0) return;  // EAGAIN, or a client that went away
         auto* client = new Client{this, fd, new uv_poll_t, {}};
         m_clients.insert(client);
         client->poll->data = client;
@@ -119,10 +125,13 @@ void ControlServer::accept_clients() {
             auto* c = static_cast<Client*>(h->data);
             char chunk[4096];
             ssize_t n = 0;
-            while (status == 0 && (n = ::read(c->fd, chunk, sizeof chunk)) > 0) c->buf.append(chunk, static_cast<std::size_t>(n));
+            while (status == 0 && (n = ::read(c->fd, chunk, sizeof chunk)) > 0)
+                c->buf.append(chunk, static_cast<std::size_t>(n));
             const auto nl = c->buf.find('\n');
-            const bool ended = status != 0 || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
-            if (nl == std::string::npos && !ended && c->buf.size() < k_max_request) return; // more to come
+            const bool ended =
+                status != 0 || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+            if (nl == std::string::npos && !ended && c->buf.size() < k_max_request)
+                return;  // more to come
             Json reply;
             auto request = Json::parse(c->buf.substr(0, nl), nullptr, false);
             if (nl == std::string::npos || request.is_discarded() || !request.is_object())
@@ -142,7 +151,8 @@ void ControlServer::close_client(Client* c) {
     m_clients.erase(c);
     uv_poll_stop(c->poll);
     c->poll->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(c->poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    uv_close(reinterpret_cast<uv_handle_t*>(c->poll),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
     close_fd(c->fd);
     delete c;
 }
@@ -171,7 +181,9 @@ Result<Json> control_call(const std::string& path, const Json& request, Duration
     std::string in;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        const auto left = std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now()).count();
+        const auto left =
+            std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now())
+                .count();
         pollfd p{fd, POLLIN, 0};
         if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0) {
             close_fd(fd);
@@ -186,8 +198,9 @@ Result<Json> control_call(const std::string& path, const Json& request, Duration
     }
     close_fd(fd);
     auto reply = Json::parse(in.substr(0, in.find('\n')), nullptr, false);
-    if (reply.is_discarded() || !reply.is_object()) return make_error(Errc::io, "no valid answer from " + path);
+    if (reply.is_discarded() || !reply.is_object())
+        return make_error(Errc::io, "no valid answer from " + path);
     return reply;
 }
 
-} // namespace weft::events
+}  // namespace weft::events

@@ -22,18 +22,19 @@ namespace weft::events {
 std::string control_path(const std::string& state_dir, const std::string& token);
 
 class ControlServer {
-public:
+  public:
     using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
     // Bind and listen on `path` (a stale socket there is replaced), served by
     // `loop` without keeping it alive. Errc::io when the socket cannot be made.
-    static Result<std::unique_ptr<ControlServer>> listen(uv_loop_t* loop, const std::string& path, Handler handler);
-    ~ControlServer(); // stops listening and removes the socket file
+    static Result<std::unique_ptr<ControlServer>> listen(uv_loop_t* loop, const std::string& path,
+                                                         Handler handler);
+    ~ControlServer();  // stops listening and removes the socket file
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
 
     struct Client;
 
-private:
+  private:
     ControlServer() = default;
     void accept_clients();
     void close_client(Client* c);
@@ -42,11 +43,12 @@ private:
     Handler m_handler;
     int m_fd = -1;
     uv_poll_t* m_poll = nullptr;
-    std::set<Client*> m_clients; // connections not yet answered
+    std::set<Client*> m_clients;  // connections not yet answered
 };
 
 // Send `request` to the socket at `path` and wait up to `timeout` for the
 // answer. Errc::io when nothing listens there or no answer came.
-Result<nlohmann::json> control_call(const std::string& path, const nlohmann::json& request, Duration timeout);
+Result<nlohmann::json> control_call(const std::string& path, const nlohmann::json& request,
+                                    Duration timeout);
 
-} // namespace weft::events
+}  // namespace weft::events

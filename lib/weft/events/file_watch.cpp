@@ -7,20 +7,22 @@
 
 #include <cerrno>
 
-#include "weft/events/uv_handle.hpp"
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include "weft/events/uv_handle.hpp"
 
 namespace weft::events {
 namespace {
 
-constexpr std::uint32_t k_mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY |
-                                 IN_ONLYDIR | IN_EXCL_UNLINK;
+constexpr std::uint32_t k_mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+                                 IN_CLOSE_WRITE | IN_MODIFY | IN_ONLYDIR | IN_EXCL_UNLINK;
 
-std::string join(const std::string& dir, const char* name) { return dir == "." ? name : dir + "/" + name; }
+std::string join(const std::string& dir, const char* name) {
+    return dir == "." ? name : dir + "/" + name;
+}
 
-} // namespace
+}  // namespace
 
 namespace {
 long read_limit(const char* path) {
@@ -28,7 +30,7 @@ long read_limit(const char* path) {
     long n = -1;
     return f >> n ? n : -1;
 }
-} // namespace
+}  // namespace
 
 WatchLimit max_user_watches() {
     // fs.inotify.max_user_watches is the first user namespace's limit; a
@@ -36,15 +38,19 @@ WatchLimit max_user_watches() {
     // (a parent namespace's lower limit cannot be seen from inside).
     const long global = read_limit("/proc/sys/fs/inotify/max_user_watches");
     const long own = read_limit("/proc/sys/user/max_inotify_watches");
-    if (own >= 0 && (global < 0 || own < global)) return {own, "user.max_inotify_watches (this user namespace's)"};
+    if (own >= 0 && (global < 0 || own < global))
+        return {own, "user.max_inotify_watches (this user namespace's)"};
     return {global, "fs.inotify.max_user_watches"};
 }
 
-Result<std::unique_ptr<FileWatcher>> FileWatcher::start(uv_loop_t* loop, std::vector<std::string> roots,
-                                                        std::function<bool(const std::string&)> skip, Callback cb) {
+Result<std::unique_ptr<FileWatcher>> FileWatcher::start(
+    uv_loop_t* loop, std::vector<std::string> roots, std::function<bool(const std::string&)> skip,
+    Callback cb) {
     std::unique_ptr<FileWatcher> w(new FileWatcher());
     w->m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (w->m_fd < 0) return make_error(Errc::io, std::string("cannot watch files: inotify: ") + std::strerror(errno));
+    if (w->m_fd < 0)
+        return make_error(Errc::io,
+                          std::string("cannot watch files: inotify: ") + std::strerror(errno));
     w->m_roots = std::move(roots);
     w->m_skip = std::move(skip);
     w->m_cb = std::move(cb);
@@ -54,8 +60,9 @@ Result<std::unique_ptr<FileWatcher>> FileWatcher::start(uv_loop_t* loop, std::ve
     w->m_poll = new uv_poll_t;
     uv_poll_init(loop, w->m_poll, w->m_fd);
     w->m_poll->data = w.get();
-    uv_poll_start(w->m_poll, UV_READABLE,
-                  [](uv_poll_t* h, int, int) { static_cast<FileWatcher*>(h->data)->on_readable(); });
+    uv_poll_start(w->m_poll, UV_READABLE, [](uv_poll_t* h, int, int) {
+        static_cast<FileWatcher*>(h->data)->on_readable();
+    });
     return w;
 }
 
@@ -64,18 +71,21 @@ FileWatcher::~FileWatcher() {
     if (m_fd >= 0) ::close(m_fd);
 }
 
-Result<void> FileWatcher::add_tree(const std::string& dir, bool report, std::vector<FileChange>& out) {
+Result<void> FileWatcher::add_tree(const std::string& dir, bool report,
+                                   std::vector<FileChange>& out) {
     if (m_skip && m_skip(dir)) return {};
     const int wd = ::inotify_add_watch(m_fd, dir.c_str(), k_mask);
     if (wd < 0) {
         if (errno == ENOSPC) {
             const auto limit = max_user_watches();
-            return make_error(Errc::io, "cannot watch " + dir + ": the inotify watch limit is reached (" +
-                                            std::to_string(m_dirs.size()) + " directories watched; raise " +
-                                            limit.name + ", now " + std::to_string(limit.value) +
-                                            ", e.g. sysctl fs.inotify.max_user_watches=524288)");
+            return make_error(Errc::io,
+                              "cannot watch " + dir + ": the inotify watch limit is reached (" +
+                                  std::to_string(m_dirs.size()) + " directories watched; raise " +
+                                  limit.name + ", now " + std::to_string(limit.value) +
+                                  ", e.g. sysctl fs.inotify.max_user_watches=524288)");
         }
-        if (errno == ENOENT || errno == ENOTDIR || errno == EACCES) return {}; // gone, or not ours to read
+        if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
+            return {};  // gone, or not ours to read
         return make_error(Errc::io, "cannot watch " + dir + ": " + std::strerror(errno));
     }
     m_dirs[wd] = dir;
@@ -91,8 +101,10 @@ Result<void> FileWatcher::add_tree(const std::string& dir, bool report, std::vec
             if (::lstat(path.c_str(), &st) != 0) continue;
             type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
         }
-        if (type == DT_DIR) subdirs.push_back(path); // symbolic links are not followed
-        else if (report) out.push_back({path, model::FileEvent::create});
+        if (type == DT_DIR)
+            subdirs.push_back(path);  // symbolic links are not followed
+        else if (report)
+            out.push_back({path, model::FileEvent::create});
     }
     ::closedir(d);
     for (const auto& s : subdirs)
@@ -131,9 +143,12 @@ void FileWatcher::on_readable() {
                 continue;
             }
             model::FileEvent kind = model::FileEvent::modify;
-            if (ev->mask & IN_CREATE) kind = model::FileEvent::create;
-            else if (ev->mask & IN_DELETE) kind = model::FileEvent::remove;
-            else if (ev->mask & IN_MOVED_FROM) kind = model::FileEvent::move;
+            if (ev->mask & IN_CREATE)
+                kind = model::FileEvent::create;
+            else if (ev->mask & IN_DELETE)
+                kind = model::FileEvent::remove;
+            else if (ev->mask & IN_MOVED_FROM)
+                kind = model::FileEvent::move;
             // IN_MOVED_TO: an editor's atomic save (write a temp, rename it
             // over the target) is a modify of the target.
             out.push_back({path, kind});
@@ -150,4 +165,4 @@ void FileWatcher::on_readable() {
     if (!out.empty()) m_cb(std::move(out), false);
 }
 
-} // namespace weft::events
+}  // namespace weft::events

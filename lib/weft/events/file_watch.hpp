@@ -18,12 +18,12 @@
 namespace weft::events {
 
 struct FileChange {
-    std::string path; // relative to the working directory, '/'-separated, no leading "./"
+    std::string path;  // relative to the working directory, '/'-separated, no leading "./"
     model::FileEvent kind;
 };
 
 class FileWatcher {
-public:
+  public:
     // `changes` is empty and `overflow` true when the kernel dropped events:
     // the watches were renewed, and the caller should treat everything as changed.
     using Callback = std::function<void(std::vector<FileChange> changes, bool overflow)>;
@@ -31,15 +31,17 @@ public:
     // directory, ignored trees). Errc::io when inotify cannot be set up, and
     // when the watch limit is reached, with a message naming
     // fs.inotify.max_user_watches.
-    static Result<std::unique_ptr<FileWatcher>> start(uv_loop_t* loop, std::vector<std::string> roots,
-                                                      std::function<bool(const std::string&)> skip, Callback cb);
+    static Result<std::unique_ptr<FileWatcher>> start(uv_loop_t* loop,
+                                                      std::vector<std::string> roots,
+                                                      std::function<bool(const std::string&)> skip,
+                                                      Callback cb);
     ~FileWatcher();
     FileWatcher(const FileWatcher&) = delete;
     FileWatcher& operator=(const FileWatcher&) = delete;
 
     std::size_t watch_count() const { return m_dirs.size(); }
 
-private:
+  private:
     FileWatcher() = default;
     // Watch `dir` and its subdirectories; with `report`, files found in them
     // are reported as created (a directory that appeared while we ran).
@@ -51,8 +53,8 @@ private:
     std::vector<std::string> m_roots;
     std::function<bool(const std::string&)> m_skip;
     Callback m_cb;
-    std::map<int, std::string> m_dirs; // watch descriptor -> directory
-    bool m_failed = false;             // the watch limit was reported once
+    std::map<int, std::string> m_dirs;  // watch descriptor -> directory
+    bool m_failed = false;              // the watch limit was reported once
 };
 
 // The inotify watch limit that binds here and the setting that holds it
@@ -64,4 +66,4 @@ struct WatchLimit {
 };
 WatchLimit max_user_watches();
 
-} // namespace weft::events
+}  // namespace weft::events

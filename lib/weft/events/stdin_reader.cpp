@@ -12,7 +12,6 @@
 namespace weft::events {
 namespace {
 
-
 // The end of the first complete JSON value in `s` from `from` (past leading
 // whitespace), or npos when it is not complete yet. Scalars end at
 // whitespace; objects, arrays and strings at their closing character.
@@ -29,22 +28,28 @@ std::size_t json_value_end(const std::string& s, std::size_t from, bool at_end) 
     for (; i < s.size(); ++i) {
         const char c = s[i];
         if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
             else if (c == '"') {
                 in_string = false;
                 if (depth == 0) return i + 1;
             }
-        } else if (c == '"') in_string = true;
-        else if (c == '{' || c == '[') ++depth;
-        else if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+        } else if (c == '"')
+            in_string = true;
+        else if (c == '{' || c == '[')
+            ++depth;
+        else if ((c == '}' || c == ']') && --depth == 0)
+            return i + 1;
     }
     return at_end ? s.size() : std::string::npos;
 }
 
-} // namespace
+}  // namespace
 
-StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Record record, std::function<void()> eof)
+StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Record record,
+                         std::function<void()> eof)
     : m_fd(fd), m_format(format), m_record(std::move(record)), m_eof(std::move(eof)) {
     struct stat st {};
     const bool pollable = ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
@@ -54,10 +59,12 @@ StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Rec
         if (uv_poll_init(loop, m_poll, fd) == 0) {
             ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
             m_poll->data = this;
-            uv_poll_start(m_poll, UV_READABLE, [](uv_poll_t* h, int, int) { static_cast<StdinReader*>(h->data)->read_some(); });
+            uv_poll_start(m_poll, UV_READABLE, [](uv_poll_t* h, int, int) {
+                static_cast<StdinReader*>(h->data)->read_some();
+            });
             return;
         }
-        delete m_poll; // e.g. /dev/null: epoll refuses it
+        delete m_poll;  // e.g. /dev/null: epoll refuses it
         m_poll = nullptr;
     }
     m_idle = new uv_idle_t;
@@ -82,7 +89,7 @@ void StdinReader::read_some() {
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
-        split(true); // end of input (or an error, which ends it too)
+        split(true);  // end of input (or an error, which ends it too)
         finish();
         return;
     }
@@ -104,11 +111,13 @@ void StdinReader::split(bool at_end) {
             pos = m_buf.size();
         }
     } else {
-        for (std::size_t end; (end = json_value_end(m_buf, pos, at_end)) != std::string::npos; pos = end) {
+        for (std::size_t end; (end = json_value_end(m_buf, pos, at_end)) != std::string::npos;
+             pos = end) {
             const std::size_t start = m_buf.find_first_not_of(" \t\r\n", pos);
             std::string text = m_buf.substr(start, end - start);
             if (json_nesting(text) > k_max_json_nesting) {
-                m_record(std::move(text), "JSON nested deeper than " + std::to_string(k_max_json_nesting) + " levels");
+                m_record(std::move(text), "JSON nested deeper than " +
+                                              std::to_string(k_max_json_nesting) + " levels");
                 continue;
             }
             auto v = nlohmann::json::parse(text, nullptr, false);
@@ -126,4 +135,4 @@ void StdinReader::finish() {
     if (m_eof) m_eof();
 }
 
-} // namespace weft::events
+}  // namespace weft::events

@@ -16,16 +16,17 @@
 namespace weft::events {
 
 class StdinReader {
-public:
+  public:
     // `record(text, error)`: error is non-empty (and text the rejected input)
     // for a JSON value that does not parse. `eof()` once input has ended.
     using Record = std::function<void(std::string text, std::string error)>;
-    StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Record record, std::function<void()> eof);
+    StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Record record,
+                std::function<void()> eof);
     ~StdinReader();
     StdinReader(const StdinReader&) = delete;
     StdinReader& operator=(const StdinReader&) = delete;
 
-private:
+  private:
     void read_some();
     void split(bool at_end);
     void finish();
@@ -36,8 +37,8 @@ private:
     std::function<void()> m_eof;
     std::string m_buf;
     uv_poll_t* m_poll = nullptr;
-    uv_idle_t* m_idle = nullptr; // regular files
+    uv_idle_t* m_idle = nullptr;  // regular files
     bool m_done = false;
 };
 
-} // namespace weft::events
+}  // namespace weft::events

@@ -8,8 +8,9 @@ namespace weft::events {
 template <class H>
 void close_handle(H*& h) {
     if (!h) return;
-    uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
+    uv_close(reinterpret_cast<uv_handle_t*>(h),
+             [](uv_handle_t* x) { delete reinterpret_cast<H*>(x); });
     h = nullptr;
 }
 
-} // namespace weft::events
+}  // namespace weft::events

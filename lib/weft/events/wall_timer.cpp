@@ -5,22 +5,25 @@
 
 #include <cerrno>
 
-#include "weft/events/uv_handle.hpp"
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include "weft/events/uv_handle.hpp"
 
 namespace weft::events {
 
-Result<std::unique_ptr<WallTimer>> WallTimer::create(uv_loop_t* loop, std::function<void(bool)> fire) {
+Result<std::unique_ptr<WallTimer>> WallTimer::create(uv_loop_t* loop,
+                                                     std::function<void(bool)> fire) {
     std::unique_ptr<WallTimer> t(new WallTimer());
     t->m_fd = ::timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (t->m_fd < 0) return make_error(Errc::io, std::string("cannot create a timer: ") + std::strerror(errno));
+    if (t->m_fd < 0)
+        return make_error(Errc::io, std::string("cannot create a timer: ") + std::strerror(errno));
     t->m_fire = std::move(fire);
     t->m_poll = new uv_poll_t;
     uv_poll_init(loop, t->m_poll, t->m_fd);
     t->m_poll->data = t.get();
-    uv_poll_start(t->m_poll, UV_READABLE, [](uv_poll_t* h, int, int) { static_cast<WallTimer*>(h->data)->on_readable(); });
+    uv_poll_start(t->m_poll, UV_READABLE,
+                  [](uv_poll_t* h, int, int) { static_cast<WallTimer*>(h->data)->on_readable(); });
     return t;
 }
 
@@ -30,7 +33,8 @@ WallTimer::~WallTimer() {
 }
 
 void WallTimer::arm(std::chrono::system_clock::time_point at) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
     itimerspec spec{};
     spec.it_value.tv_sec = std::max<std::int64_t>(ns / 1'000'000'000, 0);
     spec.it_value.tv_nsec = ns > 0 ? ns % 1'000'000'000 : 1;
@@ -50,4 +54,4 @@ void WallTimer::on_readable() {
     m_fire(r < 0 && errno == ECANCELED);
 }
 
-} // namespace weft::events
+}  // namespace weft::events

@@ -14,16 +14,17 @@
 namespace weft::events {
 
 class WallTimer {
-public:
+  public:
     // `fire(clock_changed)`: the deadline passed, or the clock was set.
-    static Result<std::unique_ptr<WallTimer>> create(uv_loop_t* loop, std::function<void(bool)> fire);
+    static Result<std::unique_ptr<WallTimer>> create(uv_loop_t* loop,
+                                                     std::function<void(bool)> fire);
     ~WallTimer();
     WallTimer(const WallTimer&) = delete;
     WallTimer& operator=(const WallTimer&) = delete;
     void arm(std::chrono::system_clock::time_point at);
     void disarm();
 
-private:
+  private:
     WallTimer() = default;
     void on_readable();
     int m_fd = -1;
@@ -31,4 +32,4 @@ private:
     std::function<void(bool)> m_fire;
 };
 
-} // namespace weft::events
+}  // namespace weft::events

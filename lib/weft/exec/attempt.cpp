@@ -179,7 +179,8 @@ int kill_marked(const std::string& prefix) {
             for (std::size_t pos = 0; pos < buf.size();) {
                 std::size_t end = buf.find('\0', pos);
                 if (end == std::string::npos) end = buf.size();
-                if (std::string_view(buf).substr(pos, end - pos).substr(0, prefix.size()) == prefix) {
+                if (std::string_view(buf).substr(pos, end - pos).substr(0, prefix.size()) ==
+                    prefix) {
                     if (kill(p, SIGKILL) == 0) ++found;
                     break;
                 }

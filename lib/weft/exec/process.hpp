@@ -41,12 +41,11 @@ struct Child {
 };
 
 // Start `r.argv` in a new process group (its own pid as pgid) with exactly
-// `r.env`, stdin from `r.stdin_path` (default /dev/null), stdout and stderr to fresh pipes, no other fd
-// inherited, an empty signal mask and every signal at its default disposition.
-// Errc::exec naming the program (and `r.cwd` when it is the cause) with the
-// system's reason when the process cannot be created: `cannot run 'foo': No
-// such file or directory`, `cannot run 'ls': working directory '/x': Not a
-// directory`.
+// `r.env`, stdin from `r.stdin_path` (default /dev/null), stdout and stderr to fresh pipes, no
+// other fd inherited, an empty signal mask and every signal at its default disposition. Errc::exec
+// naming the program (and `r.cwd` when it is the cause) with the system's reason when the process
+// cannot be created: `cannot run 'foo': No such file or directory`, `cannot run 'ls': working
+// directory '/x': Not a directory`.
 Result<Child> spawn(const SpawnRequest& r);
 
 // Close the fds of `c` that are still open and set them to -1.

@@ -255,7 +255,8 @@ std::optional<QueueEntry> parse_accounting(std::string_view text, const std::str
     for (const auto& line : split(std::string(text), '\n')) {
         const auto first = line.find('|');
         const auto last = line.rfind('|');
-        if (first == std::string::npos || last == first || trim(line.substr(0, first)) != job) continue;
+        if (first == std::string::npos || last == first || trim(line.substr(0, first)) != job)
+            continue;
         QueueEntry e;
         e.id = job;
         e.name = line.substr(first + 1, last - first - 1);
@@ -267,10 +268,11 @@ std::optional<QueueEntry> parse_accounting(std::string_view text, const std::str
     return std::nullopt;
 }
 
-Result<std::optional<QueueEntry>> accounting(const std::string& job, const std::vector<std::string>& env) {
-    auto r = run_command(
-        {"sacct", "--noheader", "--parsable2", "--allocations", "--jobs=" + job, "--format=JobIDRaw,JobName,State"},
-        env);
+Result<std::optional<QueueEntry>> accounting(const std::string& job,
+                                             const std::vector<std::string>& env) {
+    auto r = run_command({"sacct", "--noheader", "--parsable2", "--allocations", "--jobs=" + job,
+                          "--format=JobIDRaw,JobName,State"},
+                         env);
     if (!r) return make_error(Errc::exec, "cannot ask Slurm's accounting: " + r.error().message);
     if (r->status != 0)
         return make_error(Errc::exec, "cannot ask Slurm's accounting: " + complaint("sacct", *r));

@@ -77,7 +77,8 @@ std::vector<QueueEntry> parse_queue(std::string_view text);
 // What Slurm's accounting (`sacct`) says of `job`, for a job squeue no
 // longer shows: nullopt when it does not know the job. Errc::exec when sacct
 // fails, as it does on a cluster without accounting storage.
-Result<std::optional<QueueEntry>> accounting(const std::string& job, const std::vector<std::string>& env);
+Result<std::optional<QueueEntry>> accounting(const std::string& job,
+                                             const std::vector<std::string>& env);
 // Parse sacct's `JobIDRaw|JobName|State` lines for `job` (exposed for tests).
 std::optional<QueueEntry> parse_accounting(std::string_view text, const std::string& job);
 

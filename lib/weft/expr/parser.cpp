@@ -422,9 +422,10 @@ Result<Expr> parse(std::string_view text) {
     // A chain of operators builds a tree as deep as it is long, and the
     // evaluator and the destructor recurse over it: bound its size.
     if (tokens->size() > k_max_tokens)
-        return make_error(Errc::invalid,
-                          "expression is too long: more than " + std::to_string(k_max_tokens) + " tokens",
-                          (*tokens)[k_max_tokens].offset);
+        return make_error(
+            Errc::invalid,
+            "expression is too long: more than " + std::to_string(k_max_tokens) + " tokens",
+            (*tokens)[k_max_tokens].offset);
     Parser parser(std::move(*tokens));
     auto root = parser.parse_all();
     if (!root) return root.error();

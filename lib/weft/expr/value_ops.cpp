@@ -152,7 +152,8 @@ Result<std::string> format(const std::vector<Value>& args) {
 Result<Value> from_json(const Value& arg) {
     const std::string text = to_text(arg);
     if (json_nesting(text) > k_max_json_nesting)
-        return make_error(Errc::invalid, "fromJSON: JSON nested deeper than " + std::to_string(k_max_json_nesting) + " levels");
+        return make_error(Errc::invalid, "fromJSON: JSON nested deeper than " +
+                                             std::to_string(k_max_json_nesting) + " levels");
     try {
         return Value::parse(text);
     } catch (const Value::exception& e) {

@@ -18,19 +18,26 @@ const Param* Workflow::find_param(std::string_view param) const {
 
 const char* to_string(RunStatus s) {
     switch (s) {
-    case RunStatus::success: return "success";
-    case RunStatus::failure: return "failure";
-    case RunStatus::cancelled: return "cancelled";
+        case RunStatus::success:
+            return "success";
+        case RunStatus::failure:
+            return "failure";
+        case RunStatus::cancelled:
+            return "cancelled";
     }
     return "?";
 }
 
 const char* to_string(FileEvent e) {
     switch (e) {
-    case FileEvent::create: return "create";
-    case FileEvent::modify: return "modify";
-    case FileEvent::remove: return "delete";
-    case FileEvent::move: return "move";
+        case FileEvent::create:
+            return "create";
+        case FileEvent::modify:
+            return "modify";
+        case FileEvent::remove:
+            return "delete";
+        case FileEvent::move:
+            return "move";
     }
     return "?";
 }
@@ -38,8 +45,9 @@ const char* to_string(FileEvent e) {
 std::size_t matrix_size(const Matrix& m) {
     const std::size_t cap = k_max_matrix_instances + 1;
     std::size_t n = m.axes.empty() ? 0 : 1;
-    for (const auto& [key, values] : m.axes) n = std::min(cap, n * std::max<std::size_t>(values.size(), 1));
+    for (const auto& [key, values] : m.axes)
+        n = std::min(cap, n * std::max<std::size_t>(values.size(), 1));
     return std::min(cap, n + m.include.size());
 }
 
-} // namespace weft::model
+}  // namespace weft::model

@@ -15,7 +15,7 @@
 namespace weft::model {
 
 using Json = nlohmann::json;
-using EnvList = std::vector<std::pair<std::string, std::string>>; // in file order
+using EnvList = std::vector<std::pair<std::string, std::string>>;  // in file order
 
 struct SlurmOptions {
     std::string partition;
@@ -37,8 +37,8 @@ struct Retry {
 struct Matrix {
     // Axes in file order; each value is a YAML scalar, map or list as JSON.
     std::vector<std::pair<std::string, std::vector<Json>>> axes;
-    std::vector<Json> include; // objects
-    std::vector<Json> exclude; // objects
+    std::vector<Json> include;  // objects
+    std::vector<Json> exclude;  // objects
     Location loc;
 };
 
@@ -52,20 +52,20 @@ enum class RunsOn { local, slurm };
 
 struct Step {
     std::string id;
-    Location loc; // the step's key
+    Location loc;  // the step's key
     std::vector<std::string> needs;
     std::vector<Location> needs_loc;
     std::optional<std::string> run;
     std::optional<std::string> uses;
     Location uses_loc;
-    Json with; // the plugin's inputs (an object), null when absent
-    std::vector<std::pair<std::string, Location>> with_keys; // its top-level keys, in file order
+    Json with;  // the plugin's inputs (an object), null when absent
+    std::vector<std::pair<std::string, Location>> with_keys;  // its top-level keys, in file order
     std::optional<std::string> if_cond;
     Location if_loc;
     EnvList env;
     std::optional<std::string> shell;
     std::optional<std::string> working_directory;
-    std::optional<std::string> timeout; // a duration, or an expression giving one
+    std::optional<std::string> timeout;  // a duration, or an expression giving one
     std::optional<Duration> kill_grace;
     std::optional<RunsOn> runs_on;
     std::optional<SlurmOptions> slurm;
@@ -90,13 +90,14 @@ struct FileTrigger {
     std::vector<std::string> paths;
     std::vector<std::string> ignore;
     bool gitignore = true;
-    std::vector<FileEvent> events{FileEvent::create, FileEvent::modify, FileEvent::remove, FileEvent::move};
+    std::vector<FileEvent> events{FileEvent::create, FileEvent::modify, FileEvent::remove,
+                                  FileEvent::move};
     Duration debounce{100};
 };
 
 struct ScheduleEntry {
     std::optional<std::string> cron;
-    std::string timezone; // empty: the machine's local zone
+    std::string timezone;  // empty: the machine's local zone
     std::optional<Duration> every;
     Location loc;
 };
@@ -119,7 +120,7 @@ struct Triggers {
 
 struct Defaults {
     std::string shell = "bash";
-    std::optional<std::string> timeout; // built-in default 6h
+    std::optional<std::string> timeout;  // built-in default 6h
     Duration kill_grace{5000};
     std::string working_directory = ".";
     RunsOn runs_on = RunsOn::local;
@@ -166,4 +167,4 @@ inline constexpr Duration k_default_step_timeout{6 * 3600 * 1000};
 const char* to_string(RunStatus s);
 const char* to_string(FileEvent e);
 
-} // namespace weft::model
+}  // namespace weft::model

@@ -10,7 +10,8 @@ namespace weft::parse {
 
 namespace {
 
-void check_ref(const model::Workflow& wf, const dag::Graph& g, const ExprRef& r, Diagnostics& diags) {
+void check_ref(const model::Workflow& wf, const dag::Graph& g, const ExprRef& r,
+               Diagnostics& diags) {
     auto err = [&](std::string msg) { diags.push_back({Severity::error, r.loc, std::move(msg)}); };
     const auto& path = r.path;
     if (path.empty()) return;
@@ -41,13 +42,13 @@ void check_ref(const model::Workflow& wf, const dag::Graph& g, const ExprRef& r,
         }
         const int other_index = static_cast<int>(other - wf.steps.data());
         if (other_index == r.step || !g.needs_transitively(r.step, other_index)) {
-            err("step '" + step->id + "' reads step '" + other->id + "', which it does not need; add '" + other->id +
-                "' to its 'needs'");
+            err("step '" + step->id + "' reads step '" + other->id +
+                "', which it does not need; add '" + other->id + "' to its 'needs'");
             return;
         }
         if (path.size() > 2 && path[2] != "outputs" && path[2] != "status")
-            err(with_suggestion("unknown property '" + path[2] + "' of step '" + other->id + "'", path[2],
-                                {"outputs", "status"}) +
+            err(with_suggestion("unknown property '" + path[2] + "' of step '" + other->id + "'",
+                                path[2], {"outputs", "status"}) +
                 "; expected 'outputs' or 'status'");
     } else if (root == "matrix") {
         if (!step || !step->matrix) {
@@ -70,7 +71,7 @@ void check_ref(const model::Workflow& wf, const dag::Graph& g, const ExprRef& r,
     }
 }
 
-} // namespace
+}  // namespace
 
 std::optional<dag::Graph> check(Loaded& loaded) {
     if (!loaded.workflow) return std::nullopt;
@@ -81,14 +82,17 @@ std::optional<dag::Graph> check(Loaded& loaded) {
         for (std::size_t s = 0; s < wf.steps.size(); ++s)
             if (wf.steps[s].matrix && g.step_instances[s].empty() &&
                 model::matrix_size(*wf.steps[s].matrix) <= model::k_max_matrix_instances)
-                loaded.diagnostics.push_back({Severity::warning, wf.steps[s].matrix->loc,
-                                              "the matrix of step '" + wf.steps[s].id +
-                                                  "' has no combinations left; the step never runs"});
+                loaded.diagnostics.push_back(
+                    {Severity::warning, wf.steps[s].matrix->loc,
+                     "the matrix of step '" + wf.steps[s].id +
+                         "' has no combinations left; the step never runs"});
     }
     // Keep diagnostics in file order, as a compiler prints them.
-    std::stable_sort(loaded.diagnostics.begin(), loaded.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-        return a.loc.line != b.loc.line ? a.loc.line < b.loc.line : a.loc.column < b.loc.column;
-    });
+    std::stable_sort(loaded.diagnostics.begin(), loaded.diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                         return a.loc.line != b.loc.line ? a.loc.line < b.loc.line
+                                                         : a.loc.column < b.loc.column;
+                     });
     if (has_errors(loaded.diagnostics)) return std::nullopt;
     return g;
 }
@@ -102,4 +106,4 @@ Workflow load_workflow(const std::string& path) {
     return w;
 }
 
-} // namespace weft::parse
+}  // namespace weft::parse

@@ -16,9 +16,9 @@ std::optional<dag::Graph> check(Loaded& loaded);
 // workflow.
 struct Workflow {
     Loaded loaded;
-    std::optional<dag::Graph> graph; // set when the workflow is valid
+    std::optional<dag::Graph> graph;  // set when the workflow is valid
     bool ok() const { return graph.has_value(); }
 };
 Workflow load_workflow(const std::string& path);
 
-} // namespace weft::parse
+}  // namespace weft::parse

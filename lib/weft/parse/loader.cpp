@@ -11,8 +11,8 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <unordered_set>
 #include <sstream>
+#include <unordered_set>
 
 #include "weft/cron/cron.hpp"
 #include "weft/expr/expr.hpp"
@@ -24,8 +24,13 @@ namespace weft::parse {
 
 const std::vector<std::string>& known_keys(std::string_view section) {
     static const std::map<std::string, std::vector<std::string>, std::less<>> k_keys = {
-        {"workflow", {"name", "description", "on", "env", "params", "defaults", "concurrency", "max-parallel", "fail-fast", "timeout", "catchup", "retention", "steps"}},
-        {"step", {"needs", "run", "uses", "with", "if", "env", "shell", "working-directory", "timeout", "kill-grace", "runs-on", "slurm", "matrix", "retry", "continue-on-error", "sources", "generates"}},
+        {"workflow",
+         {"name", "description", "on", "env", "params", "defaults", "concurrency", "max-parallel",
+          "fail-fast", "timeout", "catchup", "retention", "steps"}},
+        {"step",
+         {"needs", "run", "uses", "with", "if", "env", "shell", "working-directory", "timeout",
+          "kill-grace", "runs-on", "slurm", "matrix", "retry", "continue-on-error", "sources",
+          "generates"}},
         {"on", {"file", "schedule", "stdin", "workflow"}},
         {"file", {"paths", "ignore", "gitignore", "events", "debounce"}},
         {"schedule", {"cron", "timezone", "every"}},
@@ -64,17 +69,22 @@ std::string format_number(double x) {
 
 const char* type_name(const YamlNode& n) {
     switch (n.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "an undefined value";
+        case YAML::NodeType::Map:
+            return "a map";
+        case YAML::NodeType::Sequence:
+            return "a list";
+        case YAML::NodeType::Scalar:
+            return "a scalar";
+        case YAML::NodeType::Null:
+            return "nothing";
+        default:
+            return "an undefined value";
     }
 }
 
 // Walks one YAML document into a Workflow, collecting diagnostics.
 class Walker {
-public:
+  public:
     Walker(Loaded& out) : m_out(out) {
         // A legitimate file yields at most a few nodes per source byte; a file
         // whose aliases expand far beyond that is an alias bomb.
@@ -83,13 +93,13 @@ public:
 
     void workflow(const YamlNode& root);
 
-private:
+  private:
     Loaded& m_out;
     model::Workflow m_wf;
     std::size_t m_visit_budget;
     std::size_t m_visits = 0;
     bool m_bomb_reported = false;
-    int m_step = -1; // index of the step being walked, for ExprRef
+    int m_step = -1;  // index of the step being walked, for ExprRef
 
     Location loc(const YamlNode& n) const {
         const YAML::Mark m = n.Mark();
@@ -120,7 +130,8 @@ private:
     // const YamlNode& value); a template, not std::function, which allocated
     // per map.
     template <class Fn>
-    void keys(const YamlNode& node, const std::vector<std::string>& allowed, const std::string& where, const Fn& fn);
+    void keys(const YamlNode& node, const std::vector<std::string>& allowed,
+              const std::string& where, const Fn& fn);
     // Iterate any map (keys are user data such as env names or step ids).
     template <class Fn>
     void any_keys(const YamlNode& node, const std::string& where, const Fn& fn);
@@ -128,10 +139,12 @@ private:
 
     std::optional<std::string> scalar(const YamlNode& n, const std::string& what);
     std::optional<bool> boolean(const YamlNode& n, const std::string& what);
-    std::optional<long long> integer(const YamlNode& n, const std::string& what, long long min, long long max);
+    std::optional<long long> integer(const YamlNode& n, const std::string& what, long long min,
+                                     long long max);
     std::optional<double> number(const YamlNode& n, const std::string& what, double min);
     std::optional<Duration> duration(const YamlNode& n, const std::string& what);
-    std::vector<std::string> string_list(const YamlNode& n, const std::string& what, bool allow_single);
+    std::vector<std::string> string_list(const YamlNode& n, const std::string& what,
+                                         bool allow_single);
     template <class E>
     std::optional<E> enumeration(const YamlNode& n, const std::string& what,
                                  const std::vector<std::pair<std::string, E>>& values);
@@ -155,12 +168,13 @@ private:
 };
 
 template <class Fn>
-void Walker::keys(const YamlNode& node, const std::vector<std::string>& allowed, const std::string& where,
-                  const Fn& fn) {
+void Walker::keys(const YamlNode& node, const std::vector<std::string>& allowed,
+                  const std::string& where, const Fn& fn) {
     any_keys(node, where, [&](const std::string& key, const YamlNode& k, const YamlNode& v) {
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-            error(k, with_suggestion("unknown key '" + key + "'" + (where.empty() ? "" : " in " + where), key,
-                                     allowed));
+            error(k, with_suggestion(
+                         "unknown key '" + key + "'" + (where.empty() ? "" : " in " + where), key,
+                         allowed));
             return;
         }
         fn(key, k, v);
@@ -173,7 +187,9 @@ void Walker::any_keys(const YamlNode& node, const std::string& where, const Fn& 
     // has its text. Small maps (most of them) compare with the earlier keys;
     // larger ones keep a hash set of them. Keys point into the tree, which
     // outlives this walk.
-    auto counts = [](const YamlNode& k) { return k.IsScalar() && !(k.Scalar() == "<<" && k.Tag() == "?"); };
+    auto counts = [](const YamlNode& k) {
+        return k.IsScalar() && !(k.Scalar() == "<<" && k.Tag() == "?");
+    };
     const bool small = node.size() <= 16;
     std::unordered_set<std::string_view> seen;
     const auto first = node.begin();
@@ -181,13 +197,15 @@ void Walker::any_keys(const YamlNode& node, const std::string& where, const Fn& 
         const YamlEntry e = *it;
         if (!visit(e.first)) return;
         if (!e.first.IsScalar()) {
-            error(e.first, "expected a string as key" + (where.empty() ? "" : " in " + where) + ", got " +
-                               type_name(e.first));
+            error(e.first, "expected a string as key" + (where.empty() ? "" : " in " + where) +
+                               ", got " + type_name(e.first));
             continue;
         }
         const std::string& key = e.first.Scalar();
         if (key == "<<" && e.first.Tag() == "?") {
-            error(e.first, "merge keys ('<<') are not supported; write the keys out, or alias the whole map");
+            error(
+                e.first,
+                "merge keys ('<<') are not supported; write the keys out, or alias the whole map");
             continue;
         }
         bool duplicate = false;
@@ -209,7 +227,9 @@ void Walker::any_keys(const YamlNode& node, const std::string& where, const Fn& 
 
 bool Walker::expect(const YamlNode& n, YAML::NodeType::value type, const std::string& what) {
     if (n.Type() == type) return true;
-    const char* want = type == YAML::NodeType::Map ? "a map" : type == YAML::NodeType::Sequence ? "a list" : "a scalar";
+    const char* want = type == YAML::NodeType::Map        ? "a map"
+                       : type == YAML::NodeType::Sequence ? "a list"
+                                                          : "a scalar";
     error(n, "expected " + std::string(want) + " for " + what + ", got " + type_name(n));
     return false;
 }
@@ -233,15 +253,18 @@ std::optional<bool> Walker::boolean(const YamlNode& n, const std::string& what) 
     return std::nullopt;
 }
 
-std::optional<long long> Walker::integer(const YamlNode& n, const std::string& what, long long min, long long max) {
+std::optional<long long> Walker::integer(const YamlNode& n, const std::string& what, long long min,
+                                         long long max) {
     if (n.IsScalar()) {
         const std::string v = n.Scalar();
         char* end = nullptr;
         errno = 0;
         const long long x = std::strtoll(v.c_str(), &end, 10);
-        if (!v.empty() && *end == '\0' && errno == 0 && v.find_first_of(" \t") == std::string::npos) {
+        if (!v.empty() && *end == '\0' && errno == 0 &&
+            v.find_first_of(" \t") == std::string::npos) {
             if (x < min || x > max) {
-                error(n, what + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + v);
+                error(n, what + " must be between " + std::to_string(min) + " and " +
+                             std::to_string(max) + ", got " + v);
                 return std::nullopt;
             }
             return x;
@@ -281,7 +304,8 @@ std::optional<Duration> Walker::duration(const YamlNode& n, const std::string& w
     return *d;
 }
 
-std::vector<std::string> Walker::string_list(const YamlNode& n, const std::string& what, bool allow_single) {
+std::vector<std::string> Walker::string_list(const YamlNode& n, const std::string& what,
+                                             bool allow_single) {
     std::vector<std::string> out;
     if (allow_single && n.IsScalar()) {
         if (auto s = scalar(n, what)) out.push_back(*s);
@@ -315,36 +339,42 @@ std::optional<E> Walker::enumeration(const YamlNode& n, const std::string& what,
 Json Walker::to_json(const YamlNode& n) {
     if (!visit(n)) return nullptr;
     switch (n.Type()) {
-    case YAML::NodeType::Map: {
-        Json obj = Json::object();
-        any_keys(n, "", [&](const std::string& k, const YamlNode&, const YamlNode& v) { obj[k] = to_json(v); });
-        return obj;
-    }
-    case YAML::NodeType::Sequence: {
-        Json arr = Json::array();
-        for (const auto& item : n) arr.push_back(to_json(item));
-        return arr;
-    }
-    case YAML::NodeType::Scalar: {
-        const std::string& s = n.Scalar();
-        if (n.Tag() == "?") { // plain scalars carry YAML's core types
-            if (s == "true") return true;
-            if (s == "false") return false;
-            if (s == "null" || s == "~") return nullptr;
-            char* end = nullptr;
-            errno = 0;
-            const long long i = std::strtoll(s.c_str(), &end, 10);
-            if (!s.empty() && *end == '\0' && errno == 0) return i;
-            const double d = std::strtod(s.c_str(), &end);
-            if (!s.empty() && *end == '\0' && s.find_first_of("0123456789") != std::string::npos) return d;
+        case YAML::NodeType::Map: {
+            Json obj = Json::object();
+            any_keys(n, "", [&](const std::string& k, const YamlNode&, const YamlNode& v) {
+                obj[k] = to_json(v);
+            });
+            return obj;
         }
-        return s;
-    }
-    default: return nullptr;
+        case YAML::NodeType::Sequence: {
+            Json arr = Json::array();
+            for (const auto& item : n) arr.push_back(to_json(item));
+            return arr;
+        }
+        case YAML::NodeType::Scalar: {
+            const std::string& s = n.Scalar();
+            if (n.Tag() == "?") {  // plain scalars carry YAML's core types
+                if (s == "true") return true;
+                if (s == "false") return false;
+                if (s == "null" || s == "~") return nullptr;
+                char* end = nullptr;
+                errno = 0;
+                const long long i = std::strtoll(s.c_str(), &end, 10);
+                if (!s.empty() && *end == '\0' && errno == 0) return i;
+                const double d = std::strtod(s.c_str(), &end);
+                if (!s.empty() && *end == '\0' &&
+                    s.find_first_of("0123456789") != std::string::npos)
+                    return d;
+            }
+            return s;
+        }
+        default:
+            return nullptr;
     }
 }
 
-Location Walker::locate_in_scalar(const YamlNode& n, const std::string& text, std::size_t offset) const {
+Location Walker::locate_in_scalar(const YamlNode& n, const std::string& text,
+                                  std::size_t offset) const {
     // Line/column of byte `offset` of a scalar's value. Quoting and folding
     // change the text between source and value, so find the `${{` the offset
     // belongs to in the source and count from there.
@@ -352,7 +382,8 @@ Location Walker::locate_in_scalar(const YamlNode& n, const std::string& text, st
     const YAML::Mark m = n.Mark();
     if (m.pos < 0 || offset > text.size()) return base;
     std::size_t nth = 0, start = 0;
-    for (std::size_t p = text.find("${{"); p != std::string::npos && p <= offset; p = text.find("${{", p + 3)) {
+    for (std::size_t p = text.find("${{"); p != std::string::npos && p <= offset;
+         p = text.find("${{", p + 3)) {
         ++nth;
         start = p;
     }
@@ -383,14 +414,16 @@ void Walker::expressions(const YamlNode& n, const std::string& text, bool is_con
     if (is_condition) {
         auto e = expr::parse_condition(text);
         if (!e) {
-            error(locate_in_scalar(n, text, e.error().offset == Error::npos ? 0 : e.error().offset), e.error().message);
+            error(locate_in_scalar(n, text, e.error().offset == Error::npos ? 0 : e.error().offset),
+                  e.error().message);
             return;
         }
         exprs.push_back(*e);
     } else {
         auto t = expr::parse_template(text);
         if (!t) {
-            error(locate_in_scalar(n, text, t.error().offset == Error::npos ? 0 : t.error().offset), t.error().message);
+            error(locate_in_scalar(n, text, t.error().offset == Error::npos ? 0 : t.error().offset),
+                  t.error().message);
             return;
         }
         for (const auto& part : t->parts)
@@ -419,103 +452,119 @@ model::EnvList Walker::env(const YamlNode& n, const std::string& where) {
 
 void Walker::triggers(const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "'on'")) return;
-    keys(n, known_keys("on"), "'on'", [&](const std::string& key, const YamlNode& key_node,
-                                                                 const YamlNode& v) {
-        if (key == "file") {
-            if (!expect(v, YAML::NodeType::Map, "the file trigger")) return;
-            model::FileTrigger ft;
-            keys(v, known_keys("file"), "the file trigger",
-                 [&](const std::string& k, const YamlNode&, const YamlNode& fv) {
-                     if (k == "paths") ft.paths = string_list(fv, "'paths'", true);
-                     else if (k == "ignore") ft.ignore = string_list(fv, "'ignore'", true);
-                     else if (k == "gitignore") ft.gitignore = boolean(fv, "'gitignore'").value_or(true);
-                     else if (k == "debounce") ft.debounce = duration(fv, "'debounce'").value_or(ft.debounce);
-                     else if (k == "events") {
-                         ft.events.clear();
-                         if (!expect(fv, YAML::NodeType::Sequence, "'events'")) return;
-                         for (const auto& e : fv)
-                             if (auto ev = enumeration<model::FileEvent>(
-                                     e, "file event", {{"create", model::FileEvent::create},
-                                                       {"modify", model::FileEvent::modify},
-                                                       {"delete", model::FileEvent::remove},
-                                                       {"move", model::FileEvent::move}}))
-                                 ft.events.push_back(*ev);
+    keys(n, known_keys("on"), "'on'",
+         [&](const std::string& key, const YamlNode& key_node, const YamlNode& v) {
+             if (key == "file") {
+                 if (!expect(v, YAML::NodeType::Map, "the file trigger")) return;
+                 model::FileTrigger ft;
+                 keys(v, known_keys("file"), "the file trigger",
+                      [&](const std::string& k, const YamlNode&, const YamlNode& fv) {
+                          if (k == "paths")
+                              ft.paths = string_list(fv, "'paths'", true);
+                          else if (k == "ignore")
+                              ft.ignore = string_list(fv, "'ignore'", true);
+                          else if (k == "gitignore")
+                              ft.gitignore = boolean(fv, "'gitignore'").value_or(true);
+                          else if (k == "debounce")
+                              ft.debounce = duration(fv, "'debounce'").value_or(ft.debounce);
+                          else if (k == "events") {
+                              ft.events.clear();
+                              if (!expect(fv, YAML::NodeType::Sequence, "'events'")) return;
+                              for (const auto& e : fv)
+                                  if (auto ev = enumeration<model::FileEvent>(
+                                          e, "file event",
+                                          {{"create", model::FileEvent::create},
+                                           {"modify", model::FileEvent::modify},
+                                           {"delete", model::FileEvent::remove},
+                                           {"move", model::FileEvent::move}}))
+                                      ft.events.push_back(*ev);
+                          }
+                      });
+                 if (ft.paths.empty())
+                     error(key_node, "the file trigger needs 'paths' (a list of globs)");
+                 m_wf.on.file = ft;
+             } else if (key == "schedule") {
+                 if (!expect(v, YAML::NodeType::Sequence, "'schedule'")) return;
+                 for (const auto& item : v) {
+                     if (!expect(item, YAML::NodeType::Map, "a schedule entry")) continue;
+                     model::ScheduleEntry se;
+                     se.loc = loc(item);
+                     YamlNode cron_node;
+                     bool has_cron = false, has_every = false;  // the keys, even with bad values
+                     keys(item, known_keys("schedule"), "a schedule entry",
+                          [&](const std::string& k, const YamlNode&, const YamlNode& sv) {
+                              if (k == "cron") {
+                                  has_cron = true;
+                                  se.cron = scalar(sv, "'cron'");
+                                  cron_node = sv;
+                              } else if (k == "timezone") {
+                                  if (auto tz = scalar(sv, "'timezone'")) {
+                                      if (auto z = cron::find_zone(*tz); !z)
+                                          error(sv, z.error().message);
+                                      se.timezone = *tz;
+                                  }
+                              } else if (k == "every") {
+                                  has_every = true;
+                                  se.every = duration(sv, "'every'");
+                                  if (se.every && se.every->count() == 0)
+                                      error(sv, "'every' must be longer than 0");
+                              }
+                          });
+                     if (has_cron == has_every) {
+                         error(item, "a schedule entry needs exactly one of 'cron' and 'every'");
+                     } else if (se.cron) {
+                         if (auto c = cron::parse(*se.cron); !c)
+                             error(cron_node, "invalid cron expression '" + *se.cron +
+                                                  "': " + c.error().message);
+                     } else if (!se.timezone.empty()) {
+                         error(item, "'timezone' applies to 'cron' entries only");
                      }
-                 });
-            if (ft.paths.empty()) error(key_node, "the file trigger needs 'paths' (a list of globs)");
-            m_wf.on.file = ft;
-        } else if (key == "schedule") {
-            if (!expect(v, YAML::NodeType::Sequence, "'schedule'")) return;
-            for (const auto& item : v) {
-                if (!expect(item, YAML::NodeType::Map, "a schedule entry")) continue;
-                model::ScheduleEntry se;
-                se.loc = loc(item);
-                YamlNode cron_node;
-                bool has_cron = false, has_every = false; // the keys, even with bad values
-                keys(item, known_keys("schedule"), "a schedule entry",
-                     [&](const std::string& k, const YamlNode&, const YamlNode& sv) {
-                         if (k == "cron") {
-                             has_cron = true;
-                             se.cron = scalar(sv, "'cron'");
-                             cron_node = sv;
-                         } else if (k == "timezone") {
-                             if (auto tz = scalar(sv, "'timezone'")) {
-                                 if (auto z = cron::find_zone(*tz); !z) error(sv, z.error().message);
-                                 se.timezone = *tz;
-                             }
-                         } else if (k == "every") {
-                             has_every = true;
-                             se.every = duration(sv, "'every'");
-                             if (se.every && se.every->count() == 0) error(sv, "'every' must be longer than 0");
-                         }
-                     });
-                if (has_cron == has_every) {
-                    error(item, "a schedule entry needs exactly one of 'cron' and 'every'");
-                } else if (se.cron) {
-                    if (auto c = cron::parse(*se.cron); !c)
-                        error(cron_node, "invalid cron expression '" + *se.cron + "': " + c.error().message);
-                } else if (!se.timezone.empty()) {
-                    error(item, "'timezone' applies to 'cron' entries only");
-                }
-                m_wf.on.schedule.push_back(se);
-            }
-        } else if (key == "stdin") {
-            if (v.IsNull()) {
-                m_wf.on.stdin_format = model::StdinFormat::lines;
-                return;
-            }
-            if (!expect(v, YAML::NodeType::Map, "the stdin trigger")) return;
-            m_wf.on.stdin_format = model::StdinFormat::lines;
-            keys(v, known_keys("stdin"), "the stdin trigger", [&](const std::string&, const YamlNode&, const YamlNode& fv) {
-                if (auto f = enumeration<model::StdinFormat>(
-                        fv, "stdin format", {{"lines", model::StdinFormat::lines}, {"json", model::StdinFormat::json}}))
-                    m_wf.on.stdin_format = *f;
-            });
-        } else if (key == "workflow") {
-            if (!expect(v, YAML::NodeType::Map, "the workflow trigger")) return;
-            model::WorkflowTrigger wt;
-            keys(v, known_keys("workflow-trigger"), "the workflow trigger",
-                 [&](const std::string& k, const YamlNode&, const YamlNode& wv) {
-                     if (k == "names") {
-                         wt.names = string_list(wv, "'names'", true);
-                     } else {
-                         wt.statuses.clear();
-                         std::vector<YamlNode> items;
-                         if (wv.IsScalar()) items.push_back(wv);
-                         else if (expect(wv, YAML::NodeType::Sequence, "'status'"))
-                             for (const auto& i : wv) items.push_back(i);
-                         for (const auto& i : items)
-                             if (auto st = enumeration<model::RunStatus>(
-                                     i, "run status", {{"success", model::RunStatus::success},
-                                                       {"failure", model::RunStatus::failure},
-                                                       {"cancelled", model::RunStatus::cancelled}}))
-                                 wt.statuses.push_back(*st);
-                     }
-                 });
-            if (wt.names.empty()) error(key_node, "the workflow trigger needs 'names' (the workflows to follow)");
-            m_wf.on.workflow = wt;
-        }
-    });
+                     m_wf.on.schedule.push_back(se);
+                 }
+             } else if (key == "stdin") {
+                 if (v.IsNull()) {
+                     m_wf.on.stdin_format = model::StdinFormat::lines;
+                     return;
+                 }
+                 if (!expect(v, YAML::NodeType::Map, "the stdin trigger")) return;
+                 m_wf.on.stdin_format = model::StdinFormat::lines;
+                 keys(v, known_keys("stdin"), "the stdin trigger",
+                      [&](const std::string&, const YamlNode&, const YamlNode& fv) {
+                          if (auto f = enumeration<model::StdinFormat>(
+                                  fv, "stdin format",
+                                  {{"lines", model::StdinFormat::lines},
+                                   {"json", model::StdinFormat::json}}))
+                              m_wf.on.stdin_format = *f;
+                      });
+             } else if (key == "workflow") {
+                 if (!expect(v, YAML::NodeType::Map, "the workflow trigger")) return;
+                 model::WorkflowTrigger wt;
+                 keys(v, known_keys("workflow-trigger"), "the workflow trigger",
+                      [&](const std::string& k, const YamlNode&, const YamlNode& wv) {
+                          if (k == "names") {
+                              wt.names = string_list(wv, "'names'", true);
+                          } else {
+                              wt.statuses.clear();
+                              std::vector<YamlNode> items;
+                              if (wv.IsScalar())
+                                  items.push_back(wv);
+                              else if (expect(wv, YAML::NodeType::Sequence, "'status'"))
+                                  for (const auto& i : wv) items.push_back(i);
+                              for (const auto& i : items)
+                                  if (auto st = enumeration<model::RunStatus>(
+                                          i, "run status",
+                                          {{"success", model::RunStatus::success},
+                                           {"failure", model::RunStatus::failure},
+                                           {"cancelled", model::RunStatus::cancelled}}))
+                                      wt.statuses.push_back(*st);
+                          }
+                      });
+                 if (wt.names.empty())
+                     error(key_node,
+                           "the workflow trigger needs 'names' (the workflows to follow)");
+                 m_wf.on.workflow = wt;
+             }
+         });
 }
 
 void Walker::params(const YamlNode& n) {
@@ -530,19 +579,25 @@ void Walker::params(const YamlNode& n) {
         if (!v.IsNull() && expect(v, YAML::NodeType::Map, "param '" + name + "'")) {
             keys(v, known_keys("param"), "param '" + name + "'",
                  [&](const std::string& k, const YamlNode&, const YamlNode& pv) {
-                     if (k == "default") p.default_value = scalar(pv, "'default'");
-                     else if (k == "required") p.required = boolean(pv, "'required'").value_or(false);
-                     else if (k == "description") p.description = scalar(pv, "'description'").value_or("");
-                     else if (k == "secret") p.secret = boolean(pv, "'secret'").value_or(false);
+                     if (k == "default")
+                         p.default_value = scalar(pv, "'default'");
+                     else if (k == "required")
+                         p.required = boolean(pv, "'required'").value_or(false);
+                     else if (k == "description")
+                         p.description = scalar(pv, "'description'").value_or("");
+                     else if (k == "secret")
+                         p.secret = boolean(pv, "'secret'").value_or(false);
                  });
         }
-        if (p.required && p.default_value) error(kn, "param '" + name + "' is required and has a default; drop one");
+        if (p.required && p.default_value)
+            error(kn, "param '" + name + "' is required and has a default; drop one");
         m_wf.params.push_back(std::move(p));
     });
 }
 
 std::optional<model::RunsOn> Walker::runs_on(const YamlNode& n) {
-    return enumeration<model::RunsOn>(n, "runs-on", {{"local", model::RunsOn::local}, {"slurm", model::RunsOn::slurm}});
+    return enumeration<model::RunsOn>(
+        n, "runs-on", {{"local", model::RunsOn::local}, {"slurm", model::RunsOn::slurm}});
 }
 
 model::SlurmOptions Walker::slurm(const YamlNode& n) {
@@ -550,14 +605,20 @@ model::SlurmOptions Walker::slurm(const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "'slurm'")) return s;
     keys(n, known_keys("slurm"), "'slurm'",
          [&](const std::string& k, const YamlNode&, const YamlNode& v) {
-             if (k == "partition") s.partition = scalar(v, "'partition'").value_or("");
+             if (k == "partition")
+                 s.partition = scalar(v, "'partition'").value_or("");
              else if (k == "cpus") {
                  if (auto c = integer(v, "'cpus'", 1, 1'000'000)) s.cpus = static_cast<int>(*c);
-             } else if (k == "mem") s.mem = scalar(v, "'mem'").value_or("");
-             else if (k == "time") s.time = duration(v, "'time'");
-             else if (k == "gres") s.gres = scalar(v, "'gres'").value_or("");
-             else if (k == "account") s.account = scalar(v, "'account'").value_or("");
-             else if (k == "extra-args") s.extra_args = string_list(v, "'extra-args'", true);
+             } else if (k == "mem")
+                 s.mem = scalar(v, "'mem'").value_or("");
+             else if (k == "time")
+                 s.time = duration(v, "'time'");
+             else if (k == "gres")
+                 s.gres = scalar(v, "'gres'").value_or("");
+             else if (k == "account")
+                 s.account = scalar(v, "'account'").value_or("");
+             else if (k == "extra-args")
+                 s.extra_args = string_list(v, "'extra-args'", true);
          });
     return s;
 }
@@ -582,18 +643,24 @@ void Walker::defaults(const YamlNode& n) {
              if (k == "shell") {
                  if (auto s = scalar(v, "'shell'")) {
                      if (*s != "bash" && *s != "sh" && s->find("{0}") == std::string::npos)
-                         error(v, "invalid shell '" + *s + "': expected 'bash', 'sh' or a command with {0} for the script file");
+                         error(v, "invalid shell '" + *s +
+                                      "': expected 'bash', 'sh' or a command with {0} for the "
+                                      "script file");
                      d.shell = *s;
                  }
-             } else if (k == "timeout") d.timeout = timeout_text(v, "'timeout'");
-             else if (k == "kill-grace") d.kill_grace = duration(v, "'kill-grace'").value_or(d.kill_grace);
+             } else if (k == "timeout")
+                 d.timeout = timeout_text(v, "'timeout'");
+             else if (k == "kill-grace")
+                 d.kill_grace = duration(v, "'kill-grace'").value_or(d.kill_grace);
              else if (k == "working-directory") {
                  if (auto s = scalar(v, "'working-directory'")) {
                      expressions(v, *s);
                      d.working_directory = *s;
                  }
-             } else if (k == "runs-on") d.runs_on = runs_on(v).value_or(d.runs_on);
-             else if (k == "slurm") d.slurm = slurm(v);
+             } else if (k == "runs-on")
+                 d.runs_on = runs_on(v).value_or(d.runs_on);
+             else if (k == "slurm")
+                 d.slurm = slurm(v);
          });
 }
 
@@ -620,16 +687,17 @@ model::Matrix Walker::matrix(const YamlNode& n, const std::string& where) {
         if (values.empty()) error(v, "matrix axis '" + k + "' is empty");
         m.axes.emplace_back(k, std::move(values));
     });
-    if (m.axes.empty() && m.include.empty()) error(n, "'matrix' in " + where + " has no axes and no 'include'");
+    if (m.axes.empty() && m.include.empty())
+        error(n, "'matrix' in " + where + " has no axes and no 'include'");
     if (model::matrix_size(m) > model::k_max_matrix_instances)
-        error(n, "'matrix' in " + where + " expands to more than " + std::to_string(model::k_max_matrix_instances) +
-                     " instances");
+        error(n, "'matrix' in " + where + " expands to more than " +
+                     std::to_string(model::k_max_matrix_instances) + " instances");
     return m;
 }
 
 model::Retry Walker::retry(const YamlNode& n, const std::string& where) {
     model::Retry r;
-    if (n.IsScalar()) { // `retry: 3` as shorthand for attempts
+    if (n.IsScalar()) {  // `retry: 3` as shorthand for attempts
         if (auto a = integer(n, "'retry' in " + where, 1, 1000)) r.attempts = static_cast<int>(*a);
         return r;
     }
@@ -638,9 +706,12 @@ model::Retry Walker::retry(const YamlNode& n, const std::string& where) {
          [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "attempts") {
                  if (auto a = integer(v, "'attempts'", 1, 1000)) r.attempts = static_cast<int>(*a);
-             } else if (k == "delay") r.delay = duration(v, "'delay'").value_or(r.delay);
-             else if (k == "backoff") r.backoff = number(v, "'backoff'", 1.0).value_or(r.backoff);
-             else if (k == "max-delay") r.max_delay = duration(v, "'max-delay'");
+             } else if (k == "delay")
+                 r.delay = duration(v, "'delay'").value_or(r.delay);
+             else if (k == "backoff")
+                 r.backoff = number(v, "'backoff'", 1.0).value_or(r.backoff);
+             else if (k == "max-delay")
+                 r.max_delay = duration(v, "'max-delay'");
          });
     return r;
 }
@@ -653,9 +724,8 @@ model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlN
     if (!expect(n, YAML::NodeType::Map, where)) return s;
     YamlNode uses_node;
     bool has_run = false, has_uses = false;
-    keys(n,
-         known_keys("step"),
-         where, [&](const std::string& k, const YamlNode&, const YamlNode& v) {
+    keys(n, known_keys("step"), where,
+         [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "needs") {
                  if (v.IsScalar()) {
                      s.needs.push_back(v.Scalar());
@@ -681,13 +751,17 @@ model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlN
                  if (!expect(v, YAML::NodeType::Map, "'with' in " + where)) return;
                  s.with = to_json(v);
                  for (auto it = v.begin(); it != v.end(); ++it)
-                     if (it->first.IsScalar()) s.with_keys.emplace_back(it->first.Scalar(), loc(it->first));
+                     if (it->first.IsScalar())
+                         s.with_keys.emplace_back(it->first.Scalar(), loc(it->first));
                  // Expressions may stand in any string of `with`, however deep.
                  std::function<void(const YamlNode&)> walk = [&](const YamlNode& x) {
                      if (!visit(x)) return;
-                     if (x.IsScalar()) expressions(x, x.Scalar());
-                     else if (x.IsMap()) for (auto it = x.begin(); it != x.end(); ++it) walk(it->second);
-                     else if (x.IsSequence()) for (const auto& i : x) walk(i);
+                     if (x.IsScalar())
+                         expressions(x, x.Scalar());
+                     else if (x.IsMap())
+                         for (auto it = x.begin(); it != x.end(); ++it) walk(it->second);
+                     else if (x.IsSequence())
+                         for (const auto& i : x) walk(i);
                  };
                  walk(v);
              } else if (k == "if") {
@@ -701,9 +775,13 @@ model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlN
              } else if (k == "shell") {
                  if ((s.shell = scalar(v, "'shell'")) && *s.shell != "bash" && *s.shell != "sh" &&
                      s.shell->find("{0}") == std::string::npos)
-                     error(v, "invalid shell '" + *s.shell + "': expected 'bash', 'sh' or a command with {0} for the script file");
+                     error(
+                         v,
+                         "invalid shell '" + *s.shell +
+                             "': expected 'bash', 'sh' or a command with {0} for the script file");
              } else if (k == "working-directory") {
-                 if ((s.working_directory = scalar(v, "'working-directory'"))) expressions(v, *s.working_directory);
+                 if ((s.working_directory = scalar(v, "'working-directory'")))
+                     expressions(v, *s.working_directory);
              } else if (k == "timeout") {
                  s.timeout = timeout_text(v, "'timeout'");
              } else if (k == "kill-grace") {
@@ -724,8 +802,10 @@ model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlN
                  s.generates = string_list(v, "'generates'", true);
              }
          });
-    if (s.run && s.uses) error(uses_node, where + " has both 'run' and 'uses'; a step has exactly one");
-    else if (!has_run && !has_uses) error(key, where + " needs 'run' (a script) or 'uses' (a plugin)");
+    if (s.run && s.uses)
+        error(uses_node, where + " has both 'run' and 'uses'; a step has exactly one");
+    else if (!has_run && !has_uses)
+        error(key, where + " needs 'run' (a script) or 'uses' (a plugin)");
     if (s.uses && s.shell) error(key, where + " sets 'shell' but runs a plugin ('uses')");
     return s;
 }
@@ -735,7 +815,8 @@ void Walker::steps(const YamlNode& n) {
     m_wf.steps.reserve(n.size());
     any_keys(n, "'steps'", [&](const std::string& id, const YamlNode& kn, const YamlNode& v) {
         if (!is_identifier(id, true)) {
-            error(kn, "invalid step id '" + id + "': use letters, digits, '_' and '-', not starting with a digit or '-'");
+            error(kn, "invalid step id '" + id +
+                          "': use letters, digits, '_' and '-', not starting with a digit or '-'");
         }
         m_step = static_cast<int>(m_wf.steps.size());
         m_wf.steps.push_back(step(id, kn, v));
@@ -749,47 +830,61 @@ void Walker::workflow(const YamlNode& root) {
     {
         // Default name: the file name without directory and extension.
         std::string base = m_out.file.substr(m_out.file.find_last_of('/') + 1);
-        if (ends_with(base, ".yaml")) base.resize(base.size() - 5);
-        else if (ends_with(base, ".yml")) base.resize(base.size() - 4);
+        if (ends_with(base, ".yaml"))
+            base.resize(base.size() - 5);
+        else if (ends_with(base, ".yml"))
+            base.resize(base.size() - 4);
         m_wf.name = base;
     }
     if (!root.IsMap()) {
-        error(root, std::string("expected a map of workflow keys at the top level, got ") + type_name(root));
+        error(root, std::string("expected a map of workflow keys at the top level, got ") +
+                        type_name(root));
         return;
     }
     bool have_steps = false;
-    keys(root,
-         known_keys("workflow"),
-         "", [&](const std::string& k, const YamlNode&, const YamlNode& v) {
+    keys(root, known_keys("workflow"), "",
+         [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "name") {
                  if (auto s = scalar(v, "'name'")) {
                      if (s->empty() || s->find_first_of("/\n\t ") != std::string::npos)
                          error(v, "invalid workflow name '" + *s + "': no spaces or slashes");
                      m_wf.name = *s;
                  }
-             } else if (k == "description") m_wf.description = scalar(v, "'description'").value_or("");
-             else if (k == "on") triggers(v);
-             else if (k == "env") m_wf.env = env(v, "'env'");
-             else if (k == "params") params(v);
-             else if (k == "defaults") defaults(v);
+             } else if (k == "description")
+                 m_wf.description = scalar(v, "'description'").value_or("");
+             else if (k == "on")
+                 triggers(v);
+             else if (k == "env")
+                 m_wf.env = env(v, "'env'");
+             else if (k == "params")
+                 params(v);
+             else if (k == "defaults")
+                 defaults(v);
              else if (k == "concurrency") {
                  if (!expect(v, YAML::NodeType::Map, "'concurrency'")) return;
                  auto& c = m_wf.concurrency;
                  keys(v, known_keys("concurrency"), "'concurrency'",
                       [&](const std::string& ck, const YamlNode&, const YamlNode& cv) {
-                          if (ck == "limit") c.limit = static_cast<int>(integer(cv, "'limit'", 1, 100000).value_or(1));
+                          if (ck == "limit")
+                              c.limit =
+                                  static_cast<int>(integer(cv, "'limit'", 1, 100000).value_or(1));
                           else if (ck == "on-busy")
-                              c.on_busy = enumeration<model::OnBusy>(cv, "on-busy",
-                                                                     {{"queue", model::OnBusy::queue},
-                                                                      {"skip", model::OnBusy::skip},
-                                                                      {"cancel-running", model::OnBusy::cancel_running}})
+                              c.on_busy = enumeration<model::OnBusy>(
+                                              cv, "on-busy",
+                                              {{"queue", model::OnBusy::queue},
+                                               {"skip", model::OnBusy::skip},
+                                               {"cancel-running", model::OnBusy::cancel_running}})
                                               .value_or(c.on_busy);
-                          else if (auto q = integer(cv, "'max-queued'", 0, 100'000'000)) c.max_queued = static_cast<int>(*q);
+                          else if (auto q = integer(cv, "'max-queued'", 0, 100'000'000))
+                              c.max_queued = static_cast<int>(*q);
                       });
              } else if (k == "max-parallel") {
-                 if (auto p = integer(v, "'max-parallel'", 1, 100000)) m_wf.max_parallel = static_cast<int>(*p);
-             } else if (k == "fail-fast") m_wf.fail_fast = boolean(v, "'fail-fast'").value_or(false);
-             else if (k == "timeout") m_wf.timeout = duration(v, "'timeout'");
+                 if (auto p = integer(v, "'max-parallel'", 1, 100000))
+                     m_wf.max_parallel = static_cast<int>(*p);
+             } else if (k == "fail-fast")
+                 m_wf.fail_fast = boolean(v, "'fail-fast'").value_or(false);
+             else if (k == "timeout")
+                 m_wf.timeout = duration(v, "'timeout'");
              else if (k == "catchup")
                  m_wf.catchup = enumeration<model::Catchup>(v, "catchup",
                                                             {{"none", model::Catchup::none},
@@ -798,10 +893,15 @@ void Walker::workflow(const YamlNode& root) {
                                     .value_or(m_wf.catchup);
              else if (k == "retention") {
                  if (!expect(v, YAML::NodeType::Map, "'retention'")) return;
-                 keys(v, known_keys("retention"), "'retention'", [&](const std::string& rk, const YamlNode&, const YamlNode& rv) {
-                     if (rk == "runs") m_wf.retention.runs = static_cast<int>(integer(rv, "'runs'", 1, 100'000'000).value_or(500));
-                     else m_wf.retention.days = static_cast<int>(integer(rv, "'days'", 1, 1'000'000).value_or(90));
-                 });
+                 keys(v, known_keys("retention"), "'retention'",
+                      [&](const std::string& rk, const YamlNode&, const YamlNode& rv) {
+                          if (rk == "runs")
+                              m_wf.retention.runs = static_cast<int>(
+                                  integer(rv, "'runs'", 1, 100'000'000).value_or(500));
+                          else
+                              m_wf.retention.days = static_cast<int>(
+                                  integer(rv, "'days'", 1, 1'000'000).value_or(90));
+                      });
              } else if (k == "steps") {
                  have_steps = true;
                  steps(v);
@@ -811,7 +911,7 @@ void Walker::workflow(const YamlNode& root) {
     m_out.workflow = std::move(m_wf);
 }
 
-} // namespace
+}  // namespace
 
 Loaded load_string(std::string source, std::string file) {
     Loaded out;
@@ -849,7 +949,8 @@ Loaded load_string(std::string source, std::string file) {
     }
     if (tree->documents() > 1) {
         const YAML::Mark m = tree->root(1).Mark();
-        out.diagnostics.push_back({Severity::error, {m.line + 1, m.column + 1},
+        out.diagnostics.push_back({Severity::error,
+                                   {m.line + 1, m.column + 1},
                                    "a workflow file holds one YAML document; found a second one"});
     }
     Walker(out).workflow(tree->root(0));
@@ -870,7 +971,8 @@ Loaded load_file(const std::string& path) {
     if (S_ISDIR(st.st_mode)) return refuse(std::strerror(EISDIR));
     if (!S_ISREG(st.st_mode)) return refuse("not a regular file");
     if (st.st_size > k_max_file_size)
-        return refuse("larger than " + std::to_string(k_max_file_size >> 20) + " MiB, the most a workflow file may be");
+        return refuse("larger than " + std::to_string(k_max_file_size >> 20) +
+                      " MiB, the most a workflow file may be");
     std::ifstream in(path, std::ios::binary);
     if (!in) return refuse(std::strerror(errno));
     std::ostringstream ss;
@@ -878,4 +980,4 @@ Loaded load_file(const std::string& path) {
     return load_string(ss.str(), path);
 }
 
-} // namespace weft::parse
+}  // namespace weft::parse

@@ -16,7 +16,7 @@ namespace weft::parse {
 // checks that need the whole DAG (step outputs, matrix keys) can run later and
 // still point at the right place.
 struct ExprRef {
-    int step = -1; // index into Workflow::steps; -1 for workflow-level fields
+    int step = -1;  // index into Workflow::steps; -1 for workflow-level fields
     std::vector<std::string> path;
     Location loc;
 };
@@ -32,8 +32,9 @@ inline constexpr std::size_t k_max_yaml_nesting = 256;
 
 struct Loaded {
     std::string file;
-    std::string source; // the file's text (less a UTF-8 byte order mark), for printing source lines
-    std::optional<model::Workflow> workflow; // set unless the YAML was unreadable
+    std::string
+        source;  // the file's text (less a UTF-8 byte order mark), for printing source lines
+    std::optional<model::Workflow> workflow;  // set unless the YAML was unreadable
     std::vector<ExprRef> refs;
     Diagnostics diagnostics;
 };
@@ -50,4 +51,4 @@ Loaded load_file(const std::string& path);
 // Load `source` as if read from `file`.
 Loaded load_string(std::string source, std::string file);
 
-} // namespace weft::parse
+}  // namespace weft::parse

@@ -29,7 +29,8 @@ std::string hex_byte(unsigned char c) {
 std::string utf8_problem(const unsigned char* p, std::size_t size, std::size_t i,
                          std::size_t& len) {
     const unsigned char c = p[i];
-    if (utf8_continuation(static_cast<char>(c))) return "is a continuation byte with no lead byte before it";
+    if (utf8_continuation(static_cast<char>(c)))
+        return "is a continuation byte with no lead byte before it";
     if (c == 0xC0 || c == 0xC1) return "starts an overlong encoding";
     if (c > 0xF4) return "never occurs in UTF-8";
     len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;

@@ -18,9 +18,9 @@ namespace {
 
 // Reads a string in place (std::istringstream would copy it).
 class StringBuf : public std::streambuf {
-public:
+  public:
     explicit StringBuf(const std::string& s) {
-        char* p = const_cast<char*>(s.data()); // read-only: no put area, no putback writes
+        char* p = const_cast<char*>(s.data());  // read-only: no put area, no putback writes
         setg(p, p, p + s.size());
     }
 };
@@ -39,20 +39,20 @@ const char* unterminated(char quote) {
     return quote == '"' ? "unterminated double-quoted string" : "unterminated single-quoted string";
 }
 
-} // namespace
+}  // namespace
 
 // Builds a YamlTree from parser events, as yaml-cpp's NodeBuilder builds its
 // graph: a node is created (and its anchor registered) when it starts, so an
 // alias names the anchored node itself. It also keeps what explains a syntax
 // error afterwards: where the last event was, and the last quoted scalar.
 class YamlBuilder : public YAML::EventHandler {
-public:
+  public:
     YamlBuilder(YamlTree& tree, const std::string& source) : m_tree(tree), m_source(source) {}
 
     void OnDocumentStart(const YAML::Mark& mark) override {
         seen(mark);
         m_root = YamlTree::k_none;
-        m_anchors.assign(1, YamlTree::k_none); // anchors count from 1 in each document
+        m_anchors.assign(1, YamlTree::k_none);  // anchors count from 1 in each document
     }
     void OnDocumentEnd() override { m_tree.m_roots.push_back(m_root); }
 
@@ -67,7 +67,8 @@ public:
         // never ends (the loader crashed on it, out of stack). Refuse it.
         for (const Open& o : m_open)
             if (o.item == i)
-                throw YAML::ParserException(mark, "an alias inside the node it refers to (a recursive alias)");
+                throw YAML::ParserException(
+                    mark, "an alias inside the node it refers to (a recursive alias)");
         attach(i);
     }
     void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -77,7 +78,8 @@ public:
         m_tree.m_items[i].scalar = value;
         attach(i);
         const auto pos = static_cast<std::size_t>(mark.pos);
-        if (pos < m_source.size() && (m_source[pos] == '"' || m_source[pos] == '\'')) m_last_quoted = i;
+        if (pos < m_source.size() && (m_source[pos] == '"' || m_source[pos] == '\''))
+            m_last_quoted = i;
     }
     void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value style) override {
@@ -101,21 +103,21 @@ public:
     // than its message; return otherwise.
     void explain(const YAML::Exception& error) const;
 
-private:
+  private:
     struct Open {
         std::uint32_t item;
-        std::size_t start; // where its children start in m_pending
+        std::size_t start;  // where its children start in m_pending
         bool flow;
     };
     YamlTree& m_tree;
     const std::string& m_source;
     std::uint32_t m_root = YamlTree::k_none;
     std::vector<std::uint32_t> m_anchors;
-    std::vector<Open> m_open; // the open collections
+    std::vector<Open> m_open;  // the open collections
     std::vector<std::uint32_t> m_pending;
-    int m_flow_depth = 0;     // open flow collections
-    std::size_t m_last_pos = 0; // where the last event's node starts
-    int m_last_flow_depth = 0;  // m_flow_depth before that event
+    int m_flow_depth = 0;        // open flow collections
+    std::size_t m_last_pos = 0;  // where the last event's node starts
+    int m_last_flow_depth = 0;   // m_flow_depth before that event
     std::uint32_t m_last_quoted = YamlTree::k_none;
 
     void seen(const YAML::Mark& mark) {
@@ -131,11 +133,13 @@ private:
         return static_cast<std::uint32_t>(tags.size() - 1);
     }
 
-    std::uint32_t add(const YAML::Mark& mark, YAML::anchor_t anchor, YAML::NodeType::value type, std::uint32_t tag) {
+    std::uint32_t add(const YAML::Mark& mark, YAML::anchor_t anchor, YAML::NodeType::value type,
+                      std::uint32_t tag) {
         const auto i = static_cast<std::uint32_t>(m_tree.m_items.size());
         if (i >= k_max_yaml_nodes)
-            throw YamlTooLarge(mark, "the file holds more than " + std::to_string(k_max_yaml_nodes) +
-                                         " YAML nodes; weft refuses to load it (split the workflow)");
+            throw YamlTooLarge(mark,
+                               "the file holds more than " + std::to_string(k_max_yaml_nodes) +
+                                   " YAML nodes; weft refuses to load it (split the workflow)");
         auto& item = m_tree.m_items.emplace_back();
         item.mark = mark;
         item.type = type;
@@ -148,8 +152,10 @@ private:
     }
 
     void attach(std::uint32_t i) {
-        if (m_open.empty()) m_root = i;
-        else m_pending.push_back(i);
+        if (m_open.empty())
+            m_root = i;
+        else
+            m_pending.push_back(i);
     }
 
     void open(const YAML::Mark& mark, std::uint32_t i, YAML::EmitterStyle::value style) {
@@ -157,7 +163,8 @@ private:
         // only "bad file" at the end of the line; refuse sooner, at the
         // collection that goes too deep.
         if (m_open.size() >= k_max_yaml_nesting)
-            throw YamlTooLarge(mark, "collections nested deeper than " + std::to_string(k_max_yaml_nesting) +
+            throw YamlTooLarge(mark, "collections nested deeper than " +
+                                         std::to_string(k_max_yaml_nesting) +
                                          " levels; weft refuses to load the file");
         const bool flow = style == YAML::EmitterStyle::Flow;
         m_open.push_back({i, m_pending.size(), flow});
@@ -173,7 +180,8 @@ private:
         auto& item = m_tree.m_items[i];
         item.first = static_cast<std::uint32_t>(m_tree.m_kids.size());
         item.count = static_cast<std::uint32_t>(m_pending.size() - start);
-        m_tree.m_kids.insert(m_tree.m_kids.end(), m_pending.begin() + static_cast<std::ptrdiff_t>(start),
+        m_tree.m_kids.insert(m_tree.m_kids.end(),
+                             m_pending.begin() + static_cast<std::ptrdiff_t>(start),
                              m_pending.end());
         m_pending.resize(start);
         attach(i);
@@ -199,7 +207,8 @@ void YamlBuilder::explain(const YAML::Exception& error) const {
         // yaml-cpp failed inside a quoted scalar (at the end of the file or a
         // `---` line) and says neither which one nor where it opened: find the
         // opening quote, lexing from the last node yaml-cpp did report.
-        if (const auto open = open_quote_before(m_source, std::min(m_last_pos, at), at, m_last_flow_depth))
+        if (const auto open =
+                open_quote_before(m_source, std::min(m_last_pos, at), at, m_last_flow_depth))
             throw YamlDiagnosis(mark_at(m_source, *open), unterminated(m_source[*open]));
         return;
     }
@@ -208,9 +217,13 @@ void YamlBuilder::explain(const YAML::Exception& error) const {
     // made of the line ("illegal map value"). Flow collections may hold tabs
     // at the start of a line.
     std::optional<std::size_t> tab;
-    if (error.msg == YAML::ErrorMsg::TAB_IN_INDENTATION) tab = at;
-    else if (m_flow_depth == 0 && error.mark.line >= 0) tab = indenting_tab(m_source, error.mark.line + 1);
-    if (tab) throw YamlDiagnosis(mark_at(m_source, *tab), "tab characters cannot indent YAML; use spaces");
+    if (error.msg == YAML::ErrorMsg::TAB_IN_INDENTATION)
+        tab = at;
+    else if (m_flow_depth == 0 && error.mark.line >= 0)
+        tab = indenting_tab(m_source, error.mark.line + 1);
+    if (tab)
+        throw YamlDiagnosis(mark_at(m_source, *tab),
+                            "tab characters cannot indent YAML; use spaces");
 }
 
 YamlTree::YamlTree(const std::string& source) {
@@ -229,7 +242,8 @@ YamlTree::YamlTree(const std::string& source) {
     builder.check_last_quote();
 }
 
-void YamlTree::read_documents(YAML::Parser& parser, YamlBuilder& builder, const std::string& source) {
+void YamlTree::read_documents(YAML::Parser& parser, YamlBuilder& builder,
+                              const std::string& source) {
     while (parser.HandleNextDocument(builder)) {
         // yaml-cpp 0.7 never consumes a stray flow token (`,` `]` `}`) outside
         // a flow collection: it reports an empty document there again and
@@ -240,8 +254,10 @@ void YamlTree::read_documents(YAML::Parser& parser, YamlBuilder& builder, const 
             const YAML::Mark a = root(n - 1).Mark(), b = root(n - 2).Mark();
             if (a.pos == b.pos) {
                 const auto pos = static_cast<std::size_t>(a.pos);
-                const std::string what = pos < source.size() ? std::string("'") + source[pos] + "'" : "token";
-                throw YAML::ParserException(a, "unexpected " + what + " outside a flow collection ([...] or {...})");
+                const std::string what =
+                    pos < source.size() ? std::string("'") + source[pos] + "'" : "token";
+                throw YAML::ParserException(
+                    a, "unexpected " + what + " outside a flow collection ([...] or {...})");
             }
         }
         // The loader needs the first document, and to know whether a second
@@ -250,4 +266,4 @@ void YamlTree::read_documents(YAML::Parser& parser, YamlBuilder& builder, const 
     }
 }
 
-} // namespace weft::parse
+}  // namespace weft::parse

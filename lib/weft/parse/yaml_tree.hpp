@@ -44,7 +44,7 @@ class YamlTooLarge : public YamlDiagnosis {
 // A handle to one node of a YamlTree (which must outlive it). A
 // default-constructed YamlNode is Null with no mark, like YAML::Node().
 class YamlNode {
-public:
+  public:
     YamlNode() = default;
     YamlNode(const YamlTree* tree, std::uint32_t index) : m_tree(tree), m_index(index) {}
 
@@ -53,16 +53,16 @@ public:
     bool IsScalar() const { return Type() == YAML::NodeType::Scalar; }
     bool IsSequence() const { return Type() == YAML::NodeType::Sequence; }
     bool IsMap() const { return Type() == YAML::NodeType::Map; }
-    const std::string& Scalar() const; // empty unless a scalar
+    const std::string& Scalar() const;  // empty unless a scalar
     const std::string& Tag() const;
     YAML::Mark Mark() const;
-    std::size_t size() const; // items of a list, pairs of a map, else 0
+    std::size_t size() const;  // items of a list, pairs of a map, else 0
 
     class iterator;
     iterator begin() const;
     iterator end() const;
 
-private:
+  private:
     const YamlTree* m_tree = nullptr;
     std::uint32_t m_index = 0;
 };
@@ -74,8 +74,9 @@ struct YamlEntry : YamlNode {
 };
 
 class YamlNode::iterator {
-public:
-    iterator(const YamlTree* tree, const std::uint32_t* at, bool map) : m_tree(tree), m_at(at), m_map(map) {}
+  public:
+    iterator(const YamlTree* tree, const std::uint32_t* at, bool map)
+        : m_tree(tree), m_at(at), m_map(map) {}
     YamlEntry operator*() const;
     struct Arrow {
         YamlEntry entry;
@@ -89,14 +90,14 @@ public:
     bool operator==(const iterator& o) const { return m_at == o.m_at; }
     bool operator!=(const iterator& o) const { return m_at != o.m_at; }
 
-private:
+  private:
     const YamlTree* m_tree;
     const std::uint32_t* m_at;
     bool m_map;
 };
 
 class YamlTree {
-public:
+  public:
     // Parse every document of `source`. Throws YAML::Exception (with its
     // mark) on a syntax error, as YAML::LoadAll does, or YamlDiagnosis where
     // the text says more than yaml-cpp's message: a tab in an indentation, a
@@ -110,7 +111,7 @@ public:
         return m_roots[i] == k_none ? YamlNode() : YamlNode(this, m_roots[i]);
     }
 
-private:
+  private:
     friend class YamlNode;
     friend class YamlBuilder;
     static constexpr std::uint32_t k_none = UINT32_MAX;
@@ -119,8 +120,9 @@ private:
 
     struct Item {
         YAML::Mark mark;
-        std::uint32_t tag = 0;   // index into m_tags
-        std::uint32_t first = 0; // children: m_kids[first, first + count); a map's are key, value, key, ...
+        std::uint32_t tag = 0;  // index into m_tags
+        std::uint32_t first =
+            0;  // children: m_kids[first, first + count); a map's are key, value, key, ...
         std::uint32_t count = 0;
         YAML::NodeType::value type = YAML::NodeType::Null;
         std::string scalar;
@@ -164,7 +166,8 @@ inline YamlNode::iterator YamlNode::begin() const {
 inline YamlNode::iterator YamlNode::end() const {
     if (!m_tree) return {nullptr, nullptr, false};
     const auto& item = m_tree->m_items[m_index];
-    return {m_tree, m_tree->m_kids.data() + item.first + item.count, item.type == YAML::NodeType::Map};
+    return {m_tree, m_tree->m_kids.data() + item.first + item.count,
+            item.type == YAML::NodeType::Map};
 }
 
 inline YamlEntry YamlNode::iterator::operator*() const {
@@ -178,4 +181,4 @@ inline YamlEntry YamlNode::iterator::operator*() const {
     return e;
 }
 
-} // namespace weft::parse
+}  // namespace weft::parse

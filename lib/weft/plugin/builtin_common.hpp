@@ -18,7 +18,9 @@ inline std::optional<std::string> with(const weft_host* h, const char* key) {
     return std::string(v);
 }
 
-inline void log(const weft_host* h, const std::string& line) { h->log(h->context, line.c_str()); }
+inline void log(const weft_host* h, const std::string& line) {
+    h->log(h->context, line.c_str());
+}
 
 // Fail with `message` as the result's message.
 inline int fail(const weft_host* h, const std::string& message) {
@@ -48,4 +50,4 @@ inline bool sleep_unless_cancelled(const weft_host* h, Duration d) {
     return !h->cancelled(h->context);
 }
 
-} // namespace weft::plugin::detail
+}  // namespace weft::plugin::detail

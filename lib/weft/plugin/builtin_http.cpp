@@ -30,7 +30,8 @@ const weft_param k_params[] = {
     {"method", "The HTTP method; default GET", 0},
     {"headers", "Request headers, a map of name to value", 0},
     {"body", "The request body", 0},
-    {"expect", "Statuses that succeed: a code, a range '200-299', or a list of them; default 200-299", 0},
+    {"expect",
+     "Statuses that succeed: a code, a range '200-299', or a list of them; default 200-299", 0},
     {"timeout", "The longest the request may take, a duration; default 30s", 0},
     {nullptr, nullptr, 0},
 };
@@ -40,7 +41,7 @@ using Ranges = std::vector<std::pair<long, long>>;
 // `expect`: 204, "200-299", or a list of them.
 Result<Ranges> parse_expect(const std::string& text) {
     Json j = Json::parse(text, nullptr, false);
-    if (j.is_discarded()) j = text; // a plain string like 200-299
+    if (j.is_discarded()) j = text;  // a plain string like 200-299
     Ranges out;
     auto one = [&](const Json& v) -> bool {
         if (v.is_number_integer()) {
@@ -65,7 +66,11 @@ Result<Ranges> parse_expect(const std::string& text) {
     bool ok = j.is_array() ? !j.empty() : one(j);
     if (j.is_array())
         for (const auto& v : j) ok = ok && one(v);
-    if (!ok) return make_error(Errc::invalid, "'expect': expected a status code, a range like 200-299, or a list of them; got " + text);
+    if (!ok)
+        return make_error(
+            Errc::invalid,
+            "'expect': expected a status code, a range like 200-299, or a list of them; got " +
+                text);
     return out;
 }
 
@@ -87,7 +92,8 @@ struct Transfer {
 std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
     const std::size_t len = size * n;
-    const std::size_t keep = t->body.size() < k_max_body ? std::min(len, k_max_body - t->body.size()) : 0;
+    const std::size_t keep =
+        t->body.size() < k_max_body ? std::min(len, k_max_body - t->body.size()) : 0;
     t->body.append(data, keep);
     t->dropped += len - keep;
     return len;
@@ -95,7 +101,7 @@ std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     auto* t = static_cast<Transfer*>(user);
-    return t->host->cancelled(t->host->context) ? 1 : 0; // non-zero aborts the transfer
+    return t->host->cancelled(t->host->context) ? 1 : 0;  // non-zero aborts the transfer
 }
 
 int run_http(const char*, const weft_host* host) {
@@ -112,13 +118,18 @@ int run_http(const char*, const weft_host* host) {
     struct curl_slist* headers = nullptr;
     if (auto h = with(host, "headers")) {
         Json j = Json::parse(*h, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) return fail(host, "'headers': expected a map of header names to values");
+        if (j.is_discarded() || !j.is_object())
+            return fail(host, "'headers': expected a map of header names to values");
         for (auto it = j.begin(); it != j.end(); ++it) {
-            const std::string value = it.value().is_string() ? it.value().get<std::string>() : it.value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            const std::string value =
+                it.value().is_string()
+                    ? it.value().get<std::string>()
+                    : it.value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             headers = curl_slist_append(headers, (it.key() + ": " + value).c_str());
         }
     }
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers, &curl_slist_free_all);
+    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
+                                                                             &curl_slist_free_all);
     Transfer t{host, {}, 0};
     const auto body = with(host, "body");
     CURL* c = curl.get();
@@ -126,8 +137,10 @@ int run_http(const char*, const weft_host* host) {
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout->count()));
-    if (method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    else if (method != "GET" || body) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method == "HEAD")
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    else if (method != "GET" || body)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->c_str());
@@ -151,8 +164,8 @@ int run_http(const char*, const weft_host* host) {
     double seconds = 0;
     curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &seconds);
     log(host, method + " " + url + " -> " + std::to_string(status) + " (" +
-                  std::to_string(static_cast<long>(seconds * 1000)) + " ms, " + std::to_string(t.body.size() + t.dropped) +
-                  " bytes)");
+                  std::to_string(static_cast<long>(seconds * 1000)) + " ms, " +
+                  std::to_string(t.body.size() + t.dropped) + " bytes)");
     if (t.dropped > 0)
         log(host, "the body output keeps the first " + std::to_string(k_max_body) + " bytes; " +
                       std::to_string(t.dropped) + " more were dropped");
@@ -160,8 +173,8 @@ int run_http(const char*, const weft_host* host) {
     host->set_output(host->context, "body", t.body.c_str());
     for (const auto& [lo, hi] : *expect)
         if (status >= lo && status <= hi) return WEFT_SUCCESS;
-    return fail(host, method + " " + url + ": status " + std::to_string(status) + " is not expected (" +
-                          describe_ranges(*expect) + ")");
+    return fail(host, method + " " + url + ": status " + std::to_string(status) +
+                          " is not expected (" + describe_ranges(*expect) + ")");
 }
 
 int run(const char* request, const weft_host* host) {
@@ -173,10 +186,13 @@ int run(const char* request, const weft_host* host) {
     }
 }
 
-const weft_plugin k_table = {sizeof(weft_plugin), WEFT_PLUGIN_ABI_VERSION, "http", WEFT_VERSION, k_params, run};
+const weft_plugin k_table = {
+    sizeof(weft_plugin), WEFT_PLUGIN_ABI_VERSION, "http", WEFT_VERSION, k_params, run};
 
-} // namespace
+}  // namespace
 
-const weft_plugin* http_plugin() { return &k_table; }
+const weft_plugin* http_plugin() {
+    return &k_table;
+}
 
-} // namespace weft::plugin
+}  // namespace weft::plugin

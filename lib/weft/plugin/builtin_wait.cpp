@@ -43,14 +43,16 @@ bool file_exists(const std::string& path) {
 bool port_open(const std::string& host_port, Duration limit) {
     const auto colon = host_port.rfind(':');
     std::string host = host_port.substr(0, colon), port = host_port.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
     if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return false;
     bool open = false;
     for (addrinfo* a = res; a && !open; a = a->ai_next) {
-        const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        const int fd =
+            ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
         if (fd < 0) continue;
         if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
             open = true;
@@ -68,7 +70,9 @@ bool port_open(const std::string& host_port, Duration limit) {
     return open;
 }
 
-std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+std::size_t discard(char*, std::size_t size, std::size_t n, void*) {
+    return size * n;
+}
 
 // One GET of `url`, `limit` at most: true on a 2xx answer.
 bool url_ready(const std::string& url, Duration limit) {
@@ -95,7 +99,8 @@ int run_wait(const weft_host* host) {
     auto interval = detail::duration_param(host, "interval", Duration{1000});
     if (!interval) return fail(host, interval.error().message);
     if (interval->count() <= 0) return fail(host, "'interval' must be more than 0");
-    if (port && port->rfind(':') == std::string::npos) return fail(host, "'port': expected HOST:PORT, got '" + *port + "'");
+    if (port && port->rfind(':') == std::string::npos)
+        return fail(host, "'port': expected HOST:PORT, got '" + *port + "'");
 
     const std::string what = file ? "file " + *file : port ? "port " + *port : "URL " + *url;
     const auto start = Clock::now();
@@ -112,11 +117,13 @@ int run_wait(const weft_host* host) {
     for (int checks = 1;; ++checks) {
         if (ready()) {
             const auto took = std::chrono::duration_cast<Duration>(Clock::now() - start);
-            log(host, what + " is ready after " + format_duration(took) + " (" + std::to_string(checks) + " checks)");
+            log(host, what + " is ready after " + format_duration(took) + " (" +
+                          std::to_string(checks) + " checks)");
             return WEFT_SUCCESS;
         }
         if (left().count() <= 0)
-            return fail(host, "timed out after " + format_duration(*timeout) + " waiting for " + what);
+            return fail(host,
+                        "timed out after " + format_duration(*timeout) + " waiting for " + what);
         if (!detail::sleep_unless_cancelled(host, std::min(*interval, left())))
             return fail(host, "cancelled while waiting for " + what);
     }
@@ -130,10 +137,13 @@ int run(const char*, const weft_host* host) {
     }
 }
 
-const weft_plugin k_table = {sizeof(weft_plugin), WEFT_PLUGIN_ABI_VERSION, "wait", WEFT_VERSION, k_params, run};
+const weft_plugin k_table = {
+    sizeof(weft_plugin), WEFT_PLUGIN_ABI_VERSION, "wait", WEFT_VERSION, k_params, run};
 
-} // namespace
+}  // namespace
 
-const weft_plugin* wait_plugin() { return &k_table; }
+const weft_plugin* wait_plugin() {
+    return &k_table;
+}
 
-} // namespace weft::plugin
+}  // namespace weft::plugin

@@ -16,4 +16,4 @@ const weft_plugin* find_builtin(std::string_view name) {
     return nullptr;
 }
 
-} // namespace weft::plugin
+}  // namespace weft::plugin

@@ -24,4 +24,4 @@ const weft_plugin* find_builtin(std::string_view name);
 const weft_plugin* http_plugin();
 const weft_plugin* wait_plugin();
 
-} // namespace weft::plugin
+}  // namespace weft::plugin

@@ -56,7 +56,8 @@ struct Captured {
 // Run `argv` to its end with stdin from /dev/null, at most `timeout` (then
 // its process group is killed) and at most k_max_result bytes of stdout (the
 // rest is read and dropped).
-Result<Captured> run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+Result<Captured> run_captured(const std::vector<std::string>& argv,
+                              std::chrono::milliseconds timeout) {
     exec::SpawnRequest r;
     r.argv = argv;
     for (char** e = environ; e && *e; ++e) r.env.emplace_back(*e);
@@ -77,7 +78,8 @@ Result<Captured> run_captured(const std::vector<std::string>& argv, std::chrono:
     };
     for (;;) {
         pollfd fds[3] = {{c.pidfd, POLLIN, 0}, {c.stdout_fd, POLLIN, 0}, {c.stderr_fd, POLLIN, 0}};
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         const int n = ::poll(fds, 3, static_cast<int>(std::max<long long>(0, left.count())));
         if (fds[1].revents) drain(c.stdout_fd, cap.out, k_max_result);
         if (fds[2].revents) drain(c.stderr_fd, cap.err, 64 << 10);
@@ -109,27 +111,35 @@ std::string last_line(std::string text) {
 // A description printed by `--describe` (or by the host for a library).
 Result<Description> parse_description(const std::string& text) {
     Json j = Json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return make_error(Errc::invalid, "--describe did not print a JSON object");
+    if (j.is_discarded() || !j.is_object())
+        return make_error(Errc::invalid, "--describe did not print a JSON object");
     Description d;
     d.described = true;
     if (j.contains("version")) {
-        if (!j["version"].is_string()) return make_error(Errc::invalid, "--describe: 'version' is not a string");
+        if (!j["version"].is_string())
+            return make_error(Errc::invalid, "--describe: 'version' is not a string");
         d.version = j["version"].get<std::string>();
     }
     const Json& proto = j["protocol"];
     bool speaks = false;
     if (proto.is_array())
-        for (const auto& p : proto) speaks = speaks || (p.is_number_integer() && p.get<int>() == k_protocol);
+        for (const auto& p : proto)
+            speaks = speaks || (p.is_number_integer() && p.get<int>() == k_protocol);
     if (!speaks)
-        return make_error(Errc::invalid, "it speaks protocol " + proto.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "; this weft speaks protocol " +
-                                             std::to_string(k_protocol));
+        return make_error(Errc::invalid,
+                          "it speaks protocol " +
+                              proto.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                              "; this weft speaks protocol " + std::to_string(k_protocol));
     if (j.contains("params")) {
-        if (!j["params"].is_object()) return make_error(Errc::invalid, "--describe: 'params' is not an object");
+        if (!j["params"].is_object())
+            return make_error(Errc::invalid, "--describe: 'params' is not an object");
         for (auto it = j["params"].begin(); it != j["params"].end(); ++it) {
             Param p;
             if (it.value().is_object()) {
-                if (auto r = it.value().find("required"); r != it.value().end() && r->is_boolean()) p.required = r->get<bool>();
-                if (auto s = it.value().find("description"); s != it.value().end() && s->is_string())
+                if (auto r = it.value().find("required"); r != it.value().end() && r->is_boolean())
+                    p.required = r->get<bool>();
+                if (auto s = it.value().find("description");
+                    s != it.value().end() && s->is_string())
                     p.description = s->get<std::string>();
             }
             d.params[it.key()] = p;
@@ -147,13 +157,16 @@ Description builtin_description(const weft_plugin& t) {
     return d;
 }
 
-} // namespace
+}  // namespace
 
 const char* to_string(Kind k) {
     switch (k) {
-    case Kind::executable: return "executable";
-    case Kind::library: return "library";
-    case Kind::builtin: return "built-in";
+        case Kind::executable:
+            return "executable";
+        case Kind::library:
+            return "library";
+        case Kind::builtin:
+            return "built-in";
     }
     return "?";
 }
@@ -185,11 +198,12 @@ Result<Found> find(const std::string& name) {
     for (const auto& f : list_all()) known.push_back(f.name);
     std::string where;
     for (const auto& d : dirs) where += (where.empty() ? "" : ", ") + d;
-    return make_error(Errc::not_found,
-                      with_suggestion("unknown plugin '" + name + "'", name, known) + ": no " + k_prefix + name +
-                          " or " + k_prefix + name + ".so in " + (where.empty() ? "no directory" : where) +
-                          " (WEFT_PLUGIN_PATH, then the plugins directory next to weft), and no built-in '" +
-                          name + "' (built-ins: " + join_quoted(builtin_names(), " and ") + ")");
+    return make_error(
+        Errc::not_found,
+        with_suggestion("unknown plugin '" + name + "'", name, known) + ": no " + k_prefix + name +
+            " or " + k_prefix + name + ".so in " + (where.empty() ? "no directory" : where) +
+            " (WEFT_PLUGIN_PATH, then the plugins directory next to weft), and no built-in '" +
+            name + "' (built-ins: " + join_quoted(builtin_names(), " and ") + ")");
 }
 
 std::vector<Found> list_all() {
@@ -225,16 +239,20 @@ std::vector<Found> list_all() {
 
 std::vector<std::string> command(const Found& p) {
     switch (p.kind) {
-    case Kind::executable: return {p.path};
-    case Kind::library: return {self_exe(), "__plugin-host", "library", p.path};
-    case Kind::builtin: return {self_exe(), "__plugin-host", "builtin", p.name};
+        case Kind::executable:
+            return {p.path};
+        case Kind::library:
+            return {self_exe(), "__plugin-host", "library", p.path};
+        case Kind::builtin:
+            return {self_exe(), "__plugin-host", "builtin", p.name};
     }
     return {};
 }
 
 Result<Description> describe(const Found& p) {
     static std::map<std::string, Result<Description>> cache;
-    const std::string key = std::string(to_string(p.kind)) + ":" + (p.path.empty() ? p.name : p.path);
+    const std::string key =
+        std::string(to_string(p.kind)) + ":" + (p.path.empty() ? p.name : p.path);
     if (auto it = cache.find(key); it != cache.end()) return it->second;
     auto compute = [&]() -> Result<Description> {
         if (p.kind == Kind::builtin) return builtin_description(*find_builtin(p.name));
@@ -254,8 +272,9 @@ Result<Description> describe(const Found& p) {
         // library's (cannot be loaded, no entry point, unknown ABI).
         if (cap->timed_out) return make_error(Errc::invalid, "describing it took longer than 5s");
         if (cap->status.signal)
-            return make_error(Errc::invalid, std::string("loading it killed the plugin host with ") +
-                                                 exec::signal_name(*cap->status.signal));
+            return make_error(Errc::invalid,
+                              std::string("loading it killed the plugin host with ") +
+                                  exec::signal_name(*cap->status.signal));
         if (cap->status.exit_code != 0) {
             std::string why = last_line(cap->err);
             if (starts_with(why, "weft: error: ")) why = why.substr(13);
@@ -267,7 +286,9 @@ Result<Description> describe(const Found& p) {
 }
 
 void check_workflow(const model::Workflow& wf, Diagnostics& diags) {
-    auto error = [&](Location l, std::string msg) { diags.push_back({Severity::error, l, std::move(msg)}); };
+    auto error = [&](Location l, std::string msg) {
+        diags.push_back({Severity::error, l, std::move(msg)});
+    };
     for (const auto& step : wf.steps) {
         if (!step.uses) continue;
         auto found = find(*step.uses);
@@ -278,7 +299,8 @@ void check_workflow(const model::Workflow& wf, Diagnostics& diags) {
         auto d = describe(*found);
         const std::string where = found->path.empty() ? "built-in" : found->path;
         if (!d) {
-            error(step.uses_loc, "plugin '" + *step.uses + "' (" + where + "): " + d.error().message);
+            error(step.uses_loc,
+                  "plugin '" + *step.uses + "' (" + where + "): " + d.error().message);
             continue;
         }
         if (!d->described) continue;
@@ -286,16 +308,20 @@ void check_workflow(const model::Workflow& wf, Diagnostics& diags) {
         for (const auto& [k, p] : d->params) keys.push_back(k);
         for (const auto& [k, l] : step.with_keys)
             if (!d->params.count(k))
-                error(l, with_suggestion("unknown key '" + k + "' in 'with' of plugin '" + *step.uses + "'", k, keys) +
-                             (keys.empty() ? "; it takes no parameters" : "; it accepts " + join_quoted(keys, " and ")));
+                error(l, with_suggestion(
+                             "unknown key '" + k + "' in 'with' of plugin '" + *step.uses + "'", k,
+                             keys) +
+                             (keys.empty() ? "; it takes no parameters"
+                                           : "; it accepts " + join_quoted(keys, " and ")));
         for (const auto& [k, p] : d->params) {
             if (!p.required) continue;
-            const std::string& name = k; // clang 14 cannot capture a structured binding
+            const std::string& name = k;  // clang 14 cannot capture a structured binding
             const bool set = std::any_of(step.with_keys.begin(), step.with_keys.end(),
                                          [&](const auto& wk) { return wk.first == name; });
-            if (!set) error(step.uses_loc, "plugin '" + *step.uses + "' needs '" + k + "' in 'with'");
+            if (!set)
+                error(step.uses_loc, "plugin '" + *step.uses + "' needs '" + k + "' in 'with'");
         }
     }
 }
 
-} // namespace weft::plugin
+}  // namespace weft::plugin

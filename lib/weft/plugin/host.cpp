@@ -32,7 +32,7 @@ struct HostState {
     Json with = Json::object();
     Json outputs = Json::object();
     std::string message;
-    std::map<std::string, std::string> with_text; // what `with` handed out, alive until the end
+    std::map<std::string, std::string> with_text;  // what `with` handed out, alive until the end
 };
 
 int refuse(const std::string& why) {
@@ -62,25 +62,29 @@ Result<const weft_plugin*> load(const std::string& kind, const std::string& targ
         void* lib = ::dlopen(target.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (!lib) return make_error(Errc::invalid, std::string("cannot load it: ") + ::dlerror());
         void* sym = ::dlsym(lib, WEFT_PLUGIN_ENTRY_NAME);
-        if (!sym) return make_error(Errc::invalid, "it does not export " WEFT_PLUGIN_ENTRY_NAME "()");
+        if (!sym)
+            return make_error(Errc::invalid, "it does not export " WEFT_PLUGIN_ENTRY_NAME "()");
         t = reinterpret_cast<weft_plugin_entry_fn>(sym)();
         if (!t) return make_error(Errc::invalid, WEFT_PLUGIN_ENTRY_NAME "() returned NULL");
     } else {
         return make_error(Errc::usage, "unknown plugin kind '" + kind + "'");
     }
     if (t->abi_version != WEFT_PLUGIN_ABI_VERSION)
-        return make_error(Errc::invalid, "it was built for plugin ABI version " + std::to_string(t->abi_version) +
+        return make_error(Errc::invalid, "it was built for plugin ABI version " +
+                                             std::to_string(t->abi_version) +
                                              ", which this weft does not know (it knows version " +
                                              std::to_string(WEFT_PLUGIN_ABI_VERSION) +
                                              "); rebuild it against this weft's <weft/plugin.h>");
     if (t->size < k_v1_table_size)
-        return make_error(Errc::invalid, "its table is " + std::to_string(t->size) + " bytes, smaller than the " +
+        return make_error(Errc::invalid, "its table is " + std::to_string(t->size) +
+                                             " bytes, smaller than the " +
                                              std::to_string(k_v1_table_size) + " of ABI version 1");
-    if (!t->name || !t->run) return make_error(Errc::invalid, "its table has no name or no run function");
+    if (!t->name || !t->run)
+        return make_error(Errc::invalid, "its table has no name or no run function");
     return t;
 }
 
-} // namespace
+}  // namespace
 
 int host_main(int argc, char** argv) {
     if (argc < 4) return refuse("usage: weft __plugin-host builtin|library TARGET [--describe]");
@@ -96,7 +100,9 @@ int host_main(int argc, char** argv) {
         d.version = t.version ? t.version : "";
         for (const weft_param* p = t.params; p && p->name; ++p)
             d.params[p->name] = Param{p->required != 0, p->description ? p->description : ""};
-        std::printf("%s\n", description_json(t.name, d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::printf("%s\n", description_json(t.name, d)
+                                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                .c_str());
         return 0;
     }
 
@@ -106,13 +112,15 @@ int host_main(int argc, char** argv) {
         for (; it != end && request.size() <= k_max_request; ++it) request.push_back(*it);
     }
     Json req = Json::parse(request, nullptr, false);
-    if (req.is_discarded() || !req.is_object()) return refuse("the request on stdin is not a JSON object");
+    if (req.is_discarded() || !req.is_object())
+        return refuse("the request on stdin is not a JSON object");
     HostState state;
     if (req.contains("with") && req["with"].is_object()) state.with = req["with"];
 
     // The result goes to our stdout; the plugin's own stdout joins its log.
     const int result_fd = ::dup(1);
-    if (result_fd < 0 || ::dup2(2, 1) < 0) return refuse(std::string("cannot set up stdout: ") + std::strerror(errno));
+    if (result_fd < 0 || ::dup2(2, 1) < 0)
+        return refuse(std::string("cannot set up stdout: ") + std::strerror(errno));
     // SIGTERM (a timeout or a cancel) is a request to stop: `cancelled()`
     // says so; the engine's SIGKILL follows after the kill-grace.
     struct sigaction sa {};
@@ -132,23 +140,27 @@ int host_main(int argc, char** argv) {
         if (key) static_cast<HostState*>(ctx)->outputs[key] = value ? value : "";
     };
     host.cancelled = [](void*) -> int { return g_cancelled ? 1 : 0; };
-    host.set_message = [](void* ctx, const char* message) { static_cast<HostState*>(ctx)->message = message ? message : ""; };
+    host.set_message = [](void* ctx, const char* message) {
+        static_cast<HostState*>(ctx)->message = message ? message : "";
+    };
     host.with = [](void* ctx, const char* key) -> const char* {
         auto* s = static_cast<HostState*>(ctx);
         if (!key || !s->with.contains(key)) return nullptr;
         const Json& v = s->with[key];
         auto& text = s->with_text[key];
-        text = v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        text = v.is_string() ? v.get<std::string>()
+                             : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         return text.c_str();
     };
 
     const int status = t.run(request.c_str(), &host);
     std::fflush(stdout);
-    Json result{{"status", status == WEFT_SUCCESS ? "success" : "failure"}, {"outputs", state.outputs}};
+    Json result{{"status", status == WEFT_SUCCESS ? "success" : "failure"},
+                {"outputs", state.outputs}};
     if (!state.message.empty()) result["message"] = state.message;
     if (!write_all(result_fd, result.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"))
         return refuse("cannot write the result");
     return 0;
 }
 
-} // namespace weft::plugin
+}  // namespace weft::plugin

@@ -33,7 +33,7 @@ inline constexpr std::size_t k_max_result = 1u << 20;
 struct Found {
     std::string name;
     Kind kind = Kind::builtin;
-    std::string path; // empty for a built-in
+    std::string path;  // empty for a built-in
 };
 
 struct Param {
@@ -84,17 +84,18 @@ struct RunInfo {
     std::int64_t id = 0;
     std::string workflow;
     std::string step;
-    int attempt = 1;     // the step's attempt
-    int run_attempt = 1; // the run's
+    int attempt = 1;      // the step's attempt
+    int run_attempt = 1;  // the run's
 };
 
 // The request of protocol 1: {"protocol", "with", "env", "event", "run"}.
 // Errc::invalid when it is larger than k_max_request.
-Result<std::string> make_request(const Json& with, const Json& env, const Json& event, const RunInfo& run);
+Result<std::string> make_request(const Json& with, const Json& env, const Json& event,
+                                 const RunInfo& run);
 
 struct Outcome {
     bool success = false;
-    Json outputs = Json::object(); // string values
+    Json outputs = Json::object();  // string values
     std::string message;
 };
 
@@ -114,4 +115,4 @@ Json description_json(const std::string& name, const Description& d);
 // printed, 2 when the plugin could not be loaded or run.
 int host_main(int argc, char** argv);
 
-} // namespace weft::plugin
+}  // namespace weft::plugin

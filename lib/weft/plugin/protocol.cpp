@@ -7,11 +7,14 @@ namespace weft::plugin {
 namespace {
 
 // Step output may be any bytes: never let a bad UTF-8 sequence throw.
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string dump(const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
-} // namespace
+}  // namespace
 
-Result<std::string> make_request(const Json& with, const Json& env, const Json& event, const RunInfo& run) {
+Result<std::string> make_request(const Json& with, const Json& env, const Json& event,
+                                 const RunInfo& run) {
     Json req{{"protocol", k_protocol},
              {"with", with.is_object() ? with : Json::object()},
              {"env", env.is_object() ? env : Json::object()},
@@ -24,9 +27,10 @@ Result<std::string> make_request(const Json& with, const Json& env, const Json& 
                {"run_attempt", run.run_attempt}}}};
     std::string text = dump(req);
     if (text.size() > k_max_request)
-        return make_error(Errc::invalid, "the plugin's request (with, env and event) is " +
-                                             std::to_string(text.size() >> 20) + " MiB, more than the " +
-                                             std::to_string(k_max_request >> 20) + " MiB a request may be");
+        return make_error(Errc::invalid,
+                          "the plugin's request (with, env and event) is " +
+                              std::to_string(text.size() >> 20) + " MiB, more than the " +
+                              std::to_string(k_max_request >> 20) + " MiB a request may be");
     return text + "\n";
 }
 
@@ -38,21 +42,28 @@ Result<Outcome> parse_result(const std::string& text) {
         std::string start = text.substr(0, 40);
         for (char& c : start)
             if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-        return make_error(Errc::invalid, "its result on stdout is not JSON (it starts with '" + start + "')");
+        return make_error(Errc::invalid,
+                          "its result on stdout is not JSON (it starts with '" + start + "')");
     }
-    if (!j.is_object()) return make_error(Errc::invalid, "its result on stdout is not a JSON object");
+    if (!j.is_object())
+        return make_error(Errc::invalid, "its result on stdout is not a JSON object");
     Outcome o;
     const Json& status = j["status"];
-    if (status == "success") o.success = true;
+    if (status == "success")
+        o.success = true;
     else if (status != "failure")
-        return make_error(Errc::invalid, "its result has status " + dump(status) + "; expected \"success\" or \"failure\"");
+        return make_error(Errc::invalid, "its result has status " + dump(status) +
+                                             "; expected \"success\" or \"failure\"");
     if (j.contains("outputs") && !j["outputs"].is_null()) {
-        if (!j["outputs"].is_object()) return make_error(Errc::invalid, "its result's 'outputs' is not an object");
+        if (!j["outputs"].is_object())
+            return make_error(Errc::invalid, "its result's 'outputs' is not an object");
         for (auto it = j["outputs"].begin(); it != j["outputs"].end(); ++it)
-            o.outputs[it.key()] = it.value().is_string() ? it.value().get<std::string>() : dump(it.value());
+            o.outputs[it.key()] =
+                it.value().is_string() ? it.value().get<std::string>() : dump(it.value());
     }
     if (j.contains("message") && !j["message"].is_null()) {
-        if (!j["message"].is_string()) return make_error(Errc::invalid, "its result's 'message' is not a string");
+        if (!j["message"].is_string())
+            return make_error(Errc::invalid, "its result's 'message' is not a string");
         o.message = j["message"].get<std::string>();
     }
     return o;
@@ -60,8 +71,9 @@ Result<Outcome> parse_result(const std::string& text) {
 
 Json description_json(const std::string& name, const Description& d) {
     Json params = Json::object();
-    for (const auto& [k, p] : d.params) params[k] = {{"required", p.required}, {"description", p.description}};
+    for (const auto& [k, p] : d.params)
+        params[k] = {{"required", p.required}, {"description", p.description}};
     return {{"name", name}, {"version", d.version}, {"protocol", {k_protocol}}, {"params", params}};
 }
 
-} // namespace weft::plugin
+}  // namespace weft::plugin

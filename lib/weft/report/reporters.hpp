@@ -15,16 +15,20 @@ enum class Verbosity { quiet, normal, verbose };
 // `run 3 (build): failure in 1.5s`. Quiet prints only failures and the run's
 // end. With `color`, state words are coloured (failure red).
 class PlainReporter : public engine::Observer {
-public:
-    PlainReporter(std::FILE* out, Verbosity v, bool color = false) : m_out(out), m_verbosity(v), m_color(color) {}
-    void run_started(store::RowId run, const std::string& workflow, int attempt, TimePoint t) override;
+  public:
+    PlainReporter(std::FILE* out, Verbosity v, bool color = false)
+        : m_out(out), m_verbosity(v), m_color(color) {}
+    void run_started(store::RowId run, const std::string& workflow, int attempt,
+                     TimePoint t) override;
     void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) override;
-    void log(store::RowId run, const std::string& step, int stream, const std::string& text, TimePoint t) override;
-    void step_finished(store::RowId run, const std::string& step, const engine::StepEnd& end, TimePoint t) override;
-    void run_finished(store::RowId run, const std::string& workflow, store::RunState status, Duration d,
-                      const std::string& message, TimePoint t) override;
+    void log(store::RowId run, const std::string& step, int stream, const std::string& text,
+             TimePoint t) override;
+    void step_finished(store::RowId run, const std::string& step, const engine::StepEnd& end,
+                       TimePoint t) override;
+    void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
+                      Duration d, const std::string& message, TimePoint t) override;
 
-protected:
+  protected:
     // `compile: failure in 1.2s (exit code 2)`, without a newline.
     std::string finished_text(const std::string& step, const engine::StepEnd& end) const;
 
@@ -35,16 +39,19 @@ protected:
 
 // One JSON object a line, each with "type", "run" and "time" (SPEC §6).
 class JsonReporter : public engine::Observer {
-public:
+  public:
     explicit JsonReporter(std::FILE* out) : m_out(out) {}
-    void run_started(store::RowId run, const std::string& workflow, int attempt, TimePoint t) override;
+    void run_started(store::RowId run, const std::string& workflow, int attempt,
+                     TimePoint t) override;
     void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) override;
-    void log(store::RowId run, const std::string& step, int stream, const std::string& text, TimePoint t) override;
-    void step_finished(store::RowId run, const std::string& step, const engine::StepEnd& end, TimePoint t) override;
-    void run_finished(store::RowId run, const std::string& workflow, store::RunState status, Duration d,
-                      const std::string& message, TimePoint t) override;
+    void log(store::RowId run, const std::string& step, int stream, const std::string& text,
+             TimePoint t) override;
+    void step_finished(store::RowId run, const std::string& step, const engine::StepEnd& end,
+                       TimePoint t) override;
+    void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
+                      Duration d, const std::string& message, TimePoint t) override;
 
-private:
+  private:
     void emit(const nlohmann::json& j);
     std::FILE* m_out;
 };
@@ -58,7 +65,7 @@ std::string human_duration(Duration d);
 std::string end_reason(const engine::StepEnd& end);
 
 // The final line of every reporter but JSON: `run 3 (build): success in 1.2s`.
-std::string summary_line(store::RowId run, const std::string& workflow, store::RunState status, Duration d,
-                         const std::string& message, bool color);
+std::string summary_line(store::RowId run, const std::string& workflow, store::RunState status,
+                         Duration d, const std::string& message, bool color);
 
-} // namespace weft::report
+}  // namespace weft::report

@@ -66,7 +66,8 @@ Result<void> check_damage(const Store::Impl& db, const char* table, std::string_
     return {};
 }
 
-Error bad_value(const Store::Impl& db, const char* table, std::string_view what, const std::string& value) {
+Error bad_value(const Store::Impl& db, const char* table, std::string_view what,
+                const std::string& value) {
     if (auto c = check_damage(db, table, "read " + std::string(what)); !c) return c.error();
     return make_error(Errc::state, "state database " + db.path + ": unknown " + std::string(what) +
                                        " '" + value + "' (a newer weft wrote it?)");
@@ -144,13 +145,15 @@ Result<std::optional<RunRow>> Store::get_run_row(RowId run) {
     auto rows = read_runs(db, *st);
     if (!rows) return rows.error();
     if (rows->empty()) {
-        if (auto c = check_damage(db, "runs", "read run " + std::to_string(run)); !c) return c.error();
+        if (auto c = check_damage(db, "runs", "read run " + std::to_string(run)); !c)
+            return c.error();
         return std::optional<RunRow>();
     }
     return std::optional<RunRow>(std::move(rows->front()));
 }
 
-Result<std::optional<Fingerprint>> Store::get_fingerprint(std::string_view workflow, std::string_view step) {
+Result<std::optional<Fingerprint>> Store::get_fingerprint(std::string_view workflow,
+                                                          std::string_view step) {
     Impl& db = *m_impl;
     auto st = db.prepare(k_get_fingerprint);
     if (!st) return st.error();
@@ -250,7 +253,8 @@ Result<std::optional<RunDetail>> Store::get_run(RowId run) {
             if (auto text = st->opt_text(14)) {
                 const auto j = parse_json_text(*text, nlohmann::json::object());
                 if (j.is_object())
-                    attempt.slurm = SlurmJobRef{j.value("name", ""), j.value("dir", ""), j.value("job", "")};
+                    attempt.slurm =
+                        SlurmJobRef{j.value("name", ""), j.value("dir", ""), j.value("job", "")};
             }
             if (auto it = index.find(step); it != index.end())
                 detail.steps[it->second].attempt_rows.push_back(std::move(attempt));

@@ -6,16 +6,22 @@
 namespace weft::store {
 namespace {
 
-constexpr const char* k_enqueue = "INSERT INTO queue(workflow, event_id, params, created) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* k_enqueue =
+    "INSERT INTO queue(workflow, event_id, params, created) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* k_dequeue = "DELETE FROM queue WHERE id = ?1";
 constexpr const char* k_queued =
-    "SELECT id, workflow, event_id, params FROM queue WHERE ?1 = '' OR workflow = ?1 ORDER BY id LIMIT ?2";
+    "SELECT id, workflow, event_id, params FROM queue WHERE ?1 = '' OR workflow = ?1 ORDER BY id "
+    "LIMIT ?2";
 constexpr const char* k_queued_count = "SELECT count(*) FROM queue WHERE ?1 = '' OR workflow = ?1";
 constexpr const char* k_set_payload = "UPDATE events SET payload = ?2 WHERE id = ?1";
-constexpr const char* k_last_fire = "SELECT last FROM schedule_fires WHERE workflow = ?1 AND entry = ?2";
-constexpr const char* k_set_last_fire = "INSERT OR REPLACE INTO schedule_fires(workflow, entry, last) VALUES (?1, ?2, ?3)";
+constexpr const char* k_last_fire =
+    "SELECT last FROM schedule_fires WHERE workflow = ?1 AND entry = ?2";
+constexpr const char* k_set_last_fire =
+    "INSERT OR REPLACE INTO schedule_fires(workflow, entry, last) VALUES (?1, ?2, ?3)";
 
-TimePoint now() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+TimePoint now() {
+    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
 
 // Run `sql` once in a write scope after `bind`; the rows it changed.
 template <class Bind>
@@ -31,7 +37,7 @@ Result<int> exec_write(Store::Impl& db, const char* sql, std::string_view what, 
     return changed;
 }
 
-} // namespace
+}  // namespace
 
 Result<RowId> Store::enqueue(std::string_view workflow, RowId event, const nlohmann::json& params) {
     Impl& db = *m_impl;
@@ -96,7 +102,8 @@ Result<void> Store::set_event_payload(RowId event, const nlohmann::json& payload
     return {};
 }
 
-Result<std::optional<TimePoint>> Store::last_fire(std::string_view workflow, std::string_view entry) {
+Result<std::optional<TimePoint>> Store::last_fire(std::string_view workflow,
+                                                  std::string_view entry) {
     Impl& db = *m_impl;
     auto st = db.prepare(k_last_fire);
     if (!st) return st.error();
@@ -118,4 +125,4 @@ Result<void> Store::set_last_fire(std::string_view workflow, std::string_view en
     return {};
 }
 
-} // namespace weft::store
+}  // namespace weft::store

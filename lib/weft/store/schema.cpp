@@ -420,7 +420,8 @@ Error Store::Impl::error(std::string_view what, int rc) const {
         db && sqlite3_extended_errcode(db) == rc ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     std::string text = "state database " + path + ": " + std::string(what) + ": " + msg;
     if ((rc & 0xff) == SQLITE_CORRUPT)
-        text += " (the file is damaged: restore a backup, or move it aside and weft starts a new one)";
+        text +=
+            " (the file is damaged: restore a backup, or move it aside and weft starts a new one)";
     else if ((rc & 0xff) == SQLITE_READONLY)
         text += " (read-only)";
     return make_error(Errc::state, text);
@@ -514,7 +515,8 @@ void Store::refuse_writes() {
 }
 
 Error Store::Impl::refused() const {
-    return make_error(Errc::state, "state database " + path + ": no more writes after an earlier failure");
+    return make_error(Errc::state,
+                      "state database " + path + ": no more writes after an earlier failure");
 }
 
 Result<void> Store::begin() {

@@ -114,7 +114,7 @@ class Statement {
 struct Store::Impl {
     sqlite3* db = nullptr;
     std::string path;
-    bool writes_refused = false; // Store::refuse_writes()
+    bool writes_refused = false;  // Store::refuse_writes()
     // Keyed by the address of the SQL text: every statement is a constant.
     std::unordered_map<const char*, sqlite3_stmt*> cache;
     // The log cap (Store::append_logs): bytes stored so far per attempt of

@@ -320,8 +320,9 @@ class Store {
 
     // Incremental steps: the fingerprint a step last succeeded with, and its
     // outputs then. clear_fingerprint when it starts running again.
-    Result<void> set_fingerprint(std::string_view workflow, std::string_view step, std::string_view fingerprint,
-                                 const nlohmann::json& outputs, RowId run);
+    Result<void> set_fingerprint(std::string_view workflow, std::string_view step,
+                                 std::string_view fingerprint, const nlohmann::json& outputs,
+                                 RowId run);
     Result<void> clear_fingerprint(std::string_view workflow, std::string_view step);
     // --- the engine's queue and schedules (queue.cpp). Events wait here for
     // a run, so a stopped engine handles them when it starts again.
@@ -346,7 +347,8 @@ class Store {
     Result<std::optional<RunRow>> get_run_row(RowId run);
     Result<std::optional<RunDetail>> get_run(RowId run);
     Result<std::optional<EventRow>> get_event(RowId event);
-    Result<std::optional<Fingerprint>> get_fingerprint(std::string_view workflow, std::string_view step);
+    Result<std::optional<Fingerprint>> get_fingerprint(std::string_view workflow,
+                                                       std::string_view step);
     // Log lines of `run` (of `step` only, when given) with seq > `after_seq`,
     // oldest first, at most `limit` (0: all). Poll with the last seq seen.
     Result<std::vector<LogRow>> get_logs(RowId run, std::optional<std::string_view> step = {},

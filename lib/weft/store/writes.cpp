@@ -47,7 +47,8 @@ constexpr const char* k_finish_attempt =
 constexpr const char* k_set_fingerprint =
     "INSERT OR REPLACE INTO fingerprints(workflow, step, fingerprint, outputs, run_id, updated)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-constexpr const char* k_clear_fingerprint = "DELETE FROM fingerprints WHERE workflow = ?1 AND step = ?2";
+constexpr const char* k_clear_fingerprint =
+    "DELETE FROM fingerprints WHERE workflow = ?1 AND step = ?2";
 constexpr const char* k_insert_log =
     "INSERT INTO logs(run_id, step, attempt_id, time, stream, text) VALUES (?1, ?2, ?3, ?4, ?5, "
     "?6)";
@@ -244,7 +245,8 @@ Result<void> Store::set_step_outputs(RowId run, std::string_view step,
 }
 
 Result<void> Store::set_fingerprint(std::string_view workflow, std::string_view step,
-                                    std::string_view fingerprint, const nlohmann::json& outputs, RowId run) {
+                                    std::string_view fingerprint, const nlohmann::json& outputs,
+                                    RowId run) {
     Impl& db = *m_impl;
     auto scope = WriteScope::enter(db);
     if (!scope) return scope.error();

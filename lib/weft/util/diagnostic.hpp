@@ -27,4 +27,4 @@ inline bool has_errors(const Diagnostics& ds) {
     return false;
 }
 
-} // namespace weft
+}  // namespace weft

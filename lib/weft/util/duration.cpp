@@ -13,7 +13,8 @@ struct Unit {
 };
 // Order matters twice: `ms` must be tried before `m`, and parts must come in
 // decreasing size (`30m1h` is almost certainly a typo).
-constexpr Unit k_units[] = {{"ms", 1}, {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}};
+constexpr Unit k_units[] = {
+    {"ms", 1}, {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}};
 
 int rank(std::string_view unit) {
     if (unit == "d") return 0;
@@ -23,7 +24,7 @@ int rank(std::string_view unit) {
     return 4;
 }
 
-} // namespace
+}  // namespace
 
 Result<Duration> parse_duration(std::string_view text) {
     const std::string shown(text);
@@ -40,7 +41,8 @@ Result<Duration> parse_duration(std::string_view text) {
         if (text[i] < '0' || text[i] > '9') return bad("expected a number");
         std::int64_t n = 0;
         while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            if (n > std::numeric_limits<std::int64_t>::max() / 10 / 86'400'000) return bad("too large");
+            if (n > std::numeric_limits<std::int64_t>::max() / 10 / 86'400'000)
+                return bad("too large");
             n = n * 10 + (text[i] - '0');
             ++i;
         }
@@ -73,8 +75,8 @@ std::string format_duration(Duration d) {
         out = "-";
         ms = -ms;
     }
-    for (const auto& u : {Unit{"d", 86'400'000}, Unit{"h", 3'600'000}, Unit{"m", 60'000}, Unit{"s", 1'000},
-                          Unit{"ms", 1}}) {
+    for (const auto& u : {Unit{"d", 86'400'000}, Unit{"h", 3'600'000}, Unit{"m", 60'000},
+                          Unit{"s", 1'000}, Unit{"ms", 1}}) {
         if (ms >= u.ms) {
             out += std::to_string(ms / u.ms);
             out += u.name;
@@ -84,4 +86,4 @@ std::string format_duration(Duration d) {
     return out;
 }
 
-} // namespace weft
+}  // namespace weft

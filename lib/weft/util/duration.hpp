@@ -17,4 +17,4 @@ Result<Duration> parse_duration(std::string_view text);
 // Format `d` the way users write it: `1h30m`, `150ms`, `0s`.
 std::string format_duration(Duration d);
 
-} // namespace weft
+}  // namespace weft

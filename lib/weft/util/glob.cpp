@@ -15,19 +15,22 @@ void expand_braces(const std::string& p, std::vector<std::string>& out) {
     int depth = 0;
     std::size_t open = std::string::npos;
     for (std::size_t i = 0; i < p.size(); ++i) {
-        if (p[i] == '[') { // braces inside a class are literal
+        if (p[i] == '[') {  // braces inside a class are literal
             const auto close = p.find(']', i + 2);
             if (close != std::string::npos) i = close;
             continue;
         }
-        if (p[i] == '{' && depth++ == 0) open = i;
+        if (p[i] == '{' && depth++ == 0)
+            open = i;
         else if (p[i] == '}' && depth > 0 && --depth == 0) {
             std::vector<std::string> alts;
             int d = 0;
             std::size_t start = open + 1;
             for (std::size_t j = open + 1; j < i; ++j) {
-                if (p[j] == '{') ++d;
-                else if (p[j] == '}') --d;
+                if (p[j] == '{')
+                    ++d;
+                else if (p[j] == '}')
+                    --d;
                 else if (p[j] == ',' && d == 0) {
                     alts.push_back(p.substr(start, j - start));
                     start = j + 1;
@@ -70,7 +73,7 @@ bool match_segment(std::string_view pat, std::string_view name) {
                 ++n;
                 continue;
             }
-            if (q >= pat.size() && name[n] == '[') { // no closing ']': literal
+            if (q >= pat.size() && name[n] == '[') {  // no closing ']': literal
                 ++p;
                 ++n;
                 continue;
@@ -101,20 +104,23 @@ std::vector<std::string_view> split(std::string_view s) {
     return parts;
 }
 
-bool match_parts(const std::vector<std::string_view>& pat, std::size_t pi, const std::vector<std::string_view>& path,
-                 std::size_t xi) {
+bool match_parts(const std::vector<std::string_view>& pat, std::size_t pi,
+                 const std::vector<std::string_view>& path, std::size_t xi) {
     if (pi == pat.size()) return xi == path.size();
     if (pat[pi] == "**") {
         for (std::size_t k = xi; k <= path.size(); ++k)
             if (match_parts(pat, pi + 1, path, k)) return true;
         return false;
     }
-    return xi < path.size() && match_segment(pat[pi], path[xi]) && match_parts(pat, pi + 1, path, xi + 1);
+    return xi < path.size() && match_segment(pat[pi], path[xi]) &&
+           match_parts(pat, pi + 1, path, xi + 1);
 }
 
-bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+bool has_wildcard(std::string_view s) {
+    return s.find_first_of("*?[") != std::string_view::npos;
+}
 
-} // namespace
+}  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view path) {
     std::vector<std::string> pats;
@@ -146,7 +152,8 @@ std::vector<std::string> glob_files(std::string_view pattern) {
         }
         const fs::path root = base.empty() ? fs::path(".") : fs::path(base);
         if (!fs::is_directory(root, ec)) continue;
-        for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+        for (auto it = fs::recursive_directory_iterator(
+                 root, fs::directory_options::skip_permission_denied, ec);
              !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             if (!it->is_regular_file(ec)) continue;
             std::string rel = it->path().lexically_normal().generic_string();
@@ -158,4 +165,4 @@ std::vector<std::string> glob_files(std::string_view pattern) {
     return out;
 }
 
-} // namespace weft
+}  // namespace weft

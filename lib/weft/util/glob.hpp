@@ -17,4 +17,4 @@ bool glob_match(std::string_view pattern, std::string_view path);
 // directories are not followed.
 std::vector<std::string> glob_files(std::string_view pattern);
 
-} // namespace weft
+}  // namespace weft

@@ -13,7 +13,8 @@ const std::vector<IgnoreFiles::Rule>& IgnoreFiles::rules_of(const std::string& d
         std::ifstream f(dir == "." ? std::string(name) : dir + "/" + name);
         for (std::string line; std::getline(f, line);) {
             if (!line.empty() && line.back() == '\r') line.pop_back();
-            while (!line.empty() && line.back() == ' ' && (line.size() < 2 || line[line.size() - 2] != '\\'))
+            while (!line.empty() && line.back() == ' ' &&
+                   (line.size() < 2 || line[line.size() - 2] != '\\'))
                 line.pop_back();
             if (line.empty() || line[0] == '#') continue;
             Rule r;
@@ -40,11 +41,14 @@ const std::vector<IgnoreFiles::Rule>& IgnoreFiles::rules_of(const std::string& d
 int IgnoreFiles::match_in(const std::string& dir, const std::string& path, bool is_dir) {
     const std::string rel = dir == "." ? path : path.substr(dir.size() + 1);
     const auto slash = rel.rfind('/');
-    const std::string_view base = slash == std::string::npos ? std::string_view(rel) : std::string_view(rel).substr(slash + 1);
+    const std::string_view base = slash == std::string::npos
+                                      ? std::string_view(rel)
+                                      : std::string_view(rel).substr(slash + 1);
     int result = -1;
     for (const auto& r : rules_of(dir)) {
         if (r.dir_only && !is_dir) continue;
-        if (r.anchored ? glob_match(r.pattern, rel) : glob_match(r.pattern, base)) result = r.negate ? 0 : 1;
+        if (r.anchored ? glob_match(r.pattern, rel) : glob_match(r.pattern, base))
+            result = r.negate ? 0 : 1;
     }
     return result;
 }
@@ -52,7 +56,8 @@ int IgnoreFiles::match_in(const std::string& dir, const std::string& path, bool 
 bool IgnoreFiles::ignored(const std::string& path, bool is_dir) {
     // Every ancestor directory first: nothing under an ignored one comes back.
     std::vector<std::string> dirs{"."};
-    for (std::size_t i = path.find('/'); i != std::string::npos; i = path.find('/', i + 1)) dirs.push_back(path.substr(0, i));
+    for (std::size_t i = path.find('/'); i != std::string::npos; i = path.find('/', i + 1))
+        dirs.push_back(path.substr(0, i));
     for (std::size_t k = 1; k < dirs.size(); ++k) {
         int verdict = -1;
         for (std::size_t j = 0; j < k; ++j)
@@ -65,4 +70,4 @@ bool IgnoreFiles::ignored(const std::string& path, bool is_dir) {
     return verdict == 1;
 }
 
-} // namespace weft
+}  // namespace weft

@@ -13,13 +13,13 @@
 namespace weft {
 
 class IgnoreFiles {
-public:
+  public:
     // True when `path` (relative to the working directory) is ignored.
     bool ignored(const std::string& path, bool is_dir);
     // Forget what was read (a .gitignore changed).
     void clear() { m_rules.clear(); }
 
-private:
+  private:
     struct Rule {
         std::string pattern;
         bool negate = false;
@@ -29,7 +29,7 @@ private:
     const std::vector<Rule>& rules_of(const std::string& dir);
     // nullopt-like tri-state: -1 no rule matched, 0 included, 1 ignored.
     int match_in(const std::string& dir, const std::string& path, bool is_dir);
-    std::map<std::string, std::vector<Rule>> m_rules; // directory -> its rules, in file order
+    std::map<std::string, std::vector<Rule>> m_rules;  // directory -> its rules, in file order
 };
 
-} // namespace weft
+}  // namespace weft

@@ -8,7 +8,8 @@ void Masker::add(std::string_view value) {
     auto add_one = [this](std::string_view v) {
         if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
         if (v.find_first_not_of(" \t\r\n") == std::string_view::npos ||
-            std::find(m_values.begin(), m_values.end(), v) != m_values.end()) return;
+            std::find(m_values.begin(), m_values.end(), v) != m_values.end())
+            return;
         m_values.emplace_back(v);
     };
     add_one(value);
@@ -18,8 +19,9 @@ void Masker::add(std::string_view value) {
         if (end - start < value.size()) add_one(value.substr(start, end - start));
         start = end + 1;
     }
-    std::stable_sort(m_values.begin(), m_values.end(),
-                     [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    std::stable_sort(
+        m_values.begin(), m_values.end(),
+        [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
 std::string Masker::apply(std::string_view text) const {
@@ -33,4 +35,4 @@ std::string Masker::apply(std::string_view text) const {
     return out;
 }
 
-} // namespace weft
+}  // namespace weft

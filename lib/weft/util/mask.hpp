@@ -10,7 +10,7 @@
 namespace weft {
 
 class Masker {
-public:
+  public:
     static constexpr std::string_view k_mask = "***";
     // Register a secret value. Values of white space only (and such lines
     // of a multi-line value) mask nothing.
@@ -20,8 +20,8 @@ public:
     // values first, so a value containing another is masked whole.
     std::string apply(std::string_view text) const;
 
-private:
-    std::vector<std::string> m_values; // longest first
+  private:
+    std::vector<std::string> m_values;  // longest first
 };
 
-} // namespace weft
+}  // namespace weft

@@ -9,12 +9,12 @@
 namespace weft {
 
 enum class Errc {
-    usage,     // bad command line (exit 2)
-    invalid,   // invalid workflow, expression or value (exit 2)
-    not_found, // missing file or plugin (exit 2)
-    io,        // an OS call failed
-    state,     // the state database cannot be used (exit 3)
-    exec,      // a process could not be created
+    usage,      // bad command line (exit 2)
+    invalid,    // invalid workflow, expression or value (exit 2)
+    not_found,  // missing file or plugin (exit 2)
+    io,         // an OS call failed
+    state,      // the state database cannot be used (exit 3)
+    exec,       // a process could not be created
     internal,
 };
 
@@ -32,7 +32,7 @@ inline Error make_error(Errc code, std::string message, std::size_t offset = Err
 
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}
     Result(Error error) : m_v(std::in_place_index<1>, std::move(error)) {}
 
@@ -47,22 +47,22 @@ public:
     const T* operator->() const { return &value(); }
     const Error& error() const { return std::get<1>(m_v); }
 
-private:
+  private:
     std::variant<T, Error> m_v;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : m_error(std::move(error)), m_ok(false) {}
     bool ok() const { return m_ok; }
     explicit operator bool() const { return m_ok; }
     const Error& error() const { return m_error; }
 
-private:
+  private:
     Error m_error;
     bool m_ok = true;
 };
 
-} // namespace weft
+}  // namespace weft

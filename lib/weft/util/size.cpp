@@ -14,12 +14,12 @@ struct Unit {
 };
 constexpr Unit k_units[] = {{"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}};
 
-} // namespace
+}  // namespace
 
 Result<std::uint64_t> parse_size(std::string_view text) {
     auto bad = [&](const std::string& why) {
-        return make_error(Errc::invalid,
-                          "invalid size '" + std::string(text) + "': " + why + " (use e.g. 10M, 512K, 4096)");
+        return make_error(Errc::invalid, "invalid size '" + std::string(text) + "': " + why +
+                                             " (use e.g. 10M, 512K, 4096)");
     };
     std::size_t i = 0;
     std::uint64_t n = 0;
@@ -43,8 +43,9 @@ Result<std::uint64_t> parse_size(std::string_view text) {
 
 std::string format_size(std::uint64_t bytes) {
     for (const auto& u : k_units)
-        if (bytes >= u.bytes && bytes % u.bytes == 0) return std::to_string(bytes / u.bytes) + " " + std::string(u.name);
+        if (bytes >= u.bytes && bytes % u.bytes == 0)
+            return std::to_string(bytes / u.bytes) + " " + std::string(u.name);
     return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
 }
 
-} // namespace weft
+}  // namespace weft

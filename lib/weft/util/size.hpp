@@ -16,4 +16,4 @@ Result<std::uint64_t> parse_size(std::string_view text);
 // whole number of that unit, else `1500 bytes`.
 std::string format_size(std::uint64_t bytes);
 
-} // namespace weft
+}  // namespace weft

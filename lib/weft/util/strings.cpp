@@ -13,7 +13,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
         row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
             diag = up;
         }
     }
@@ -23,7 +24,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
     // One edit for short words; two (a transposition) or a third of the word
     // for longer ones.
-    const std::size_t limit = word.size() <= 2 ? 0 : word.size() <= 3 ? 1 : std::max<std::size_t>(2, word.size() / 3);
+    const std::size_t limit = word.size() <= 2   ? 0
+                              : word.size() <= 3 ? 1
+                                                 : std::max<std::size_t>(2, word.size() / 3);
     std::string best;
     std::size_t best_d = limit + 1;
     for (const auto& c : candidates) {
@@ -36,7 +39,8 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
     return best;
 }
 
-std::string with_suggestion(std::string msg, std::string_view word, const std::vector<std::string>& candidates) {
+std::string with_suggestion(std::string msg, std::string_view word,
+                            const std::vector<std::string>& candidates) {
     const std::string m = closest_match(word, candidates);
     if (!m.empty()) msg += " (did you mean '" + m + "'?)";
     return msg;
@@ -63,7 +67,9 @@ std::vector<std::string> split(std::string_view text, char sep) {
     return out;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
 bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -78,9 +84,12 @@ std::size_t json_nesting(std::string_view text) {
     bool in_string = false, escaped = false;
     for (char c : text) {
         if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
         } else if (c == '"') {
             in_string = true;
         } else if (c == '[' || c == '{') {
@@ -92,4 +101,4 @@ std::size_t json_nesting(std::string_view text) {
     return deepest;
 }
 
-} // namespace weft
+}  // namespace weft

@@ -15,7 +15,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 // `msg` + ` (did you mean 'X'?)` when a close candidate exists.
-std::string with_suggestion(std::string msg, std::string_view word, const std::vector<std::string>& candidates);
+std::string with_suggestion(std::string msg, std::string_view word,
+                            const std::vector<std::string>& candidates);
 
 // Quote list: `'a', 'b' or 'c'`.
 std::string join_quoted(const std::vector<std::string>& items, std::string_view last_sep = " or ");
@@ -27,7 +28,9 @@ std::string to_lower(std::string_view s);
 
 // A UTF-8 continuation byte (10xxxxxx): never the first byte of a character,
 // so text is cut only where it is not.
-constexpr bool utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+constexpr bool utf8_continuation(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 // How deeply the arrays and objects of JSON `text` nest (brackets inside
 // strings not counted). Checked before parsing untrusted JSON, whose deep
@@ -35,4 +38,4 @@ constexpr bool utf8_continuation(char c) { return (static_cast<unsigned char>(c)
 std::size_t json_nesting(std::string_view text);
 inline constexpr std::size_t k_max_json_nesting = 256;
 
-} // namespace weft
+}  // namespace weft

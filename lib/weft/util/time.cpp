@@ -10,10 +10,11 @@ std::string format_rfc3339(TimePoint t) {
     const year_month_day ymd{day};
     const hh_mm_ss hms{t - day};
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                  static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                  static_cast<int>(hms.subseconds().count()));
     return buf;
 }
 
@@ -35,11 +36,15 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
     };
     auto sep = [&](char c) { return i < s.size() && s[i++] == c; };
     int y, mo, d, h, mi, se;
-    if (!digits(4, y) || !sep('-') || !digits(2, mo) || !sep('-') || !digits(2, d)) return bad("bad date");
-    if (i >= s.size() || (s[i] != 'T' && s[i] != 't' && s[i] != ' ')) return bad("missing 'T' between date and time");
+    if (!digits(4, y) || !sep('-') || !digits(2, mo) || !sep('-') || !digits(2, d))
+        return bad("bad date");
+    if (i >= s.size() || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+        return bad("missing 'T' between date and time");
     ++i;
-    if (!digits(2, h) || !sep(':') || !digits(2, mi) || !sep(':') || !digits(2, se)) return bad("bad time of day");
-    const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (!digits(2, h) || !sep(':') || !digits(2, mi) || !sep(':') || !digits(2, se))
+        return bad("bad time of day");
+    const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                             day{static_cast<unsigned>(d)}};
     if (!ymd.ok()) return bad("no such date");
     if (h > 23 || mi > 59 || se > 60) return bad("time of day out of range");
     int ms = 0;
@@ -57,7 +62,8 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
     } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
         const int sign = s[i++] == '-' ? -1 : 1;
         int oh, om;
-        if (!digits(2, oh) || !sep(':') || !digits(2, om) || oh > 23 || om > 59) return bad("bad UTC offset");
+        if (!digits(2, oh) || !sep(':') || !digits(2, om) || oh > 23 || om > 59)
+            return bad("bad UTC offset");
         offset_min = sign * (oh * 60 + om);
     } else {
         return bad("missing time zone ('Z' or an offset like +02:00)");
@@ -67,4 +73,4 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
     return t - minutes{offset_min};
 }
 
-} // namespace weft
+}  // namespace weft

@@ -16,4 +16,4 @@ std::string format_rfc3339(TimePoint t);
 // or lower-case `t`/`z` accepted too). Errc::invalid naming the problem.
 Result<TimePoint> parse_rfc3339(std::string_view text);
 
-} // namespace weft
+}  // namespace weft
