@@ -43,6 +43,16 @@ TEST_CASE("plugin::parse_result") {
         CHECK(plugin::parse_result("{\"status\": \"failure\", \"message\": 3}").error().message ==
               "its result's 'message' is not a string");
     }
+    SUBCASE("a result nested deeper than 256 levels is refused, not printed (it crashed weft)") {
+        const std::string head = "{\"status\":\"success\",\"outputs\":{\"x\":";
+        const std::string deep = head + std::string(100000, '[') + std::string(100000, ']') + "}}";
+        CHECK(plugin::parse_result(deep).error().message ==
+              "its result on stdout is JSON nested deeper than 256 levels");
+        // 256 levels: the object, `outputs` and 254 arrays.
+        auto r = plugin::parse_result(head + std::string(254, '[') + std::string(254, ']') + "}}");
+        REQUIRE(r);
+        CHECK(r->outputs["x"] == std::string(254, '[') + std::string(254, ']'));
+    }
 }
 
 TEST_CASE("plugin::make_request") {

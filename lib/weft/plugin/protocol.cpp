@@ -1,6 +1,7 @@
 // The JSON of protocol 1 (SPEC §7): the request a plugin reads, the result
 // it prints, the description `--describe` prints.
 #include "weft/plugin/plugin.hpp"
+#include "weft/util/strings.hpp"
 
 namespace weft::plugin {
 
@@ -37,6 +38,9 @@ Result<std::string> make_request(const Json& with, const Json& env, const Json& 
 Result<Outcome> parse_result(const std::string& text) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
         return make_error(Errc::invalid, "it printed no result on stdout");
+    if (json_nesting(text) > k_max_json_nesting)
+        return make_error(Errc::invalid, "its result on stdout is JSON nested deeper than " +
+                                             std::to_string(k_max_json_nesting) + " levels");
     Json j = Json::parse(text, nullptr, false);
     if (j.is_discarded()) {
         std::string start = text.substr(0, 40);
