@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "support/workflow.hpp"
 #include "weft/engine/dispatch.hpp"
 
 using namespace weft;
@@ -33,4 +34,42 @@ TEST_CASE("engine::param_pairs: strings as they are, other values as JSON text")
     const auto pairs = engine::param_pairs(Json{{"n", 3}, {"s", "x y"}, {"l", Json::array({1})}});
     CHECK(pairs ==
           std::vector<std::pair<std::string, std::string>>{{"l", "[1]"}, {"n", "3"}, {"s", "x y"}});
+}
+
+// Without an Engine, Dispatch records and queues but starts nothing: the
+// queue limits can be watched in the store.
+TEST_CASE("engine::Dispatch: record, announce, offer and max-queued") {
+    auto store = store::Store::open_memory();
+    REQUIRE(store);
+    std::vector<Json> said;
+    engine::Dispatch d(*store, [&](const Json& j) { said.push_back(j); });
+    d.workflows()["w"].wf = test::valid_workflow(
+        "name: w\nconcurrency: {max-queued: 2}\nsteps: {s: {run: x}}\n", "w.yaml");
+    std::vector<store::RowId> ids;
+    for (const char* p : {"a", "b", "c"})
+        ids.push_back(d.fire(model::Event::file_change({p}, k_t), {"w"}));
+    REQUIRE(ids.size() == 3);
+    CHECK(ids[0] > 0);
+    auto ev = store->get_event(ids[0]);
+    REQUIRE((ev && *ev));
+    CHECK((*ev)->kind == "file");
+    CHECK((*ev)->payload == model::to_json(model::Event::file_change({"a"}, k_t)));
+    CHECK((*ev)->time == k_t);
+    auto q = store->queued("w", 0);
+    REQUIRE(q);
+    REQUIRE(q->size() == 2);  // the oldest gave way to the newest
+    CHECK(q->front().event_id == ids[1]);
+    CHECK(q->back().event_id == ids[2]);
+    REQUIRE(said.size() == 4);
+    CHECK(
+        said[3].dump() ==
+        R"j({"event":)j" + std::to_string(ids[0]) +
+            R"j(,"message":"dropped from the queue (max-queued: 2)","type":"skip","workflow":"w"})j");
+    CHECK(said[2]["id"] == ids[2]);  // announced, then offered
+
+    // quiet: recorded and offered, not announced; an unknown target is skipped
+    const auto quiet = d.fire(model::Event::stdin_line("x", false, k_t), {"w", "gone"}, true);
+    CHECK(quiet > ids[2]);
+    CHECK(said.size() == 5);  // only the max-queued skip of the oldest
+    CHECK(said.back()["type"] == "skip");
 }
