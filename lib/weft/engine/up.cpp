@@ -80,6 +80,7 @@ struct Up::Impl {
     void on_run_end(RowId run, const std::string& workflow, store::RunState status);
     void maybe_finish();
     void stop();
+    void close();  // stop, and end the Engine
     void prune();
     bool only_stdin() const;
 };
@@ -88,13 +89,17 @@ Up::Up(store::Store& store, UpConfig config)
     : m(std::make_unique<Impl>(store, std::move(config))) {}
 
 Up::~Up() {
+    m->close();
+}
+
+void Up::Impl::close() {
     // Every handle is closed while the Engine's loop is open; the Engine's
     // destructor runs the loop once more to finish closing them.
-    m->stop();
-    m->file.reset();
-    m->schedule.reset();
-    m->in.reset();
-    m->engine.reset();
+    stop();
+    file.reset();
+    schedule.reset();
+    in.reset();
+    engine.reset();
 }
 
 std::vector<std::string> describe_triggers(const model::Workflow& wf) {
@@ -238,7 +243,9 @@ Result<void> Up::start(Observer& observer, Config config) {
 }
 
 bool Up::run() {
-    return m->engine->run();
+    const bool stored = m->engine->run();
+    m->close();  // the Engine ends here, before its caller lets go of the engine lock
+    return stored;
 }
 
 void Up::Impl::make_triggers() {

@@ -54,7 +54,7 @@ class Up {
     // limit). On failure, what was armed is closed again.
     Result<void> start(Observer& observer, Config config);
     // Run the engine until it stops (a signal, the end of a stdin-only
-    // input) and every run has ended. False if the store failed.
+    // input) and every run has ended, then end it. False if the store failed.
     bool run();
 
     struct Impl;
