@@ -24,16 +24,11 @@ std::vector<std::string> paths_or_default(const Options& o) {
     return o.files.empty() ? std::vector<std::string>{"workflows"} : o.files;
 }
 
-TimePoint now_ms() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now());
-}
-
 // An engine event for people: `event 4 (file: src/a.c +2) -> build`.
 void print_announcement(const nlohmann::json& j, bool json) {
     if (json) {
         nlohmann::json out = j;
-        out["time"] = format_rfc3339(now_ms());
+        out["time"] = format_rfc3339(now());
         std::printf("%s\n",
                     out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         std::fflush(stdout);
@@ -111,7 +106,16 @@ int cmd_up(const Options& o, const Globals& g) {
     cfg.state_dir = state->dir;
     cfg.state_path = state->path;
     state->store.set_log_cap(*log_cap);
-    engine::Up up(state->store, cfg);
+    std::unique_ptr<engine::Observer> reporter;
+    if (o.json)
+        reporter = std::make_unique<report::JsonReporter>(stdout);
+    else
+        reporter = std::make_unique<report::PlainReporter>(stdout,
+                                                           g.quiet     ? report::Verbosity::quiet
+                                                           : g.verbose ? report::Verbosity::verbose
+                                                                       : report::Verbosity::normal,
+                                                           use_color(parse_color(g.color), stdout));
+    engine::Up up(state->store, cfg);  // after the reporter: its Engine reports there
     if (!up.load()) return k_exit_usage;
     auto lock = engine::OwnerLock::acquire(state->dir);
     if (!lock) {
@@ -123,34 +127,13 @@ int cmd_up(const Options& o, const Globals& g) {
         std::fprintf(stderr, "weft: error: %s\n", engine_lock.error().message.c_str());
         return k_exit_state;
     }
-    std::unique_ptr<engine::Observer> reporter;
-    if (o.json)
-        reporter = std::make_unique<report::JsonReporter>(stdout);
-    else
-        reporter = std::make_unique<report::PlainReporter>(stdout,
-                                                           g.quiet     ? report::Verbosity::quiet
-                                                           : g.verbose ? report::Verbosity::verbose
-                                                                       : report::Verbosity::normal,
-                                                           use_color(parse_color(g.color), stdout));
     engine::Config config;
     config.state_dir = state->dir;
     config.owner = lock->token();
     config.control_socket = true;
     config.slurm_dir = slurm_dir_from_env();
-    config.on_signal = [&up](int sig) { up.on_signal(sig); };
-    config.on_request = [&up](const nlohmann::json& req) { return up.on_request(req); };
-    config.on_store_failed = [&up] { up.on_signal(0); };  // stop: nothing more can be recorded
-    config.on_run_end = [&up](store::RowId run, const std::string& wf, store::RunState s) {
-        up.on_run_end(run, wf, s);
-    };
-    auto eng = engine::Engine::create(state->store, *reporter, std::move(config));
-    if (!eng) {
-        std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
-        return k_exit_state;
-    }
-    if (auto r = up.arm(**eng); !r) {
+    if (auto r = up.start(*reporter, std::move(config)); !r) {
         std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
-        up.on_signal(0);  // close what was armed while the engine's loop is still open
         return r.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
     }
     if (o.json)
@@ -160,7 +143,7 @@ int cmd_up(const Options& o, const Globals& g) {
                     state->path.c_str());
         std::fflush(stdout);
     }
-    const bool stored = (*eng)->run();
+    const bool stored = up.run();
     if (!stored)
         std::fprintf(stderr,
                      "weft: the engine stopped: the state database failed, and nothing after the "
@@ -218,12 +201,12 @@ int cmd_status(const Options& o, const Globals& g) {
 }
 
 int cmd_list(const Options& o, const Globals& g) {
-    auto files = engine::workflow_files(paths_or_default(o));
+    auto files = parse::workflow_files(paths_or_default(o));
     if (!files) {
         std::fprintf(stderr, "weft: error: %s\n", files.error().message.c_str());
         return k_exit_usage;
     }
-    std::vector<engine::WorkflowPtr> all;
+    std::vector<parse::WorkflowPtr> all;
     bool ok = true;
     for (const auto& f : *files) {
         auto wf = std::make_shared<parse::Workflow>(parse::load_workflow(f));
@@ -234,11 +217,11 @@ int cmd_list(const Options& o, const Globals& g) {
         }
         all.push_back(wf);
     }
-    for (const auto& p : engine::check_workflow_set(all)) {
+    for (const auto& p : parse::check_workflow_set(all)) {
         std::fprintf(stderr, "weft: error: %s\n", p.c_str());
         ok = false;
     }
-    const TimePoint t = now_ms();
+    const TimePoint t = now();
     for (const auto& w : all) {
         const auto& wf = *w->loaded.workflow;
         const auto next = engine::next_cron_fires(wf, t, 3);

@@ -62,7 +62,7 @@ std::string control_path(const std::string& state_dir, const std::string& token)
 struct ControlServer::Client {
     ControlServer* server = nullptr;
     int fd = -1;
-    uv_poll_t* poll = nullptr;
+    UvHandle<uv_poll_t> poll;
     std::string buf;
 };
 
@@ -91,37 +91,37 @@ Result<std::unique_ptr<ControlServer>> ControlServer::listen(uv_loop_t* loop,
     if (rc != 0 || ::listen(s->m_fd, 16) != 0)
         return make_error(Errc::io,
                           "cannot listen on " + path + ": " + std::strerror(rc != 0 ? err : errno));
-    s->m_poll = new uv_poll_t;
-    s->m_poll->data = s.get();
-    uv_poll_init(loop, s->m_poll, s->m_fd);
-    uv_poll_start(s->m_poll, UV_READABLE, [](uv_poll_t* h, int, int) {
+    s->m_poll = UvHandle<uv_poll_t>::make(uv_poll_init, loop, s.get(), s->m_fd);
+    if (!s->m_poll) return make_error(Errc::io, "cannot listen on " + path + ": cannot poll it");
+    uv_poll_start(s->m_poll.get(), UV_READABLE, [](uv_poll_t* h, int, int) {
         static_cast<ControlServer*>(h->data)->accept_clients();
     });
-    uv_unref(reinterpret_cast<uv_handle_t*>(s->m_poll));
+    uv_unref(s->m_poll.base());
     return s;
 }
 
 ControlServer::~ControlServer() {
     // A client that connected and never wrote must not keep the loop alive.
     while (!m_clients.empty()) close_client(*m_clients.begin());
-    if (m_poll) {
-        uv_poll_stop(m_poll);
-        uv_close(reinterpret_cast<uv_handle_t*>(m_poll),
-                 [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    }
+    if (m_poll) uv_poll_stop(m_poll.get());
+    m_poll.reset();
     close_fd(m_fd);
     ::unlink(m_path.c_str());
 }
 
 void ControlServer::accept_clients() {
     for (;;) {
-        const int fd = ::accept4(m_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = ::accept4(m_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;  // EAGAIN, or a client that went away
-        auto* client = new Client{this, fd, new uv_poll_t, {}};
+        auto poll = UvHandle<uv_poll_t>::make(uv_poll_init, m_loop, nullptr, fd);
+        if (!poll) {
+            close_fd(fd);
+            continue;
+        }
+        auto* client = new Client{this, fd, std::move(poll), {}};
         m_clients.insert(client);
         client->poll->data = client;
-        uv_poll_init(m_loop, client->poll, fd);
-        uv_poll_start(client->poll, UV_READABLE, [](uv_poll_t* h, int status, int) {
+        uv_poll_start(client->poll.get(), UV_READABLE, [](uv_poll_t* h, int status, int) {
             auto* c = static_cast<Client*>(h->data);
             char chunk[4096];
             ssize_t n = 0;
@@ -149,10 +149,9 @@ void ControlServer::accept_clients() {
 
 void ControlServer::close_client(Client* c) {
     m_clients.erase(c);
-    uv_poll_stop(c->poll);
+    uv_poll_stop(c->poll.get());
     c->poll->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(c->poll),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    c->poll.reset();
     close_fd(c->fd);
     delete c;
 }

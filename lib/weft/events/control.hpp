@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "weft/events/uv_handle.hpp"
 #include "weft/util/duration.hpp"
 #include "weft/util/result.hpp"
 
@@ -42,7 +43,7 @@ class ControlServer {
     std::string m_path;
     Handler m_handler;
     int m_fd = -1;
-    uv_poll_t* m_poll = nullptr;
+    UvHandle<uv_poll_t> m_poll;
     std::set<Client*> m_clients;  // connections not yet answered
 };
 

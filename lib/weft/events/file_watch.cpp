@@ -7,7 +7,6 @@
 
 #include <cerrno>
 
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include "weft/events/uv_handle.hpp"
@@ -45,7 +44,7 @@ WatchLimit max_user_watches() {
 
 Result<std::unique_ptr<FileWatcher>> FileWatcher::start(
     uv_loop_t* loop, std::vector<std::string> roots, std::function<bool(const std::string&)> skip,
-    Callback cb) {
+    Callback cb, std::function<void(const Error&)> error) {
     std::unique_ptr<FileWatcher> w(new FileWatcher());
     w->m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (w->m_fd < 0)
@@ -54,20 +53,20 @@ Result<std::unique_ptr<FileWatcher>> FileWatcher::start(
     w->m_roots = std::move(roots);
     w->m_skip = std::move(skip);
     w->m_cb = std::move(cb);
+    w->m_error = std::move(error);
     std::vector<FileChange> ignored;
     for (const auto& r : w->m_roots)
         if (auto a = w->add_tree(r, false, ignored); !a) return a.error();
-    w->m_poll = new uv_poll_t;
-    uv_poll_init(loop, w->m_poll, w->m_fd);
-    w->m_poll->data = w.get();
-    uv_poll_start(w->m_poll, UV_READABLE, [](uv_poll_t* h, int, int) {
+    w->m_poll = UvHandle<uv_poll_t>::make(uv_poll_init, loop, w.get(), w->m_fd);
+    if (!w->m_poll) return make_error(Errc::io, "cannot watch files: cannot poll inotify");
+    uv_poll_start(w->m_poll.get(), UV_READABLE, [](uv_poll_t* h, int, int) {
         static_cast<FileWatcher*>(h->data)->on_readable();
     });
     return w;
 }
 
 FileWatcher::~FileWatcher() {
-    close_handle(m_poll);
+    m_poll.reset();
     if (m_fd >= 0) ::close(m_fd);
 }
 
@@ -137,7 +136,7 @@ void FileWatcher::on_readable() {
                 if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
                     if (auto a = add_tree(path, true, out); !a && !m_failed) {
                         m_failed = true;
-                        std::fprintf(stderr, "weft: error: %s\n", a.error().message.c_str());
+                        if (m_error) m_error(a.error());
                     }
                 }
                 continue;

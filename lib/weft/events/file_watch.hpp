@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "weft/events/uv_handle.hpp"
 #include "weft/model/workflow.hpp"
 #include "weft/util/result.hpp"
 
@@ -30,16 +31,17 @@ class FileWatcher {
     // Directories for which `skip(dir)` is true are not watched (the state
     // directory, ignored trees). Errc::io when inotify cannot be set up, and
     // when the watch limit is reached, with a message naming
-    // fs.inotify.max_user_watches.
+    // fs.inotify.max_user_watches. A directory that appears later and cannot
+    // be watched (the limit again) goes to `error`, once: this module never
+    // prints; its owner reports it.
     static Result<std::unique_ptr<FileWatcher>> start(uv_loop_t* loop,
                                                       std::vector<std::string> roots,
                                                       std::function<bool(const std::string&)> skip,
-                                                      Callback cb);
+                                                      Callback cb,
+                                                      std::function<void(const Error&)> error);
     ~FileWatcher();
     FileWatcher(const FileWatcher&) = delete;
     FileWatcher& operator=(const FileWatcher&) = delete;
-
-    std::size_t watch_count() const { return m_dirs.size(); }
 
   private:
     FileWatcher() = default;
@@ -49,10 +51,11 @@ class FileWatcher {
     void on_readable();
 
     int m_fd = -1;
-    uv_poll_t* m_poll = nullptr;
+    UvHandle<uv_poll_t> m_poll;
     std::vector<std::string> m_roots;
     std::function<bool(const std::string&)> m_skip;
     Callback m_cb;
+    std::function<void(const Error&)> m_error;
     std::map<int, std::string> m_dirs;  // watch descriptor -> directory
     bool m_failed = false;              // the watch limit was reported once
 };

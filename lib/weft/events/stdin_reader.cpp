@@ -55,28 +55,22 @@ StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Rec
     const bool pollable = ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
                           uv_guess_handle(fd) != UV_FILE;
     if (pollable) {
-        m_poll = new uv_poll_t;
-        if (uv_poll_init(loop, m_poll, fd) == 0) {
+        // Empty when epoll refuses the fd (e.g. /dev/null): read as a file.
+        m_poll = UvHandle<uv_poll_t>::make(uv_poll_init, loop, this, fd);
+        if (m_poll) {
             ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-            m_poll->data = this;
-            uv_poll_start(m_poll, UV_READABLE, [](uv_poll_t* h, int, int) {
+            uv_poll_start(m_poll.get(), UV_READABLE, [](uv_poll_t* h, int, int) {
                 static_cast<StdinReader*>(h->data)->read_some();
             });
             return;
         }
-        delete m_poll;  // e.g. /dev/null: epoll refuses it
-        m_poll = nullptr;
     }
-    m_idle = new uv_idle_t;
-    uv_idle_init(loop, m_idle);
-    m_idle->data = this;
-    uv_idle_start(m_idle, [](uv_idle_t* h) { static_cast<StdinReader*>(h->data)->read_some(); });
+    m_idle = UvHandle<uv_idle_t>::make(uv_idle_init, loop, this);
+    uv_idle_start(m_idle.get(),
+                  [](uv_idle_t* h) { static_cast<StdinReader*>(h->data)->read_some(); });
 }
 
-StdinReader::~StdinReader() {
-    close_handle(m_poll);
-    close_handle(m_idle);
-}
+StdinReader::~StdinReader() = default;
 
 void StdinReader::read_some() {
     if (m_done) return;
@@ -130,8 +124,8 @@ void StdinReader::split(bool at_end) {
 
 void StdinReader::finish() {
     m_done = true;
-    close_handle(m_poll);
-    close_handle(m_idle);
+    m_poll.reset();
+    m_idle.reset();
     if (m_eof) m_eof();
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "weft/events/uv_handle.hpp"
 #include "weft/model/workflow.hpp"
 
 namespace weft::events {
@@ -36,8 +37,8 @@ class StdinReader {
     Record m_record;
     std::function<void()> m_eof;
     std::string m_buf;
-    uv_poll_t* m_poll = nullptr;
-    uv_idle_t* m_idle = nullptr;  // regular files
+    UvHandle<uv_poll_t> m_poll;
+    UvHandle<uv_idle_t> m_idle;  // regular files
     bool m_done = false;
 };
 

@@ -19,16 +19,15 @@ Result<std::unique_ptr<WallTimer>> WallTimer::create(uv_loop_t* loop,
     if (t->m_fd < 0)
         return make_error(Errc::io, std::string("cannot create a timer: ") + std::strerror(errno));
     t->m_fire = std::move(fire);
-    t->m_poll = new uv_poll_t;
-    uv_poll_init(loop, t->m_poll, t->m_fd);
-    t->m_poll->data = t.get();
-    uv_poll_start(t->m_poll, UV_READABLE,
+    t->m_poll = UvHandle<uv_poll_t>::make(uv_poll_init, loop, t.get(), t->m_fd);
+    if (!t->m_poll) return make_error(Errc::io, "cannot poll a timer");
+    uv_poll_start(t->m_poll.get(), UV_READABLE,
                   [](uv_poll_t* h, int, int) { static_cast<WallTimer*>(h->data)->on_readable(); });
     return t;
 }
 
 WallTimer::~WallTimer() {
-    close_handle(m_poll);
+    m_poll.reset();
     if (m_fd >= 0) ::close(m_fd);
 }
 
@@ -40,11 +39,6 @@ void WallTimer::arm(std::chrono::system_clock::time_point at) {
     spec.it_value.tv_nsec = ns > 0 ? ns % 1'000'000'000 : 1;
     if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
     ::timerfd_settime(m_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &spec, nullptr);
-}
-
-void WallTimer::disarm() {
-    itimerspec spec{};
-    ::timerfd_settime(m_fd, 0, &spec, nullptr);
 }
 
 void WallTimer::on_readable() {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 
+#include "weft/events/uv_handle.hpp"
 #include "weft/util/result.hpp"
 
 namespace weft::events {
@@ -22,13 +23,12 @@ class WallTimer {
     WallTimer(const WallTimer&) = delete;
     WallTimer& operator=(const WallTimer&) = delete;
     void arm(std::chrono::system_clock::time_point at);
-    void disarm();
 
   private:
     WallTimer() = default;
     void on_readable();
     int m_fd = -1;
-    uv_poll_t* m_poll = nullptr;
+    UvHandle<uv_poll_t> m_poll;
     std::function<void(bool)> m_fire;
 };
 

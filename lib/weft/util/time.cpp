@@ -4,6 +4,11 @@
 
 namespace weft {
 
+TimePoint now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+}
+
 std::string format_rfc3339(TimePoint t) {
     using namespace std::chrono;
     const auto day = floor<days>(t);

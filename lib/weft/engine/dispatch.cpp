@@ -1,0 +1,185 @@
+#include "weft/engine/dispatch.hpp"
+
+#include "weft/engine/resolve.hpp"
+#include "weft/util/time.hpp"
+
+namespace weft::engine {
+
+using Json = nlohmann::json;
+using store::RowId;
+
+std::vector<std::pair<std::string, std::string>> param_pairs(const Json& params) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [k, v] : params.items())
+        out.emplace_back(k, v.is_string() ? v.get<std::string>()
+                                          : v.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return out;
+}
+
+Json announcement(const model::Event& e, RowId id, const std::vector<std::string>& workflows) {
+    Json j = {{"type", "event"}, {"id", id}, {"kind", model::to_string(e.kind)}};
+    switch (e.kind) {
+        case model::Event::Kind::file:
+            j["paths"] = e.paths;
+            break;
+        case model::Event::Kind::schedule:
+            if (e.every) {
+                j["every"] = format_duration(*e.every);
+            } else {
+                j["cron"] = e.cron;
+                j["time"] = format_rfc3339(e.time);
+            }
+            break;
+        case model::Event::Kind::workflow:
+            j["after"] = e.workflow;
+            break;
+        case model::Event::Kind::stdin_record:
+        case model::Event::Kind::manual:
+            break;
+    }
+    j["workflows"] = workflows;
+    return j;
+}
+
+Dispatch::Dispatch(store::Store& store, Announce announce)
+    : m_store(store), m_announce(std::move(announce)) {}
+
+void Dispatch::announce(const Json& j) const {
+    if (m_announce) m_announce(j);
+}
+
+void Dispatch::error(const std::string& msg) const {
+    announce({{"type", "error"}, {"message", msg}});
+}
+
+void Dispatch::write_failed(const std::string& what, const Error& e) {
+    if (e.code == Errc::state && m_engine)
+        m_engine->fail_store(Error{e.code, what + e.message});
+    else
+        error(what + e.message);
+}
+
+bool Dispatch::open_writes() {
+    if (m_store.in_transaction()) return true;
+    auto b = m_store.begin();
+    if (!b) write_failed("", b.error());
+    return b.ok();
+}
+
+RowId Dispatch::record(const model::Event& e) {
+    // Events are facts: in the database before anything acts on them. The
+    // engine commits the open transaction before its loop blocks, and before
+    // a run is created.
+    if (!open_writes()) return 0;
+    const std::string kind(model::to_string(e.kind));
+    auto id = m_store.add_event(kind, to_json(e), e.time);
+    if (!id) {
+        write_failed("cannot record a " + kind + " event: ", id.error());
+        return 0;
+    }
+    return *id;
+}
+
+RowId Dispatch::fire(const model::Event& e, const std::vector<std::string>& targets, bool quiet) {
+    const RowId ev = record(e);
+    if (!ev) return 0;
+    if (!quiet) announce(announcement(e, ev, targets));
+    for (const auto& n : targets)
+        if (auto it = m_wfs.find(n); it != m_wfs.end()) offer(it->second, ev, Json::object());
+    return ev;
+}
+
+void Dispatch::offer(Armed& a, RowId event, const Json& params) {
+    const auto& c = a.w().concurrency;
+    if (a.running >= c.limit) {
+        if (c.on_busy == model::OnBusy::skip) {
+            announce({{"type", "skip"},
+                      {"event", event},
+                      {"workflow", a.w().name},
+                      {"message", "skipped: " + std::to_string(a.running) +
+                                      " run(s) already running (on-busy: skip)"}});
+            return;
+        }
+        if (c.on_busy == model::OnBusy::cancel_running)
+            for (RowId r : a.runs)
+                m_engine->cancel(r, "cancelled by a newer event (on-busy: cancel-running)");
+    }
+    open_writes();
+    if (auto q = m_store.enqueue(a.w().name, event, params); !q) {
+        write_failed("cannot queue event " + std::to_string(event) + ": ", q.error());
+        return;
+    }
+    if (c.max_queued) {
+        auto n = m_store.queued_count(a.w().name);
+        // The oldest waiting events give way to the newest.
+        for (std::int64_t extra = n ? *n - *c.max_queued : 0; extra > 0; --extra) {
+            auto oldest = m_store.queued(a.w().name, 1);
+            if (!oldest || oldest->empty()) break;
+            if (auto d = m_store.dequeue(oldest->front().id); !d)
+                return write_failed("", d.error());
+            announce({{"type", "skip"},
+                      {"event", oldest->front().event_id},
+                      {"workflow", a.w().name},
+                      {"message", "dropped from the queue (max-queued: " +
+                                      std::to_string(*c.max_queued) + ")"}});
+        }
+    }
+    dispatch(a);
+}
+
+void Dispatch::dispatch(Armed& a) {
+    if (m_stopping || !m_engine) return;
+    while (!m_stopping && a.running < a.w().concurrency.limit) {
+        auto q = m_store.queued(a.w().name, 1);
+        if (!q) {
+            error(q.error().message);
+            return;
+        }
+        if (q->empty()) return;
+        const auto entry = q->front();
+        auto ev = m_store.get_event(entry.event_id);
+        Json event = ev && *ev ? (*ev)->payload : Json::object();
+        if (ev && *ev) {
+            event["kind"] = (*ev)->kind;
+            if (!event.contains("time")) event["time"] = format_rfc3339((*ev)->time);
+        }
+        auto params = resolve_params(a.w(), param_pairs(entry.params));
+        Result<RowId> run = params ? Result<RowId>(RowId{0}) : Result<RowId>(params.error());
+        if (params) {
+            RunRequest req;
+            req.workflow = a.wf;
+            req.params = *params;
+            req.event_id = entry.event_id;
+            req.event = event;
+            req.dequeue = entry.id;
+            run = m_engine->start(std::move(req));
+        }
+        if (!run && run.error().code == Errc::state)
+            return;  // the store failed: the entry stays queued
+        if (!run) {
+            // It can never start: drop it rather than retry forever.
+            open_writes();
+            if (auto d = m_store.dequeue(entry.id); !d && d.error().code == Errc::state)
+                return write_failed("", d.error());
+            error("event " + std::to_string(entry.event_id) + " cannot start workflow '" +
+                  a.w().name + "': " + run.error().message);
+            continue;
+        }
+        ++a.running;
+        a.runs.insert(*run);
+    }
+}
+
+void Dispatch::dispatch_all() {
+    for (auto& [n, a] : m_wfs) dispatch(a);
+}
+
+void Dispatch::run_ended(RowId run, const std::string& workflow) {
+    auto it = m_wfs.find(workflow);
+    if (it != m_wfs.end() && it->second.runs.erase(run)) {
+        --it->second.running;
+        if (it->second.removed && it->second.running == 0) m_wfs.erase(it);
+    }
+}
+
+}  // namespace weft::engine

@@ -1,0 +1,91 @@
+#pragma once
+// `weft up`'s dispatch (SPEC §5): the one way an event goes from a trigger
+// to runs. An event is recorded before anything acts on it, announced,
+// offered to the workflows it selects, queued in the database as their
+// `concurrency` says (on-busy, max-queued), and started through the Engine
+// as far as each workflow's limit allows. It also holds the armed workflows
+// and their running runs, which every trigger reads.
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "weft/engine/engine.hpp"
+#include "weft/model/event.hpp"
+#include "weft/parse/workflow_set.hpp"
+#include "weft/store/store.hpp"
+
+namespace weft::engine {
+
+using WorkflowPtr = parse::WorkflowPtr;
+
+// One armed workflow.
+struct Armed {
+    WorkflowPtr wf;
+    const model::Workflow& w() const { return *wf->loaded.workflow; }
+    bool removed = false;  // its file went away; kept while its runs end
+    int running = 0;
+    std::set<store::RowId> runs;
+};
+
+// Param values as resolve_params takes them: strings as they are, anything
+// else as its JSON text.
+std::vector<std::pair<std::string, std::string>> param_pairs(const nlohmann::json& params);
+
+// The announcement of a recorded event for the output, as `weft up` prints
+// it: {"type": "event", "id", "kind", the kind's fields, "workflows"}.
+nlohmann::json announcement(const model::Event& e, store::RowId id,
+                            const std::vector<std::string>& workflows);
+
+class Dispatch {
+  public:
+    using Announce = std::function<void(const nlohmann::json&)>;
+    Dispatch(store::Store& store, Announce announce);
+
+    void attach(Engine& engine) { m_engine = &engine; }
+    store::Store& store() { return m_store; }
+    std::map<std::string, Armed>& workflows() { return m_wfs; }
+    const std::map<std::string, Armed>& workflows() const { return m_wfs; }
+    // No event is acted on once stopping (a signal, a failed store).
+    bool stopping() const { return m_stopping; }
+    void stop() { m_stopping = true; }
+
+    // Events, skips and reloads for the output; errors as {"type": "error"}.
+    void announce(const nlohmann::json& j) const;
+    void error(const std::string& msg) const;
+    // A write failed: reported; when the database itself failed (a full
+    // disk), the engine stops as for its own writes.
+    void write_failed(const std::string& what, const Error& e);
+    // Open the transaction the engine commits before its loop blocks (and
+    // before it creates a run), unless one is open; false if that failed.
+    bool open_writes();
+
+    // Record `e`; its id, or 0 when it could not be recorded (reported).
+    store::RowId record(const model::Event& e);
+    // Record `e`, announce it (unless `quiet`) and offer it to each of
+    // `targets` (armed workflow names) in order. Its id, or 0.
+    store::RowId fire(const model::Event& e, const std::vector<std::string>& targets,
+                      bool quiet = false);
+    // Queue `event` for `a` with `params` as its concurrency allows, then
+    // start what may start.
+    void offer(Armed& a, store::RowId event, const nlohmann::json& params);
+    // Start `a`'s queued events up to its concurrency limit.
+    void dispatch(Armed& a);
+    void dispatch_all();
+    // `run` of `workflow` ended: one fewer running; a removed workflow goes
+    // with its last run.
+    void run_ended(store::RowId run, const std::string& workflow);
+
+  private:
+    store::Store& m_store;
+    Announce m_announce;
+    Engine* m_engine = nullptr;
+    std::map<std::string, Armed> m_wfs;  // by name
+    bool m_stopping = false;
+};
+
+}  // namespace weft::engine

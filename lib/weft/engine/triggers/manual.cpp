@@ -1,0 +1,38 @@
+#include "weft/engine/triggers/manual.hpp"
+
+#include "weft/engine/resolve.hpp"
+#include "weft/util/strings.hpp"
+#include "weft/util/time.hpp"
+
+namespace weft::engine {
+
+using Json = nlohmann::json;
+
+Json ManualTrigger::request(const Json& req) {
+    const std::string name = req.value("workflow", "");
+    auto& wfs = m_dispatch.workflows();
+    auto it = wfs.find(name);
+    if (it == wfs.end() || it->second.removed) {
+        std::vector<std::string> names;
+        for (const auto& [n, a] : wfs) names.push_back(n);
+        return Json{{"ok", false},
+                    {"usage", true},
+                    {"error", with_suggestion("no workflow '" + name + "' is armed", name, names)}};
+    }
+    if (m_dispatch.stopping()) return Json{{"ok", false}, {"error", "the engine is stopping"}};
+    auto& a = it->second;
+    const Json params = req.value("params", Json::object());
+    if (auto resolved = resolve_params(a.w(), param_pairs(params)); !resolved)
+        return Json{{"ok", false}, {"usage", true}, {"error", resolved.error().message}};
+    Json shown = params;
+    for (const auto& p : a.w().params)
+        if (p.secret && shown.contains(p.name)) shown[p.name] = "***";
+    const model::Event e = model::Event::manual(shown, now());
+    const store::RowId ev = m_dispatch.record(e);
+    if (!ev) return Json{{"ok", false}, {"error", "cannot record the event"}};
+    m_dispatch.announce(announcement(e, ev, {name}));
+    m_dispatch.offer(a, ev, params);
+    return Json{{"ok", true}, {"event", ev}, {"workflow", name}};
+}
+
+}  // namespace weft::engine
