@@ -7,6 +7,8 @@
 #include <cctype>
 #include <cerrno>
 
+#include "weft/util/out.hpp"
+
 namespace weft::report {
 
 namespace {
@@ -284,7 +286,7 @@ void LiveReporter::write_out(const std::string& bytes) {
     std::fflush(m_out);
     const int fd = fileno(m_out);
     if (fd < 0) {  // not a file descriptor (tests write to memory)
-        std::fwrite(bytes.data(), 1, bytes.size(), m_out);
+        out::write(m_out, bytes);
         std::fflush(m_out);
         return;
     }
