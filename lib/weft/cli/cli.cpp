@@ -230,6 +230,13 @@ int main(int argc, char** argv) {
                     "unknown command '" + o.help_topic + "'; run 'weft help' for the list");
     }
 
+    // An empty -C or --state would mean "here" and "the default database",
+    // silently (SPEC §9.4): a usage error instead, as a script's empty
+    // variable usually is.
+    if (app.count("-C") > 0 && g.dir.empty())
+        return fail(Errc::usage, "-C: the directory is empty");
+    if (app.count("--state") > 0 && g.state.empty())
+        return fail(Errc::usage, "--state: the path is empty");
     if (!g.dir.empty() && ::chdir(g.dir.c_str()) != 0) {
         return fail(Errc::usage, "-C " + g.dir + ": " + std::strerror(errno));
     }

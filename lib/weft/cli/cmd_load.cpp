@@ -87,9 +87,22 @@ int cmd_cron(const Options& o, const Globals&) {
         from = *t;
     }
     const auto after = std::chrono::floor<std::chrono::seconds>(from);
+    // RFC 3339 has four-digit years: an instant of the year 10000 or later
+    // cannot be written in it, so the list stops before one (SPEC §9.4).
+    using namespace std::chrono;
+    const auto end_of_rfc3339 = sys_days{year{10000} / January / 1};
+    std::size_t printed = 0;
     for (const auto& fire :
-         cron::next_fires(*schedule, *zone, after, static_cast<std::size_t>(o.count)))
+         cron::next_fires(*schedule, *zone, after, static_cast<std::size_t>(o.count))) {
+        if (fire >= end_of_rfc3339) break;
         out::print("{}\n", format_rfc3339(fire));
+        ++printed;
+    }
+    if (printed < static_cast<std::size_t>(o.count))
+        out::note(
+            fmt::format("{} of {} fire times shown: the others are past the year 9999, "
+                        "which RFC 3339 cannot write",
+                        printed, o.count));
     return k_exit_ok;
 }
 
