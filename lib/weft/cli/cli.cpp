@@ -109,6 +109,9 @@ std::vector<Command> commands() {
              c.add_option("STEP", o.step, "Only this step");
              c.add_flag("-f,--follow", o.follow, "Keep printing until the run ends");
              c.add_flag("--timestamps", o.timestamps, "Prefix each line with its time");
+             c.add_flag("--raw", o.raw,
+                        "Print the stored bytes (by default a terminal gets valid UTF-8 "
+                        "and no escape sequences but colours)");
          },
          cmd_logs},
         {"resume", "Continue an interrupted, failed or cancelled run",

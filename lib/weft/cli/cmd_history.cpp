@@ -10,6 +10,7 @@
 #include "weft/cli/state.hpp"
 #include "weft/engine/owner.hpp"
 #include "weft/report/reporters.hpp"
+#include "weft/report/terminal.hpp"
 #include "weft/util/size.hpp"
 #include "weft/util/strings.hpp"
 
@@ -195,6 +196,12 @@ int cmd_logs(const Options& o, const Globals& g) {
                                                      o.step, ids));
     }
     if (o.follow) catch_sigint();
+    // On a terminal, step output could retitle the window or clear the
+    // screen, and invalid UTF-8 garbles it (SPEC §9.4): drawn safe there,
+    // with its colours when weft's own are on; bytes as stored elsewhere.
+    const bool safe = !o.raw && report::is_terminal(stdout);
+    const auto colors =
+        use_color(parse_color(g.color), stdout) ? report::Colors::keep : report::Colors::drop;
     std::int64_t seq = 0;
     int polls = 0;
     while (true) {
@@ -209,9 +216,9 @@ int cmd_logs(const Options& o, const Globals& g) {
         for (const auto& l : page->lines) {
             std::string prefix;
             if (o.timestamps) prefix += format_rfc3339(l.time) + " ";
-            if (!step) prefix += l.step + " | ";
+            if (!step) prefix += (safe ? report::terminal_safe(l.step) : l.step) + " | ";
             out::write(stdout, prefix);
-            out::write(stdout, l.text);
+            out::write(stdout, safe ? report::terminal_safe(l.text, colors) : l.text);
             out::write(stdout, "\n");
             seq = l.seq;
         }

@@ -220,7 +220,7 @@ void LiveReporter::log(store::RowId, const std::string& step, int, const std::st
     tail.lines.push_back(text);
     if (tail.lines.size() > k_tail_lines) tail.lines.pop_front();
     if (m_verbosity == Verbosity::verbose)
-        m_pending.push_back(terminal_safe(step) + " | " + terminal_safe(text));
+        m_pending.push_back(terminal_safe(step) + " | " + terminal_safe(text, colors()));
 }
 
 void LiveReporter::step_finished(store::RowId, const std::string& step, const engine::StepEnd& end,
@@ -247,7 +247,8 @@ void LiveReporter::step_finished(store::RowId, const std::string& step, const en
                                 std::to_string(tail.count - tail.lines.size()) +
                                 " earlier lines: weft logs " + std::to_string(m_run) + " " +
                                 shell_word(step));
-        for (const auto& l : tail.lines) m_pending.push_back("  " + bar + " " + terminal_safe(l));
+        for (const auto& l : tail.lines)
+            m_pending.push_back("  " + bar + " " + terminal_safe(l, colors()));
     }
     m_tails.erase(step);
     // Quiet draws no region and has no ticks: print now.

@@ -35,6 +35,9 @@ std::string end_detail(const engine::StepEnd& end) {
 
 }  // namespace
 
+PlainReporter::PlainReporter(std::FILE* out, Verbosity v, bool color)
+    : m_out(out), m_verbosity(v), m_color(color), m_terminal(is_terminal(out)) {}
+
 void PlainReporter::run_started(store::RowId run, const std::string& workflow, int attempt,
                                 TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
@@ -55,7 +58,11 @@ void PlainReporter::step_started(store::RowId, const std::string& step, int atte
 void PlainReporter::log(store::RowId, const std::string& step, int, const std::string& text,
                         TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
-    out::print_to(m_out, "{} | {}\n", step, is_valid_utf8(text) ? text : valid_utf8(text));
+    if (m_terminal)
+        out::print_to(m_out, "{} | {}\n", terminal_safe(step),
+                      terminal_safe(text, m_color ? Colors::keep : Colors::drop));
+    else
+        out::print_to(m_out, "{} | {}\n", step, is_valid_utf8(text) ? text : valid_utf8(text));
 }
 
 std::string PlainReporter::finished_text(const std::string& step,
