@@ -79,8 +79,7 @@ int cmd_cron(const Options& o, const Globals&) {
                     "invalid cron expression '" + o.expr + "': " + schedule.error().message);
     auto zone = cron::find_zone(o.tz);
     if (!zone) return fail(zone.error());
-    TimePoint from =
-        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    TimePoint from = now();
     if (!o.from.empty()) {
         auto t = parse_rfc3339(o.from);
         if (!t) return fail(Errc::usage, "--from: " + t.error().message);

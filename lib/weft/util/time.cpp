@@ -4,6 +4,10 @@
 
 namespace weft {
 
+TimePoint now() {
+    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 std::string format_rfc3339(TimePoint t) {
     using namespace std::chrono;
     const auto day = floor<days>(t);
