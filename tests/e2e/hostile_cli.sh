@@ -46,6 +46,12 @@ want_rc 2
 want_err "weft: error: -C: the directory is empty"
 ok
 
+begin "-C with an empty directory after the command"
+hw runs -C ''
+want_rc 2
+want_err "weft: error: -C: the directory is empty"
+ok
+
 begin "--state with an empty path"
 hw --state '' runs
 want_rc 2
