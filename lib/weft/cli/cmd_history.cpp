@@ -218,7 +218,10 @@ int cmd_logs(const Options& o, const Globals& g) {
             if (o.timestamps) prefix += format_rfc3339(l.time) + " ";
             if (!step) prefix += (safe ? report::terminal_safe(l.step) : l.step) + " | ";
             out::write(stdout, prefix);
-            out::write(stdout, safe ? report::terminal_safe(l.text, colors) : l.text);
+            if (safe)
+                out::write(stdout, report::terminal_safe(l.text, colors));
+            else
+                out::write(stdout, l.text);  // the stored bytes, not copied
             out::write(stdout, "\n");
             seq = l.seq;
         }

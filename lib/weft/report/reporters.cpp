@@ -61,8 +61,10 @@ void PlainReporter::log(store::RowId, const std::string& step, int, const std::s
     if (m_terminal)
         out::print_to(m_out, "{} | {}\n", terminal_safe(step),
                       terminal_safe(text, m_color ? Colors::keep : Colors::drop));
+    else if (is_valid_utf8(text))  // the common case: no copy
+        out::print_to(m_out, "{} | {}\n", step, text);
     else
-        out::print_to(m_out, "{} | {}\n", step, is_valid_utf8(text) ? text : valid_utf8(text));
+        out::print_to(m_out, "{} | {}\n", step, valid_utf8(text));
 }
 
 std::string PlainReporter::finished_text(const std::string& step,
