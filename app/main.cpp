@@ -1,17 +1,17 @@
 // The weft binary: everything lives in the library; this file only hands
 // over the command line and turns escaped exceptions into an exit code.
-#include <cstdio>
 #include <exception>
 
 #include "weft/cli/cli.hpp"
+#include "weft/util/out.hpp"
 
 int main(int argc, char** argv) {
     try {
         return weft::cli::main(argc, argv);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "weft: internal error: %s\n", e.what());
+        weft::out::message("weft: internal error: {}\n", e.what());
     } catch (...) {
-        std::fprintf(stderr, "weft: internal error\n");
+        weft::out::message("weft: internal error\n");
     }
-    return 70;
+    return weft::cli::k_exit_internal;
 }

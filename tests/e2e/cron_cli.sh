@@ -107,6 +107,17 @@ expect_error 2 "hour field: step 0 must be at least 1" '0 */0 * * *'
 expect_error 2 "expected 5 or 6 fields, got 4" '* * * *'
 expect_error 2 "unknown time zone 'Mars/Olympus_Mons'" '0 * * * *' --tz Mars/Olympus_Mons
 
+# RFC 3339 ends at 9999-12-31 (four-digit years): no instant of the year
+# 10000 is printed; a note on stderr says how many of --count were shown.
+expect_lines "9999-01-01T00:00:00.000Z" '0 0 1 1 *' --tz UTC --from 9998-06-01T00:00:00Z --count 3
+grep -qF "weft: note: 1 of 3 fire times shown: the others are past the year 9999" "$work/stderr" ||
+    fail "weft cron past the year 9999: no note on stderr: $(cat "$work/stderr")"
+expect_lines "" '0 0 1 1 *' --tz UTC --from 9999-06-01T00:00:00Z --count 2
+grep -qF "weft: note: 0 of 2 fire times shown" "$work/stderr" ||
+    fail "weft cron from the end of 9999: no note on stderr: $(cat "$work/stderr")"
+expect_lines "9999-12-31T23:59:00.000Z" '59 23 31 12 *' --tz UTC --from 9999-12-31T23:58:00Z --count 1
+[[ ! -s "$work/stderr" ]] || fail "weft cron: a note although every fire time fit: $(cat "$work/stderr")"
+
 # Without --from: instants after now, in order, in the output format.
 now_lines=$("$WEFT" cron '* * * * *' --tz UTC --count 3)
 if [[ $(wc -l <<<"$now_lines") -ne 3 ]] ||

@@ -40,6 +40,30 @@ want_rc 2
 want_err "weft: error: -C /nonexistent/weft-dir: No such file or directory"
 ok
 
+begin "-C with an empty directory"
+hw -C '' runs
+want_rc 2
+want_err "weft: error: -C: the directory is empty"
+ok
+
+begin "-C with an empty directory after the command"
+hw runs -C ''
+want_rc 2
+want_err "weft: error: -C: the directory is empty"
+ok
+
+begin "--state with an empty path"
+hw --state '' runs
+want_rc 2
+want_err "weft: error: --state: the path is empty"
+ok
+
+begin "--state with an empty path after the command"
+hw runs --state ''
+want_rc 2
+want_err "weft: error: --state: the path is empty"
+ok
+
 begin "--color with a bad value"
 hw --color sometimes runs
 want_rc 2

@@ -36,6 +36,56 @@ TEST_CASE("report::terminal_safe") {
                         "2J") == k_fffd + "2J");  // C1 CSI
 }
 
+TEST_CASE("report::terminal_safe neutralises escape sequences") {
+    SUBCASE("a window title (OSC, ended by BEL or by ST) is dropped whole") {
+        CHECK(terminal_safe("A\033]0;PWNED\aB") == "AB");
+        CHECK(terminal_safe("A\033]2;PWNED\033\\B") == "AB");
+        CHECK(terminal_safe("A\033]8;;http://x\033\\link\033]8;;\033\\B") == "AlinkB");
+    }
+    SUBCASE("other strings: DCS, APC, PM, SOS") {
+        CHECK(terminal_safe("A\033P+q544e\033\\B") == "AB");
+        CHECK(terminal_safe("A\033_payload\033\\B") == "AB");
+        CHECK(terminal_safe("A\033^pm\aB") == "AB");
+        CHECK(terminal_safe("A\033Xsos\033\\B") == "AB");
+    }
+    SUBCASE("an unterminated string: the ESC shown, the rest as text") {
+        CHECK(terminal_safe("A\033]0;title") == "A" + k_fffd + "]0;title");
+    }
+    SUBCASE("clear screen, cursor moves, private modes are dropped") {
+        CHECK(terminal_safe("A\033[2JB\033[HC") == "ABC");
+        CHECK(terminal_safe("A\033[?1049hB") == "AB");
+        CHECK(terminal_safe("A\033[5;10HB", Colors::keep) == "AB");
+    }
+    SUBCASE("two-character sequences: reset, charset, screen alignment") {
+        CHECK(terminal_safe("A\033cB") == "AB");
+        CHECK(terminal_safe("A\033(0B") == "AB");
+        CHECK(terminal_safe("A\033#8B") == "AB");
+        CHECK(terminal_safe("A\0337B\0338") == "AB");
+    }
+    SUBCASE("a lone ESC, BEL and other controls are shown as U+FFFD") {
+        CHECK(terminal_safe("A\033") == "A" + k_fffd);
+        CHECK(terminal_safe("A\033\x01"
+                            "B") == "A" + k_fffd + k_fffd + "B");
+        CHECK(terminal_safe("A\bB") == "A" + k_fffd + "B");
+        CHECK(terminal_safe("\x9B"
+                            "2J") == k_fffd + "2J");  // an 8-bit CSI is not UTF-8
+    }
+    SUBCASE("colours: dropped by default, kept on request with a reset at the end") {
+        CHECK(terminal_safe("\033[31mred\033[0m") == "red");
+        CHECK(terminal_safe("\033[31mred\033[0m", Colors::keep) == "\033[31mred\033[0m\033[0m");
+        CHECK(terminal_safe("\033[1;38;5;196mbold", Colors::keep) == "\033[1;38;5;196mbold\033[0m");
+        CHECK(terminal_safe("\033[38:2:1:2:3mx", Colors::keep) == "\033[38:2:1:2:3mx\033[0m");
+        CHECK(terminal_safe("no colour", Colors::keep) == "no colour");
+        // Not SGR: a private parameter, an intermediate byte.
+        CHECK(terminal_safe("\033[>4;2mx", Colors::keep) == "x");
+        CHECK(terminal_safe("\033[1 mx", Colors::keep) == "x");
+    }
+    SUBCASE("invalid UTF-8 is replaced, valid text kept") {
+        CHECK(terminal_safe("G\xFF\xFEH") == "G" + k_fffd + k_fffd + "H");
+        CHECK(terminal_safe("caf\xC3\xA9 \xE2\x9C\x93") == "caf\xC3\xA9 \xE2\x9C\x93");
+    }
+}
+
 TEST_CASE("report::display_width and truncate_to_width") {
     const Style ascii{false, false}, unicode{false, true};
     CHECK(display_width("compile") == 7);

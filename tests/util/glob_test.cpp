@@ -55,3 +55,13 @@ TEST_CASE("glob: files on disk, sorted, without directories") {
     fs::current_path(old);
     fs::remove_all(dir);
 }
+
+TEST_CASE("glob: has_wildcard") {
+    using weft::has_wildcard;
+    CHECK(has_wildcard("*.c"));
+    CHECK(has_wildcard("src/?.c"));
+    CHECK(has_wildcard("[ab].c"));
+    CHECK(has_wildcard("{src,lib}/x.c"));  // alternatives count before expansion
+    CHECK_FALSE(has_wildcard("src/main.c"));
+    CHECK_FALSE(has_wildcard(""));
+}

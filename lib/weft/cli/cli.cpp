@@ -109,6 +109,9 @@ std::vector<Command> commands() {
              c.add_option("STEP", o.step, "Only this step");
              c.add_flag("-f,--follow", o.follow, "Keep printing until the run ends");
              c.add_flag("--timestamps", o.timestamps, "Prefix each line with its time");
+             c.add_flag("--raw", o.raw,
+                        "Print the stored bytes (by default a terminal gets valid UTF-8 "
+                        "and no escape sequences but colours)");
          },
          cmd_logs},
         {"resume", "Continue an interrupted, failed or cancelled run",
@@ -205,33 +208,40 @@ int main(int argc, char** argv) {
             if (const std::string w = first_word(argc, argv); !w.empty()) {
                 std::vector<std::string> names{"help"};
                 for (const auto& c : table) names.push_back(c.name);
-                std::fprintf(stderr, "weft: error: %s\nRun 'weft help' for the list of commands.\n",
-                             with_suggestion("unknown command '" + w + "'", w, names).c_str());
-                return k_exit_usage;
+                const int code =
+                    fail(Errc::usage, with_suggestion("unknown command '" + w + "'", w, names));
+                out::message("Run 'weft help' for the list of commands.\n");
+                return code;
             }
         }
-        std::fprintf(stderr, "weft: error: %s\nRun 'weft help' for usage.\n", e.what());
-        return k_exit_usage;
+        const int code = fail(Errc::usage, e.what());
+        out::message("Run 'weft help' for usage.\n");
+        return code;
     }
 
     if (help->parsed() || app.get_subcommands().empty()) {
         if (o.help_topic.empty()) {
-            std::printf("%s", app.help().c_str());
+            out::print("{}", app.help());
             return app.get_subcommands().empty() ? k_exit_usage : k_exit_ok;
         }
         for (const auto& [sub, c] : subs)
             if (o.help_topic == c->name) {
-                std::printf("%s", sub->help().c_str());
+                out::print("{}", sub->help());
                 return k_exit_ok;
             }
-        std::fprintf(stderr, "weft: error: unknown command '%s'; run 'weft help' for the list\n",
-                     o.help_topic.c_str());
-        return k_exit_usage;
+        return fail(Errc::usage,
+                    "unknown command '" + o.help_topic + "'; run 'weft help' for the list");
     }
 
+    // An empty -C or --state would mean "here" and "the default database",
+    // silently (SPEC §9.4): a usage error instead, as a script's empty
+    // variable usually is.
+    if (app.count("-C") > 0 && g.dir.empty())
+        return fail(Errc::usage, "-C: the directory is empty");
+    if (app.count("--state") > 0 && g.state.empty())
+        return fail(Errc::usage, "--state: the path is empty");
     if (!g.dir.empty() && ::chdir(g.dir.c_str()) != 0) {
-        std::fprintf(stderr, "weft: error: -C %s: %s\n", g.dir.c_str(), std::strerror(errno));
-        return k_exit_usage;
+        return fail(Errc::usage, "-C " + g.dir + ": " + std::strerror(errno));
     }
     g.out.color = use_color(parse_color(g.color), stderr);
     g.out.verbosity = g.quiet ? -1 : g.verbose ? 1 : 0;

@@ -10,6 +10,7 @@
 #include "weft/cli/state.hpp"
 #include "weft/engine/owner.hpp"
 #include "weft/report/reporters.hpp"
+#include "weft/report/terminal.hpp"
 #include "weft/util/size.hpp"
 #include "weft/util/strings.hpp"
 
@@ -77,7 +78,7 @@ std::string dropped_note(const store::AttemptRow& a, int attempts) {
 bool print_dropped(store::Store& store, long long run, std::optional<std::string_view> step) {
     auto detail = store.get_run(run);
     if (!detail) {
-        std::fprintf(stderr, "weft: error: %s\n", detail.error().message.c_str());
+        out::error(detail.error().message);
         return false;
     }
     if (!*detail) return true;  // pruned meanwhile
@@ -85,8 +86,8 @@ bool print_dropped(store::Store& store, long long run, std::optional<std::string
         if (step && s.id != *step) continue;
         for (const auto& a : s.attempt_rows)
             if (a.log_dropped_lines > 0)
-                std::printf("%s%s\n", step ? "" : (s.id + " | ").c_str(),
-                            dropped_note(a, static_cast<int>(s.attempt_rows.size())).c_str());
+                out::print("{}{}\n", step ? "" : s.id + " | ",
+                           dropped_note(a, static_cast<int>(s.attempt_rows.size())));
     }
     std::fflush(stdout);
     return true;
@@ -100,41 +101,33 @@ int cmd_runs(const Options& o, const Globals& g) {
     if (!o.status.empty()) {
         f.status = store::parse_run_state(o.status);
         if (!f.status) {
-            std::fprintf(stderr,
-                         "weft: error: --status %s: expected queued, running, success, failure, "
-                         "cancelled or "
-                         "interrupted\n",
-                         o.status.c_str());
-            return k_exit_usage;
+            return fail(Errc::usage, "--status " + o.status +
+                                         ": expected queued, running, success, failure, "
+                                         "cancelled or interrupted");
         }
     }
     if (o.limit < 1) {
-        std::fprintf(stderr, "weft: error: --limit must be at least 1\n");
-        return k_exit_usage;
+        return fail(Errc::usage, "--limit must be at least 1");
     }
     f.limit = static_cast<std::size_t>(o.limit);
     auto state = open_state(g);
     if (!state) return k_exit_state;
     auto runs = state->store.list_runs(f);
-    if (!runs) {
-        std::fprintf(stderr, "weft: error: %s\n", runs.error().message.c_str());
-        return k_exit_state;
-    }
+    if (!runs) return fail(runs.error());
     if (o.json) {
-        for (const auto& r : *runs)
-            std::printf("%s\n", store::dump_json(store::run_json(r)).c_str());
+        for (const auto& r : *runs) out::print("{}\n", store::dump_json(store::run_json(r)));
         return k_exit_ok;
     }
     if (runs->empty()) {
-        if (!g.quiet) std::fprintf(stderr, "no runs\n");
+        if (!g.quiet) out::message("no runs\n");
         return k_exit_ok;
     }
-    std::printf("%-6s %-20s %-12s %-9s %-25s %s\n", "ID", "WORKFLOW", "STATUS", "TRIGGER",
-                "STARTED", "TOOK");
+    out::print("{:<6} {:<20} {:<12} {:<9} {:<25} {}\n", "ID", "WORKFLOW", "STATUS", "TRIGGER",
+               "STARTED", "TOOK");
     for (const auto& r : *runs)
-        std::printf("%-6lld %-20s %-12s %-9s %-25s %s\n", static_cast<long long>(r.id),
-                    r.workflow.c_str(), store::to_string(r.status), r.trigger.c_str(),
-                    time_or_dash(r.started).c_str(), took(r.started, r.ended).c_str());
+        out::print("{:<6} {:<20} {:<12} {:<9} {:<25} {}\n", r.id, r.workflow,
+                   store::to_string(r.status), r.trigger, time_or_dash(r.started),
+                   took(r.started, r.ended));
     return k_exit_ok;
 }
 
@@ -142,49 +135,40 @@ int cmd_show(const Options& o, const Globals& g) {
     auto state = open_state(g);
     if (!state) return k_exit_state;
     auto detail = state->store.get_run(o.run_id);
-    if (!detail) {
-        std::fprintf(stderr, "weft: error: %s\n", detail.error().message.c_str());
-        return k_exit_state;
-    }
-    if (!*detail) {
-        std::fprintf(stderr, "weft: error: no run %lld\n", o.run_id);
-        return k_exit_usage;
-    }
+    if (!detail) return fail(detail.error());
+    if (!*detail) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
     const auto& d = **detail;
     if (o.json) {
-        std::printf("%s\n", store::dump_json(store::run_detail_json(d)).c_str());
+        out::print("{}\n", store::dump_json(store::run_detail_json(d)));
         return k_exit_ok;
     }
-    std::printf("run %lld  %s  %s  attempt %d\n", static_cast<long long>(d.run.id),
-                d.run.workflow.c_str(), store::to_string(d.run.status), d.run.attempt);
-    std::printf(
-        "  file     %s\n  trigger  %s (event %lld at %s)\n  started  %s\n  ended    %s  (took "
-        "%s)\n",
-        d.run.file.c_str(), d.event.kind.c_str(), static_cast<long long>(d.event.id),
-        format_rfc3339(d.event.time).c_str(), time_or_dash(d.run.started).c_str(),
-        time_or_dash(d.run.ended).c_str(), took(d.run.started, d.run.ended).c_str());
-    if (!d.run.message.empty()) std::printf("  message  %s\n", d.run.message.c_str());
-    if (!d.run.params.empty())
-        std::printf("  params   %s\n", store::dump_json(d.run.params).c_str());
-    std::printf("\n%-28s %-12s %-8s %-10s %s\n", "STEP", "STATUS", "ATTEMPTS", "EXIT", "TOOK");
+    out::print("run {}  {}  {}  attempt {}\n", d.run.id, d.run.workflow,
+               store::to_string(d.run.status), d.run.attempt);
+    out::print(
+        "  file     {}\n  trigger  {} (event {} at {})\n  started  {}\n  ended    {}  (took "
+        "{})\n",
+        d.run.file, d.event.kind, d.event.id, format_rfc3339(d.event.time),
+        time_or_dash(d.run.started), time_or_dash(d.run.ended), took(d.run.started, d.run.ended));
+    if (!d.run.message.empty()) out::print("  message  {}\n", d.run.message);
+    if (!d.run.params.empty()) out::print("  params   {}\n", store::dump_json(d.run.params));
+    out::print("\n{:<28} {:<12} {:<8} {:<10} {}\n", "STEP", "STATUS", "ATTEMPTS", "EXIT", "TOOK");
     for (const auto& s : d.steps) {
         std::string exit = s.signal ? *s.signal : s.exit_code ? std::to_string(*s.exit_code) : "-";
-        std::printf("%-28s %-12s %-8d %-10s %s%s\n", s.id.c_str(), store::to_string(s.status),
-                    s.attempts, exit.c_str(), took(s.started, s.ended).c_str(),
-                    s.message.empty() ? "" : ("  " + s.message).c_str());
+        out::print("{:<28} {:<12} {:<8} {:<10} {}{}\n", s.id, store::to_string(s.status),
+                   s.attempts, exit, took(s.started, s.ended),
+                   s.message.empty() ? "" : "  " + s.message);
         for (const auto& a : s.attempt_rows)  // `runs-on: slurm`: the job of each attempt
             if (a.slurm)
-                std::printf("    slurm: attempt %d: job %s (%s)\n", a.number,
-                            a.slurm->job.empty() ? "not submitted" : a.slurm->job.c_str(),
-                            a.slurm->name.c_str());
+                out::print("    slurm: attempt {}: job {} ({})\n", a.number,
+                           a.slurm->job.empty() ? "not submitted" : a.slurm->job, a.slurm->name);
         for (const auto& a : s.attempt_rows)
             if (a.log_dropped_lines > 0)
-                std::printf("    log: %s\n",
-                            dropped_note(a, static_cast<int>(s.attempt_rows.size())).c_str());
+                out::print("    log: {}\n",
+                           dropped_note(a, static_cast<int>(s.attempt_rows.size())));
         for (auto it = s.outputs.begin(); it != s.outputs.end(); ++it)
-            std::printf("    %s = %s\n", it.key().c_str(),
-                        it.value().is_string() ? it.value().get<std::string>().c_str()
-                                               : store::dump_json(it.value()).c_str());
+            out::print("    {} = {}\n", it.key(),
+                       it.value().is_string() ? it.value().get<std::string>()
+                                              : store::dump_json(it.value()));
     }
     return k_exit_ok;
 }
@@ -193,14 +177,8 @@ int cmd_logs(const Options& o, const Globals& g) {
     auto state = open_state(g);
     if (!state) return k_exit_state;
     auto run = state->store.get_run_row(o.run_id);
-    if (!run) {
-        std::fprintf(stderr, "weft: error: %s\n", run.error().message.c_str());
-        return k_exit_state;
-    }
-    if (!*run) {
-        std::fprintf(stderr, "weft: error: no run %lld\n", o.run_id);
-        return k_exit_usage;
-    }
+    if (!run) return fail(run.error());
+    if (!*run) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
     std::optional<std::string_view> step;
     if (!o.step.empty()) {
         step = o.step;
@@ -212,16 +190,18 @@ int cmd_logs(const Options& o, const Globals& g) {
                 ids.push_back(s.id);
                 known = known || s.id == o.step;
             }
-        if (!known) {
-            std::fprintf(
-                stderr, "weft: error: %s\n",
-                with_suggestion("run " + std::to_string(o.run_id) + " has no step '" + o.step + "'",
-                                o.step, ids)
-                    .c_str());
-            return k_exit_usage;
-        }
+        if (!known)
+            return fail(Errc::usage, with_suggestion("run " + std::to_string(o.run_id) +
+                                                         " has no step '" + o.step + "'",
+                                                     o.step, ids));
     }
     if (o.follow) catch_sigint();
+    // On a terminal, step output could retitle the window or clear the
+    // screen, and invalid UTF-8 garbles it (SPEC §9.4): drawn safe there,
+    // with its colours when weft's own are on; bytes as stored elsewhere.
+    const bool safe = !o.raw && report::is_terminal(stdout);
+    const auto colors =
+        use_color(parse_color(g.color), stdout) ? report::Colors::keep : report::Colors::drop;
     std::int64_t seq = 0;
     int polls = 0;
     while (true) {
@@ -232,17 +212,17 @@ int cmd_logs(const Options& o, const Globals& g) {
         // A short read transaction each time, never one held open between
         // polls: that would keep the WAL from being checkpointed (DESIGN.md §2).
         auto page = state->store.poll_logs(o.run_id, step, seq, k_log_page);
-        if (!page) {
-            std::fprintf(stderr, "weft: error: %s\n", page.error().message.c_str());
-            return k_exit_state;
-        }
+        if (!page) return fail(page.error());
         for (const auto& l : page->lines) {
             std::string prefix;
             if (o.timestamps) prefix += format_rfc3339(l.time) + " ";
-            if (!step) prefix += l.step + " | ";
-            std::fwrite(prefix.data(), 1, prefix.size(), stdout);
-            std::fwrite(l.text.data(), 1, l.text.size(), stdout);
-            std::fputc('\n', stdout);
+            if (!step) prefix += (safe ? report::terminal_safe(l.step) : l.step) + " | ";
+            out::write(stdout, prefix);
+            if (safe)
+                out::write(stdout, report::terminal_safe(l.text, colors));
+            else
+                out::write(stdout, l.text);  // the stored bytes, not copied
+            out::write(stdout, "\n");
             seq = l.seq;
         }
         std::fflush(stdout);
@@ -256,8 +236,7 @@ int cmd_logs(const Options& o, const Globals& g) {
             auto row = state->store.get_run_row(o.run_id);
             if (row && *row && !engine::owner_alive(state->dir, (*row)->owner))
                 if (auto r = engine::recover_dead_runs(state->store, state->dir); !r)
-                    std::fprintf(stderr, "weft: warning: recovering interrupted runs: %s\n",
-                                 r.error().message.c_str());
+                    out::warning("recovering interrupted runs: " + r.error().message);
         }
         sleep_interruptibly(k_follow_interval);
     }

@@ -1,6 +1,5 @@
 // weft validate, weft graph, weft cron: the commands that read and check
 // workflows and schedules without running anything.
-#include <cstdio>
 #include <map>
 
 #include "weft/cli/cli.hpp"
@@ -21,8 +20,8 @@ int cmd_validate(const Options& o, const Globals& g) {
             continue;
         }
         if (!g.quiet)
-            std::printf("%s: ok (%zu steps, %zu to run)\n", file.c_str(),
-                        w.loaded.workflow->steps.size(), w.graph->instances.size());
+            out::print("{}: ok ({} steps, {} to run)\n", file, w.loaded.workflow->steps.size(),
+                       w.graph->instances.size());
     }
     return ok ? k_exit_ok : k_exit_usage;
 }
@@ -50,56 +49,59 @@ int cmd_graph(const Options& o, const Globals& g) {
             std::string line = inst.id;
             for (std::size_t k = 0; k < inst.needs.size(); ++k)
                 line += (k == 0 ? " <- " : ", ") + insts[inst.needs[k]].id;
-            std::printf("%s\n", line.c_str());
+            out::print("{}\n", line);
         }
     } else if (o.format == "dot") {
-        std::printf("digraph %s {\n  rankdir=LR;\n", dot_quote(w.loaded.workflow->name).c_str());
-        for (const auto& inst : insts) std::printf("  %s;\n", dot_quote(inst.id).c_str());
+        out::print("digraph {} {{\n  rankdir=LR;\n", dot_quote(w.loaded.workflow->name));
+        for (const auto& inst : insts) out::print("  {};\n", dot_quote(inst.id));
         for (const auto& inst : insts)
             for (int n : inst.needs)
-                std::printf("  %s -> %s;\n", dot_quote(insts[n].id).c_str(),
-                            dot_quote(inst.id).c_str());
-        std::printf("}\n");
+                out::print("  {} -> {};\n", dot_quote(insts[n].id), dot_quote(inst.id));
+        out::print("}}\n");
     } else {  // mermaid: ids are indices, labels carry the names
-        std::printf("flowchart LR\n");
+        out::print("flowchart LR\n");
         for (std::size_t i = 0; i < insts.size(); ++i) {
             std::string label;
             for (char c : insts[i].id)
                 label += c == '"' ? std::string("#quot;") : std::string(1, c);
-            std::printf("  n%zu[\"%s\"]\n", i, label.c_str());
+            out::print("  n{}[\"{}\"]\n", i, label);
         }
         for (std::size_t i = 0; i < insts.size(); ++i)
-            for (int n : insts[i].needs) std::printf("  n%d --> n%zu\n", n, i);
+            for (int n : insts[i].needs) out::print("  n{} --> n{}\n", n, i);
     }
     return k_exit_ok;
 }
 
 int cmd_cron(const Options& o, const Globals&) {
     auto schedule = cron::parse(o.expr);
-    if (!schedule) {
-        std::fprintf(stderr, "weft: error: invalid cron expression '%s': %s\n", o.expr.c_str(),
-                     schedule.error().message.c_str());
-        return k_exit_usage;
-    }
+    if (!schedule)
+        return fail(Errc::usage,
+                    "invalid cron expression '" + o.expr + "': " + schedule.error().message);
     auto zone = cron::find_zone(o.tz);
-    if (!zone) {
-        std::fprintf(stderr, "weft: error: %s\n", zone.error().message.c_str());
-        return k_exit_usage;
-    }
-    TimePoint from =
-        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    if (!zone) return fail(zone.error());
+    TimePoint from = now();
     if (!o.from.empty()) {
         auto t = parse_rfc3339(o.from);
-        if (!t) {
-            std::fprintf(stderr, "weft: error: --from: %s\n", t.error().message.c_str());
-            return k_exit_usage;
-        }
+        if (!t) return fail(Errc::usage, "--from: " + t.error().message);
         from = *t;
     }
     const auto after = std::chrono::floor<std::chrono::seconds>(from);
+    // RFC 3339 has four-digit years: an instant of the year 10000 or later
+    // cannot be written in it, so the list stops before one (SPEC §9.4).
+    using namespace std::chrono;
+    const auto end_of_rfc3339 = sys_days{year{10000} / January / 1};
+    std::size_t printed = 0;
     for (const auto& fire :
-         cron::next_fires(*schedule, *zone, after, static_cast<std::size_t>(o.count)))
-        std::printf("%s\n", format_rfc3339(fire).c_str());
+         cron::next_fires(*schedule, *zone, after, static_cast<std::size_t>(o.count))) {
+        if (fire >= end_of_rfc3339) break;
+        out::print("{}\n", format_rfc3339(fire));
+        ++printed;
+    }
+    if (printed < static_cast<std::size_t>(o.count))
+        out::note(
+            fmt::format("{} of {} fire times shown: the others are past the year 9999, "
+                        "which RFC 3339 cannot write",
+                        printed, o.count));
     return k_exit_ok;
 }
 

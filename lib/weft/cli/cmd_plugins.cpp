@@ -1,7 +1,6 @@
 // weft plugins: every plugin found (SPEC §6, §7), with its kind, version,
 // path and parameters.
 #include <algorithm>
-#include <cstdio>
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/commands.hpp"
@@ -25,23 +24,22 @@ int cmd_plugins(const Options&, const Globals& g) {
     if (g.out.verbosity > 0) {
         std::string where;
         for (const auto& d : plugin::search_dirs()) where += (where.empty() ? "" : ", ") + d;
-        std::printf("looked in: %s, then the built-ins\n",
-                    where.empty() ? "(no directory)" : where.c_str());
+        out::print("looked in: {}, then the built-ins\n", where.empty() ? "(no directory)" : where);
     }
     const int nw = static_cast<int>(name_w), vw = static_cast<int>(version_w);
-    std::printf("%-*s  %-10s  %-*s  %s\n", nw, "NAME", "KIND", vw, "VERSION", "PATH");
+    out::print("{:<{}}  {:<10}  {:<{}}  {}\n", "NAME", nw, "KIND", "VERSION", vw, "PATH");
     for (const auto& r : rows) {
         const std::string version =
             r.description && !r.description->version.empty() ? r.description->version : "-";
-        std::printf("%-*s  %-10s  %-*s  %s\n", nw, r.found.name.c_str(),
-                    plugin::to_string(r.found.kind), vw, version.c_str(),
-                    r.found.path.empty() ? "(built in)" : r.found.path.c_str());
+        out::print("{:<{}}  {:<10}  {:<{}}  {}\n", r.found.name, nw,
+                   plugin::to_string(r.found.kind), version, vw,
+                   r.found.path.empty() ? "(built in)" : r.found.path);
         if (!r.description) {
-            std::printf("    error: %s\n", r.description.error().message.c_str());
+            out::print("    error: {}\n", r.description.error().message);
             continue;
         }
         if (!r.description->described) {
-            std::printf("    (no --describe: any 'with' is accepted)\n");
+            out::print("    (no --describe: any 'with' is accepted)\n");
             continue;
         }
         std::size_t kw = 0;
@@ -49,7 +47,7 @@ int cmd_plugins(const Options&, const Globals& g) {
             kw = std::max(kw, k.size() + (p.required ? 11 : 0));
         for (const auto& [k, p] : r.description->params) {
             const std::string key = k + (p.required ? " (required)" : "");
-            std::printf("    %-*s  %s\n", static_cast<int>(kw), key.c_str(), p.description.c_str());
+            out::print("    {:<{}}  {}\n", key, kw, p.description);
         }
     }
     return k_exit_ok;

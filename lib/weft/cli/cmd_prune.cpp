@@ -1,5 +1,4 @@
 // weft prune: every workflow's `retention` applied to the state database.
-#include <cstdio>
 #include <filesystem>
 
 #include "weft/cli/cli.hpp"
@@ -11,10 +10,6 @@
 namespace weft::cli {
 
 namespace {
-
-TimePoint now() {
-    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
 
 std::string plural(long long n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
@@ -49,29 +44,26 @@ std::optional<store::Retention> retention_for(const store::WorkflowFile& w, cons
     std::error_code ec;
     if (!std::filesystem::exists(w.file, ec)) {
         if (!g.quiet)
-            std::fprintf(
-                stderr,
-                "weft: note: workflow '%s': %s is gone; pruning with the default retention (%s)\n",
-                w.workflow.c_str(), w.file.c_str(), describe(store::Retention{}).c_str());
+            out::message(
+                "weft: note: workflow '{}': {} is gone; pruning with the default retention ({})\n",
+                w.workflow, w.file, describe(store::Retention{}));
         return store::Retention{};
     }
     auto loaded = parse::load_workflow(w.file);
     if (!loaded.ok()) {
-        std::fprintf(stderr,
-                     "weft: warning: workflow '%s': %s has errors; none of its runs pruned "
-                     "(see 'weft validate %s')\n",
-                     w.workflow.c_str(), w.file.c_str(), w.file.c_str());
+        out::message(
+            "weft: warning: workflow '{}': {} has errors; none of its runs pruned "
+            "(see 'weft validate {}')\n",
+            w.workflow, w.file, w.file);
         return std::nullopt;
     }
     const auto& wf = *loaded.loaded.workflow;
     if (wf.name != w.workflow) {
         if (!g.quiet)
-            std::fprintf(
-                stderr,
-                "weft: note: workflow '%s': %s now holds workflow '%s'; pruning with the default "
-                "retention (%s)\n",
-                w.workflow.c_str(), w.file.c_str(), wf.name.c_str(),
-                describe(store::Retention{}).c_str());
+            out::message(
+                "weft: note: workflow '{}': {} now holds workflow '{}'; pruning with the default "
+                "retention ({})\n",
+                w.workflow, w.file, wf.name, describe(store::Retention{}));
         return store::Retention{};
     }
     return retention_of(wf);
@@ -86,24 +78,20 @@ store::Retention retention_of(const model::Workflow& wf) {
 void prune_after_run(store::Store& store, const model::Workflow& wf, const Globals& g) {
     auto r = store.prune(wf.name, retention_of(wf), now(), store::DryRun::no);
     if (!r) {
-        std::fprintf(stderr, "weft: warning: pruning old runs of '%s': %s\n", wf.name.c_str(),
-                     r.error().message.c_str());
+        out::message("weft: warning: pruning old runs of '{}': {}\n", wf.name, r.error().message);
         return;
     }
     if (g.verbose && !r->runs.empty())
-        std::fprintf(stderr, "weft: pruned %s of '%s' (retention: %s)\n",
-                     plural(static_cast<long long>(r->runs.size()), "run", "runs").c_str(),
-                     wf.name.c_str(), describe(retention_of(wf)).c_str());
+        out::message("weft: pruned {} of '{}' (retention: {})\n",
+                     plural(static_cast<long long>(r->runs.size()), "run", "runs"), wf.name,
+                     describe(retention_of(wf)));
 }
 
 int cmd_prune(const Options& o, const Globals& g) {
     auto state = open_state(g);
     if (!state) return k_exit_state;
     auto workflows = state->store.run_workflows();
-    if (!workflows) {
-        std::fprintf(stderr, "weft: error: %s\n", workflows.error().message.c_str());
-        return k_exit_state;
-    }
+    if (!workflows) return fail(workflows.error());
     const auto dry = o.dry_run ? store::DryRun::yes : store::DryRun::no;
     const char* verb = o.dry_run ? "would prune" : "pruned";
     const TimePoint t = now();
@@ -114,25 +102,20 @@ int cmd_prune(const Options& o, const Globals& g) {
         // One transaction per workflow: a running weft waits for one
         // workflow's deletes at most, never for the whole database's.
         auto r = state->store.prune(w.workflow, *keep, t, dry);
-        if (!r) {
-            std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
-            return k_exit_state;
-        }
+        if (!r) return fail(Errc::state, r.error().message);
         if (g.verbose)
-            std::printf("%s: retention %s, from %s\n", w.workflow.c_str(), describe(*keep).c_str(),
-                        w.file.c_str());
+            out::print("{}: retention {}, from {}\n", w.workflow, describe(*keep), w.file);
         if (r->runs.empty()) continue;
         runs += static_cast<long long>(r->runs.size());
         lines += r->log_lines;
         if (!g.quiet)
-            std::printf("%s: %s %s (%s), %s%s\n", w.workflow.c_str(), verb,
-                        plural(static_cast<long long>(r->runs.size()), "run", "runs").c_str(),
-                        id_ranges(r->runs).c_str(),
-                        plural(r->log_lines, "log line", "log lines").c_str(),
-                        g.verbose ? (", " + plural(r->events, "event", "events")).c_str() : "");
+            out::print("{}: {} {} ({}), {}{}\n", w.workflow, verb,
+                       plural(static_cast<long long>(r->runs.size()), "run", "runs"),
+                       id_ranges(r->runs), plural(r->log_lines, "log line", "log lines"),
+                       g.verbose ? ", " + plural(r->events, "event", "events") : "");
     }
-    std::printf("%s %s, %s\n", verb, plural(runs, "run", "runs").c_str(),
-                plural(lines, "log line", "log lines").c_str());
+    out::print("{} {}, {}\n", verb, plural(runs, "run", "runs"),
+               plural(lines, "log line", "log lines"));
     return k_exit_ok;
 }
 

@@ -45,6 +45,7 @@ struct Options {
     std::string step;
     bool follow = false;
     bool timestamps = false;
+    bool raw = false;  // logs: the stored bytes, even on a terminal
     std::string help_topic;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "weft/cli/cli.hpp"
 #include "weft/report/terminal.hpp"
 #include "weft/util/strings.hpp"
 
@@ -88,9 +89,8 @@ void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
         std::string where = loaded.file;
         if (d.loc.line > 0)
             where += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column);
-        std::fprintf(stderr, "%s%s:%s %s%s:%s %s%s%s\n", bold, where.c_str(), reset,
-                     is_error ? red : magenta, is_error ? "error" : "warning", reset, bold,
-                     d.message.c_str(), reset);
+        out::message("{}{}:{} {}{}:{} {}{}{}\n", bold, where, reset, is_error ? red : magenta,
+                     is_error ? "error" : "warning", reset, bold, d.message, reset);
         if (d.loc.line <= 0 || out.verbosity < 0) continue;
         const std::string text = source_line(loaded.source, d.loc.line);
         if (text.empty()) continue;
@@ -109,9 +109,35 @@ void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
             (from > 0 ? "..." : "") + printable(line.substr(from, caret - from));
         const std::string after =
             printable(line.substr(caret, to - caret)) + (to < line.size() ? "..." : "");
-        std::fprintf(stderr, "%5d | %s%s\n      | %s%s^%s\n", d.loc.line, before.c_str(),
-                     after.c_str(), caret_padding(before).c_str(), green, reset);
+        out::message("{:5} | {}{}\n      | {}{}^{}\n", d.loc.line, before, after,
+                     caret_padding(before), green, reset);
     }
+}
+
+int exit_code(Errc code) {
+    switch (code) {
+        case Errc::usage:
+        case Errc::invalid:
+        case Errc::not_found:
+            return k_exit_usage;
+        case Errc::state:
+        case Errc::io:
+            return k_exit_state;
+        case Errc::exec:
+        case Errc::internal:
+            break;
+    }
+    return k_exit_internal;
+}
+
+int fail(const Error& e) {
+    out::error(e.message);
+    return exit_code(e.code);
+}
+
+int fail(Errc code, std::string_view message) {
+    out::error(message);
+    return exit_code(code);
 }
 
 }  // namespace weft::cli

@@ -3,12 +3,12 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "weft/engine/owner.hpp"
+#include "weft/util/out.hpp"
 #include "weft/util/size.hpp"
 
 namespace weft::cli {
@@ -25,7 +25,7 @@ std::optional<State> open_state(const Globals& g) {
     const std::string path = state_path(g);
     auto store = store::Store::open(path);
     if (!store) {
-        std::fprintf(stderr, "weft: error: %s\n", store.error().message.c_str());
+        out::error(store.error().message);
         return std::nullopt;
     }
     // Locks and scratch files of this database live in DB.d beside it, so two
@@ -34,17 +34,15 @@ std::optional<State> open_state(const Globals& g) {
     std::error_code ec;
     std::string dir = std::filesystem::absolute(path, ec).string() + ".d";
     if (ec || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)) {
-        std::fprintf(stderr, "weft: error: cannot create %s: %s\n", dir.c_str(),
-                     ec ? ec.message().c_str() : std::strerror(errno));
+        out::error("cannot create " + dir + ": " + (ec ? ec.message() : std::strerror(errno)));
         return std::nullopt;
     }
     State s{std::move(*store), path, dir};
     if (auto r = engine::recover_dead_runs(s.store, s.dir); !r) {
-        std::fprintf(stderr, "weft: error: recovering interrupted runs: %s\n",
-                     r.error().message.c_str());
+        out::error("recovering interrupted runs: " + r.error().message);
         return std::nullopt;
     } else if (*r > 0 && !g.quiet) {
-        std::fprintf(stderr, "weft: marked %d run%s of dead weft processes as interrupted\n", *r,
+        out::message("weft: marked {} run{} of dead weft processes as interrupted\n", *r,
                      *r == 1 ? "" : "s");
     }
     return s;
@@ -55,7 +53,7 @@ std::optional<std::uint64_t> log_cap_from_env() {
     if (!env || !*env) return store::k_default_log_cap;
     auto cap = parse_size(env);
     if (!cap) {
-        std::fprintf(stderr, "weft: error: WEFT_LOG_CAP: %s\n", cap.error().message.c_str());
+        out::error("WEFT_LOG_CAP: " + cap.error().message);
         return std::nullopt;
     }
     return *cap;

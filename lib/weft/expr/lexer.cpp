@@ -1,6 +1,6 @@
+#include <fmt/core.h>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include "weft/expr/ast.hpp"
@@ -87,9 +87,7 @@ std::string describe_char(std::string_view text, std::size_t i) {
             valid = valid && (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
         if (valid) return "'" + std::string(text.substr(i, len)) + "'";
     }
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "'\\x%02X'", c);
-    return buf;
+    return fmt::format("'\\x{:02X}'", c);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "weft/expr/value_ops.hpp"
 
+#include <fmt/core.h>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <optional>
@@ -238,10 +238,9 @@ std::string format_number(double d) {
     if (d == 0) return "0";
     // GitHub formats with "##########0.###############" after rounding to 15
     // significant digits: no exponent, at most 15 decimals.
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.14e", std::fabs(d));
+    const std::string buf = fmt::format("{:.14e}", std::fabs(d));
     std::string digits;
-    const char* p = buf;
+    const char* p = buf.c_str();
     for (; *p != 'e'; ++p)
         if (*p != '.') digits += *p;
     const int exp = std::atoi(p + 1);

@@ -1,8 +1,8 @@
 #include "weft/parse/source_scan.hpp"
 
+#include <fmt/core.h>
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 
 #include "weft/util/strings.hpp"
@@ -19,9 +19,7 @@ bool flow_indicator(char c) {
 }
 
 std::string hex_byte(unsigned char c) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02X", c);
-    return buf;
+    return fmt::format("0x{:02X}", c);
 }
 
 // Why the bytes at `p[i]` (not ASCII) are not UTF-8, or empty if they are;

@@ -7,17 +7,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
-#include <cstdio>
 #include <cstring>
-#include <iostream>
-#include <iterator>
 #include <map>
 
 #include "weft/plugin/builtins.hpp"
 #include "weft/plugin/plugin.hpp"
+#include "weft/util/out.hpp"
 
 namespace weft::plugin {
 
@@ -36,7 +35,7 @@ struct HostState {
 };
 
 int refuse(const std::string& why) {
-    std::fprintf(stderr, "weft: error: %s\n", why.c_str());
+    out::error(why);
     return 2;
 }
 
@@ -100,16 +99,21 @@ int host_main(int argc, char** argv) {
         d.version = t.version ? t.version : "";
         for (const weft_param* p = t.params; p && p->name; ++p)
             d.params[p->name] = Param{p->required != 0, p->description ? p->description : ""};
-        std::printf("%s\n", description_json(t.name, d)
-                                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                                .c_str());
+        out::print("{}\n", description_json(t.name, d).dump(
+                               -1, ' ', false, nlohmann::json::error_handler_t::replace));
         return 0;
     }
 
+    // Read until end of input or one byte past the cap (a request that long
+    // is refused by the parser below as incomplete JSON).
     std::string request;
-    {
-        std::istreambuf_iterator<char> it(std::cin), end;
-        for (; it != end && request.size() <= k_max_request; ++it) request.push_back(*it);
+    char buf[1 << 16];
+    while (request.size() <= k_max_request) {
+        const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        request.append(buf,
+                       std::min(static_cast<std::size_t>(n), k_max_request + 1 - request.size()));
     }
     Json req = Json::parse(request, nullptr, false);
     if (req.is_discarded() || !req.is_object())

@@ -1,6 +1,7 @@
 #include "weft/report/github.hpp"
 
 #include "weft/report/terminal.hpp"
+#include "weft/util/out.hpp"
 
 namespace weft::report {
 
@@ -82,18 +83,18 @@ void GithubReporter::step_finished(store::RowId, const std::string& step,
     if (it != m_held.end()) m_held.erase(it);
     if (m_verbosity == Verbosity::quiet && !failed) return;
     if (end.attempt == 0 && held.lines.empty()) {  // never ran: one plain line, nothing to fold
-        std::fprintf(m_out, "%s\n", finished_text(step, end).c_str());
+        out::print_to(m_out, "{}\n", finished_text(step, end));
     } else {
-        std::string out =
+        std::string group =
             "::group::" + gha_escape_data(step + " (" + group_status(end) + ")") + "\n";
-        for (const auto& l : held.lines) out += valid_utf8(l) + "\n";
+        for (const auto& l : held.lines) group += valid_utf8(l) + "\n";
         if (held.dropped > 0)
-            out += "weft: " + std::to_string(held.dropped) + " more lines not shown (over " +
-                   std::to_string(k_held_bytes >> 20) + " MiB)\n";
-        out += "::endgroup::\n";
-        std::fwrite(out.data(), 1, out.size(), m_out);
+            group += "weft: " + std::to_string(held.dropped) + " more lines not shown (over " +
+                     std::to_string(k_held_bytes >> 20) + " MiB)\n";
+        group += "::endgroup::\n";
+        out::write(m_out, group);
     }
-    if (failed && !end.will_retry) std::fprintf(m_out, "%s\n", gha_error(step, end).c_str());
+    if (failed && !end.will_retry) out::print_to(m_out, "{}\n", gha_error(step, end));
     std::fflush(m_out);
 }
 

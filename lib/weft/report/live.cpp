@@ -7,6 +7,8 @@
 #include <cctype>
 #include <cerrno>
 
+#include "weft/util/out.hpp"
+
 namespace weft::report {
 
 namespace {
@@ -218,7 +220,7 @@ void LiveReporter::log(store::RowId, const std::string& step, int, const std::st
     tail.lines.push_back(text);
     if (tail.lines.size() > k_tail_lines) tail.lines.pop_front();
     if (m_verbosity == Verbosity::verbose)
-        m_pending.push_back(terminal_safe(step) + " | " + terminal_safe(text));
+        m_pending.push_back(terminal_safe(step) + " | " + terminal_safe(text, colors()));
 }
 
 void LiveReporter::step_finished(store::RowId, const std::string& step, const engine::StepEnd& end,
@@ -245,7 +247,8 @@ void LiveReporter::step_finished(store::RowId, const std::string& step, const en
                                 std::to_string(tail.count - tail.lines.size()) +
                                 " earlier lines: weft logs " + std::to_string(m_run) + " " +
                                 shell_word(step));
-        for (const auto& l : tail.lines) m_pending.push_back("  " + bar + " " + terminal_safe(l));
+        for (const auto& l : tail.lines)
+            m_pending.push_back("  " + bar + " " + terminal_safe(l, colors()));
     }
     m_tails.erase(step);
     // Quiet draws no region and has no ticks: print now.
@@ -284,7 +287,7 @@ void LiveReporter::write_out(const std::string& bytes) {
     std::fflush(m_out);
     const int fd = fileno(m_out);
     if (fd < 0) {  // not a file descriptor (tests write to memory)
-        std::fwrite(bytes.data(), 1, bytes.size(), m_out);
+        out::write(m_out, bytes);
         std::fflush(m_out);
         return;
     }

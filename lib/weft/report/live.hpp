@@ -49,7 +49,8 @@ constexpr std::size_t k_tail_lines = 10;
 
 // The live view. Step output is shown only when verbose (each line above the
 // region, prefixed with its step's id) and as a failed step's last lines;
-// quiet shows no region, only failed steps and the summary line.
+// quiet shows no region, only failed steps and the summary line. Step
+// output is drawn terminal_safe(), with its colours when `style.color`.
 class LiveReporter : public engine::Observer {
   public:
     // `matrix_sizes`: a matrix step's number of instances, by step id.
@@ -77,6 +78,8 @@ class LiveReporter : public engine::Observer {
     // region for `now`: one write, nothing when nothing changed.
     void draw(TimePoint now);
     void write_out(const std::string& bytes);
+    // Step output keeps its colours when the view has colour (SPEC §9.4).
+    Colors colors() const { return m_style.color ? Colors::keep : Colors::drop; }
 
     std::FILE* m_out;
     Verbosity m_verbosity;

@@ -1,21 +1,16 @@
 #include "weft/report/reporters.hpp"
 
 #include "weft/report/terminal.hpp"
+#include "weft/util/out.hpp"
 
 namespace weft::report {
 
 std::string human_duration(Duration d) {
     const long long ms = d.count();
-    char buf[32];
-    if (ms < 1000)
-        std::snprintf(buf, sizeof buf, "%lldms", ms);
-    else if (ms < 60'000)
-        std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
-    else if (ms < 3'600'000)
-        std::snprintf(buf, sizeof buf, "%lldm%02llds", ms / 60'000, ms / 1000 % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%lldh%02lldm", ms / 3'600'000, ms / 60'000 % 60);
-    return buf;
+    if (ms < 1000) return fmt::format("{}ms", ms);
+    if (ms < 60'000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+    if (ms < 3'600'000) return fmt::format("{}m{:02}s", ms / 60'000, ms / 1000 % 60);
+    return fmt::format("{}h{:02}m", ms / 3'600'000, ms / 60'000 % 60);
 }
 
 std::string end_reason(const engine::StepEnd& end) {
@@ -40,28 +35,36 @@ std::string end_detail(const engine::StepEnd& end) {
 
 }  // namespace
 
+PlainReporter::PlainReporter(std::FILE* out, Verbosity v, bool color)
+    : m_out(out), m_verbosity(v), m_color(color), m_terminal(is_terminal(out)) {}
+
 void PlainReporter::run_started(store::RowId run, const std::string& workflow, int attempt,
                                 TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
-    std::fprintf(m_out, "run %lld (%s) started%s\n", static_cast<long long>(run), workflow.c_str(),
-                 attempt > 1 ? (", attempt " + std::to_string(attempt)).c_str() : "");
+    out::print_to(m_out, "run {} ({}) started{}\n", run, workflow,
+                  attempt > 1 ? ", attempt " + std::to_string(attempt) : "");
     std::fflush(m_out);
 }
 
 void PlainReporter::step_started(store::RowId, const std::string& step, int attempt, TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
     if (attempt > 1)
-        std::fprintf(m_out, "%s: started, attempt %d\n", step.c_str(), attempt);
+        out::print_to(m_out, "{}: started, attempt {}\n", step, attempt);
     else
-        std::fprintf(m_out, "%s: started\n", step.c_str());
+        out::print_to(m_out, "{}: started\n", step);
     std::fflush(m_out);
 }
 
 void PlainReporter::log(store::RowId, const std::string& step, int, const std::string& text,
                         TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
-    std::fprintf(m_out, "%s | %s\n", step.c_str(),
-                 is_valid_utf8(text) ? text.c_str() : valid_utf8(text).c_str());
+    if (m_terminal)
+        out::print_to(m_out, "{} | {}\n", terminal_safe(step),
+                      terminal_safe(text, m_color ? Colors::keep : Colors::drop));
+    else if (is_valid_utf8(text))  // the common case: no copy
+        out::print_to(m_out, "{} | {}\n", step, text);
+    else
+        out::print_to(m_out, "{} | {}\n", step, valid_utf8(text));
 }
 
 std::string PlainReporter::finished_text(const std::string& step,
@@ -82,19 +85,19 @@ void PlainReporter::step_finished(store::RowId, const std::string& step, const e
                                   TimePoint) {
     const bool bad = end.status == store::StepState::failure;
     if (m_verbosity == Verbosity::quiet && !bad) return;
-    std::fprintf(m_out, "%s\n", finished_text(step, end).c_str());
+    out::print_to(m_out, "{}\n", finished_text(step, end));
     std::fflush(m_out);
 }
 
 void PlainReporter::run_finished(store::RowId run, const std::string& workflow,
                                  store::RunState status, Duration d, const std::string& message,
                                  TimePoint) {
-    std::fprintf(m_out, "%s\n", summary_line(run, workflow, status, d, message, m_color).c_str());
+    out::print_to(m_out, "{}\n", summary_line(run, workflow, status, d, message, m_color));
     std::fflush(m_out);
 }
 
 void JsonReporter::emit(const nlohmann::json& j) {
-    std::fprintf(m_out, "%s\n", store::dump_json(j).c_str());
+    out::print_to(m_out, "{}\n", store::dump_json(j));
     std::fflush(m_out);
 }
 

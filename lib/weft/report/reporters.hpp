@@ -13,11 +13,12 @@ enum class Verbosity { quiet, normal, verbose };
 // Plain lines: `run 3 (build) started`, `compile: started`,
 // `compile | <output line>`, `compile: failure in 1.2s (exit code 2)`,
 // `run 3 (build): failure in 1.5s`. Quiet prints only failures and the run's
-// end. With `color`, state words are coloured (failure red).
+// end. With `color`, state words are coloured (failure red). On a terminal
+// (a narrow one, or TERM=dumb) output lines are terminal_safe(), keeping
+// their colours only with `color`; elsewhere only invalid UTF-8 is replaced.
 class PlainReporter : public engine::Observer {
   public:
-    PlainReporter(std::FILE* out, Verbosity v, bool color = false)
-        : m_out(out), m_verbosity(v), m_color(color) {}
+    PlainReporter(std::FILE* out, Verbosity v, bool color = false);
     void run_started(store::RowId run, const std::string& workflow, int attempt,
                      TimePoint t) override;
     void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) override;
@@ -35,6 +36,7 @@ class PlainReporter : public engine::Observer {
     std::FILE* m_out;
     Verbosity m_verbosity;
     bool m_color;
+    bool m_terminal;
 };
 
 // One JSON object a line, each with "type", "run" and "time" (SPEC §6).

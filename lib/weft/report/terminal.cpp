@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 
 #include "weft/util/strings.hpp"
@@ -171,25 +172,69 @@ std::string valid_utf8(std::string_view text) {
     return out;
 }
 
-std::string terminal_safe(std::string_view text) {
+namespace {
+
+// The length of the escape sequence at `text[i]` (an ESC) that a terminal
+// would act on, or 0 when the ESC starts none that ends within `text`
+// (ECMA-48 5.3, 5.4, 5.6). `sgr` is set when it is a colour sequence: CSI,
+// digits, `;` or `:`, then `m`.
+std::size_t escape_length(std::string_view text, std::size_t i, bool& sgr) {
+    sgr = false;
+    if (i + 1 >= text.size()) return 0;
+    const char kind = text[i + 1];
+    if (kind == '[') {  // CSI: parameters, intermediates, one final byte
+        std::size_t j = i + 2;
+        bool plain_params = true;
+        for (; j < text.size() && text[j] >= 0x30 && text[j] <= 0x3F; ++j)
+            plain_params = plain_params && (std::isdigit(static_cast<unsigned char>(text[j])) ||
+                                            text[j] == ';' || text[j] == ':');
+        const std::size_t params_end = j;
+        while (j < text.size() && text[j] >= 0x20 && text[j] <= 0x2F) ++j;
+        if (j >= text.size() || text[j] < 0x40 || text[j] > 0x7E) return 0;
+        sgr = text[j] == 'm' && plain_params && params_end == j;
+        return j + 1 - i;
+    }
+    if (kind == ']' || kind == 'P' || kind == 'X' || kind == '^' || kind == '_') {
+        // OSC (a window title, a hyperlink, the clipboard), DCS, SOS, PM,
+        // APC: a string up to ST (ESC \), or BEL, which xterm takes for ST.
+        for (std::size_t j = i + 2; j < text.size(); ++j) {
+            if (text[j] == '\a') return j + 1 - i;
+            if (text[j] == '\033')
+                return j + 1 < text.size() && text[j + 1] == '\\' ? j + 2 - i : 0;
+        }
+        return 0;
+    }
+    // Any other: intermediates, then one final byte (ESC c resets the
+    // terminal, ESC # 8 fills the screen with E, ESC ( 0 switches charsets).
+    std::size_t j = i + 1;
+    while (j < text.size() && text[j] >= 0x20 && text[j] <= 0x2F) ++j;
+    if (j >= text.size() || text[j] < 0x30 || text[j] > 0x7E) return 0;
+    return j + 1 - i;
+}
+
+}  // namespace
+
+std::string terminal_safe(std::string_view text, Colors colors) {
     while (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (const auto cr = text.rfind('\r'); cr != std::string_view::npos) text.remove_prefix(cr + 1);
     std::string out;
     out.reserve(text.size());
+    bool coloured = false;
     char32_t cp = 0;
     for (std::size_t i = 0; i < text.size();) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (c == 0x1B && i + 1 < text.size() && text[i + 1] == '[') {
-            // CSI: parameter bytes, intermediate bytes, one final byte (ECMA-48 5.4).
-            std::size_t j = i + 2;
-            while (j < text.size() && text[j] >= 0x30 && text[j] <= 0x3F) ++j;
-            while (j < text.size() && text[j] >= 0x20 && text[j] <= 0x2F) ++j;
-            if (j < text.size() && text[j] >= 0x40 && text[j] <= 0x7E) {
-                i = j + 1;
+        if (c == 0x1B) {
+            bool sgr = false;
+            if (const std::size_t n = escape_length(text, i, sgr); n > 0) {
+                if (sgr && colors == Colors::keep) {
+                    out.append(text.substr(i, n));
+                    coloured = true;
+                }
+                i += n;
                 continue;
             }
         }
-        if ((c < 0x20 && c != '\t') || c == 0x7F) {
+        if ((c < 0x20 && c != '\t') || c == 0x7F) {  // a lone ESC included
             out += k_replacement;
             ++i;
             continue;
@@ -203,7 +248,13 @@ std::string terminal_safe(std::string_view text) {
         out.append(text.substr(i, n));
         i += n;
     }
+    if (coloured) out += "\033[0m";  // a colour never outlives its line
     return out;
+}
+
+bool is_terminal(std::FILE* stream) {
+    const int fd = fileno(stream);
+    return fd >= 0 && ::isatty(fd);
 }
 
 std::size_t display_width(std::string_view text) {
@@ -245,8 +296,8 @@ std::optional<TermSize> terminal_size(int fd) {
 }
 
 bool live_view_possible(std::FILE* out) {
+    if (!is_terminal(out)) return false;
     const int fd = fileno(out);
-    if (fd < 0 || !::isatty(fd)) return false;
     const char* term = std::getenv("TERM");
     if (!term || !*term || std::string_view(term) == "dumb") return false;
     const auto size = terminal_size(fd);

@@ -34,11 +34,20 @@ bool is_valid_utf8(std::string_view text);
 // U+FFFD.
 std::string valid_utf8(std::string_view text);
 
-// A line of a step's output made harmless to draw on a terminal: valid
-// UTF-8; CSI escape sequences (colours, cursor moves) dropped; only what
-// follows the last carriage return kept, as a terminal would show a
-// progress bar; other control characters except tab shown as U+FFFD.
-std::string terminal_safe(std::string_view text);
+enum class Colors { drop, keep };
+
+// A line of a step's output (or a name) made harmless to draw on a
+// terminal (SPEC §9.4): valid UTF-8 (each bad byte U+FFFD); every complete
+// escape sequence dropped whole (cursor moves, clear screen, a window title
+// or another OSC string, ESC c), except colour (SGR) sequences when
+// `colors` is Colors::keep, which are then followed by a reset at the end
+// so no colour outlives the line; only what follows the last carriage
+// return kept, as a terminal would show a progress bar; every other control
+// character (a lone ESC, BEL, C1 controls) but tab shown as U+FFFD.
+std::string terminal_safe(std::string_view text, Colors colors = Colors::drop);
+
+// True when `stream` is a terminal (a memory stream is not).
+bool is_terminal(std::FILE* stream);
 
 // The columns valid UTF-8 `text` takes: two for wide East Asian characters
 // and emoji, none for combining marks, one for anything else.

@@ -19,10 +19,6 @@ constexpr const char* k_last_fire =
 constexpr const char* k_set_last_fire =
     "INSERT OR REPLACE INTO schedule_fires(workflow, entry, last) VALUES (?1, ?2, ?3)";
 
-TimePoint now() {
-    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
 // Run `sql` once in a write scope after `bind`; the rows it changed.
 template <class Bind>
 Result<int> exec_write(Store::Impl& db, const char* sql, std::string_view what, Bind&& bind) {

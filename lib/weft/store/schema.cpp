@@ -1,71 +1,11 @@
 // Opening the state database: file and directory creation, identity checks,
 // pragmas, forward-only migrations, transactions.
 //
-// Schema, version 1 (PRAGMA user_version; PRAGMA application_id = 'weft'):
-//
-//   events    id INTEGER PRIMARY KEY AUTOINCREMENT   -- never reused, even after prune
-//             kind TEXT        manual | file | schedule | stdin | workflow
-//             time INTEGER     when it happened (schedule: the scheduled instant)
-//             payload TEXT     JSON object: paths, line, json, schedule, workflow, params
-//             created INTEGER  when it was recorded
-//   runs      id INTEGER PRIMARY KEY AUTOINCREMENT   -- run ids are never reused
-//             workflow, file TEXT; status TEXT (SPEC §4 run state)
-//             event_id -> events(id): the event that started it
-//             attempt INTEGER  run.attempt, 1 + number of resumes
-//             params TEXT      JSON object
-//             started, ended INTEGER (NULL until known)
-//             owner TEXT       lock token of the process that runs it
-//             message TEXT     why it ended, when the status alone does not say
-//             indexes: (workflow), (status), (event_id); each implicitly
-//             ends with the rowid, so "newest first" scans an index backwards
-//   steps     (run_id -> runs ON DELETE CASCADE, step TEXT) PRIMARY KEY, WITHOUT
-//             ROWID: a step update is one b-tree search, not index + table
-//             (the write benchmark's CPU time went from 0.23 s to 0.18 s)
-//             position INTEGER order of add_steps; status TEXT (SPEC §4 step state)
-//             attempts INTEGER highest attempt number started
-//             started, ended, exit_code INTEGER; signal TEXT ("SIGKILL")
-//             outputs TEXT     JSON object; message TEXT
-//   attempts  id INTEGER PRIMARY KEY
-//             (run_id, step) -> steps ON DELETE CASCADE; number INTEGER
-//             status TEXT; started, ended, exit_code INTEGER; signal TEXT
-//             pid, pid_start_time INTEGER (field 22 of /proc/PID/stat); message TEXT
-//             index: (run_id, step, number)
-//   logs      seq INTEGER PRIMARY KEY -- the rowid: increases in commit order
-//             (one writer at a time), the cursor of `logs --follow`
-//             run_id -> runs ON DELETE CASCADE; step TEXT
-//             attempt_id INTEGER, deliberately without a foreign key: deleting
-//             an attempt would otherwise scan logs for it (no index on it)
-//             time INTEGER; stream INTEGER (1 stdout, 2 stderr); text TEXT
-//             (bytes as produced, not necessarily UTF-8)
-//             indexes: (run_id) for a whole run in seq order and the cascade,
-//             (run_id, step) for one step in seq order
-//
-// Version 2 adds:
-//
-//   fingerprints  (workflow TEXT, step TEXT) PRIMARY KEY, WITHOUT ROWID: the
-//             last successful inputs of an incremental step (SPEC §1 sources)
-//             fingerprint TEXT  hex XXH3-128 of definition, env and sources
-//             outputs TEXT      JSON object, given again when up-to-date
-//             run_id INTEGER    the run that succeeded (no foreign key: pruning
-//             a run keeps what its steps built); updated INTEGER
-//
-// Version 3 adds the log cap's count to attempts (Store::append_logs):
-//   attempts  log_dropped_lines, log_dropped_bytes INTEGER NOT NULL DEFAULT 0:
-//             lines beyond the cap, counted and not stored (bytes with newlines)
-//             log_cap INTEGER  the cap in bytes, set once it was reached
-//             (a later weft may be given another cap)
-// The cap is per attempt, not per step: each retry's log is kept, and one
-// process writes an attempt's whole log, so the count lives in its memory.
-//
-// Version 4 adds the Slurm job of an attempt (SPEC §8, `runs-on: slurm`):
-//   attempts  slurm TEXT  JSON {"name", "dir", "job"}: the job name and its
-//             directory are written with the attempt, before the submission;
-//             the job id once sbatch gave it. NULL for local attempts.
-//             Crash recovery finds the job by its name when the id was lost.
-//
+// The schema is the SQL of k_migrations below, applied in order; PRAGMA
+// user_version counts those applied, PRAGMA application_id = 'weft' marks
+// the file as ours. Beside each migration, why its tables are as they are.
 // Times are INTEGER milliseconds since the Unix epoch, UTC. JSON columns hold
-// compact text dumped with invalid UTF-8 replaced. The SQL in k_migrations is
-// the authority; this table is its summary.
+// compact text dumped with invalid UTF-8 replaced.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -89,6 +29,27 @@ constexpr std::int64_t k_application_id = 0x77656674;
 // Forward-only migrations: entry N-1 takes schema N-1 to N. Append, never edit.
 constexpr const char* k_migrations[] = {
     // 1: the initial schema.
+    //   events  AUTOINCREMENT: ids never reused, even after prune. kind:
+    //     manual | file | schedule | stdin | workflow; time: when it happened
+    //     (schedule: the scheduled instant); created: when it was recorded;
+    //     payload: JSON (paths, line, json, schedule, workflow, params).
+    //   runs    AUTOINCREMENT: run ids never reused. status: SPEC §4 run
+    //     state; attempt: 1 + the number of resumes; owner: the lock token of
+    //     the process that runs it; message: why it ended, when the status
+    //     alone does not say. Each index implicitly ends with the rowid, so
+    //     "newest first" scans an index backwards.
+    //   steps   WITHOUT ROWID: a step update is one b-tree search, not index +
+    //     table (the write benchmark's CPU time went from 0.23 s to 0.18 s).
+    //     position: the order of add_steps; attempts: the highest attempt
+    //     number started; signal: a name ("SIGKILL").
+    //   attempts  pid_start_time: field 22 of /proc/PID/stat, so a reused pid
+    //     is not taken for the attempt's process.
+    //   logs    seq is the rowid: it increases in commit order (one writer at a
+    //     time) and is the cursor of `logs --follow`. attempt_id has no
+    //     foreign key on purpose: deleting an attempt would scan logs for it
+    //     (no index on it). stream: 1 stdout, 2 stderr; text: bytes as
+    //     produced, not necessarily UTF-8. logs_by_run serves a whole run in
+    //     seq order and the cascade, logs_by_step one step in seq order.
     R"sql(
 CREATE TABLE events (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -155,7 +116,11 @@ CREATE TABLE logs (
 CREATE INDEX logs_by_run ON logs(run_id);
 CREATE INDEX logs_by_step ON logs(run_id, step);
 )sql",
-    // 2: fingerprints of incremental steps (sources/generates).
+    // 2: fingerprints of incremental steps (SPEC §1 sources/generates): the
+    // last successful inputs of a step. fingerprint: hex XXH3-128 of its
+    // definition, env and sources; outputs: given again when it is up to
+    // date. run_id has no foreign key: pruning a run keeps what its steps
+    // built.
     R"sql(
 CREATE TABLE fingerprints (
     workflow    TEXT    NOT NULL,
@@ -167,7 +132,11 @@ CREATE TABLE fingerprints (
     PRIMARY KEY (workflow, step)
 ) WITHOUT ROWID;
 )sql",
-    // 3: the log cap's count of dropped lines, per attempt.
+    // 3: the log cap's count (Store::append_logs): lines beyond the cap are
+    // counted, not stored (bytes with their newlines); log_cap is the cap in
+    // bytes, set once it was reached (a later weft may be given another). Per
+    // attempt, not per step: each retry's log is kept, and one process
+    // writes an attempt's whole log, so the count lives in its memory.
     R"sql(
 ALTER TABLE attempts ADD COLUMN log_dropped_lines INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN log_dropped_bytes INTEGER NOT NULL DEFAULT 0;
@@ -191,7 +160,11 @@ CREATE TABLE schedule_fires (
     PRIMARY KEY (workflow, entry)
 ) WITHOUT ROWID;
 )sql",
-    // 5: the Slurm job of an attempt.
+    // 5: the Slurm job of an attempt (SPEC §8, `runs-on: slurm`): JSON
+    // {"name", "dir", "job"}. The name and directory are written with the
+    // attempt, before the submission, the job id once sbatch gave it, so
+    // crash recovery finds the job by its name when the id was lost. NULL
+    // for local attempts.
     R"sql(
 ALTER TABLE attempts ADD COLUMN slurm TEXT;
 )sql",

@@ -103,7 +103,7 @@ struct AttemptRow {
     std::optional<ProcessRef> process{};
     std::optional<SlurmJobRef> slurm{};  // a Slurm attempt's job
     std::string message{};
-    // Log lines beyond the log cap: not stored, only counted (schema 2).
+    // Log lines beyond the log cap: not stored, only counted (schema 3).
     std::int64_t log_dropped_lines = 0;
     std::int64_t log_dropped_bytes = 0;     // newlines included
     std::optional<std::int64_t> log_cap{};  // the cap in bytes, once it was reached

@@ -56,10 +56,6 @@ constexpr const char* k_count_dropped =
     "UPDATE attempts SET log_dropped_lines = log_dropped_lines + ?2,"
     " log_dropped_bytes = log_dropped_bytes + ?3, log_cap = ?4 WHERE id = ?1";
 
-TimePoint now() {
-    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
 std::string no_run(RowId run) {
     return "no run " + std::to_string(run);
 }

@@ -116,11 +116,11 @@ bool match_parts(const std::vector<std::string_view>& pat, std::size_t pi,
            match_parts(pat, pi + 1, path, xi + 1);
 }
 
-bool has_wildcard(std::string_view s) {
-    return s.find_first_of("*?[") != std::string_view::npos;
-}
-
 }  // namespace
+
+bool has_wildcard(std::string_view pattern) {
+    return pattern.find_first_of("*?[{") != std::string_view::npos;
+}
 
 bool glob_match(std::string_view pattern, std::string_view path) {
     std::vector<std::string> pats;

@@ -17,4 +17,10 @@ bool glob_match(std::string_view pattern, std::string_view path);
 // directories are not followed.
 std::vector<std::string> glob_files(std::string_view pattern);
 
+// True when `pattern` (or one of its segments) holds a character that makes
+// it a glob: `*`, `?`, `[`, or `{`, whose alternatives may not have been
+// expanded yet. A literal `{` counts too: a path treated as a glob for
+// nothing is only walked, never missed.
+bool has_wildcard(std::string_view pattern);
+
 }  // namespace weft

@@ -1,6 +1,7 @@
 #include "weft/util/mask.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace weft {
 
@@ -33,6 +34,11 @@ std::string Masker::apply(std::string_view text) const {
         }
     }
     return out;
+}
+
+void mask_secret_param(nlohmann::json& value) {
+    if (value.is_string() && value.get_ref<const std::string&>().empty()) return;
+    value = std::string(Masker::k_mask);
 }
 
 }  // namespace weft

@@ -3,6 +3,7 @@
 // in whatever weft prints or stores. A value with several lines is masked
 // whole and line by line, since a step's output reaches weft one line at a
 // time.
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,5 +24,11 @@ class Masker {
   private:
     std::vector<std::string> m_values;  // longest first
 };
+
+// The one rule for a secret param's value wherever params are stored or
+// shown (a run's params, a manual or queued event; SPEC §4): `value`
+// becomes `***` unless it is the empty string, which hides nothing and
+// which `weft resume` takes back as it is.
+void mask_secret_param(nlohmann::json& value);
 
 }  // namespace weft

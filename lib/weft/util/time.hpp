@@ -9,7 +9,7 @@ namespace weft {
 
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 
-// The wall clock, to the millisecond.
+// The wall clock now, to the millisecond (rounded down).
 TimePoint now();
 
 // `2026-11-26T14:53:35.123Z`: RFC 3339, UTC, milliseconds (SPEC §6).
