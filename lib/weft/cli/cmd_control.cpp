@@ -8,13 +8,14 @@
 #include "weft/cli/state.hpp"
 #include "weft/engine/owner.hpp"
 #include "weft/events/control.hpp"
+#include "weft/model/run.hpp"
 
 namespace weft::cli {
 
 namespace {
 
-bool ended(store::RunState s) {
-    return s != store::RunState::running && s != store::RunState::queued;
+bool ended(model::RunState s) {
+    return s != model::RunState::running && s != model::RunState::queued;
 }
 
 }  // namespace
@@ -37,7 +38,7 @@ int cmd_cancel(const Options& o, const Globals& g) {
     }
     if (ended((*row)->status)) {
         std::printf("run %lld (%s) already ended: %s\n", o.run_id, (*row)->workflow.c_str(),
-                    store::to_string((*row)->status));
+                    model::to_string((*row)->status));
         return k_exit_ok;
     }
     const std::string& owner = (*row)->owner;
@@ -57,7 +58,7 @@ int cmd_cancel(const Options& o, const Globals& g) {
         auto again = state->store.get_run_row(o.run_id);
         if (again && *again && ended((**again).status)) {
             std::printf("run %lld (%s) already ended: %s\n", o.run_id, (**again).workflow.c_str(),
-                        store::to_string((**again).status));
+                        model::to_string((**again).status));
             return k_exit_ok;
         }
         std::fprintf(stderr, "weft: error: run %lld: %s\n", o.run_id,
@@ -75,7 +76,7 @@ int cmd_cancel(const Options& o, const Globals& g) {
         }
         if (ended((**now_row).status)) {
             std::printf("run %lld (%s): %s\n", o.run_id, (**now_row).workflow.c_str(),
-                        store::to_string((**now_row).status));
+                        model::to_string((**now_row).status));
             return k_exit_ok;
         }
         if (!engine::owner_alive(state->dir, owner)) {

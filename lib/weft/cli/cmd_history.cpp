@@ -9,6 +9,9 @@
 #include "weft/cli/commands.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/engine/owner.hpp"
+#include "weft/model/json.hpp"
+#include "weft/model/run.hpp"
+#include "weft/report/json.hpp"
 #include "weft/report/reporters.hpp"
 #include "weft/util/size.hpp"
 #include "weft/util/strings.hpp"
@@ -53,11 +56,11 @@ void sleep_interruptibly(int ms) {
 // still come: the run has not ended, and the step has not ended.
 bool still_writing(const store::LogPage& page, bool one_step) {
     if (!page.run ||
-        (*page.run != store::RunState::queued && *page.run != store::RunState::running))
+        (*page.run != model::RunState::queued && *page.run != model::RunState::running))
         return false;
     if (!one_step) return true;
-    return !page.step || *page.step == store::StepState::pending ||
-           *page.step == store::StepState::running;
+    return !page.step || *page.step == model::StepState::pending ||
+           *page.step == model::StepState::running;
 }
 
 // `… 1200 lines (81920 bytes) dropped: log cap 10 MiB reached`, and which attempt
@@ -98,7 +101,7 @@ int cmd_runs(const Options& o, const Globals& g) {
     store::RunFilter f;
     if (!o.workflow.empty()) f.workflow = o.workflow;
     if (!o.status.empty()) {
-        f.status = store::parse_run_state(o.status);
+        f.status = model::parse_run_state(o.status);
         if (!f.status) {
             std::fprintf(stderr,
                          "weft: error: --status %s: expected queued, running, success, failure, "
@@ -122,7 +125,7 @@ int cmd_runs(const Options& o, const Globals& g) {
     }
     if (o.json) {
         for (const auto& r : *runs)
-            std::printf("%s\n", store::dump_json(store::run_json(r)).c_str());
+            std::printf("%s\n", model::dump_json(report::run_json(r)).c_str());
         return k_exit_ok;
     }
     if (runs->empty()) {
@@ -133,7 +136,7 @@ int cmd_runs(const Options& o, const Globals& g) {
                 "STARTED", "TOOK");
     for (const auto& r : *runs)
         std::printf("%-6lld %-20s %-12s %-9s %-25s %s\n", static_cast<long long>(r.id),
-                    r.workflow.c_str(), store::to_string(r.status), r.trigger.c_str(),
+                    r.workflow.c_str(), model::to_string(r.status), r.trigger.c_str(),
                     time_or_dash(r.started).c_str(), took(r.started, r.ended).c_str());
     return k_exit_ok;
 }
@@ -152,11 +155,11 @@ int cmd_show(const Options& o, const Globals& g) {
     }
     const auto& d = **detail;
     if (o.json) {
-        std::printf("%s\n", store::dump_json(store::run_detail_json(d)).c_str());
+        std::printf("%s\n", model::dump_json(report::run_detail_json(d)).c_str());
         return k_exit_ok;
     }
     std::printf("run %lld  %s  %s  attempt %d\n", static_cast<long long>(d.run.id),
-                d.run.workflow.c_str(), store::to_string(d.run.status), d.run.attempt);
+                d.run.workflow.c_str(), model::to_string(d.run.status), d.run.attempt);
     std::printf(
         "  file     %s\n  trigger  %s (event %lld at %s)\n  started  %s\n  ended    %s  (took "
         "%s)\n",
@@ -165,11 +168,11 @@ int cmd_show(const Options& o, const Globals& g) {
         time_or_dash(d.run.ended).c_str(), took(d.run.started, d.run.ended).c_str());
     if (!d.run.message.empty()) std::printf("  message  %s\n", d.run.message.c_str());
     if (!d.run.params.empty())
-        std::printf("  params   %s\n", store::dump_json(d.run.params).c_str());
+        std::printf("  params   %s\n", model::dump_json(d.run.params).c_str());
     std::printf("\n%-28s %-12s %-8s %-10s %s\n", "STEP", "STATUS", "ATTEMPTS", "EXIT", "TOOK");
     for (const auto& s : d.steps) {
         std::string exit = s.signal ? *s.signal : s.exit_code ? std::to_string(*s.exit_code) : "-";
-        std::printf("%-28s %-12s %-8d %-10s %s%s\n", s.id.c_str(), store::to_string(s.status),
+        std::printf("%-28s %-12s %-8d %-10s %s%s\n", s.id.c_str(), model::to_string(s.status),
                     s.attempts, exit.c_str(), took(s.started, s.ended).c_str(),
                     s.message.empty() ? "" : ("  " + s.message).c_str());
         for (const auto& a : s.attempt_rows)  // `runs-on: slurm`: the job of each attempt
@@ -184,7 +187,7 @@ int cmd_show(const Options& o, const Globals& g) {
         for (auto it = s.outputs.begin(); it != s.outputs.end(); ++it)
             std::printf("    %s = %s\n", it.key().c_str(),
                         it.value().is_string() ? it.value().get<std::string>().c_str()
-                                               : store::dump_json(it.value()).c_str());
+                                               : model::dump_json(it.value()).c_str());
     }
     return k_exit_ok;
 }

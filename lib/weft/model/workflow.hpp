@@ -1,20 +1,18 @@
 #pragma once
 // The workflow file as plain values (SPEC §1). The loader fills these from
 // YAML; expressions are kept as text here and parsed again where evaluated.
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "weft/model/json.hpp"
 #include "weft/util/diagnostic.hpp"
 #include "weft/util/duration.hpp"
 
 namespace weft::model {
 
-using Json = nlohmann::json;
 using EnvList = std::vector<std::pair<std::string, std::string>>;  // in file order
 
 struct SlurmOptions {
