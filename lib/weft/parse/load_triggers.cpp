@@ -76,7 +76,9 @@ void Walker::schedule_entry(const YamlNode& n) {
              } else if (k == "every") {
                  has_every = true;
                  se.every = duration(sv, "'every'");
-                 if (se.every && se.every->count() == 0) error(sv, "'every' must be longer than 0");
+                 if (se.every && *se.every < model::k_min_every)
+                     error(sv, "'every' must be at least " + format_duration(model::k_min_every) +
+                                   ", got " + sv.Scalar());
              }
          });
     if (has_cron == has_every) {

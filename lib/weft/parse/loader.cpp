@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "weft/parse/source_scan.hpp"
+#include "weft/parse/tags.hpp"
 #include "weft/parse/walker.hpp"
 #include "weft/parse/yaml_tree.hpp"
 #include "weft/util/strings.hpp"
@@ -207,6 +208,7 @@ Loaded load_string(std::string source, std::string file) {
                                    {m.line + 1, m.column + 1},
                                    "a workflow file holds one YAML document; found a second one"});
     }
+    for (auto& d : check_tags(*tree)) out.diagnostics.push_back(std::move(d));
     Walker(out).workflow(tree->root(0));
     return out;
 }

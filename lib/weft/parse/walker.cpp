@@ -157,7 +157,17 @@ Json Walker::to_json(const YamlNode& n) {
         }
         case YAML::NodeType::Scalar: {
             const std::string& s = n.Scalar();
-            if (n.Tag() == "?") {  // plain scalars carry YAML's core types
+            const std::string& tag = n.Tag();
+            // check_tags() refused a core tag on text that is not its type's.
+            if (tag == "tag:yaml.org,2002:bool") return s == "true" || s == "True" || s == "TRUE";
+            if (tag == "tag:yaml.org,2002:int") {
+                errno = 0;
+                const long long i = std::strtoll(s.c_str(), nullptr, 10);
+                if (errno == 0) return i;  // else beyond long long: a number still
+            }
+            if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float")
+                return std::strtod(s.c_str(), nullptr);
+            if (tag == "?") {  // plain scalars carry YAML's core types
                 if (s == "true") return true;
                 if (s == "false") return false;
                 if (s == "null" || s == "~") return nullptr;
