@@ -26,8 +26,8 @@
 
 namespace weft::store {
 
-// The domain types live in model (run.hpp); these names stay here until
-// every user says model:: (the engine's files are mid-change elsewhere).
+// The domain types are model's (model/run.hpp, model/json.hpp). These
+// names remain for code that still says store::; new code says model::.
 using model::dump_json;
 using model::parse_run_state;
 using model::parse_step_state;
