@@ -1,7 +1,8 @@
 # Hostile workflow files (issue 7 item 6): empty, binary, not UTF-8, 50 MB,
 # nested 10,000 deep, an alias bomb, merge keys, unterminated
-# quotes, tabs, scalars where maps belong. Each case: exit code and message,
-# no crash, no hang (20 s).
+# quotes, tabs, scalars where maps belong; YAML tags outside the core
+# schema and `every:` under 1s (issue 17 item 11). Each case: exit code and
+# message, no crash, no hang (20 s).
 # Run: WEFT=build/weft bash tests/e2e/hostile_workflow.sh
 source "$(dirname "$0")/../support/hostile.sh"
 
@@ -216,6 +217,51 @@ hw validate wrong_types.yaml
 want_rc 2
 want_err "wrong_types.yaml:1:7: error: expected a string for 'name', got a map"
 want_err "wrong_types.yaml:5:14: error: expected a string for 'timeout', got a list"
+ok
+
+# --- YAML tags (issue 17 item 11, SPEC §9.4) -----------------------------------
+# A tag outside YAML's core schema was read as if it were not there: the
+# file meant one thing to the tool that wrote it and another to weft.
+core="weft reads only the core schema's tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq)"
+printf 'steps:\n  a:\n    run: !!binary ZWNobyBoaQ==\n  b:\n    run: echo\n    env: !!python/object:os.system {A: b}\n' > tags.yaml
+begin "!!binary and !!python/object tags"
+hw validate tags.yaml
+want_rc 2
+want_err "tags.yaml:3:10: error: unsupported YAML tag '!!binary': $core"
+want_err "tags.yaml:6:10: error: unsupported YAML tag '!!python/object:os.system': $core"
+ok
+
+printf 'steps:\n  a: {run: !shell echo hi}\n' > local_tag.yaml
+begin "a local tag, through weft run"
+hw run local_tag.yaml
+want_rc 2
+want_err "local_tag.yaml:2:12: error: unsupported YAML tag '!shell': $core"
+want_out_not "hi"
+ok
+
+printf 'steps: !!map\n  a: {run: !!int echo}\n' > misfit_tag.yaml
+begin "a core tag that does not fit its value"
+hw validate misfit_tag.yaml
+want_rc 2
+want_err "misfit_tag.yaml:2:12: error: YAML tag '!!int' on 'echo', which is not an integer"
+ok
+
+printf 'steps: !!map\n  a: {run: !!str echo hi, continue-on-error: !!bool true, timeout: !!str 5s}\n' > core_tags.yaml
+begin "core tags that fit are fine"
+hw validate core_tags.yaml
+want_rc 0
+want_out "core_tags.yaml: ok (1 steps, 1 to run)"
+ok
+
+# --- schedule intervals (issue 17 item 11, SPEC §9.4) ---------------------------
+# `every: 1ms` made weft up record an event and start a run 400 times a second.
+printf 'on:\n  schedule:\n    - every: 1ms\n    - every: 999ms\n    - every: 1s\nsteps:\n  a: {run: echo}\n' > every_fast.yaml
+begin "every: 1ms and every: 999ms"
+hw validate every_fast.yaml
+want_rc 2
+want_err "every_fast.yaml:3:14: error: 'every' must be at least 1s, got 1ms"
+want_err "every_fast.yaml:4:14: error: 'every' must be at least 1s, got 999ms"
+want_err_not "every_fast.yaml:5:"
 ok
 
 # --- not a file -------------------------------------------------------------

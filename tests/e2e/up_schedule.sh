@@ -23,7 +23,7 @@ cat > wf/tick.yaml <<'Y'
 name: tick
 on:
   schedule:
-    - every: 700ms
+    - every: 1s
 steps:
   s:
     run: echo tick >> tick.out

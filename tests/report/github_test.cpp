@@ -14,7 +14,7 @@ TEST_CASE("report::gha_escape") {
 
 TEST_CASE("report::gha_error") {
     engine::StepEnd end;
-    end.status = store::StepState::failure;
+    end.status = model::StepState::failure;
     end.exit_code = 2;
     end.message = "exit code 2";
     CHECK(gha_error("test", end) == "::error title=test::step test failed (exit code 2)");
@@ -34,7 +34,7 @@ TEST_CASE("report::GithubReporter") {
     engine::StepEnd ok;
     ok.duration = Duration{1200};
     engine::StepEnd bad;
-    bad.status = store::StepState::failure;
+    bad.status = model::StepState::failure;
     bad.exit_code = 3;
     bad.message = "exit code 3";
     bad.duration = Duration{400};
@@ -49,10 +49,10 @@ TEST_CASE("report::GithubReporter") {
         r.step_finished(1, "b", bad, t);
         r.step_finished(1, "a", ok, t);
         engine::StepEnd skipped;
-        skipped.status = store::StepState::skipped;
+        skipped.status = model::StepState::skipped;
         skipped.attempt = 0;
         r.step_finished(1, "c", skipped, t);
-        r.run_finished(1, "wf", store::RunState::failure, Duration{1300}, "", t);
+        r.run_finished(1, "wf", model::RunState::failure, Duration{1300}, "", t);
         CHECK(out.text() ==
               "run 1 (wf) started\n"
               "a: started\n"
@@ -77,7 +77,7 @@ TEST_CASE("report::GithubReporter") {
         r.step_started(1, "b", 1, t);
         r.log(1, "b", 1, "b1", t);
         r.step_finished(1, "b", bad, t);
-        r.run_finished(1, "wf", store::RunState::failure, Duration{1300}, "", t);
+        r.run_finished(1, "wf", model::RunState::failure, Duration{1300}, "", t);
         CHECK(out.text() ==
               "::group::b (failure in 400ms, exit code 3)\nb1\n::endgroup::\n"
               "::error title=b::step b failed (exit code 3)\n"

@@ -18,7 +18,7 @@ LiveStep running(const std::string& id, long long started_ms, int attempt = 1) {
     return LiveStep{id, k_t0 + milliseconds{started_ms}, attempt, std::nullopt};
 }
 
-engine::StepEnd ended(store::StepState s, long long ms, std::string message = "", int attempt = 1) {
+engine::StepEnd ended(model::StepState s, long long ms, std::string message = "", int attempt = 1) {
     engine::StepEnd e;
     e.status = s;
     e.duration = Duration{ms};
@@ -82,7 +82,7 @@ TEST_CASE("report::render_frame") {
 }
 
 TEST_CASE("report::finished_line") {
-    using store::StepState;
+    using model::StepState;
     CHECK(finished_line("compile", ended(StepState::success, 1200), k_unicode) ==
           "\xE2\x9C\x93 compile  1.2s");
     CHECK(finished_line("compile", ended(StepState::success, 1200), k_ascii) == "ok compile  1.2s");
@@ -123,7 +123,7 @@ TEST_CASE("report::LiveReporter") {
         r.tick(k_t0 + milliseconds{1520});  // the same frame: nothing written
         CHECK(out.text() == "run 3 (build) started\033[K\n* compile  1.5s\033[K\n");
         for (int i = 1; i <= 12; ++i) r.log(3, "compile", 2, "line " + std::to_string(i), k_t0);
-        r.step_finished(3, "compile", ended(store::StepState::failure, 2000, "exit code 2"),
+        r.step_finished(3, "compile", ended(model::StepState::failure, 2000, "exit code 2"),
                         k_t0 + milliseconds{2000});
         const auto before = out.text().size();
         r.tick(k_t0 + milliseconds{2000});
@@ -134,7 +134,7 @@ TEST_CASE("report::LiveReporter") {
         for (int i = 3; i <= 12; ++i) expected += "  | line " + std::to_string(i) + "\033[K\n";
         expected += "\033[J";
         CHECK(out.text().substr(before) == expected);
-        r.run_finished(3, "build", store::RunState::failure, Duration{2100}, "",
+        r.run_finished(3, "build", model::RunState::failure, Duration{2100}, "",
                        k_t0 + milliseconds{2100});
         CHECK(out.text().substr(before + expected.size()) ==
               "run 3 (build): failure in 2.1s\033[K\n");
@@ -154,9 +154,9 @@ TEST_CASE("report::LiveReporter") {
         r.step_started(1, "ok", 1, k_t0);
         r.step_started(1, "bad", 1, k_t0);
         r.log(1, "bad", 2, "oops", k_t0);
-        r.step_finished(1, "ok", ended(store::StepState::success, 100), k_t0);
-        r.step_finished(1, "bad", ended(store::StepState::failure, 100, "exit code 1"), k_t0);
-        r.run_finished(1, "wf", store::RunState::failure, Duration{200}, "", k_t0);
+        r.step_finished(1, "ok", ended(model::StepState::success, 100), k_t0);
+        r.step_finished(1, "bad", ended(model::StepState::failure, 100, "exit code 1"), k_t0);
+        r.run_finished(1, "wf", model::RunState::failure, Duration{200}, "", k_t0);
         CHECK(out.text() ==
               "FAIL bad  100ms (exit code 1)\033[K\n  | oops\033[K\nrun 1 (wf): failure in "
               "200ms\033[K\n");
@@ -166,7 +166,7 @@ TEST_CASE("report::LiveReporter") {
         r.run_started(1, "wf", 1, k_t0);
         r.step_started(1, "t[x=1]", 1, k_t0);
         r.step_started(1, "t[x=2]", 1, k_t0);
-        r.step_finished(1, "t[x=1]", ended(store::StepState::success, 100),
+        r.step_finished(1, "t[x=1]", ended(model::StepState::success, 100),
                         k_t0 + milliseconds{100});
         const auto before = out.text().size();
         r.tick(k_t0 + milliseconds{100});

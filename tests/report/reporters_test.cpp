@@ -26,7 +26,7 @@ TEST_CASE("report::JsonReporter") {
     }
     SUBCASE("a failed attempt that will be retried is a step_retry") {
         engine::StepEnd end;
-        end.status = store::StepState::failure;
+        end.status = model::StepState::failure;
         end.exit_code = 1;
         end.will_retry = true;
         end.retry_in = Duration{500};
@@ -41,13 +41,13 @@ TEST_CASE("report::JsonReporter") {
 TEST_CASE("report::PlainReporter colour") {
     test::Capture out;
     engine::StepEnd bad;
-    bad.status = store::StepState::failure;
+    bad.status = model::StepState::failure;
     bad.message = "exit code 2";
     bad.duration = Duration{1200};
     SUBCASE("state words coloured when asked") {
         PlainReporter r(out.file, Verbosity::normal, true);
         r.step_finished(1, "test", bad, TimePoint{});
-        r.run_finished(1, "wf", store::RunState::success, Duration{1500}, "", TimePoint{});
+        r.run_finished(1, "wf", model::RunState::success, Duration{1500}, "", TimePoint{});
         CHECK(out.text() ==
               "test: \033[1;31mfailure\033[0m in 1.2s (exit code 2)\n"
               "run 1 (wf): \033[32msuccess\033[0m in 1.5s\n");

@@ -106,6 +106,6 @@ TEST_CASE("report::paint") {
     CHECK(paint("failure", Tone::bad, Style{false, false}) == "failure");
     CHECK(paint("failure", Tone::bad, Style{true, false}) == "\033[1;31mfailure\033[0m");
     CHECK(paint("x", Tone::plain, Style{true, false}) == "x");
-    CHECK(tone_of(weft::store::StepState::success) == Tone::good);
-    CHECK(tone_of(weft::store::RunState::failure) == Tone::bad);
+    CHECK(tone_of(weft::model::StepState::success) == Tone::good);
+    CHECK(tone_of(weft::model::RunState::failure) == Tone::bad);
 }

@@ -8,11 +8,19 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "support/store.hpp"
+#include "weft/report/json.hpp"
 #include "weft/store/store.hpp"
 
 using namespace weft;
 using namespace weft::store;
 using nlohmann::json;
+using weft::model::RowId;
+using weft::model::RunState;
+using weft::model::StepState;
+using weft::test::at;
+using weft::test::memory;
+using weft::test::must;
 
 namespace {
 
@@ -32,24 +40,6 @@ struct TempDir {
     }
     std::string file(const std::string& name) const { return (path / name).string(); }
 };
-
-template <class T>
-T must(Result<T> r) {
-    if (!r) FAIL(r.error().message);
-    return std::move(r).value();
-}
-
-void must(Result<void> r) {
-    if (!r) FAIL(r.error().message);
-}
-
-Store memory() {
-    return must(Store::open_memory());
-}
-
-TimePoint at(std::int64_t ms) {
-    return TimePoint{std::chrono::milliseconds{ms}};
-}
 
 constexpr std::int64_t k_day = 86'400'000;
 // 2026-11-26T14:53:35.123Z
@@ -329,7 +319,7 @@ TEST_CASE("store::log_cap") {
         must(s.append_logs(lines));
         must(s.commit());
         CHECK(texts("a").size() == 4);  // 3 lines of 1 KiB and the note
-        const json j = run_detail_json(must(s.get_run(run)).value());
+        const json j = weft::report::run_detail_json(must(s.get_run(run)).value());
         CHECK(j["steps"][0]["log_dropped"] == json{{"lines", 2}, {"bytes", 2048}, {"cap", 3072}});
         CHECK(!j["steps"][1].contains("log_dropped"));
         CHECK(texts("a").back() ==

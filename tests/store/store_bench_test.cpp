@@ -14,6 +14,9 @@
 
 using namespace weft;
 using namespace weft::store;
+using weft::model::RowId;
+using weft::model::RunState;
+using weft::model::StepState;
 
 namespace {
 

@@ -7,13 +7,14 @@
 #include "weft/cli/state.hpp"
 #include "weft/engine/owner.hpp"
 #include "weft/events/control.hpp"
+#include "weft/model/run.hpp"
 
 namespace weft::cli {
 
 namespace {
 
-bool ended(store::RunState s) {
-    return s != store::RunState::running && s != store::RunState::queued;
+bool ended(model::RunState s) {
+    return s != model::RunState::running && s != model::RunState::queued;
 }
 
 }  // namespace
@@ -29,7 +30,7 @@ int cmd_cancel(const Options& o, const Globals& g) {
     if (!*row) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
     if (ended((*row)->status)) {
         out::print("run {} ({}) already ended: {}\n", o.run_id, (*row)->workflow,
-                   store::to_string((*row)->status));
+                   model::to_string((*row)->status));
         return k_exit_ok;
     }
     const std::string& owner = (*row)->owner;
@@ -46,7 +47,7 @@ int cmd_cancel(const Options& o, const Globals& g) {
         auto again = state->store.get_run_row(o.run_id);
         if (again && *again && ended((**again).status)) {
             out::print("run {} ({}) already ended: {}\n", o.run_id, (**again).workflow,
-                       store::to_string((**again).status));
+                       model::to_string((**again).status));
             return k_exit_ok;
         }
         return fail(Errc::state,
@@ -61,7 +62,7 @@ int cmd_cancel(const Options& o, const Globals& g) {
                         fmt::format("run {} vanished from the state database", o.run_id));
         if (ended((**now_row).status)) {
             out::print("run {} ({}): {}\n", o.run_id, (**now_row).workflow,
-                       store::to_string((**now_row).status));
+                       model::to_string((**now_row).status));
             return k_exit_ok;
         }
         if (!engine::owner_alive(state->dir, owner))

@@ -9,6 +9,9 @@
 #include "weft/cli/commands.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/engine/owner.hpp"
+#include "weft/model/json.hpp"
+#include "weft/model/run.hpp"
+#include "weft/report/json.hpp"
 #include "weft/report/reporters.hpp"
 #include "weft/report/terminal.hpp"
 #include "weft/util/size.hpp"
@@ -54,11 +57,11 @@ void sleep_interruptibly(int ms) {
 // still come: the run has not ended, and the step has not ended.
 bool still_writing(const store::LogPage& page, bool one_step) {
     if (!page.run ||
-        (*page.run != store::RunState::queued && *page.run != store::RunState::running))
+        (*page.run != model::RunState::queued && *page.run != model::RunState::running))
         return false;
     if (!one_step) return true;
-    return !page.step || *page.step == store::StepState::pending ||
-           *page.step == store::StepState::running;
+    return !page.step || *page.step == model::StepState::pending ||
+           *page.step == model::StepState::running;
 }
 
 // `… 1200 lines (81920 bytes) dropped: log cap 10 MiB reached`, and which attempt
@@ -99,7 +102,7 @@ int cmd_runs(const Options& o, const Globals& g) {
     store::RunFilter f;
     if (!o.workflow.empty()) f.workflow = o.workflow;
     if (!o.status.empty()) {
-        f.status = store::parse_run_state(o.status);
+        f.status = model::parse_run_state(o.status);
         if (!f.status) {
             return fail(Errc::usage, "--status " + o.status +
                                          ": expected queued, running, success, failure, "
@@ -115,7 +118,7 @@ int cmd_runs(const Options& o, const Globals& g) {
     auto runs = state->store.list_runs(f);
     if (!runs) return fail(runs.error());
     if (o.json) {
-        for (const auto& r : *runs) out::print("{}\n", store::dump_json(store::run_json(r)));
+        for (const auto& r : *runs) out::print("{}\n", model::dump_json(report::run_json(r)));
         return k_exit_ok;
     }
     if (runs->empty()) {
@@ -126,7 +129,7 @@ int cmd_runs(const Options& o, const Globals& g) {
                "STARTED", "TOOK");
     for (const auto& r : *runs)
         out::print("{:<6} {:<20} {:<12} {:<9} {:<25} {}\n", r.id, r.workflow,
-                   store::to_string(r.status), r.trigger, time_or_dash(r.started),
+                   model::to_string(r.status), r.trigger, time_or_dash(r.started),
                    took(r.started, r.ended));
     return k_exit_ok;
 }
@@ -139,22 +142,22 @@ int cmd_show(const Options& o, const Globals& g) {
     if (!*detail) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
     const auto& d = **detail;
     if (o.json) {
-        out::print("{}\n", store::dump_json(store::run_detail_json(d)));
+        out::print("{}\n", model::dump_json(report::run_detail_json(d)));
         return k_exit_ok;
     }
     out::print("run {}  {}  {}  attempt {}\n", d.run.id, d.run.workflow,
-               store::to_string(d.run.status), d.run.attempt);
+               model::to_string(d.run.status), d.run.attempt);
     out::print(
         "  file     {}\n  trigger  {} (event {} at {})\n  started  {}\n  ended    {}  (took "
         "{})\n",
         d.run.file, d.event.kind, d.event.id, format_rfc3339(d.event.time),
         time_or_dash(d.run.started), time_or_dash(d.run.ended), took(d.run.started, d.run.ended));
     if (!d.run.message.empty()) out::print("  message  {}\n", d.run.message);
-    if (!d.run.params.empty()) out::print("  params   {}\n", store::dump_json(d.run.params));
+    if (!d.run.params.empty()) out::print("  params   {}\n", model::dump_json(d.run.params));
     out::print("\n{:<28} {:<12} {:<8} {:<10} {}\n", "STEP", "STATUS", "ATTEMPTS", "EXIT", "TOOK");
     for (const auto& s : d.steps) {
         std::string exit = s.signal ? *s.signal : s.exit_code ? std::to_string(*s.exit_code) : "-";
-        out::print("{:<28} {:<12} {:<8} {:<10} {}{}\n", s.id, store::to_string(s.status),
+        out::print("{:<28} {:<12} {:<8} {:<10} {}{}\n", s.id, model::to_string(s.status),
                    s.attempts, exit, took(s.started, s.ended),
                    s.message.empty() ? "" : "  " + s.message);
         for (const auto& a : s.attempt_rows)  // `runs-on: slurm`: the job of each attempt
@@ -168,7 +171,7 @@ int cmd_show(const Options& o, const Globals& g) {
         for (auto it = s.outputs.begin(); it != s.outputs.end(); ++it)
             out::print("    {} = {}\n", it.key(),
                        it.value().is_string() ? it.value().get<std::string>()
-                                              : store::dump_json(it.value()));
+                                              : model::dump_json(it.value()));
     }
     return k_exit_ok;
 }

@@ -5,6 +5,7 @@
 #include "weft/cli/prune.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/engine/resolve.hpp"
+#include "weft/model/run.hpp"
 #include "weft/parse/check.hpp"
 
 namespace weft::cli {
@@ -21,7 +22,7 @@ std::string describe(const store::Retention& keep) {
 }
 
 // `1-3 5 8-9`: ascending ids as ranges.
-std::string id_ranges(const std::vector<store::RowId>& ids) {
+std::string id_ranges(const std::vector<model::RowId>& ids) {
     std::string out;
     for (std::size_t i = 0; i < ids.size();) {
         std::size_t j = i;

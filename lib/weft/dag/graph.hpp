@@ -1,16 +1,16 @@
 #pragma once
 // The DAG of a workflow: `needs` resolved, matrix steps expanded into
 // instances, cycles reported as paths, and one deterministic topological
-// order (SPEC §1, §4).
+// order (SPEC §1, §4). Matrix expansion is in matrix.hpp, cycle reports in
+// cycles.hpp.
 #include <string>
 #include <vector>
 
+#include "weft/dag/matrix.hpp"
 #include "weft/model/workflow.hpp"
 #include "weft/util/diagnostic.hpp"
 
 namespace weft::dag {
-
-using Json = model::Json;
 
 // One runnable unit: a step, or one combination of a matrix step.
 struct Instance {
@@ -34,14 +34,5 @@ struct Graph {
 // `needs` entry (with a suggestion) and for each cycle (`a -> b -> a`).
 // The graph is only meaningful when no error was added.
 Graph build(const model::Workflow& wf, Diagnostics& diags);
-
-// The combinations of `m`, GitHub Actions' way: the cartesian product of the
-// axes in file order, minus `exclude` matches, then `include` entries merged
-// into every combination they do not contradict, or added as new ones.
-std::vector<Json> expand_matrix(const model::Matrix& m);
-
-// `step[k=v,k2=v2]`, naming the axes of `m` (or, for a combination that only
-// `include` made, its own keys) in file order.
-std::string instance_id(const std::string& step, const model::Matrix& m, const Json& combination);
 
 }  // namespace weft::dag

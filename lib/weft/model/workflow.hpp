@@ -1,20 +1,18 @@
 #pragma once
 // The workflow file as plain values (SPEC §1). The loader fills these from
 // YAML; expressions are kept as text here and parsed again where evaluated.
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "weft/model/json.hpp"
 #include "weft/util/diagnostic.hpp"
 #include "weft/util/duration.hpp"
 
 namespace weft::model {
 
-using Json = nlohmann::json;
 using EnvList = std::vector<std::pair<std::string, std::string>>;  // in file order
 
 struct SlurmOptions {
@@ -95,10 +93,16 @@ struct FileTrigger {
     Duration debounce{100};
 };
 
+// The shortest `every:` interval (SPEC §9.4). cron's finest step is a
+// minute and systemd's timers are accurate to a minute unless told
+// otherwise; an interval under a second is a typo (`1ms` for `1m`) that
+// would record an event and start a run hundreds of times a second.
+inline constexpr Duration k_min_every = std::chrono::seconds{1};
+
 struct ScheduleEntry {
     std::optional<std::string> cron;
-    std::string timezone;  // empty: the machine's local zone
-    std::optional<Duration> every;
+    std::string timezone;           // empty: the machine's local zone
+    std::optional<Duration> every;  // at least k_min_every
     Location loc;
 };
 

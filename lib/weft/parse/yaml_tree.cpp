@@ -74,8 +74,14 @@ class YamlBuilder : public YAML::EventHandler {
     void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                   const std::string& value) override {
         seen(mark);
-        const std::uint32_t i = add(mark, anchor, YAML::NodeType::Scalar, intern(tag));
-        m_tree.m_items[i].scalar = value;
+        // `!!null` means null only on null's text; on other text it stays a
+        // scalar, for check_tags to refuse.
+        const bool null =
+            tag == "tag:yaml.org,2002:null" && (value.empty() || value == "~" || value == "null" ||
+                                                value == "Null" || value == "NULL");
+        const std::uint32_t i =
+            add(mark, anchor, null ? YAML::NodeType::Null : YAML::NodeType::Scalar, intern(tag));
+        if (!null) m_tree.m_items[i].scalar = value;
         attach(i);
         const auto pos = static_cast<std::size_t>(mark.pos);
         if (pos < m_source.size() && (m_source[pos] == '"' || m_source[pos] == '\''))

@@ -7,6 +7,8 @@
 // meaning: the node types (a plain `null` or `~` is a Null node, as yaml-cpp's
 // parser reports it), the tags ("?" for plain scalars, "!" for quoted ones),
 // the marks, every map pair in file order (duplicate keys included), and
+// a scalar tagged `!!null` whose text is null's as a Null node (yaml-cpp's
+// parser reports it as a scalar), and
 // aliases as the anchored node itself, so that walking the tree expands them
 // (the loader bounds that walk). Part of `parse`: yaml-cpp stays in here.
 #include <yaml-cpp/exceptions.h>
@@ -106,6 +108,10 @@ class YamlTree {
     explicit YamlTree(const std::string& source);
 
     std::size_t documents() const { return m_roots.size(); }
+    // Every node of every document, each once (an alias is not a node), in
+    // file order: node(0) to node(nodes() - 1).
+    std::size_t nodes() const { return m_items.size(); }
+    YamlNode node(std::size_t i) const { return YamlNode(this, static_cast<std::uint32_t>(i)); }
     // The root of document `i`; Null without a mark if it has none.
     YamlNode root(std::size_t i) const {
         return m_roots[i] == k_none ? YamlNode() : YamlNode(this, m_roots[i]);

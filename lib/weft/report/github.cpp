@@ -43,8 +43,8 @@ std::string group_status(const engine::StepEnd& end) {
                human_duration(end.duration) + (why.empty() ? "" : ", " + why) + "; retrying in " +
                human_duration(end.retry_in);
     std::string s =
-        std::string(store::to_string(end.status)) + " in " + human_duration(end.duration);
-    if (!why.empty() && why != store::to_string(end.status)) s += ", " + why;
+        std::string(model::to_string(end.status)) + " in " + human_duration(end.duration);
+    if (!why.empty() && why != model::to_string(end.status)) s += ", " + why;
     return s;
 }
 
@@ -64,7 +64,7 @@ std::string gha_error(const std::string& step, const engine::StepEnd& end) {
            gha_escape_data("step " + step + " failed" + (why.empty() ? "" : " (" + why + ")"));
 }
 
-void GithubReporter::log(store::RowId, const std::string& step, int, const std::string& text,
+void GithubReporter::log(model::RowId, const std::string& step, int, const std::string& text,
                          TimePoint) {
     auto& h = m_held[step];
     if (h.bytes + text.size() > k_held_bytes) {
@@ -75,9 +75,9 @@ void GithubReporter::log(store::RowId, const std::string& step, int, const std::
     h.lines.push_back(text);
 }
 
-void GithubReporter::step_finished(store::RowId, const std::string& step,
+void GithubReporter::step_finished(model::RowId, const std::string& step,
                                    const engine::StepEnd& end, TimePoint) {
-    const bool failed = end.status == store::StepState::failure;
+    const bool failed = end.status == model::StepState::failure;
     auto it = m_held.find(step);
     Held held = it == m_held.end() ? Held{} : std::move(it->second);
     if (it != m_held.end()) m_held.erase(it);

@@ -30,9 +30,9 @@ std::string gha_error(const std::string& step, const engine::StepEnd& end);
 class GithubReporter : public PlainReporter {
   public:
     GithubReporter(std::FILE* out, Verbosity v, bool color) : PlainReporter(out, v, color) {}
-    void log(store::RowId run, const std::string& step, int stream, const std::string& text,
+    void log(model::RowId run, const std::string& step, int stream, const std::string& text,
              TimePoint t) override;
-    void step_finished(store::RowId run, const std::string& step, const engine::StepEnd& end,
+    void step_finished(model::RowId run, const std::string& step, const engine::StepEnd& end,
                        TimePoint t) override;
 
   private:

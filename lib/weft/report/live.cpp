@@ -25,19 +25,19 @@ constexpr Marker k_retrying{"↻", "~", Tone::warn};
 Marker marker_of(const engine::StepEnd& end) {
     if (end.will_retry) return k_retrying;
     switch (end.status) {
-        case store::StepState::success:
+        case model::StepState::success:
             return {"✓", "ok", Tone::good};
-        case store::StepState::failure:
+        case model::StepState::failure:
             return {"✗", "FAIL", Tone::bad};
-        case store::StepState::up_to_date:
+        case model::StepState::up_to_date:
             return {"=", "=", Tone::good};
-        case store::StepState::skipped:
+        case model::StepState::skipped:
             return {"-", "-", Tone::dim};
-        case store::StepState::cancelled:
-        case store::StepState::interrupted:
+        case model::StepState::cancelled:
+        case model::StepState::interrupted:
             return {"⊘", "!", Tone::warn};
-        case store::StepState::pending:
-        case store::StepState::running:
+        case model::StepState::pending:
+        case model::StepState::running:
             break;
     }
     return k_running;
@@ -159,17 +159,17 @@ std::string finished_line(const std::string& step, const engine::StepEnd& end, c
         rest += "attempt " + std::to_string(end.attempt) + " failed in " + took +
                 (why.empty() ? "" : " (" + why + ")") + "; retrying in " +
                 human_duration(end.retry_in);
-    } else if (end.status == store::StepState::success) {
+    } else if (end.status == model::StepState::success) {
         rest += took;
-    } else if (end.attempt == 0 || end.status == store::StepState::skipped ||
-               end.status == store::StepState::up_to_date) {
+    } else if (end.attempt == 0 || end.status == model::StepState::skipped ||
+               end.status == model::StepState::up_to_date) {
         // Never ran: the state word says what happened.
-        rest += paint(store::to_string(end.status), m.tone, style);
-        if (!why.empty() && why != store::to_string(end.status)) rest += " (" + why + ")";
-    } else if (end.status == store::StepState::failure) {
+        rest += paint(model::to_string(end.status), m.tone, style);
+        if (!why.empty() && why != model::to_string(end.status)) rest += " (" + why + ")";
+    } else if (end.status == model::StepState::failure) {
         rest += took + (why.empty() ? "" : " (" + why + ")");
     } else {  // cancelled or interrupted while it ran
-        rest += paint(store::to_string(end.status), m.tone, style) + " after " + took;
+        rest += paint(model::to_string(end.status), m.tone, style) + " after " + took;
         if (end.signal) rest += " (" + *end.signal + ")";
     }
     return paint(glyph, m.tone, style) + " " + rest;
@@ -191,7 +191,7 @@ void LiveReporter::tick(TimePoint t) {
     if (!m_finished) draw(t);
 }
 
-void LiveReporter::run_started(store::RowId run, const std::string& workflow, int attempt,
+void LiveReporter::run_started(model::RowId run, const std::string& workflow, int attempt,
                                TimePoint t) {
     m_run = run;
     if (m_verbosity == Verbosity::quiet) return;
@@ -200,7 +200,7 @@ void LiveReporter::run_started(store::RowId run, const std::string& workflow, in
     draw(t);
 }
 
-void LiveReporter::step_started(store::RowId, const std::string& step, int attempt, TimePoint t) {
+void LiveReporter::step_started(model::RowId, const std::string& step, int attempt, TimePoint t) {
     m_tails[step] = Tail{};
     auto it = std::find_if(m_state.running.begin(), m_state.running.end(),
                            [&](const LiveStep& s) { return s.id == step; });
@@ -213,7 +213,7 @@ void LiveReporter::step_started(store::RowId, const std::string& step, int attem
     }
 }
 
-void LiveReporter::log(store::RowId, const std::string& step, int, const std::string& text,
+void LiveReporter::log(model::RowId, const std::string& step, int, const std::string& text,
                        TimePoint) {
     auto& tail = m_tails[step];
     ++tail.count;
@@ -223,7 +223,7 @@ void LiveReporter::log(store::RowId, const std::string& step, int, const std::st
         m_pending.push_back(terminal_safe(step) + " | " + terminal_safe(text, colors()));
 }
 
-void LiveReporter::step_finished(store::RowId, const std::string& step, const engine::StepEnd& end,
+void LiveReporter::step_finished(model::RowId, const std::string& step, const engine::StepEnd& end,
                                  TimePoint t) {
     auto it = std::find_if(m_state.running.begin(), m_state.running.end(),
                            [&](const LiveStep& s) { return s.id == step; });
@@ -236,7 +236,7 @@ void LiveReporter::step_finished(store::RowId, const std::string& step, const en
         if (it != m_state.running.end()) m_state.running.erase(it);
         if (step_of(step) != step) ++m_state.ended[step_of(step)];
     }
-    const bool failed = end.status == store::StepState::failure;
+    const bool failed = end.status == model::StepState::failure;
     if (m_verbosity == Verbosity::quiet && !failed) return;
     m_pending.push_back(finished_line(step, end, m_style));
     if (failed && !end.will_retry) {
@@ -255,8 +255,8 @@ void LiveReporter::step_finished(store::RowId, const std::string& step, const en
     if (m_verbosity == Verbosity::quiet) draw(t);
 }
 
-void LiveReporter::run_finished(store::RowId run, const std::string& workflow,
-                                store::RunState status, Duration d, const std::string& message,
+void LiveReporter::run_finished(model::RowId run, const std::string& workflow,
+                                model::RunState status, Duration d, const std::string& message,
                                 TimePoint t) {
     m_pending.push_back(summary_line(run, workflow, status, d, message, m_style.color));
     m_finished = true;

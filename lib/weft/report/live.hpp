@@ -59,14 +59,14 @@ class LiveReporter : public engine::Observer {
                  TermSize fallback);
     Duration tick_interval() const override;
     void tick(TimePoint t) override;
-    void run_started(store::RowId run, const std::string& workflow, int attempt,
+    void run_started(model::RowId run, const std::string& workflow, int attempt,
                      TimePoint t) override;
-    void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) override;
-    void log(store::RowId run, const std::string& step, int stream, const std::string& text,
+    void step_started(model::RowId run, const std::string& step, int attempt, TimePoint t) override;
+    void log(model::RowId run, const std::string& step, int stream, const std::string& text,
              TimePoint t) override;
-    void step_finished(store::RowId run, const std::string& step, const engine::StepEnd& end,
+    void step_finished(model::RowId run, const std::string& step, const engine::StepEnd& end,
                        TimePoint t) override;
-    void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
+    void run_finished(model::RowId run, const std::string& workflow, model::RunState status,
                       Duration d, const std::string& message, TimePoint t) override;
 
   private:
@@ -85,7 +85,7 @@ class LiveReporter : public engine::Observer {
     Verbosity m_verbosity;
     Style m_style;
     TermSize m_size;
-    store::RowId m_run = 0;
+    model::RowId m_run = 0;
     LiveState m_state;
     std::map<std::string, Tail> m_tails;
     std::vector<std::string> m_pending;  // printed once, above the region, at the next draw

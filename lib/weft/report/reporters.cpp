@@ -1,5 +1,6 @@
 #include "weft/report/reporters.hpp"
 
+#include "weft/model/json.hpp"
 #include "weft/report/terminal.hpp"
 #include "weft/util/out.hpp"
 
@@ -19,10 +20,10 @@ std::string end_reason(const engine::StepEnd& end) {
     return end.message;
 }
 
-std::string summary_line(store::RowId run, const std::string& workflow, store::RunState status,
+std::string summary_line(model::RowId run, const std::string& workflow, model::RunState status,
                          Duration d, const std::string& message, bool color) {
     return "run " + std::to_string(run) + " (" + workflow +
-           "): " + paint(store::to_string(status), tone_of(status), Style{color, false}) + " in " +
+           "): " + paint(model::to_string(status), tone_of(status), Style{color, false}) + " in " +
            human_duration(d) + (message.empty() ? "" : " (" + message + ")");
 }
 
@@ -38,7 +39,7 @@ std::string end_detail(const engine::StepEnd& end) {
 PlainReporter::PlainReporter(std::FILE* out, Verbosity v, bool color)
     : m_out(out), m_verbosity(v), m_color(color), m_terminal(is_terminal(out)) {}
 
-void PlainReporter::run_started(store::RowId run, const std::string& workflow, int attempt,
+void PlainReporter::run_started(model::RowId run, const std::string& workflow, int attempt,
                                 TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
     out::print_to(m_out, "run {} ({}) started{}\n", run, workflow,
@@ -46,7 +47,7 @@ void PlainReporter::run_started(store::RowId run, const std::string& workflow, i
     std::fflush(m_out);
 }
 
-void PlainReporter::step_started(store::RowId, const std::string& step, int attempt, TimePoint) {
+void PlainReporter::step_started(model::RowId, const std::string& step, int attempt, TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
     if (attempt > 1)
         out::print_to(m_out, "{}: started, attempt {}\n", step, attempt);
@@ -55,7 +56,7 @@ void PlainReporter::step_started(store::RowId, const std::string& step, int atte
     std::fflush(m_out);
 }
 
-void PlainReporter::log(store::RowId, const std::string& step, int, const std::string& text,
+void PlainReporter::log(model::RowId, const std::string& step, int, const std::string& text,
                         TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
     if (m_terminal)
@@ -74,34 +75,34 @@ std::string PlainReporter::finished_text(const std::string& step,
         return step + ": attempt " + std::to_string(end.attempt) + " " +
                paint("failed", Tone::bad, style) + " in " + human_duration(end.duration) +
                end_detail(end) + "; retrying in " + human_duration(end.retry_in);
-    const std::string word = paint(store::to_string(end.status), tone_of(end.status), style);
-    if (end.status == store::StepState::skipped || end.status == store::StepState::up_to_date ||
-        (end.status == store::StepState::cancelled && end.attempt == 0))
+    const std::string word = paint(model::to_string(end.status), tone_of(end.status), style);
+    if (end.status == model::StepState::skipped || end.status == model::StepState::up_to_date ||
+        (end.status == model::StepState::cancelled && end.attempt == 0))
         return step + ": " + word + end_detail(end);
     return step + ": " + word + " in " + human_duration(end.duration) + end_detail(end);
 }
 
-void PlainReporter::step_finished(store::RowId, const std::string& step, const engine::StepEnd& end,
+void PlainReporter::step_finished(model::RowId, const std::string& step, const engine::StepEnd& end,
                                   TimePoint) {
-    const bool bad = end.status == store::StepState::failure;
+    const bool bad = end.status == model::StepState::failure;
     if (m_verbosity == Verbosity::quiet && !bad) return;
     out::print_to(m_out, "{}\n", finished_text(step, end));
     std::fflush(m_out);
 }
 
-void PlainReporter::run_finished(store::RowId run, const std::string& workflow,
-                                 store::RunState status, Duration d, const std::string& message,
+void PlainReporter::run_finished(model::RowId run, const std::string& workflow,
+                                 model::RunState status, Duration d, const std::string& message,
                                  TimePoint) {
     out::print_to(m_out, "{}\n", summary_line(run, workflow, status, d, message, m_color));
     std::fflush(m_out);
 }
 
 void JsonReporter::emit(const nlohmann::json& j) {
-    out::print_to(m_out, "{}\n", store::dump_json(j));
+    out::print_to(m_out, "{}\n", model::dump_json(j));
     std::fflush(m_out);
 }
 
-void JsonReporter::run_started(store::RowId run, const std::string& workflow, int attempt,
+void JsonReporter::run_started(model::RowId run, const std::string& workflow, int attempt,
                                TimePoint t) {
     emit({{"type", "run_started"},
           {"run", run},
@@ -110,7 +111,7 @@ void JsonReporter::run_started(store::RowId run, const std::string& workflow, in
           {"time", format_rfc3339(t)}});
 }
 
-void JsonReporter::step_started(store::RowId run, const std::string& step, int attempt,
+void JsonReporter::step_started(model::RowId run, const std::string& step, int attempt,
                                 TimePoint t) {
     emit({{"type", "step_started"},
           {"run", run},
@@ -119,7 +120,7 @@ void JsonReporter::step_started(store::RowId run, const std::string& step, int a
           {"time", format_rfc3339(t)}});
 }
 
-void JsonReporter::log(store::RowId run, const std::string& step, int stream,
+void JsonReporter::log(model::RowId run, const std::string& step, int stream,
                        const std::string& text, TimePoint t) {
     emit({{"type", "log"},
           {"run", run},
@@ -129,13 +130,13 @@ void JsonReporter::log(store::RowId run, const std::string& step, int stream,
           {"time", format_rfc3339(t)}});
 }
 
-void JsonReporter::step_finished(store::RowId run, const std::string& step,
+void JsonReporter::step_finished(model::RowId run, const std::string& step,
                                  const engine::StepEnd& end, TimePoint t) {
     nlohmann::json j{
         {"type", end.will_retry ? "step_retry" : "step_finished"},
         {"run", run},
         {"step", step},
-        {"status", end.will_retry ? "failure" : store::to_string(end.status)},
+        {"status", end.will_retry ? "failure" : model::to_string(end.status)},
         {"attempt", end.attempt},
         {"exit_code", end.exit_code ? nlohmann::json(*end.exit_code) : nlohmann::json(nullptr)},
         {"signal", end.signal ? nlohmann::json(*end.signal) : nlohmann::json(nullptr)},
@@ -146,11 +147,11 @@ void JsonReporter::step_finished(store::RowId run, const std::string& step,
     emit(j);
 }
 
-void JsonReporter::run_finished(store::RowId run, const std::string& workflow,
-                                store::RunState status, Duration d, const std::string& message,
+void JsonReporter::run_finished(model::RowId run, const std::string& workflow,
+                                model::RunState status, Duration d, const std::string& message,
                                 TimePoint t) {
     nlohmann::json j{{"type", "run_finished"},   {"run", run},
-                     {"workflow", workflow},     {"status", store::to_string(status)},
+                     {"workflow", workflow},     {"status", model::to_string(status)},
                      {"duration_ms", d.count()}, {"time", format_rfc3339(t)}};
     if (!message.empty()) j["message"] = message;
     emit(j);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "weft/engine/observer.hpp"
+#include "weft/model/run.hpp"
 
 namespace weft::report {
 
@@ -19,14 +20,14 @@ enum class Verbosity { quiet, normal, verbose };
 class PlainReporter : public engine::Observer {
   public:
     PlainReporter(std::FILE* out, Verbosity v, bool color = false);
-    void run_started(store::RowId run, const std::string& workflow, int attempt,
+    void run_started(model::RowId run, const std::string& workflow, int attempt,
                      TimePoint t) override;
-    void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) override;
-    void log(store::RowId run, const std::string& step, int stream, const std::string& text,
+    void step_started(model::RowId run, const std::string& step, int attempt, TimePoint t) override;
+    void log(model::RowId run, const std::string& step, int stream, const std::string& text,
              TimePoint t) override;
-    void step_finished(store::RowId run, const std::string& step, const engine::StepEnd& end,
+    void step_finished(model::RowId run, const std::string& step, const engine::StepEnd& end,
                        TimePoint t) override;
-    void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
+    void run_finished(model::RowId run, const std::string& workflow, model::RunState status,
                       Duration d, const std::string& message, TimePoint t) override;
 
   protected:
@@ -43,14 +44,14 @@ class PlainReporter : public engine::Observer {
 class JsonReporter : public engine::Observer {
   public:
     explicit JsonReporter(std::FILE* out) : m_out(out) {}
-    void run_started(store::RowId run, const std::string& workflow, int attempt,
+    void run_started(model::RowId run, const std::string& workflow, int attempt,
                      TimePoint t) override;
-    void step_started(store::RowId run, const std::string& step, int attempt, TimePoint t) override;
-    void log(store::RowId run, const std::string& step, int stream, const std::string& text,
+    void step_started(model::RowId run, const std::string& step, int attempt, TimePoint t) override;
+    void log(model::RowId run, const std::string& step, int stream, const std::string& text,
              TimePoint t) override;
-    void step_finished(store::RowId run, const std::string& step, const engine::StepEnd& end,
+    void step_finished(model::RowId run, const std::string& step, const engine::StepEnd& end,
                        TimePoint t) override;
-    void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
+    void run_finished(model::RowId run, const std::string& workflow, model::RunState status,
                       Duration d, const std::string& message, TimePoint t) override;
 
   private:
@@ -67,7 +68,7 @@ std::string human_duration(Duration d);
 std::string end_reason(const engine::StepEnd& end);
 
 // The final line of every reporter but JSON: `run 3 (build): success in 1.2s`.
-std::string summary_line(store::RowId run, const std::string& workflow, store::RunState status,
+std::string summary_line(model::RowId run, const std::string& workflow, model::RunState status,
                          Duration d, const std::string& message, bool color);
 
 }  // namespace weft::report

@@ -92,38 +92,38 @@ std::string paint(std::string_view text, Tone tone, const Style& style) {
     return code + std::string(text) + "\033[0m";
 }
 
-Tone tone_of(store::StepState s) {
+Tone tone_of(model::StepState s) {
     switch (s) {
-        case store::StepState::success:
-        case store::StepState::up_to_date:
+        case model::StepState::success:
+        case model::StepState::up_to_date:
             return Tone::good;
-        case store::StepState::failure:
+        case model::StepState::failure:
             return Tone::bad;
-        case store::StepState::cancelled:
-        case store::StepState::interrupted:
+        case model::StepState::cancelled:
+        case model::StepState::interrupted:
             return Tone::warn;
-        case store::StepState::skipped:
+        case model::StepState::skipped:
             return Tone::dim;
-        case store::StepState::running:
+        case model::StepState::running:
             return Tone::active;
-        case store::StepState::pending:
+        case model::StepState::pending:
             return Tone::plain;
     }
     return Tone::plain;
 }
 
-Tone tone_of(store::RunState s) {
+Tone tone_of(model::RunState s) {
     switch (s) {
-        case store::RunState::success:
+        case model::RunState::success:
             return Tone::good;
-        case store::RunState::failure:
+        case model::RunState::failure:
             return Tone::bad;
-        case store::RunState::cancelled:
-        case store::RunState::interrupted:
+        case model::RunState::cancelled:
+        case model::RunState::interrupted:
             return Tone::warn;
-        case store::RunState::running:
+        case model::RunState::running:
             return Tone::active;
-        case store::RunState::queued:
+        case model::RunState::queued:
             return Tone::plain;
     }
     return Tone::plain;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "weft/store/store.hpp"
+#include "weft/model/run.hpp"
 
 namespace weft::report {
 
@@ -24,8 +24,8 @@ std::string paint(std::string_view text, Tone tone, const Style& style);
 
 // The colour of a state word: success green, failure red, cancelled and
 // interrupted yellow, skipped dim.
-Tone tone_of(store::StepState s);
-Tone tone_of(store::RunState s);
+Tone tone_of(model::StepState s);
+Tone tone_of(model::RunState s);
 
 // True when `text` is valid UTF-8 (overlong forms and surrogates are not).
 bool is_valid_utf8(std::string_view text);

@@ -18,32 +18,23 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/model/json.hpp"
+#include "weft/model/run.hpp"
 #include "weft/util/duration.hpp"
 #include "weft/util/result.hpp"
 #include "weft/util/time.hpp"
 
 namespace weft::store {
 
-using RowId = std::int64_t;
-
-// Run and step states (SPEC §4), stored by their SPEC names.
-enum class RunState { queued, running, success, failure, cancelled, interrupted };
-// Also the state of one attempt (running, then success/failure/cancelled/interrupted).
-enum class StepState {
-    pending,
-    running,
-    success,
-    failure,
-    skipped,
-    up_to_date,
-    cancelled,
-    interrupted
-};
-
-const char* to_string(RunState s);   // "queued", ...
-const char* to_string(StepState s);  // "pending", ..., "up-to-date", ...
-std::optional<RunState> parse_run_state(std::string_view name);
-std::optional<StepState> parse_step_state(std::string_view name);
+// The domain types are model's (model/run.hpp, model/json.hpp). These
+// names remain for code that still says store::; new code says model::.
+using model::dump_json;
+using model::parse_run_state;
+using model::parse_step_state;
+using model::RowId;
+using model::RunState;
+using model::StepState;
+using model::to_string;
 
 // A process a later weft may signal: pid plus its start time (field 22 of
 // /proc/PID/stat, clock ticks since boot), so a reused pid is never mistaken.
@@ -384,16 +375,9 @@ class Transaction {
     Store* m_store;  // null once committed or rolled back
 };
 
-// SPEC §6 `weft runs --json`: {"id", "workflow", "status", "trigger",
-// "started", "ended"}; times RFC 3339 UTC with milliseconds, or null.
-nlohmann::json run_json(const RunRow& run);
-// SPEC §6 `weft show --json`: {"id", "workflow", "status", "attempt",
-// "event", "steps": [{"id", "status", "attempts", "exit_code", "signal",
-// "started", "ended", "outputs"}]}. "event" is the payload's members with
-// "id", "kind" and "time" (a payload that is not an object sits under "payload").
-nlohmann::json run_detail_json(const RunDetail& detail);
+// The event as a run sees it ($WEFT_EVENT_JSON, and "event" in `weft show
+// --json`): the payload's members with "id", "kind" and "time" (a payload
+// that is not an object sits under "payload").
 nlohmann::json event_json(const EventRow& event);
-// Dump for output: compact, text that is not UTF-8 replaced (never throws).
-std::string dump_json(const nlohmann::json& value);
 
 }  // namespace weft::store
