@@ -4,7 +4,8 @@
 // executor (local_executor.hpp) runs processes, plugins included; the Slurm
 // executor (slurm_executor.hpp) submits jobs (SPEC §8). To add one: derive
 // from Attempt for its per-attempt state (new_attempt), implement the
-// steps below, and choose it in Engine::Impl::executor_for.
+// steps below, create it in Engine::create and choose it in
+// Engine::Impl::launch (attempt.cpp).
 #include <cctype>
 #include <functional>
 #include <map>
