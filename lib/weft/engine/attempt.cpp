@@ -33,6 +33,32 @@ model::SlurmOptions slurm_options(const model::Workflow& wf, const model::Step& 
     return opts;
 }
 
+// The end of an attempt that ran: its status and message from how it
+// exited, or why it was stopped. `failure`: what the executor says ended
+// it, when it knows better than the exit code.
+StepEnd attempt_end(const Attempt& a, std::optional<int> exit_code, std::optional<int> signal,
+                    const std::string& failure, Duration took) {
+    std::string message;
+    if (a.timed_out)
+        message = "timed out after " + format_duration(a.timeout);
+    else if (a.cancelled)
+        message = "cancelled";
+    else if (!failure.empty())
+        message = failure;
+    else if (signal)
+        message = std::string("killed by ") + exec::signal_name(*signal);
+    else if (exit_code && *exit_code != 0)
+        message = "exit code " + std::to_string(*exit_code);
+    const StepState status = a.cancelled                      ? StepState::cancelled
+                             : exit_code == 0 && !a.timed_out ? StepState::success
+                                                              : StepState::failure;
+    StepEnd end = step_end(status, a.number, std::move(message));
+    end.exit_code = exit_code;
+    if (signal) end.signal = exec::signal_name(*signal);
+    end.duration = took;
+    return end;
+}
+
 }  // namespace
 
 // The attempt could not start: why goes to the step's log, and the step fails.

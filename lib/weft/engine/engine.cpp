@@ -66,7 +66,6 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
     if (int rc = uv_loop_init(&impl->loop); rc != 0)
         return make_error(Errc::exec,
                           std::string("cannot start the event loop: ") + uv_strerror(rc));
-    impl->loop_open = true;
     impl->loop.data = impl.get();
     auto& cfg = impl->config;
     if (cfg.slurm_dir.empty()) cfg.slurm_dir = cfg.state_dir + "/slurm";

@@ -27,7 +27,6 @@ struct Engine::Impl final : ExecHost, RunHost {
     Observer& observer;
     Config config;
     uv_loop_t loop{};
-    bool loop_open = false;
     std::unique_ptr<UvClock> own_clock;
     Clock* clock = nullptr;
     WriteBatch batch;

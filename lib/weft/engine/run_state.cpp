@@ -8,7 +8,6 @@
 
 #include "weft/engine/kill_point.hpp"
 #include "weft/engine/resolve.hpp"
-#include "weft/exec/process.hpp"
 #include "weft/expr/expr.hpp"
 
 namespace weft::engine {
@@ -66,29 +65,6 @@ StepEnd step_end(StepState status, int attempt, std::string message) {
     end.status = status;
     end.attempt = attempt;
     end.message = std::move(message);
-    return end;
-}
-
-StepEnd attempt_end(const Attempt& a, std::optional<int> exit_code, std::optional<int> signal,
-                    const std::string& failure, Duration took) {
-    std::string message;
-    if (a.timed_out)
-        message = "timed out after " + format_duration(a.timeout);
-    else if (a.cancelled)
-        message = "cancelled";
-    else if (!failure.empty())
-        message = failure;
-    else if (signal)
-        message = std::string("killed by ") + exec::signal_name(*signal);
-    else if (exit_code && *exit_code != 0)
-        message = "exit code " + std::to_string(*exit_code);
-    const StepState status = a.cancelled                      ? StepState::cancelled
-                             : exit_code == 0 && !a.timed_out ? StepState::success
-                                                              : StepState::failure;
-    StepEnd end = step_end(status, a.number, std::move(message));
-    end.exit_code = exit_code;
-    if (signal) end.signal = exec::signal_name(*signal);
-    end.duration = took;
     return end;
 }
 

@@ -76,12 +76,6 @@ struct ActiveRun {
 // with `message` saying why when the status does not.
 StepEnd step_end(store::StepState status, int attempt, std::string message = {});
 
-// The end of an attempt that ran: its status and message from how it
-// exited, or why it was stopped. `failure`: what the executor says ended
-// it, when it knows better than the exit code.
-StepEnd attempt_end(const Attempt& a, std::optional<int> exit_code, std::optional<int> signal,
-                    const std::string& failure, Duration took);
-
 // What the state machine asks of the engine.
 class RunHost {
   public:
