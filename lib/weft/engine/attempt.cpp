@@ -76,7 +76,6 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     const auto& inst = run.graph->instances[i];
     const auto& wf = *run.wf;
     const auto& step = wf.steps[inst.step];
-    ++in.attempts;
     const TimePoint t0 = clock->now();
     batch.begin();
     auto resolved = resolve_step(wf, step, runs->step_contexts(run, i));
@@ -123,9 +122,7 @@ bool Engine::Impl::up_to_date(ActiveRun& run, int i, const ResolvedStep& r, Time
     if (!run.req.force && generates_exist(step)) {
         auto old = batch.write(store.get_fingerprint(wf.name, inst.id));
         if (old && *old && (*old)->fingerprint == *fp) {
-            in.outputs = (*old)->outputs;
-            in.attempts = 0;
-            runs->finish(run, i, step_end(StepState::up_to_date, 0));
+            runs->up_to_date(run, i, (*old)->outputs);
             return true;
         }
     }
@@ -196,8 +193,7 @@ void Engine::Impl::launch(ActiveRun& run, int i, ResolvedStep& r,
     batch.when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0] {
         observer.step_started(id, step_id, n, t0);
     });
-    Attempt& ap = *a;
-    in.active = std::move(a);
+    Attempt& ap = runs->attach(run, i, std::move(a));
     ex.follow(ap);
     if (ap.timeout.count() > 0) arm_timeout(ap, ap.timeout);
 }
@@ -232,8 +228,7 @@ void Engine::Impl::reattach(ActiveRun& run, int i, const store::AttemptRow& row,
     batch.when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0 = row.started] {
         observer.step_started(id, step_id, n, t0);
     });
-    Attempt& ap = *a;
-    in.active = std::move(a);
+    Attempt& ap = runs->attach(run, i, std::move(a));
     slurm->reattach(ap, job, out_offset, err_offset);
     if (timeout.count() > 0)
         arm_timeout(ap, timeout - std::chrono::duration_cast<Duration>(clock->now() - row.started));

@@ -249,7 +249,25 @@ void RunStates::start_instance(ActiveRun& run, int i) {
     u.started = in.started;
     m_batch.write(
         m_batch.store().set_step(run.id, run.graph->instances[i].id, StepState::running, u));
+    next_attempt(run, i);
+}
+
+void RunStates::next_attempt(ActiveRun& run, int i) {
+    ++run.inst[i].attempts;
     m_host.start_attempt(run, i);
+}
+
+void RunStates::up_to_date(ActiveRun& run, int i, Json outputs) {
+    auto& in = run.inst[i];
+    in.outputs = std::move(outputs);
+    in.attempts = 0;
+    finish(run, i, step_end(StepState::up_to_date, 0));
+}
+
+Attempt& RunStates::attach(ActiveRun& run, int i, std::unique_ptr<Attempt> a) {
+    auto& in = run.inst[i];
+    in.active = std::move(a);
+    return *in.active;
 }
 
 void RunStates::settle(ActiveRun& run, int i, StepEnd end, std::optional<Json> outputs) {
@@ -283,7 +301,7 @@ void RunStates::retry_now(ActiveRun& run, int i) {
     if (run.cancelled)
         finish(run, i, step_end(StepState::cancelled, in.attempts, "cancelled"));
     else
-        m_host.start_attempt(run, i);
+        next_attempt(run, i);
     m_dirty = true;
 }
 

@@ -79,7 +79,8 @@ StepEnd step_end(store::StepState status, int attempt, std::string message = {})
 // What the state machine asks of the engine.
 class RunHost {
   public:
-    // Start the next attempt of instance `i` (it may end the instance at once).
+    // Start attempt number `run.inst[i].attempts` of instance `i` (it may
+    // end the instance at once).
     virtual void start_attempt(ActiveRun& run, int i) = 0;
     // Stop a running attempt: its run is cancelled.
     virtual void stop_attempt(Attempt& a) = 0;
@@ -107,6 +108,12 @@ class RunStates {
     void schedule();
     // Instance `i` ends with `end` (the one place a step's end is written).
     void finish(ActiveRun& run, int i, const StepEnd& end);
+    // Instance `i` is up-to-date (SPEC §1): no attempt ran; `outputs` are its
+    // last success's.
+    void up_to_date(ActiveRun& run, int i, nlohmann::json outputs);
+    // The attempt `a` of instance `i` started (or is followed again): the
+    // instance owns it until it settles.
+    Attempt& attach(ActiveRun& run, int i, std::unique_ptr<Attempt> a);
     // Its attempt ended with `end` (recorded): retry after the step's delay,
     // or finish. `outputs`: what a success left.
     void settle(ActiveRun& run, int i, StepEnd end, std::optional<nlohmann::json> outputs);
@@ -126,6 +133,7 @@ class RunStates {
   private:
     void schedule_run(ActiveRun& run);
     void start_instance(ActiveRun& run, int i);
+    void next_attempt(ActiveRun& run, int i);
     void retry_now(ActiveRun& run, int i);
     void maybe_finish_run(ActiveRun& run);
 
