@@ -1,5 +1,6 @@
 #include "weft/engine/engine.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
