@@ -25,6 +25,9 @@ struct Recorder : weft::engine::Observer {
     int ticks = 0;
     weft::Duration tick_interval() const override { return every; }
     void tick(weft::TimePoint) override { ++ticks; }
+    void problem(weft::engine::Severity, const std::string& text) override {
+        events.push_back("problem " + text);
+    }
     void run_started(weft::store::RowId, const std::string& wf, int, weft::TimePoint) override {
         events.push_back("run_started " + wf);
     }

@@ -21,6 +21,7 @@
 #include "weft/engine/engine.hpp"
 #include "weft/engine/owner.hpp"
 #include "weft/engine/resolve.hpp"
+#include "weft/engine/resume.hpp"
 #include "weft/report/github.hpp"
 #include "weft/report/live.hpp"
 #include "weft/report/reporters.hpp"
@@ -395,13 +396,9 @@ int cmd_resume(const Options& o, const Globals& g) {
         return k_exit_usage;
     }
     const auto& run = (*detail)->run;
-    using store::RunState;
-    if (run.status != RunState::interrupted && run.status != RunState::failure &&
-        run.status != RunState::cancelled) {
-        std::fprintf(stderr,
-                     "weft: error: run %lld is %s; only interrupted, failed and cancelled runs can "
-                     "be resumed\n",
-                     o.run_id, store::to_string(run.status));
+    auto resume = engine::plan_resume(**detail);
+    if (!resume) {
+        std::fprintf(stderr, "weft: error: %s\n", resume.error().message.c_str());
         return k_exit_usage;
     }
     // The workflow as its file says today, as the run recorded it.
@@ -456,26 +453,13 @@ int cmd_resume(const Options& o, const Globals& g) {
             }
     }
 
-    engine::Resume resume;
-    resume.run = run.id;
-    resume.attempt = run.attempt + 1;
-    for (const auto& step : (*detail)->steps) {
-        resume.attempts[step.id] = step.attempts;
-        if (step.status == store::StepState::success || step.status == store::StepState::up_to_date)
-            resume.done[step.id] = step.outputs;
-        // A Slurm job crash recovery left running: followed again, not resubmitted.
-        else if (!step.attempt_rows.empty() &&
-                 step.attempt_rows.back().status == store::StepState::running &&
-                 step.attempt_rows.back().slurm)
-            resume.reattach[step.id] = step.attempt_rows.back();
-    }
     engine::RunRequest req;
     req.workflow = wf;
     req.params = *params;
     req.event_id = run.event_id;
     req.event = store::event_json((*detail)->event);
     req.secrets = std::move(secrets);
-    req.resume = std::move(resume);
+    req.resume = std::move(*resume);
     return execute(*state, lock->token(), std::move(req), o, g);
 }
 

@@ -3,7 +3,9 @@
 // workflow's DAG (scheduling, processes, timeouts, retries, outputs) and
 // records every change in the store, grouping one loop iteration's writes
 // into one transaction. `weft run` and `weft up` use the same engine: one
-// code path for a run, whatever started it.
+// code path for a run, whatever started it. Inside: the run-state machine
+// (run_state.hpp), the executors (executor.hpp), the write batch
+// (write_batch.hpp) and the clock (clock.hpp).
 #include <functional>
 #include <map>
 #include <memory>
@@ -75,11 +77,26 @@ struct Config {
     std::string slurm_dir{};
 };
 
+class Clock;
+class ExecHost;
+class Executor;
+
+// What an engine runs on, for tests: a clock and executors that need no
+// process. Each one left empty is the real one (the system's time with
+// timers on the loop; processes on this machine; Slurm jobs).
+struct Seams {
+    Clock* clock = nullptr;  // outlives the engine
+    std::function<std::unique_ptr<Executor>(ExecHost&, Clock&)> local;
+    std::function<std::unique_ptr<Executor>(ExecHost&, Clock&)> slurm;
+};
+
 class Engine {
   public:
     // Errc::exec when the loop cannot be set up.
     static Result<std::unique_ptr<Engine>> create(store::Store& store, Observer& observer,
                                                   Config config);
+    static Result<std::unique_ptr<Engine>> create(store::Store& store, Observer& observer,
+                                                  Config config, Seams seams);
     ~Engine();
 
     // Record a new run for `req` and queue its steps. Errc::invalid for an
@@ -89,7 +106,6 @@ class Engine {
     // Cancel `run`: no new step starts, running ones get SIGTERM, then
     // SIGKILL after their kill-grace; the run ends `cancelled`.
     void cancel(store::RowId run, const std::string& reason);
-    void cancel_all(const std::string& reason);
 
     // A write of the caller's (weft up's events) failed with `error`: as
     // for the engine's own writes, the open transaction is rolled back at the

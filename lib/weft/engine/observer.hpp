@@ -22,6 +22,9 @@ struct StepEnd {
     Duration retry_in{0};
 };
 
+// How grave an engine problem is (Observer::problem).
+enum class Severity { warning, error };
+
 class Observer {
   public:
     virtual ~Observer() = default;
@@ -36,6 +39,10 @@ class Observer {
                                TimePoint t) = 0;
     virtual void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
                               Duration duration, const std::string& message, TimePoint t) = 0;
+    // A problem of the engine's own, not of one step: the state database
+    // failed (an error: the engine stops), squeue cannot be asked (a warning).
+    // The engine never prints; reporters say it on stderr.
+    virtual void problem(Severity severity, const std::string& text) = 0;
     // How often the engine calls tick() while its loop runs (a live view
     // redraws then); zero, the default, for never. Asked once, at Engine::create.
     virtual Duration tick_interval() const { return Duration{0}; }

@@ -1,7 +1,8 @@
 #pragma once
 // Heap-allocated libuv handles. libuv owns a handle's memory until its close
 // callback runs, so a handle is closed with uv_close and deleted from there,
-// never by a destructor directly.
+// never by a destructor directly. `close_handle` does that for a raw pointer
+// (null is a no-op; the pointer is cleared); UvHandle owns one such handle.
 #include <uv.h>
 
 #include <utility>
@@ -18,9 +19,9 @@ void close_handle(H*& h) {
     h = nullptr;
 }
 
-// One owned handle, closed (as close_handle does) when reset or destroyed.
-// Its loop must still be open then; its close completes at the loop's next
-// iteration.
+// One owned handle of type H (uv_timer_t, uv_poll_t, ...), closed (as
+// close_handle does) when reset or destroyed. Its loop must still be open
+// then; its close completes at the loop's next iteration.
 template <class H>
 class UvHandle {
   public:
@@ -50,6 +51,13 @@ class UvHandle {
     UvHandle(const UvHandle&) = delete;
     UvHandle& operator=(const UvHandle&) = delete;
 
+    // Closes the handle held, if any, and allocates a new one, to be
+    // initialised at once with its uv_*_init.
+    H* make() {
+        reset();
+        m_h = new H;
+        return m_h;
+    }
     void reset() { close_handle(m_h); }
     H* get() const { return m_h; }
     H* operator->() const { return m_h; }

@@ -1,4 +1,5 @@
 #include "weft/report/live.hpp"
+#include "weft/report/reporters.hpp"
 
 #include <poll.h>
 #include <unistd.h>
@@ -306,6 +307,14 @@ void LiveReporter::write_out(const std::string& bytes) {
             return;  // the terminal is gone: nothing more to show
         }
     }
+}
+
+}  // namespace weft::report
+
+namespace weft::report {
+
+void LiveReporter::problem(engine::Severity severity, const std::string& text) {
+    print_problem(severity, text);
 }
 
 }  // namespace weft::report

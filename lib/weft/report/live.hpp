@@ -59,6 +59,7 @@ class LiveReporter : public engine::Observer {
                  TermSize fallback);
     Duration tick_interval() const override;
     void tick(TimePoint t) override;
+    void problem(engine::Severity severity, const std::string& text) override;
     void run_started(model::RowId run, const std::string& workflow, int attempt,
                      TimePoint t) override;
     void step_started(model::RowId run, const std::string& step, int attempt, TimePoint t) override;

@@ -157,4 +157,17 @@ void JsonReporter::run_finished(model::RowId run, const std::string& workflow,
     emit(j);
 }
 
+void print_problem(engine::Severity severity, const std::string& text) {
+    std::fprintf(stderr, "weft: %s: %s\n",
+                 severity == engine::Severity::error ? "error" : "warning", text.c_str());
+}
+
+void PlainReporter::problem(engine::Severity severity, const std::string& text) {
+    print_problem(severity, text);
+}
+
+void JsonReporter::problem(engine::Severity severity, const std::string& text) {
+    print_problem(severity, text);
+}
+
 }  // namespace weft::report

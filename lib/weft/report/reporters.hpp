@@ -29,6 +29,7 @@ class PlainReporter : public engine::Observer {
                        TimePoint t) override;
     void run_finished(model::RowId run, const std::string& workflow, model::RunState status,
                       Duration d, const std::string& message, TimePoint t) override;
+    void problem(engine::Severity severity, const std::string& text) override;
 
   protected:
     // `compile: failure in 1.2s (exit code 2)`, without a newline.
@@ -53,11 +54,15 @@ class JsonReporter : public engine::Observer {
                        TimePoint t) override;
     void run_finished(model::RowId run, const std::string& workflow, model::RunState status,
                       Duration d, const std::string& message, TimePoint t) override;
+    void problem(engine::Severity severity, const std::string& text) override;
 
   private:
     void emit(const nlohmann::json& j);
     std::FILE* m_out;
 };
+
+// `weft: error: TEXT` (or warning) on stderr: every reporter's problem().
+void print_problem(engine::Severity severity, const std::string& text);
 
 // `1.2s`, `35ms`, `2m03s`: a duration for humans.
 std::string human_duration(Duration d);

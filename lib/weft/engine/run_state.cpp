@@ -1,0 +1,415 @@
+#include "weft/engine/run_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "weft/engine/kill_point.hpp"
+#include "weft/engine/resolve.hpp"
+#include "weft/expr/expr.hpp"
+
+namespace weft::engine {
+
+namespace {
+
+using Json = nlohmann::json;
+using store::RunState;
+using store::StepState;
+
+// A step's outcome as its dependents see it: `continue-on-error` turns a
+// failure into a pass for them (SPEC §2).
+bool passed(StepState s, bool continue_on_error) {
+    return s == StepState::success || s == StepState::up_to_date ||
+           (s == StepState::failure && continue_on_error);
+}
+
+StepRefs collect_step_refs(const model::Step& step) {
+    StepRefs out;
+    auto add = [&](const expr::Expr& e) {
+        for (const auto& r : expr::references(e)) {
+            if (r.path.empty() || r.path[0] != "steps") continue;
+            if (r.path.size() < 2)
+                out.all = true;
+            else if (std::find(out.ids.begin(), out.ids.end(), r.path[1]) == out.ids.end())
+                out.ids.push_back(r.path[1]);
+        }
+    };
+    auto add_template = [&](const std::optional<std::string>& text) {
+        if (!text || text->find("${{") == std::string::npos) return;
+        if (auto t = expr::parse_template(*text))
+            for (const auto& part : t->parts)
+                if (part.expr) add(*part.expr);
+    };
+    if (step.if_cond)
+        if (auto c = expr::parse_condition(*step.if_cond)) add(*c);
+    for (const auto& [k, v] : step.env) add_template(v);
+    add_template(step.run);
+    std::function<void(const Json&)> add_with = [&](const Json& v) {
+        if (v.is_string())
+            add_template(v.get<std::string>());
+        else if (v.is_structured())
+            for (const auto& x : v) add_with(x);
+    };
+    add_with(step.with);
+    add_template(step.working_directory);
+    add_template(step.timeout);
+    return out;
+}
+
+}  // namespace
+
+StepEnd step_end(StepState status, int attempt, std::string message) {
+    StepEnd end;
+    end.status = status;
+    end.attempt = attempt;
+    end.message = std::move(message);
+    return end;
+}
+
+void note_step_context(ActiveRun& run, int i) {
+    const auto& in = run.inst[i];
+    const auto status = in.status;
+    auto& sc = run.steps_ctx[run.wf->steps[run.graph->instances[i].step].id];
+    if (!sc.is_object()) sc = Json{{"outputs", Json::object()}, {"status", to_string(status)}};
+    for (auto it = in.outputs.begin(); it != in.outputs.end(); ++it)
+        sc["outputs"][it.key()] = it.value();
+    if (status == StepState::failure || sc["status"] == "success" || sc["status"] == "up-to-date")
+        sc["status"] = to_string(status);
+}
+
+Result<std::unique_ptr<ActiveRun>> plan_run(RunRequest req, TimePoint now) {
+    auto run = std::make_unique<ActiveRun>();
+    run->req = std::move(req);
+    run->wf = &*run->req.workflow->loaded.workflow;
+    run->graph = &*run->req.workflow->graph;
+    const auto& wf = *run->wf;
+    const auto& g = *run->graph;
+    const auto& resume = run->req.resume;
+    run->done.assign(g.instances.size(), 0);
+    if (resume) {
+        // The run's own steps (and any they now need), as the file says today.
+        std::vector<std::string> ids;
+        for (std::size_t i = 0; i < g.instances.size(); ++i) {
+            if (resume->attempts.count(g.instances[i].id))
+                ids.push_back(wf.steps[g.instances[i].step].id);
+            run->done[i] = resume->done.count(g.instances[i].id) ? 1 : 0;
+        }
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        run->req.only = ids;
+    }
+    auto selected = select_instances(wf, g, run->req.only);
+    if (!selected) return selected.error();
+    run->selected = std::move(*selected);
+    run->inst.resize(g.instances.size());
+    run->dependents.resize(g.instances.size());
+    run->refs.resize(wf.steps.size());
+    for (std::size_t i = 0; i < g.instances.size(); ++i) {
+        auto& in = run->inst[i];
+        if (!run->selected[i]) {
+            in.status = StepState::skipped;
+            continue;
+        }
+        if (run->done[i]) {  // succeeded in an earlier attempt of the run: kept
+            in.status = StepState::success;
+            in.outputs = resume->done.at(g.instances[i].id);
+            note_step_context(*run, static_cast<int>(i));
+            continue;
+        }
+        if (resume)
+            if (auto it = resume->attempts.find(g.instances[i].id); it != resume->attempts.end())
+                in.attempt_base = it->second;
+        ++run->unfinished;
+        for (int n : g.instances[i].needs) {
+            if (run->done[static_cast<std::size_t>(n)]) continue;
+            ++in.waiting;
+            run->dependents[n].push_back(static_cast<int>(i));
+        }
+        if (in.waiting == 0) run->ready.insert(static_cast<int>(i));
+    }
+
+    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    run->max_parallel = run->req.jobs.value_or(wf.max_parallel.value_or(static_cast<int>(cpus)));
+    run->fail_fast = run->req.fail_fast || wf.fail_fast;
+    run->started = now;
+    run->attempt = resume ? resume->attempt : 1;
+    for (const auto& [k, v] : run->req.secrets) run->mask.add(v);
+    run->stored_params = run->req.params;
+    for (const auto& p : wf.params)
+        if (p.secret && run->req.params.contains(p.name) && run->req.params[p.name].is_string()) {
+            run->mask.add(run->req.params[p.name].get<std::string>());
+            if (!run->req.params[p.name].get<std::string>().empty())
+                run->stored_params[p.name] = Masker::k_mask;
+        }
+    return run;
+}
+
+void RunStates::admit(std::unique_ptr<ActiveRun> run) {
+    const auto& wf = *run->wf;
+    if (wf.timeout && wf.timeout->count() > 0) {
+        ActiveRun* r = run.get();
+        r->timeout_timer = m_clock.after(*wf.timeout, [this, r] {
+            r->timeout_timer = 0;
+            cancel(*r, "the run timed out after " + format_duration(*r->wf->timeout), true);
+        });
+    }
+    m_observer.run_started(run->id, wf.name, run->attempt, run->started);
+    m_runs.push_back(std::move(run));
+    m_dirty = true;
+}
+
+void RunStates::schedule() {
+    // Until nothing changes: a step skipped here can make another ready, and
+    // the loop may have no handle left to wake it for a later pass.
+    while (m_dirty) {
+        m_dirty = false;
+        for (auto& r : m_runs) schedule_run(*r);
+    }
+    // Drop runs that ended, once nothing of theirs is alive.
+    m_runs.remove_if(
+        [](const std::unique_ptr<ActiveRun>& r) { return r->status != RunState::running; });
+}
+
+Json RunStates::step_contexts(const ActiveRun& run, int i) const {
+    const auto& inst = run.graph->instances[i];
+    auto& refs = run.refs[inst.step];
+    if (!refs) refs = collect_step_refs(run.wf->steps[inst.step]);
+    Json ctx = run.contexts;
+    if (refs->all) {
+        ctx["steps"] = run.steps_ctx;
+    } else {
+        for (const auto& id : refs->ids)
+            if (auto it = run.steps_ctx.find(id); it != run.steps_ctx.end()) ctx["steps"][id] = *it;
+    }
+    ctx["matrix"] = inst.matrix.is_null() ? Json::object() : inst.matrix;
+    return ctx;
+}
+
+void RunStates::schedule_run(ActiveRun& run) {
+    if (run.status != RunState::running) return;
+    const auto& g = *run.graph;
+    const auto& wf = *run.wf;
+    // Only instances whose needs have all ended are looked at: instances are
+    // in topological order, so what an instance unblocks sorts after it and
+    // is reached by this same pass.
+    for (auto it = run.ready.begin(); it != run.ready.end();) {
+        const int i = *it;
+        const auto& inst = g.instances[i];
+        bool needs_ok = true, any_failed = run.fail_fast && run.any_failed;
+        for (int n : inst.needs) {
+            if (!passed(run.inst[n].status, wf.steps[g.instances[n].step].continue_on_error))
+                needs_ok = false;
+            // failure() sees every step this one needs, directly or not.
+            if (run.inst[n].failed_upstream) any_failed = true;
+        }
+        run.inst[i].failed_upstream = any_failed;
+        const auto& step = wf.steps[inst.step];
+        bool go = needs_ok && !any_failed && !run.cancelled;
+        std::string message;
+        if (step.if_cond) {
+            auto cond = expr::parse_condition(*step.if_cond);
+            if (!cond) {
+                go = false;
+                message = "if: " + cond.error().message;
+            } else if (expr::uses_status_function(*cond) || go) {
+                auto v = expr::evaluate(*cond, step_contexts(run, i),
+                                        expr::Status{any_failed, run.cancelled});
+                if (!v) {
+                    it = run.ready.erase(it);
+                    m_batch.begin();
+                    finish(run, i, step_end(StepState::failure, 1, "if: " + v.error().message));
+                    continue;
+                }
+                go = expr::truthy(*v);
+            }
+        }
+        if (!go) {
+            it = run.ready.erase(it);
+            m_batch.begin();
+            finish(run, i,
+                   step_end(run.cancelled ? StepState::cancelled : StepState::skipped, 0, message));
+            continue;
+        }
+        if (run.running >= run.max_parallel) break;
+        it = run.ready.erase(it);
+        start_instance(run, i);
+    }
+    maybe_finish_run(run);
+}
+
+void RunStates::start_instance(ActiveRun& run, int i) {
+    auto& in = run.inst[i];
+    in.status = StepState::running;
+    in.started = m_clock.now();
+    ++run.running;
+    m_batch.begin();
+    store::StepUpdate u;
+    u.started = in.started;
+    m_batch.write(
+        m_batch.store().set_step(run.id, run.graph->instances[i].id, StepState::running, u));
+    next_attempt(run, i);
+}
+
+void RunStates::next_attempt(ActiveRun& run, int i) {
+    ++run.inst[i].attempts;
+    m_host.start_attempt(run, i);
+}
+
+void RunStates::up_to_date(ActiveRun& run, int i, Json outputs) {
+    auto& in = run.inst[i];
+    in.outputs = std::move(outputs);
+    in.attempts = 0;
+    finish(run, i, step_end(StepState::up_to_date, 0));
+}
+
+Attempt& RunStates::attach(ActiveRun& run, int i, std::unique_ptr<Attempt> a) {
+    auto& in = run.inst[i];
+    in.active = std::move(a);
+    return *in.active;
+}
+
+void RunStates::settle(ActiveRun& run, int i, StepEnd end, std::optional<Json> outputs) {
+    auto& in = run.inst[i];
+    const auto& inst = run.graph->instances[i];
+    const auto& retry = run.wf->steps[inst.step].retry;
+    if (outputs) in.outputs = std::move(*outputs);
+    in.active.reset();
+    if (end.status == StepState::failure && in.attempts < retry.attempts && !run.cancelled) {
+        double delay =
+            static_cast<double>(retry.delay.count()) * std::pow(retry.backoff, in.attempts - 1);
+        if (retry.max_delay) delay = std::min(delay, static_cast<double>(retry.max_delay->count()));
+        end.will_retry = true;
+        end.retry_in = Duration{static_cast<long long>(delay)};
+        const TimePoint t = m_clock.now();
+        m_batch.when_committed([this, id = run.id, step_id = inst.id, end, t] {
+            m_observer.step_finished(id, step_id, end, t);
+        });
+        in.retry_timer = m_clock.after(end.retry_in, [this, r = &run, i] { retry_now(*r, i); });
+        m_dirty = true;
+        return;
+    }
+    finish(run, i, end);
+}
+
+// A retry delay ended (or the run was cancelled while it waited).
+void RunStates::retry_now(ActiveRun& run, int i) {
+    auto& in = run.inst[i];
+    in.retry_timer = 0;
+    m_batch.begin();
+    if (run.cancelled)
+        finish(run, i, step_end(StepState::cancelled, in.attempts, "cancelled"));
+    else
+        next_attempt(run, i);
+    m_dirty = true;
+}
+
+void RunStates::finish(ActiveRun& run, int i, const StepEnd& end_info) {
+    auto& in = run.inst[i];
+    const auto& inst = run.graph->instances[i];
+    const auto& step = run.wf->steps[inst.step];
+    const StepState status = end_info.status;
+    const bool was_running = in.status == StepState::running;
+    in.status = status;
+    if (was_running) --run.running;
+    if (status == StepState::failure && !step.continue_on_error) {
+        run.any_failed = true;
+        in.failed_upstream = true;
+    }
+    --run.unfinished;
+    for (int d : run.dependents[i])
+        if (--run.inst[d].waiting == 0) run.ready.insert(d);
+    const TimePoint t = m_clock.now();
+    store::StepUpdate u;
+    u.ended = t;
+    u.exit_code = end_info.exit_code;
+    u.signal = end_info.signal;
+    const std::string message = run.mask.apply(end_info.message);
+    if (!message.empty()) u.message = message;
+    auto& store = m_batch.store();
+    m_batch.write(store.set_step(run.id, inst.id, status, u));
+    kill_point("step-ended");
+    // Outputs are stored masked; the `steps` context of later steps keeps
+    // the values.
+    Json stored = in.outputs;
+    if (!run.mask.empty())
+        for (auto it = stored.begin(); it != stored.end(); ++it)
+            if (it.value().is_string()) it.value() = run.mask.apply(it.value().get<std::string>());
+    if (!stored.empty()) m_batch.write(store.set_step_outputs(run.id, inst.id, stored));
+    if (status == StepState::success && !in.fingerprint.empty())
+        m_batch.write(store.set_fingerprint(run.wf->name, inst.id, in.fingerprint, stored, run.id));
+
+    note_step_context(run, i);
+
+    StepEnd end = end_info;
+    end.message = message;
+    if (was_running) end.duration = std::chrono::duration_cast<Duration>(t - in.started);
+    m_batch.when_committed([this, id = run.id, step_id = inst.id, end, t] {
+        m_observer.step_finished(id, step_id, end, t);
+    });
+    m_dirty = true;
+}
+
+void RunStates::maybe_finish_run(ActiveRun& run) {
+    if (run.status != RunState::running || run.unfinished > 0) return;
+    run.status = run.cancelled && !run.timed_out   ? RunState::cancelled
+                 : run.any_failed || run.timed_out ? RunState::failure
+                                                   : RunState::success;
+    const TimePoint t = m_clock.now();
+    m_batch.begin();
+    store::RunUpdate u;
+    u.ended = t;
+    if (!run.message.empty()) u.message = run.message;
+    m_batch.write(m_batch.store().set_run_status(run.id, run.status, u));
+    m_clock.cancel(run.timeout_timer);
+    run.timeout_timer = 0;
+    std::error_code ec;
+    std::filesystem::remove_all(run.tmp_dir, ec);
+    m_host.run_ended(run);
+    m_finished[run.id] = run.status;
+    m_batch.when_committed([this, id = run.id, name = run.wf->name, status = run.status,
+                            d = std::chrono::duration_cast<Duration>(t - run.started),
+                            message = run.message, t] {
+        m_observer.run_finished(id, name, status, d, message, t);
+        if (m_config.on_run_end) m_config.on_run_end(id, name, status);
+    });
+}
+
+void RunStates::cancel(ActiveRun& run, const std::string& reason, bool timed_out) {
+    if (run.status != RunState::running || run.cancelled) return;
+    run.cancelled = true;
+    run.timed_out = timed_out;
+    run.message = reason;
+    for (auto& in : run.inst)
+        if (in.active) m_host.stop_attempt(*in.active);
+    m_dirty = true;
+    // Waiting retries end now rather than after their delay.
+    for (std::size_t i = 0; i < run.inst.size(); ++i) {
+        auto& in = run.inst[i];
+        if (!in.retry_timer) continue;
+        m_clock.cancel(in.retry_timer);
+        in.retry_timer = m_clock.after(
+            Duration{0}, [this, r = &run, n = static_cast<int>(i)] { retry_now(*r, n); });
+    }
+}
+
+void RunStates::cancel_all(const std::string& reason) {
+    for (auto& r : m_runs) cancel(*r, reason, false);
+}
+
+bool RunStates::cancel_running(store::RowId id, const std::string& reason) {
+    for (auto& r : m_runs)
+        if (r->id == id && r->status == RunState::running) {
+            cancel(*r, reason, false);
+            return true;
+        }
+    return false;
+}
+
+RunState RunStates::status(store::RowId run) const {
+    if (auto it = m_finished.find(run); it != m_finished.end()) return it->second;
+    return RunState::running;
+}
+
+}  // namespace weft::engine

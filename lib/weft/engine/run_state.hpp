@@ -1,0 +1,154 @@
+#pragma once
+// The run-state machine: every active run, its instances and ready set, and
+// every transition of a step or a run: schedule, start, settle, retry
+// delay, finish, cancel, run end. It is the one place where a step's state
+// changes. No libuv and no process here: attempts start and stop through
+// RunHost, time and timers come from the Clock, writes go through the
+// WriteBatch, and the Observer hears each change once it is committed.
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "weft/engine/clock.hpp"
+#include "weft/engine/engine.hpp"
+#include "weft/engine/executor.hpp"
+#include "weft/engine/write_batch.hpp"
+#include "weft/util/mask.hpp"
+
+namespace weft::engine {
+
+struct Instance {
+    store::StepState status = store::StepState::pending;
+    int attempts = 0;      // of this run attempt
+    int attempt_base = 0;  // attempts of earlier run attempts (weft resume)
+    nlohmann::json outputs = nlohmann::json::object();
+    TimePoint started{};
+    std::unique_ptr<Attempt> active;
+    TimerId retry_timer = 0;
+    int waiting = 0;               // needs not yet ended
+    bool failed_upstream = false;  // this or a step it needs failed
+    std::string fingerprint;       // incremental steps: of the inputs it runs with
+};
+
+// The steps whose `steps.<id>` context a step's expressions read: only
+// those are copied into its contexts, so starting a step costs what it
+// reads, not what the run has done so far.
+struct StepRefs {
+    bool all = false;  // a computed index (`steps[matrix.x]`) may read any
+    std::vector<std::string> ids;
+};
+
+struct ActiveRun {
+    store::RowId id = 0;
+    RunRequest req;
+    const model::Workflow* wf = nullptr;
+    const dag::Graph* graph = nullptr;
+    std::vector<char> selected;  // per instance
+    std::vector<char> done;      // per instance: succeeded in an earlier run attempt
+    std::vector<Instance> inst;
+    std::vector<std::vector<int>> dependents;  // per instance
+    std::set<int> ready;                       // pending, every need ended
+    std::size_t unfinished = 0;                // instances not yet ended
+    nlohmann::json contexts;                   // params, env, event, run, workflow, secrets
+    nlohmann::json steps_ctx = nlohmann::json::object();
+    mutable std::vector<std::optional<StepRefs>> refs;  // per step, filled when first needed
+    Masker mask;                                        // secret values
+    nlohmann::json stored_params;                       // params, secret ones masked
+    int attempt = 1;                                    // `run.attempt`
+    int running = 0;
+    int max_parallel = 1;
+    bool fail_fast = false;
+    bool any_failed = false;
+    bool cancelled = false;
+    bool timed_out = false;
+    std::string message;
+    store::RunState status = store::RunState::running;
+    TimePoint started{};
+    std::string tmp_dir;
+    TimerId timeout_timer = 0;
+};
+
+// The one factory of a step's end: `status` of `attempt` (0: none ran),
+// with `message` saying why when the status does not.
+StepEnd step_end(store::StepState status, int attempt, std::string message = {});
+
+// What the state machine asks of the engine.
+class RunHost {
+  public:
+    // Start attempt number `run.inst[i].attempts` of instance `i` (it may
+    // end the instance at once).
+    virtual void start_attempt(ActiveRun& run, int i) = 0;
+    // Stop a running attempt: its run is cancelled.
+    virtual void stop_attempt(Attempt& a) = 0;
+    // `run` ended (its end is written, not yet committed).
+    virtual void run_ended(ActiveRun& run) = 0;
+
+  protected:
+    ~RunHost() = default;
+};
+
+// A run for `req`, not yet recorded: the instances selected, those `resume`
+// keeps (their outputs in the `steps` context), the ready set, the masks.
+// Errc::invalid for an unknown --only step.
+Result<std::unique_ptr<ActiveRun>> plan_run(RunRequest req, TimePoint now);
+
+class RunStates {
+  public:
+    RunStates(WriteBatch& batch, Observer& observer, Clock& clock, RunHost& host,
+              const Config& config)
+        : m_batch(batch), m_observer(observer), m_clock(clock), m_host(host), m_config(config) {}
+
+    // `run` is recorded: it starts (its timeout armed, the observer told).
+    void admit(std::unique_ptr<ActiveRun> run);
+    // Start, skip or end what can be, until nothing changes; drop ended runs.
+    void schedule();
+    // Instance `i` ends with `end` (the one place a step's end is written).
+    void finish(ActiveRun& run, int i, const StepEnd& end);
+    // Instance `i` is up-to-date (SPEC §1): no attempt ran; `outputs` are its
+    // last success's.
+    void up_to_date(ActiveRun& run, int i, nlohmann::json outputs);
+    // The attempt `a` of instance `i` started (or is followed again): the
+    // instance owns it until it settles.
+    Attempt& attach(ActiveRun& run, int i, std::unique_ptr<Attempt> a);
+    // Its attempt ended with `end` (recorded): retry after the step's delay,
+    // or finish. `outputs`: what a success left.
+    void settle(ActiveRun& run, int i, StepEnd end, std::optional<nlohmann::json> outputs);
+    // No new step of `run` starts, running ones are stopped, waiting retries
+    // end now; the run ends cancelled (failure when `timed_out`).
+    void cancel(ActiveRun& run, const std::string& reason, bool timed_out);
+    void cancel_all(const std::string& reason);
+    // Cancel run `id` if it runs here; false if not.
+    bool cancel_running(store::RowId id, const std::string& reason);
+    // Something changed: schedule() looks again.
+    void touch() { m_dirty = true; }
+    // The contexts a step of instance `i` renders against.
+    nlohmann::json step_contexts(const ActiveRun& run, int i) const;
+    store::RunState status(store::RowId run) const;
+    std::list<std::unique_ptr<ActiveRun>>& runs() { return m_runs; }
+
+  private:
+    void schedule_run(ActiveRun& run);
+    void start_instance(ActiveRun& run, int i);
+    void next_attempt(ActiveRun& run, int i);
+    void retry_now(ActiveRun& run, int i);
+    void maybe_finish_run(ActiveRun& run);
+
+    WriteBatch& m_batch;
+    Observer& m_observer;
+    Clock& m_clock;
+    RunHost& m_host;
+    const Config& m_config;
+    std::list<std::unique_ptr<ActiveRun>> m_runs;
+    std::map<store::RowId, store::RunState> m_finished;
+    bool m_dirty = true;
+};
+
+// The `steps` context of instance `i`'s step after it ended: a matrix
+// step's outputs merge its instances', and its status is the worst of theirs.
+void note_step_context(ActiveRun& run, int i);
+
+}  // namespace weft::engine

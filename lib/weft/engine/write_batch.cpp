@@ -1,0 +1,52 @@
+#include "weft/engine/write_batch.hpp"
+
+namespace weft::engine {
+
+void WriteBatch::note(const Error& e) {
+    if (m_failed) return;
+    m_failed = true;
+    // At once: SQLite may have rolled the transaction back by itself
+    // (SQLITE_FULL), and a later write must not commit on its own.
+    m_store.refuse_writes();
+    // Errc::state messages name the database themselves.
+    m_report((e.code == Errc::state ? "" : "state database: ") + e.message);
+}
+
+void WriteBatch::begin() {
+    if (!m_store.in_transaction()) write(m_store.begin());
+}
+
+void WriteBatch::commit() {
+    if (m_store.in_transaction() && !m_failed) write(m_store.commit());
+    if (m_failed) {
+        // Nothing written since the last commit becomes durable, and nothing
+        // written since is reported. The database keeps the state of the
+        // last commit, as after a crash: the next weft marks the runs
+        // interrupted and `weft resume` continues them.
+        if (m_store.in_transaction()) (void)m_store.rollback();
+        m_after_commit.clear();
+        if (m_stopped) return;
+        m_stopped = true;
+        m_on_failed();
+        return;
+    }
+    // Ends are reported once they are durable: what the user saw end is
+    // never found running after a crash.
+    auto pending = std::move(m_after_commit);
+    m_after_commit.clear();
+    for (auto& f : pending) f();
+}
+
+void WriteBatch::when_committed(std::function<void()> f) {
+    if (m_failed) return;
+    if (m_store.in_transaction())
+        m_after_commit.push_back(std::move(f));
+    else
+        f();
+}
+
+void WriteBatch::rollback() {
+    if (m_store.in_transaction()) (void)m_store.rollback();
+}
+
+}  // namespace weft::engine
