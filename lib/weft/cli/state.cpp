@@ -1,14 +1,11 @@
 #include "weft/cli/state.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 
 #include "weft/engine/owner.hpp"
+#include "weft/util/fs.hpp"
 #include "weft/util/size.hpp"
 
 namespace weft::cli {
@@ -20,6 +17,29 @@ std::string state_path(const Globals& g) {
     if (path.empty()) path = ".weft/state.db";
     return path;
 }
+
+namespace {
+
+// DB.d and every directory in it are private (SPEC §9.4): a directory
+// another user can write to, or a link planted there, would let that user
+// redirect weft's files. locks/ and tmp/ are made here, 0700 whatever the
+// umask, before the engine puts anything in them.
+Result<void> check_state_dir(const std::string& dir) {
+    if (auto r = make_private_dir(dir); !r) return r;
+    for (const char* sub : {"/locks", "/tmp"})
+        if (auto r = make_private_dir(dir + sub); !r) return r;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const auto type = entry.symlink_status(ec).type();
+        if (type == std::filesystem::file_type::directory ||
+            type == std::filesystem::file_type::symlink)
+            if (auto r = check_private_dir(entry.path().string()); !r) return r;
+    }
+    if (ec) return make_error(Errc::io, "cannot list " + dir + ": " + ec.message());
+    return {};
+}
+
+}  // namespace
 
 std::optional<State> open_state(const Globals& g) {
     const std::string path = state_path(g);
@@ -33,9 +53,13 @@ std::optional<State> open_state(const Globals& g) {
     // run in other directories and read $WEFT_OUTPUT from there.
     std::error_code ec;
     std::string dir = std::filesystem::absolute(path, ec).string() + ".d";
-    if (ec || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)) {
+    if (ec) {
         std::fprintf(stderr, "weft: error: cannot create %s: %s\n", dir.c_str(),
-                     ec ? ec.message().c_str() : std::strerror(errno));
+                     ec.message().c_str());
+        return std::nullopt;
+    }
+    if (auto r = check_state_dir(dir); !r) {
+        std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
         return std::nullopt;
     }
     State s{std::move(*store), path, dir};
