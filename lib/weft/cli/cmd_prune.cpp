@@ -108,11 +108,12 @@ int cmd_prune(const Options& o, const Globals& g) {
     const char* verb = o.dry_run ? "would prune" : "pruned";
     const TimePoint t = now();
     long long runs = 0, lines = 0;
+    Duration longest{0};
     for (const auto& w : *workflows) {
         auto keep = retention_for(w, g);
         if (!keep) continue;
-        // One transaction per workflow: a running weft waits for one
-        // workflow's deletes at most, never for the whole database's.
+        // Short write transactions (Store::prune): a running weft waits
+        // for one of them at most.
         auto r = state->store.prune(w.workflow, *keep, t, dry);
         if (!r) {
             std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
@@ -121,6 +122,7 @@ int cmd_prune(const Options& o, const Globals& g) {
         if (g.verbose)
             std::printf("%s: retention %s, from %s\n", w.workflow.c_str(), describe(*keep).c_str(),
                         w.file.c_str());
+        longest = std::max(longest, r->longest_transaction);
         if (r->runs.empty()) continue;
         runs += static_cast<long long>(r->runs.size());
         lines += r->log_lines;
@@ -133,6 +135,9 @@ int cmd_prune(const Options& o, const Globals& g) {
     }
     std::printf("%s %s, %s\n", verb, plural(runs, "run", "runs").c_str(),
                 plural(lines, "log line", "log lines").c_str());
+    if (g.verbose && !o.dry_run)
+        std::printf("longest write transaction: %lld ms\n",
+                    static_cast<long long>(longest.count()));
     return k_exit_ok;
 }
 
