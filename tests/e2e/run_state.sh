@@ -325,8 +325,8 @@ if [ "$(id -u)" = 0 ]; then
   expect_err_has "$T/theirs.db.d is owned by uid 65534, not by this user (uid 0)"
 fi
 [ ! -e ran.txt ] || fail "weft ran a step in a state directory it should refuse"
-# weft's own: DB.d, locks/ and tmp/ are 0700 whatever the umask, so the
-# next command accepts them.
+# weft's own: DB.d, locks/, tmp/ and slurm/ are 0700 whatever the umask,
+# so the next command accepts them.
 (
   umask 000
   run_weft --state mine.db run victim.yaml
@@ -334,7 +334,7 @@ fi
   run_weft --state mine.db run victim.yaml
   expect_rc 0
 )
-for d in mine.db.d mine.db.d/locks mine.db.d/tmp; do
+for d in mine.db.d mine.db.d/locks mine.db.d/tmp mine.db.d/slurm; do
   [ "$(stat -c %a "$d")" = 700 ] || fail "$d is $(stat -c %a "$d"), not 700"
 done
 

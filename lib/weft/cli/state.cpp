@@ -22,11 +22,12 @@ namespace {
 
 // DB.d and every directory in it are private (SPEC §9.4): a directory
 // another user can write to, or a link planted there, would let that user
-// redirect weft's files. locks/ and tmp/ are made here, 0700 whatever the
-// umask, before the engine puts anything in them.
+// redirect weft's files. locks/, tmp/ and slurm/ (the default Slurm job
+// directory) are made here, 0700 whatever the umask, before the engine puts
+// anything in them (it would make them with the umask's mode).
 Result<void> check_state_dir(const std::string& dir) {
     if (auto r = make_private_dir(dir); !r) return r;
-    for (const char* sub : {"/locks", "/tmp"})
+    for (const char* sub : {"/locks", "/tmp", "/slurm"})
         if (auto r = make_private_dir(dir + sub); !r) return r;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
