@@ -212,10 +212,10 @@ expect_rc 0
 [ "$(run_ids fragile)" = "19" ] || fail "with its file gone, fragile's 100-day-old run should go: $(run_ids fragile)"
 
 # --- a large prune beside running writers (issue 17) --------------------------
-# Pruning deletes in short write transactions (about 50 ms; 10 ms forced here
-# in WEFT_TEST_HOOKS builds), so writers never wait long: a weft run beside it
-# finishes, and a probe that takes the write lock with a 600 ms timeout never
-# fails. In one transaction, these 400,000 lines held the lock over a second.
+# Pruning deletes in write transactions of about 100 ms with pauses of
+# 110 ms, so writers never wait long: a weft run beside it finishes, and a
+# probe that takes the write lock with a 600 ms timeout never fails. In one
+# transaction, these 400,000 lines held the lock over a second.
 # bench/prune.sh does the same with ten million lines.
 mkdir big
 big_db=big/state.db
@@ -242,9 +242,6 @@ steps:
       for i in $(seq 1 60); do echo "line $i"; sleep 0.02; done
   after: {needs: talk, run: echo done}
 Y
-if [ "${WEFT_TEST_HOOKS:-}" = 1 ] || [ "${WEFT_TEST_HOOKS:-}" = ON ]; then
-  export WEFT_TEST_PRUNE_BUDGET_MS=10
-fi
 "$WEFT" --state "$big_db" run big/busy.yaml >big/busy.out 2>&1 &
 busy_pid=$!
 "$WEFT" -v --state "$big_db" prune >big/prune.out 2>&1 &
@@ -256,7 +253,6 @@ while kill -0 "$prune_pid" 2>/dev/null; do
   probes=$((probes + 1))
   sleep 0.01
 done
-unset WEFT_TEST_PRUNE_BUDGET_MS
 set +e
 wait "$prune_pid"
 prune_rc=$?

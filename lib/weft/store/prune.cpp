@@ -2,9 +2,7 @@
 // deleting them with everything that belongs to them.
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <optional>
-#include <random>
 #include <thread>
 #include <unordered_set>
 
@@ -61,30 +59,17 @@ Result<std::int64_t> step_one(Store::Impl& db, const char* sql, RowId id, std::s
 // A write transaction of prune ends once it has run this long, well under
 // the busy timeout (10 s) other writers wait for: a large prune is many short
 // transactions (issue 17: one of 16 s made a concurrent `weft run` fail).
-constexpr Duration k_transaction_budget = std::chrono::milliseconds(50);
-
-Duration transaction_budget() {
-#ifdef WEFT_TEST_HOOKS
-    // Tests force tiny transactions: WEFT_TEST_PRUNE_BUDGET_MS.
-    if (const char* env = std::getenv("WEFT_TEST_PRUNE_BUDGET_MS"); env && *env)
-        return std::chrono::milliseconds(std::atoll(env));
-#endif
-    return k_transaction_budget;
-}
+constexpr Duration k_transaction_budget = std::chrono::milliseconds(100);
+// The pause between two of them. SQLite's busy handler lets a waiting writer
+// sleep 100 ms at most between two tries, so it tries at least once in each
+// pause: no writer waits for more than about one transaction and one pause.
+constexpr Duration k_pause = std::chrono::milliseconds(110);
 
 // Prune's writes as a chain of short write transactions (one, the caller's,
-// when a transaction is open already). Between two of them prune sleeps
-// half to one and a half budgets, at random: SQLite's busy handler polls a
-// waiting writer's lock every 100 ms at most, and a pause of a fixed length
-// could stay in step with it and never let the writer in.
+// when a transaction is open already).
 class Slices {
   public:
-    explicit Slices(Store::Impl& db)
-        : m_db(db),
-          m_budget(transaction_budget()),
-          m_outer(db.in_transaction()),
-          m_random(
-              static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())) {}
+    explicit Slices(Store::Impl& db) : m_db(db), m_outer(db.in_transaction()) {}
 
     // A write transaction is open after this.
     Result<void> open() {
@@ -97,11 +82,9 @@ class Slices {
     }
     // Commit and pause when the transaction has used its budget.
     Result<void> yield() {
-        if (!m_scope || m_outer || elapsed() < m_budget) return {};
+        if (!m_scope || m_outer || elapsed() < k_transaction_budget) return {};
         if (auto r = close(); !r) return r;
-        const auto half = std::max<std::int64_t>(m_budget.count() / 2, 1);
-        std::this_thread::sleep_for(
-            std::chrono::milliseconds(half + static_cast<std::int64_t>(m_random() % (2 * half))));
+        std::this_thread::sleep_for(k_pause);
         return {};
     }
     Result<void> close() {
@@ -119,9 +102,7 @@ class Slices {
     }
 
     Store::Impl& m_db;
-    Duration m_budget;
     bool m_outer;
-    std::minstd_rand m_random;
     std::optional<WriteScope> m_scope;
     std::chrono::steady_clock::time_point m_start;
     Duration m_longest{0};

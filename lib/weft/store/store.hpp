@@ -314,8 +314,8 @@ class Store {
     // more than `keep.age` before `now`; but never a queued or running run,
     // nor the workflow's newest. Each run goes with its steps, attempts,
     // outputs and log lines, and so does its event once no remaining run
-    // refers to it. The deletes are many write transactions of about 50 ms
-    // each, with pauses between them for other writers (or all in the
+    // refers to it. The deletes are many write transactions of about 100 ms
+    // each, with pauses of 110 ms between them for other writers (or all in the
     // caller's transaction, if one is open); a run that is running again by
     // its last one (resumed meanwhile) stays, with what is left of its log.
     // DryRun::yes only counts, in one read transaction.
