@@ -711,6 +711,8 @@ TEST_CASE("expr::render_shell arithmetic and name positions take plain integers 
         {"printf -v ${{ x }} %s ok; echo $out", "out", "ok\n"},
         {"read ${{ x }} <<< ok; echo $got", "got", "ok\n"},
         {"a[${{ x }}]=ok; echo ${a[3]}", "3", "ok\n"},
+        // Quoted as an argument: bare, a[3] would be a glob matching a3.
+        {"a=(1 2 3 4); : > a3; declare a[${{ x }}]=ok; echo ${a[3]}", "3", "ok\n"},
         {"a=([${{ x }}]=ok); echo ${a[2]}", "2", "ok\n"},
         {"declare -A m; m[${{ x }}]=ok; echo ${m[ubuntu-22.04]}", "ubuntu-22.04", "ok\n"},
         {"declare -n r=${{ x }}; t=ok; echo $r", "t", "ok\n"},

@@ -79,9 +79,9 @@ bool is_integer(std::string_view s);
 std::optional<std::string> plain_text(const Word& w);
 // `w` is NAME= or NAME+= (unquoted), so a `(` right after it opens an array.
 bool opens_compound(const Word& w);
-// `w` is NAME[ (unquoted): a value next is an assignment's subscript, where
-// bash takes no single quotes (a['3']=x is an error), so an integer goes in
-// bare.
+// `w` is NAME[ (unquoted): before the command name, a value next is an
+// assignment's subscript, where bash takes no single quotes (a['3']=x is an
+// error), so an integer goes in bare.
 bool opens_subscript(const Word& w);
 
 // What a value must be where bash reads it as code (arithmetic) or as a

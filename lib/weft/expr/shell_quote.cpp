@@ -198,8 +198,9 @@ void Lexer::insert_value() {
     if (hole < m_sh.values.size()) m_sh.values[hole] = *value;
     const std::string before = signature();
     Frame* word = word_frame();
-    const bool bare =
-        *ctx == Context::word && word && opens_subscript(word->cur) && is_integer(*value);
+    // Only before the command name: an argument (unset a[3]) would be a glob.
+    const bool bare = *ctx == Context::word && word && word->cmd_start &&
+                      opens_subscript(word->cur) && is_integer(*value);
     if (word) word->cur.pieces.push_back({Piece::Kind::hole, 0, false, hole});
     m_src.fill(bare ? *value : escape_for(*ctx, *value));
     ++m_sh.filled;
