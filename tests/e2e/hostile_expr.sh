@@ -134,4 +134,72 @@ want_err "matrix_bomb.yaml:5:7: error: 'matrix' in step 's' expands to more than
 want_err_not "warning"
 ok
 
+# --- values bash evaluates as code (issue 17 item 1) ----------------------------
+# In arithmetic, array subscripts and variable names bash runs `a[$(cmd)]`
+# whatever the quoting (bash 5.2). Every payload, as a param (weft run) and
+# as a stdin record (weft up), through every construct, one step each: each
+# step is refused with a clear error or runs harmlessly; nothing creates pwned.
+constructs=(
+  '[[ X -gt 100 ]]' '[[ 1 -eq "X" ]]' '[[ 1 -eq 2 || X -le 3 ]]' '[[ -v X ]]' 'test -v X'
+  '[ -v "X" ]' 'let v=X' 'let -- X' 'for ((i=X;;)); do break; done' 'declare -i v; v="X"'
+  'v="X"; declare -i v' 'declare -i v=X' 'declare -i v; v+=X' 'declare -ai v; v[0]=X'
+  'declare -i v; v=(1 X)' 'f() { local -i v=X; }; f' 'declare X=1' 'f() { local X=1; }; f'
+  'typeset X=1' 'declare -g X=1' 'declare -n r=X; echo "$r"' 'declare -n r; r=X; echo "$r"'
+  'printf -v X %s 1' 'read X <<< 1' 'read -r -a X <<< 1' 'sleep 0 & wait -p X' 'a[X]=1'
+  'a[X]+=1' 'a=([X]=1)' 'declare a[X]=1' 'declare -a b="X"' 'declare -a b="(X)"' 'unset a[X]'
+  'unset X' 'test -v "a[X]"' 'printf -v "a[X]" %s 1' 'read "a[X]" <<< 1'
+  'declare -A m; printf -v "m[X]" %s 1' 'declare -A m; declare m[X]=1' 'builtin declare X=1'
+  'echo "$(declare X=1)"' '(( X ))' 'echo $(( X ))' 'echo $[ X ]'
+)
+payloads=(
+  'x[$(touch pwned)]' 'a[$(touch pwned)]' '$(touch pwned)' '`touch pwned`' '1+x[$(touch pwned)]'
+  '([$(touch pwned)]=1)' 'x[`touch pwned`]' '0]+x[$(touch pwned)' 'a[$(touch pwned)]=1'
+  'x[$(touch pwned)]2' '-x[$(touch pwned)]' 'm[$(touch pwned)]'
+)
+# inj_wf FILE EXPR [TRIGGER]: one step per construct, X standing for ${{ EXPR }}.
+inj_wf() {
+  {
+    printf 'name: inj\n%s\nsteps:\n' "$3"
+    local i=0 c
+    for c in "${constructs[@]}"; do
+      i=$((i + 1))
+      printf '  s%d:\n    run: |\n      a=(1 2); x=(1 2); declare -A m\n      %s\n' "$i" "${c//X/\$\{\{ $2 \}\}}"
+    done
+  } > "$1"
+}
+inj_wf inj_param.yaml params.n $'params:\n  n: {}'
+mkdir inj_stdin && inj_wf inj_stdin/inj.yaml event.line $'on:\n  stdin:'
+begin "injection payloads as params through ${#constructs[@]} arithmetic, subscript and name constructs"
+for p in "${payloads[@]}"; do
+  hw --state inj.db run inj_param.yaml -p "n=$p"
+  want_rc 1
+  [ -e pwned ] && problem "payload '$p' as a param ran: pwned exists" && rm -f pwned
+done
+# The audit's payload is refused in every construct but `declare -a b="X"` (harmless there).
+hw --state inj.db run inj_param.yaml -p 'n=x[$(touch pwned)]'
+want_out "s1: failure"
+[ "$(grep -c ': failure' <<<"$out")" -ge $((${#constructs[@]} - 1)) ] ||
+  problem "the audit's payload was not refused in every construct: $(clip "$out")"
+want_out "s1: failure in"
+want_out "(run: only an integer can be inserted as an operand of '[[ -gt ]]': bash evaluates it as arithmetic, where text such as 'a[\$(cmd)]' runs cmd)"
+want_out "only a variable name (letters, digits and '_') can be inserted as the variable name in 'declare NAME='"
+ok
+begin "injection payloads as stdin records through the same constructs (weft up)"
+# One engine per record: an engine given all twelve stops starting steps after
+# a few hundred refused ones (an engine bug of its own, reported separately).
+for p in "${payloads[@]}"; do
+  set +e
+  printf '%s\n' "$p" | timeout -k 5 60 "$WEFT" --state inj_up.db up inj_stdin >inj_up.out 2>inj_up.err
+  rc=$?
+  set -e
+  want_rc 0
+  [ -e pwned ] && problem "payload '$p' as a stdin record ran: pwned exists" && rm -f pwned
+done
+hw --state inj_up.db runs inj --json --limit 100
+[ "$(grep -c '"status":"failure"' <<<"$out")" -eq ${#payloads[@]} ] ||
+  problem "expected ${#payloads[@]} failed runs of the stdin workflow: $(clip "$out")"
+ok
+found=$(find . -name pwned)
+[ -z "$found" ] || { begin "no payload ran anywhere"; problem "pwned created: $found"; ok; }
+
 summary hostile_expr

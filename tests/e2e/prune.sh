@@ -211,6 +211,65 @@ expect_rc 0
 [ -z "$err" ] || fail "-q prune printed notes: $err"
 [ "$(run_ids fragile)" = "19" ] || fail "with its file gone, fragile's 100-day-old run should go: $(run_ids fragile)"
 
+# --- a large prune beside running writers (issue 17) --------------------------
+# Pruning deletes in write transactions of about 100 ms with pauses of
+# 110 ms, so writers never wait long: a weft run beside it finishes, and a
+# probe that takes the write lock with a 600 ms timeout never fails. In one
+# transaction, these 400,000 lines held the lock over a second.
+# bench/prune.sh does the same with ten million lines.
+mkdir big
+big_db=big/state.db
+printf 'name: big\nretention: {runs: 100}\nsteps:\n  s: {run: echo hello}\n' > big/big.yaml
+run_weft --state "$big_db" run big/big.yaml
+expect_rc 0
+# Five runs of 100,000 log lines each, copies of run 1; the last is kept.
+sqlite3 "$big_db" "
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 5)
+INSERT INTO runs(workflow, file, status, event_id, started, ended)
+  SELECT workflow, file, status, event_id, started, ended FROM runs, r WHERE runs.id = 1;
+INSERT INTO steps(run_id, step, position, status) SELECT id, 's', 0, 'success' FROM runs WHERE id > 1;
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 100000)
+INSERT INTO logs(run_id, step, time, stream, text)
+  SELECT runs.id, 's', runs.started, 1, 'line ' || i || ' of the output of a build step, sixty chars'
+  FROM runs, r WHERE runs.id > 1 ORDER BY runs.id, i;" ||
+  fail "could not fill the database with log lines"
+sed -i 's/runs: 100/runs: 1/' big/big.yaml
+cat > big/busy.yaml <<'Y'
+name: busy
+steps:
+  talk:
+    run: |
+      for i in $(seq 1 60); do echo "line $i"; sleep 0.02; done
+  after: {needs: talk, run: echo done}
+Y
+"$WEFT" --state "$big_db" run big/busy.yaml >big/busy.out 2>&1 &
+busy_pid=$!
+"$WEFT" -v --state "$big_db" prune >big/prune.out 2>&1 &
+prune_pid=$!
+probes=0
+while kill -0 "$prune_pid" 2>/dev/null; do
+  sqlite3 -cmd ".timeout 600" "$big_db" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>big/probe.err ||
+    fail "a writer waited over 600 ms for prune's lock: $(cat big/probe.err)"
+  probes=$((probes + 1))
+  sleep 0.01
+done
+set +e
+wait "$prune_pid"
+prune_rc=$?
+wait "$busy_pid"
+busy_rc=$?
+set -e
+[ "$prune_rc" -eq 0 ] || fail "prune failed: $(cat big/prune.out)"
+[ "$busy_rc" -eq 0 ] || fail "weft run failed beside a large prune: $(cat big/busy.out)"
+! grep -q "locked" big/busy.out big/prune.out || fail "database is locked: $(cat big/busy.out big/prune.out)"
+grep -q "pruned 5 runs, 400001 log lines" big/prune.out || fail "prune output: $(cat big/prune.out)"
+longest=$(sed -n 's/^longest write transaction: \([0-9]*\) ms$/\1/p' big/prune.out)
+[ -n "$longest" ] || fail "prune -v did not print its longest write transaction: $(cat big/prune.out)"
+[ "$longest" -lt 500 ] || fail "prune held the write lock for $longest ms"
+[ "$probes" -gt 3 ] || fail "the probe ran $probes times only: prune was too quick to show anything"
+[ "$(sqlite3 "$big_db" "SELECT count(*) FROM logs WHERE run_id <= 5")" = 0 ] ||
+  fail "log lines of pruned runs are left"
+
 # --- usage --------------------------------------------------------------------
 run_weft prune extra
 expect_rc 2

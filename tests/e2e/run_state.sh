@@ -281,4 +281,61 @@ $(cat slow.out)"
 WEFT_ARGS="--state shared/a.db" show_json 1
 expect_step s outputs '{"who":"slow"}'
 
+# --- a state directory another user can reach (SPEC §9.4) -------------------
+# The audit's attack: DB.d pre-created writable by all, with a link planted
+# where run 1's script goes; weft used to write the script through it,
+# truncating the link's target. Now weft refuses the directory (exit 3),
+# runs nothing and leaves the target alone.
+cat > victim.yaml <<'Y'
+steps:
+  s: {run: echo ran > ran.txt}
+Y
+echo precious > target.txt
+mkdir -p evil.db.d/tmp/run-1
+chmod -R 0777 evil.db.d
+ln -s "$T/target.txt" evil.db.d/tmp/run-1/s.1.sh
+run_weft --state evil.db run victim.yaml
+expect_rc 3
+expect_err_has "weft: error: $T/evil.db.d is writable by others (mode 0777); another user could plant files in it: run chmod go-w $T/evil.db.d"
+[ "$(cat target.txt)" = precious ] || fail "weft wrote through a link planted in a world-writable DB.d"
+[ ! -e ran.txt ] || fail "weft ran a step with a world-writable DB.d"
+# Every subdirectory too, and links in place of one.
+for sub in locks tmp slurm; do
+  mkdir -p "sub-$sub.db.d/$sub"
+  chmod 0700 "sub-$sub.db.d"
+  chmod 0777 "sub-$sub.db.d/$sub"
+  run_weft --state "sub-$sub.db" run victim.yaml
+  expect_rc 3
+  expect_err_has "$T/sub-$sub.db.d/$sub is writable by others (mode 0777)"
+done
+mkdir -m 0700 link.db.d elsewhere
+ln -s "$T/elsewhere" link.db.d/tmp
+run_weft --state link.db run victim.yaml
+expect_rc 3
+expect_err_has "$T/link.db.d/tmp is a symbolic link; weft follows none in its state directory"
+ln -s "$T/elsewhere" whole.db.d
+run_weft --state whole.db runs
+expect_rc 3
+expect_err_has "$T/whole.db.d is a symbolic link"
+if [ "$(id -u)" = 0 ]; then
+  mkdir -m 0700 theirs.db.d
+  chown 65534:65534 theirs.db.d
+  run_weft --state theirs.db run victim.yaml
+  expect_rc 3
+  expect_err_has "$T/theirs.db.d is owned by uid 65534, not by this user (uid 0)"
+fi
+[ ! -e ran.txt ] || fail "weft ran a step in a state directory it should refuse"
+# weft's own: DB.d, locks/, tmp/ and slurm/ are 0700 whatever the umask,
+# so the next command accepts them.
+(
+  umask 000
+  run_weft --state mine.db run victim.yaml
+  expect_rc 0
+  run_weft --state mine.db run victim.yaml
+  expect_rc 0
+)
+for d in mine.db.d mine.db.d/locks mine.db.d/tmp mine.db.d/slurm; do
+  [ "$(stat -c %a "$d")" = 700 ] || fail "$d is $(stat -c %a "$d"), not 700"
+done
+
 echo "run_state: ok"

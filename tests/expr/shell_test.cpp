@@ -616,3 +616,158 @@ TEST_CASE("expr::render_shell uses the value_of callback") {
     CHECK(r.error().message.rfind("fromJSON: invalid JSON: ", 0) == 0);
     CHECK(r.error().offset == 12);  // the fromJSON call, in template offsets
 }
+
+// Issue 17: bash evaluates text in arithmetic, subscript and name positions,
+// where `a[$(cmd)]` runs cmd whatever the quoting (measured with bash 5.2).
+// Every such construct refuses a value that is not an integer (or a name);
+// a value that renders must run nothing.
+const std::vector<std::string>& evaluated_constructs() {
+    static const std::vector<std::string> scripts = {
+        "[[ ${{ x }} -gt 100 ]]",
+        "[[ 1 -eq \"${{ x }}\" ]]",
+        "[[ 1 -eq 2 || ${{ x }} -le 3 ]]",
+        "[[ -v ${{ x }} ]]",
+        "test -v ${{ x }}",
+        "[ -v \"${{ x }}\" ]",
+        "let v=${{ x }}",
+        "let -- ${{ x }}",
+        "for ((i=${{ x }};;)); do break; done",
+        "declare -i v; v=\"${{ x }}\"",
+        "v=\"${{ x }}\"; declare -i v",
+        "declare -i v=${{ x }}",
+        "declare -i v; v+=${{ x }}",
+        "declare -ai v; v[0]=${{ x }}",
+        "declare -i v; v=(1 ${{ x }})",
+        "f() { local -i v=${{ x }}; }; f",
+        "declare ${{ x }}=1",
+        "f() { local ${{ x }}=1; }; f",
+        "typeset ${{ x }}=1",
+        "declare -g ${{ x }}=1",
+        "declare -n r=${{ x }}; echo \"$r\"",
+        "declare -n r; r=${{ x }}; echo \"$r\"",
+        "printf -v ${{ x }} %s 1",
+        "read ${{ x }} <<< 1",
+        "read -r -a ${{ x }} <<< 1",
+        "sleep 0 & wait -p ${{ x }}",
+        "a[${{ x }}]=1",
+        "a[${{ x }}]+=1",
+        "a=([${{ x }}]=1)",
+        "declare a[${{ x }}]=1",
+        "declare -a b=\"${{ x }}\"",
+        "declare -a b=\"(${{ x }})\"",
+        "unset a[${{ x }}]",
+        "unset ${{ x }}",
+        "test -v \"a[${{ x }}]\"",
+        "printf -v \"a[${{ x }}]\" %s 1",
+        "read \"a[${{ x }}]\" <<< 1",
+        "declare -A m; printf -v \"m[${{ x }}]\" %s 1",
+        "declare -A m; declare m[${{ x }}]=1",
+        "builtin declare ${{ x }}=1",
+        "echo \"$(declare ${{ x }}=1)\"",
+    };
+    return scripts;
+}
+
+const std::vector<std::string>& evaluated_payloads() {
+    static const std::vector<std::string> values = {
+        "x[$(touch pwned)]",   "a[$(touch pwned)]",    "$(touch pwned)",     "`touch pwned`",
+        "1+x[$(touch pwned)]", "([$(touch pwned)]=1)", "x[`touch pwned`]",   "0]+x[$(touch pwned)",
+        "a[$(touch pwned)]=1", "x[$(touch pwned)]2",   "-x[$(touch pwned)]", "m[$(touch pwned)]",
+    };
+    return values;
+}
+
+TEST_CASE("expr::render_shell refuses values bash evaluates as arithmetic or names") {
+    const std::string prelude = "a=(1 2); x=(1 2); declare -A m\n";
+    for (const std::string& script : evaluated_constructs()) {
+        for (const std::string& v : evaluated_payloads()) {
+            CAPTURE(script);
+            CAPTURE(v);
+            auto r = render_with(prelude + script + "\n", v, Shell::bash);
+            if (!r.ok()) continue;
+            CHECK_FALSE(run_shell(Shell::bash, *r).pwned);
+        }
+        // Before the fix these ran the payload: the check must be weft's.
+        CAPTURE(script);
+        const std::string ran = script.find("declare -a b=\"$") != std::string::npos
+                                    ? "([$(touch pwned)]=1)"
+                                    : "x[$(touch pwned)]";
+        CHECK_FALSE(render_with(prelude + script + "\n", ran, Shell::bash).ok());
+    }
+}
+
+TEST_CASE("expr::render_shell arithmetic and name positions take plain integers and names") {
+    struct Case {
+        const char* script;
+        const char* value;
+        const char* out;
+    };
+    const Case cases[] = {
+        {"[[ ${{ x }} -gt 100 ]] && echo big", "101", "big\n"},
+        {"let v=${{ x }}+1; echo $v", "41", "42\n"},
+        {"for ((i=${{ x }}; i<3; i++)); do echo $i; done", "1", "1\n2\n"},
+        {"declare -i v; v=\"${{ x }}\"; echo $v", "-7", "-7\n"},
+        {"declare ${{ x }}=1; echo $name", "name", "1\n"},
+        {"printf -v ${{ x }} %s ok; echo $out", "out", "ok\n"},
+        {"read ${{ x }} <<< ok; echo $got", "got", "ok\n"},
+        {"a[${{ x }}]=ok; echo ${a[3]}", "3", "ok\n"},
+        // Quoted as an argument: bare, a[3] would be a glob matching a3.
+        {"a=(1 2 3 4); : > a3; declare a[${{ x }}]=ok; echo ${a[3]}", "3", "ok\n"},
+        {"a=([${{ x }}]=ok); echo ${a[2]}", "2", "ok\n"},
+        {"declare -A m; m[${{ x }}]=ok; echo ${m[ubuntu-22.04]}", "ubuntu-22.04", "ok\n"},
+        {"declare -n r=${{ x }}; t=ok; echo $r", "t", "ok\n"},
+        {"[[ -v ${{ x }} ]] || echo unset", "nothing_here", "unset\n"},
+        {"unset ${{ x }}; echo \"[${v-gone}]\"", "v", "[gone]\n"},
+    };
+    for (const Case& c : cases) {
+        const std::string script = c.script;
+        CAPTURE(script);
+        auto r = render_with(std::string(c.script) + "\n", c.value, Shell::bash);
+        REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+        const Outcome o = run_shell(Shell::bash, *r);
+        CAPTURE(*r);
+        CAPTURE(o.err);
+        CHECK(o.out == c.out);
+    }
+    // The message says where and why.
+    auto r = render_with("[[ ${{ x }} -gt 100 ]]\n", "x[$(touch pwned)]", Shell::bash);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message ==
+          "only an integer can be inserted as an operand of '[[ -gt ]]': bash evaluates it as "
+          "arithmetic, where text such as 'a[$(cmd)]' runs cmd");
+    CHECK(r.error().offset == 3);
+    r = render_with("printf -v ${{ x }} %s 1\n", "a b", Shell::bash);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("only a variable name (letters, digits and '_') can be "
+                                 "inserted as the variable name in 'printf -v'") == 0);
+}
+
+TEST_CASE("expr::render_shell keeps safe positions open to any value") {
+    // Bash 5.2 does not evaluate these: any text goes, and none runs.
+    const char* scripts[] = {
+        "[[ ${{ x }} == \"${{ x }}\" ]] && echo same",
+        "test \"${{ x }}\" = \"${{ x }}\" && echo same",
+        "read -r line <<< \"${{ x }}\"; [ \"$line\" = \"${{ x }}\" ] && echo same",
+        "declare msg=\"${{ x }}\"; [ \"$msg\" = \"${{ x }}\" ] && echo same",
+        "f() { local msg=${{ x }}; [ \"$msg\" = \"${{ x }}\" ] && echo same; }; f",
+        "a[0]=\"${{ x }}\"; [ \"${a[0]}\" = \"${{ x }}\" ] && echo same",
+        "export V=\"${{ x }}\"; [ \"$V\" = \"${{ x }}\" ] && echo same",
+        "printf -v out '%s' \"${{ x }}\"; [ \"$out\" = \"${{ x }}\" ] && echo same",
+        "V=\"${{ x }}\" eval '[ \"$V\" = \"$1\" ]' && echo same",
+        "echo \"a[${{ x }}]=1\" >/dev/null; echo same",
+        "declare -A m; m[k]=\"${{ x }}\"; [ \"${m[k]}\" = \"${{ x }}\" ] && echo same",
+        "echo ${{ x }} > /dev/null; cat <<< \"${{ x }}\" >/dev/null; echo same",
+    };
+    for (const std::string script : scripts) {
+        for (const std::string& v :
+             {std::string("x[$(touch pwned)]"), std::string("(a b)"), std::string("plain text")}) {
+            CAPTURE(script);
+            CAPTURE(v);
+            auto r = render_with(script + "\n", v, Shell::bash);
+            REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+            const Outcome o = run_shell(Shell::bash, *r);
+            CHECK_FALSE(o.pwned);
+            if (script.find("eval") == std::string::npos) CHECK(o.out == "same\n");
+        }
+    }
+}

@@ -223,6 +223,29 @@ TEST_CASE("store::prune") {
     }
 }
 
+TEST_CASE("store::prune in short transactions") {
+    TempDir t;
+    Store s = must(Store::open(t.file("s.db")));
+    const RowId big = add_run(s, "a", 100);
+    // Several batches of log lines (2,000 each), and two other runs to go.
+    std::vector<LogLine> lines;
+    for (int i = 0; i < 4999; ++i)
+        lines.push_back({.run_id = big, .step = "b", .time = at(k_now), .text = "x"});
+    must(s.append_logs(lines));
+    const RowId small = add_run(s, "a", 99);
+    const RowId kept = add_run(s, "a", 1);
+    Store other = must(Store::open(t.file("s.db")));
+    auto r = must(s.prune("a", keep(500, 90), at(k_now), DryRun::no));
+    CHECK(r.runs == std::vector<RowId>{big, small});
+    CHECK(r.log_lines == 4999 + 2 + 2);
+    CHECK(r.events == 2);
+    CHECK(!s.in_transaction());
+    // Every transaction was committed: another connection sees the result.
+    CHECK(!must(other.get_run_row(big)));
+    CHECK(must(other.get_logs(big)).empty());
+    CHECK(ids_of(other, "a") == std::vector<RowId>{kept});
+}
+
 TEST_CASE("store::log_cap") {
     Store s = memory();
     const RowId ev = must(s.add_event("manual", json::object(), at(k_now)));

@@ -97,15 +97,17 @@ int cmd_prune(const Options& o, const Globals& g) {
     const char* verb = o.dry_run ? "would prune" : "pruned";
     const TimePoint t = now();
     long long runs = 0, lines = 0;
+    Duration longest{0};
     for (const auto& w : *workflows) {
         auto keep = retention_for(w, g);
         if (!keep) continue;
-        // One transaction per workflow: a running weft waits for one
-        // workflow's deletes at most, never for the whole database's.
+        // Short write transactions (Store::prune): a running weft waits
+        // for one of them at most.
         auto r = state->store.prune(w.workflow, *keep, t, dry);
         if (!r) return fail(Errc::state, r.error().message);
         if (g.verbose)
             out::print("{}: retention {}, from {}\n", w.workflow, describe(*keep), w.file);
+        longest = std::max(longest, r->longest_transaction);
         if (r->runs.empty()) continue;
         runs += static_cast<long long>(r->runs.size());
         lines += r->log_lines;
@@ -117,6 +119,8 @@ int cmd_prune(const Options& o, const Globals& g) {
     }
     out::print("{} {}, {}\n", verb, plural(runs, "run", "runs"),
                plural(lines, "log line", "log lines"));
+    if (g.verbose && !o.dry_run)
+        out::print("longest write transaction: {} ms\n", static_cast<long long>(longest.count()));
     return k_exit_ok;
 }
 

@@ -1,13 +1,12 @@
 #include "weft/cli/state.hpp"
 
-#include <sys/stat.h>
-
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
+#include <cstdlib>
 #include <filesystem>
 
 #include "weft/engine/owner.hpp"
+#include "weft/util/fs.hpp"
 #include "weft/util/out.hpp"
 #include "weft/util/size.hpp"
 
@@ -21,6 +20,30 @@ std::string state_path(const Globals& g) {
     return path;
 }
 
+namespace {
+
+// DB.d and every directory in it are private (SPEC §9.4): a directory
+// another user can write to, or a link planted there, would let that user
+// redirect weft's files. locks/, tmp/ and slurm/ (the default Slurm job
+// directory) are made here, 0700 whatever the umask, before the engine puts
+// anything in them (it would make them with the umask's mode).
+Result<void> check_state_dir(const std::string& dir) {
+    if (auto r = make_private_dir(dir); !r) return r;
+    for (const char* sub : {"/locks", "/tmp", "/slurm"})
+        if (auto r = make_private_dir(dir + sub); !r) return r;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const auto type = entry.symlink_status(ec).type();
+        if (type == std::filesystem::file_type::directory ||
+            type == std::filesystem::file_type::symlink)
+            if (auto r = check_private_dir(entry.path().string()); !r) return r;
+    }
+    if (ec) return make_error(Errc::io, "cannot list " + dir + ": " + ec.message());
+    return {};
+}
+
+}  // namespace
+
 std::optional<State> open_state(const Globals& g) {
     const std::string path = state_path(g);
     auto store = store::Store::open(path);
@@ -33,8 +56,12 @@ std::optional<State> open_state(const Globals& g) {
     // run in other directories and read $WEFT_OUTPUT from there.
     std::error_code ec;
     std::string dir = std::filesystem::absolute(path, ec).string() + ".d";
-    if (ec || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)) {
-        out::error("cannot create " + dir + ": " + (ec ? ec.message() : std::strerror(errno)));
+    if (ec) {
+        out::error("cannot create " + dir + ": " + ec.message());
+        return std::nullopt;
+    }
+    if (auto r = check_state_dir(dir); !r) {
+        out::error(r.error().message);
         return std::nullopt;
     }
     State s{std::move(*store), path, dir};

@@ -103,7 +103,13 @@ Lexer::Lexer(Shared& shared, Source& src, int level, bool arith_outside, Backquo
 void Lexer::run() {
     while (!m_sh.error) {
         const int c = peek();
-        if (c == k_end) return;
+        if (c == k_end) {
+            if (m_stack.size() == 1) {
+                end_word();
+                end_command(true);
+            }
+            return;
+        }
         if (c == k_hole) {
             insert_value();
         } else if (c == k_bad) {
@@ -228,6 +234,7 @@ void Lexer::step() {
                 take();
                 return;
             }
+            record_literal(peek(), true);
             take();
             return;
         case FrameKind::ansi:
@@ -236,10 +243,14 @@ void Lexer::step() {
                     return m_sh.fail(
                         m_sh.filled,
                         "a '\\' directly before '${{' would escape the value's first character");
+                record_literal(peek(1), true);  // near enough: \n is not a name's
                 take(peek(1) == k_end ? 1 : 2);
                 return;
             }
-            if (peek() == '\'') m_stack.pop_back();
+            if (peek() == '\'')
+                m_stack.pop_back();
+            else
+                record_literal(peek(), true);
             take();
             return;
         case FrameKind::comment:
@@ -278,6 +289,15 @@ void Lexer::end_word() {
     Frame& f = top();
     if (!f.in_word) return;
     f.in_word = false;
+    Word w = std::move(f.cur);
+    f.cur = Word{};
+    w.redirect = std::exchange(f.redirect_next, false);
+    if (!(f.cmd_start && f.word_plain && keeps_command_start(f.word))) {
+        if (f.compound_paren > 0 && !f.cmd.empty())
+            f.cmd.back().elements.push_back(std::move(w));
+        else
+            f.cmd.push_back(std::move(w));
+    }
     if (!f.cmd_start) return;
     if (f.word_plain && keeps_command_start(f.word)) return;
     if (f.word_plain && f.word == "case") {
@@ -302,6 +322,7 @@ void Lexer::step_top() {
             return;
         case '\n': {
             end_word();
+            end_command();
             f.word_start = f.cmd_start = true;
             const std::size_t depth = m_stack.size();
             if (!take() || m_stack.size() != depth) return;
@@ -327,33 +348,14 @@ void Lexer::step_top() {
         case '&':
         case '|':
             end_word();
+            end_command();
             f.word_start = f.cmd_start = true;
             take();
             return;
         case '(':
-            end_word();
-            if (f.cmd_start && peek(1) == '(' && m_sh.dialect == ShellDialect::bash) {
-                push(FrameKind::arith);
-                top().depth = 2;
-                take(2);
-                return;
-            }
-            ++f.paren;
-            f.word_start = f.cmd_start = true;
-            take();
-            return;
+            return open_paren();
         case ')':
-            end_word();
-            f.word_start = f.cmd_start = true;
-            if (f.paren > 0) {
-                --f.paren;
-            } else if (f.case_depth > 0) {
-                // the end of a case pattern
-            } else if (f.cmdsubst) {
-                m_stack.pop_back();
-            }
-            take();
-            return;
+            return close_paren();
         case '<':
         case '>':
             end_word();
@@ -366,6 +368,7 @@ void Lexer::step_top() {
             }
             if (c == '<' && peek(1) == '<') {
                 if (peek(2) == '<') {  // bash here-string
+                    f.redirect_next = true;
                     take(3);
                     return;
                 }
@@ -375,6 +378,7 @@ void Lexer::step_top() {
                 top().doc.strip_tabs = strip;
                 return;
             }
+            f.redirect_next = true;
             take();
             return;
         case '\'':
@@ -394,6 +398,7 @@ void Lexer::step_top() {
                 return m_sh.fail(
                     m_sh.filled,
                     "a '\\' directly before '${{' would escape the value's first character");
+            if (peek(1) != '\n') record_literal(peek(1), true);
             take(peek(1) == k_end ? 1 : 2);
             return;
         case '$':
@@ -403,6 +408,51 @@ void Lexer::step_top() {
             break;
     }
     word_char(true, c);
+    record_literal(c, false);
+    take();
+}
+
+// `(` among commands: a subshell, a function's `()`, `((` or `for ((`
+// (bash arithmetic), or the array of NAME=( ).
+void Lexer::open_paren() {
+    Frame& f = top();
+    const bool compound = f.in_word && f.compound_paren == 0 && opens_compound(f.cur);
+    end_word();
+    if (compound) {
+        f.compound_paren = ++f.paren;
+        f.word_start = true;
+        take();
+        return;
+    }
+    const bool arith_for = f.cmd.size() == 1 && plain_text(f.cmd[0]) == "for";
+    if ((f.cmd_start || arith_for) && peek(1) == '(' && m_sh.dialect == ShellDialect::bash) {
+        push(FrameKind::arith);
+        top().depth = 2;
+        take(2);
+        return;
+    }
+    end_command();
+    ++f.paren;
+    f.word_start = f.cmd_start = true;
+    take();
+}
+
+void Lexer::close_paren() {
+    Frame& f = top();
+    end_word();
+    f.word_start = f.cmd_start = true;
+    if (f.compound_paren > 0 && f.paren == f.compound_paren)
+        f.compound_paren = 0;
+    else
+        end_command();
+    if (f.paren > 0) {
+        --f.paren;
+    } else if (f.case_depth > 0) {
+        // the end of a case pattern
+    } else if (f.cmdsubst) {
+        end_command(true);
+        m_stack.pop_back();
+    }
     take();
 }
 
@@ -412,6 +462,7 @@ void Lexer::dollar(FrameKind ctx) {
         return m_sh.fail(m_sh.filled,
                          "a '$' directly before '${{' would join the value to it; write '\\$' for "
                          "a literal '$'");
+    if (n == '(' || n == '{' || (n == '[' && m_sh.dialect == ShellDialect::bash)) record_dynamic();
     if (n == '(') {
         if (peek(2) == '(') {
             take(3);
@@ -448,6 +499,11 @@ void Lexer::dollar(FrameKind ctx) {
     // $# $? $$ $1 …: take the name so that `$#` does not start a comment.
     const bool special = n == '#' || n == '?' || n == '$' || n == '!' || n == '@' || n == '*' ||
                          n == '-' || (n >= '0' && n <= '9');
+    const bool name = n == '_' || (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z');
+    if (special || name)
+        record_dynamic();
+    else
+        record_literal('$', ctx != FrameKind::top);
     take(special ? 2 : 1);
 }
 
@@ -462,12 +518,15 @@ void Lexer::step_dquote() {
             return m_sh.fail(
                 m_sh.filled,
                 "a '\\' directly before '${{' would escape the value's first character");
-        take(n == '$' || n == '`' || n == '"' || n == '\\' || n == '\n' ? 2 : 1);
+        const bool escape = n == '$' || n == '`' || n == '"' || n == '\\' || n == '\n';
+        if (n != '\n') record_literal(escape ? n : '\\', true);
+        take(escape ? 2 : 1);
     } else if (c == '$') {
         dollar(FrameKind::dquote);
     } else if (c == '`') {
         backquote();
     } else {
+        record_literal(c, true);
         take();
     }
 }
@@ -649,6 +708,7 @@ void Lexer::backquote() {
         if (it->kind == FrameKind::heredoc) mode = BackquoteMode::heredoc;
         break;
     }
+    record_dynamic();
     take();
     if (m_level + 1 >= k_max_backquote_level) mark_uncertain("backquotes nested too deeply");
     BackquoteSource inside(*this, mode);

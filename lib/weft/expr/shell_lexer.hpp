@@ -2,6 +2,7 @@
 // The sh quoting lexer behind render_shell(). Internal to weft::expr.
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,54 @@ class Source {
     virtual bool bare_dquote() { return false; }
 };
 
+// One piece of a shell word as the lexer read it: a literal byte (quoted or
+// not), a ${{ }} value, or an expansion ($x, $(...), `...`) whose text is
+// known only when the script runs.
+struct Piece {
+    enum class Kind { literal, hole, dynamic };
+    Kind kind = Kind::literal;
+    char c = 0;
+    bool quoted = false;
+    std::size_t hole = 0;
+};
+
+// A word of a simple command.
+struct Word {
+    std::vector<Piece> pieces;
+    bool redirect = false;       // the target of a redirection, not an argument
+    std::vector<Word> elements;  // NAME=( ... ): the words inside the parentheses
+};
+
+// An optional '-' and decimal digits: all an arithmetic context may take.
+bool is_integer(std::string_view s);
+
+// The text of `w` when it is all literal (no value, no expansion).
+std::optional<std::string> plain_text(const Word& w);
+// `w` is NAME= or NAME+= (unquoted), so a `(` right after it opens an array.
+bool opens_compound(const Word& w);
+// `w` is NAME[ (unquoted): before the command name, a value next is an
+// assignment's subscript, where bash takes no single quotes (a['3']=x is an
+// error), so an integer goes in bare.
+bool opens_subscript(const Word& w);
+
+// What a value must be where bash reads it as code (arithmetic) or as a
+// variable name whose subscript is arithmetic (shell_command.cpp).
+enum class Need { any, integer, name, key, no_paren };
+
+// A check of one value, decided once the whole script is read: whether a
+// variable is an integer (-i), associative (-A) or a nameref (-n) may be
+// declared anywhere in it.
+struct Check {
+    enum class Of { none, value_of, subscript_of, array_of };
+    std::size_t hole = 0;
+    Need need = Need::any;
+    // value_of: the attributes of `name` decide; subscript_of: -A or not;
+    // array_of: `need` holds only if `name` is an array
+    Of of = Of::none;
+    std::string name;
+    std::string where;  // the construct, for the message
+};
+
 // State shared by a lexer and its children.
 struct Shared {
     const std::vector<const Part*>& holes;
@@ -61,9 +110,18 @@ struct Shared {
     std::optional<Error> error;
     std::string uncertain;  // why the lexer may disagree with the shell from here on
     std::size_t filled = 0;
+    std::vector<std::optional<std::string>> values{};  // each hole's value once inserted
+    std::vector<Check> checks{};
+    std::set<std::string> integers{}, assocs{}, namerefs{}, arrays{};
 
     Result<std::string> value(std::size_t hole);
     void fail(std::size_t hole, std::string message);
+    // Record what the values in the simple command `words` must be, and the
+    // attributes it declares (shell_command.cpp).
+    void analyze_command(const std::vector<Word>& words);
+    // Run the recorded checks, once the whole script is read; the first
+    // value that fails its check is the error.
+    void finish();
 };
 
 enum class BackquoteMode { none, plain, double_quoted, heredoc };
@@ -104,6 +162,11 @@ struct Frame {
     // delim: the word after << being read
     int quote = 0;
     bool started = false;
+    // top: the simple command being read, for Shared::analyze_command
+    Word cur;
+    std::vector<Word> cmd;
+    bool redirect_next = false;
+    int compound_paren = 0;  // > 0: inside NAME=( ), which closes at this paren level
 };
 
 class Lexer {
@@ -134,6 +197,8 @@ class Lexer {
     void end_line();
     void step();
     void step_top();
+    void open_paren();
+    void close_paren();
     void step_dquote();
     void step_heredoc();
     void step_arith();
@@ -146,6 +211,14 @@ class Lexer {
     void open_dquote();
     void word_char(bool plain, int c);
     void end_word();
+    // The simple command ends (or a `[[ ]]` or NAME=( ) goes on).
+    void end_command(bool hard = false);
+    // The top frame whose current word the character at peek(0) belongs to:
+    // the top frame itself, or the one below a quote directly in it.
+    Frame* word_frame();
+    void record(Piece piece);
+    void record_literal(int c, bool quoted);
+    void record_dynamic() { record({Piece::Kind::dynamic}); }
     void insert_value();
     std::optional<Context> context(std::size_t hole);
     bool in_arithmetic() const;

@@ -67,6 +67,10 @@ std::string escape_ansi_c(std::string_view s) {
     return out;
 }
 
+}  // namespace
+
+namespace shell {
+
 bool is_integer(std::string_view s) {
     if (!s.empty() && s[0] == '-') s.remove_prefix(1);
     if (s.empty()) return false;
@@ -74,10 +78,6 @@ bool is_integer(std::string_view s) {
         if (c < '0' || c > '9') return false;
     return true;
 }
-
-}  // namespace
-
-namespace shell {
 
 std::string escape_for(Context ctx, std::string_view value) {
     switch (ctx) {
@@ -195,8 +195,14 @@ void Lexer::insert_value() {
         return m_sh.fail(hole, "value contains a NUL byte, which a shell script cannot hold");
     if (in_arithmetic() && !is_integer(*value))
         return m_sh.fail(hole, "only an integer can be inserted into an arithmetic expression");
+    if (hole < m_sh.values.size()) m_sh.values[hole] = *value;
     const std::string before = signature();
-    m_src.fill(escape_for(*ctx, *value));
+    Frame* word = word_frame();
+    // Only before the command name: an argument (unset a[3]) would be a glob.
+    const bool bare = *ctx == Context::word && word && word->cmd_start &&
+                      opens_subscript(word->cur) && is_integer(*value);
+    if (word) word->cur.pieces.push_back({Piece::Kind::hole, 0, false, hole});
+    m_src.fill(bare ? *value : escape_for(*ctx, *value));
     ++m_sh.filled;
     // Lex the value as the shell will; it must leave the context unchanged.
     const int id = static_cast<int>(hole) + 1;
@@ -216,9 +222,12 @@ Result<std::string> render_shell(const Template& script,
         return out;
     }
     shell::Buffer buffer(script);
-    shell::Shared shared{buffer.holes(), value_of, dialect, std::nullopt, {}, 0};
+    shell::Shared shared{
+        buffer.holes(), value_of, dialect, std::nullopt, {}, 0, {}, {}, {}, {}, {}, {}};
     shell::Lexer lexer(shared, buffer, 0, false, shell::BackquoteMode::none);
+    shared.values.resize(buffer.holes().size());
     lexer.run();
+    if (!shared.error) shared.finish();
     if (shared.error) return *shared.error;
     return buffer.text();
 }

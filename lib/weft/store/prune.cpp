@@ -1,6 +1,9 @@
 // Retention (SPEC §1 `retention`, §5): which runs of a workflow go, and
 // deleting them with everything that belongs to them.
 #include <algorithm>
+#include <chrono>
+#include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include "weft/store/sqlite_db.hpp"
@@ -25,9 +28,13 @@ constexpr const char* k_prune_candidates =
 constexpr const char* k_count_run_logs = "SELECT count(*) FROM logs WHERE run_id = ?1";
 constexpr const char* k_runs_of_event = "SELECT id FROM runs WHERE event_id = ?1";
 // Children first and explicitly, rather than by ON DELETE CASCADE: the count
-// of log lines comes from the first, and attempts have no index on run_id
-// alone but (run_id, step, number) starts with it.
-constexpr const char* k_delete_run_logs = "DELETE FROM logs WHERE run_id = ?1";
+// of log lines comes from the log batches, and attempts have no index on
+// run_id alone but (run_id, step, number) starts with it.
+// One batch of a run's log lines (the logs_by_run index finds them).
+constexpr const char* k_delete_log_batch =
+    "DELETE FROM logs WHERE seq IN (SELECT seq FROM logs WHERE run_id = ?1 LIMIT ?2)";
+constexpr std::int64_t k_log_batch = 2000;
+constexpr const char* k_run_status = "SELECT status FROM runs WHERE id = ?1";
 constexpr const char* k_delete_run_attempts = "DELETE FROM attempts WHERE run_id = ?1";
 constexpr const char* k_delete_run_steps = "DELETE FROM steps WHERE run_id = ?1";
 constexpr const char* k_delete_run = "DELETE FROM runs WHERE id = ?1";
@@ -47,6 +54,89 @@ Result<std::int64_t> step_one(Store::Impl& db, const char* sql, RowId id, std::s
     if (rc == SQLITE_ROW) return st->int64(0);
     if (rc != SQLITE_DONE) return db.error(what, rc);
     return static_cast<std::int64_t>(db.changes());
+}
+
+// A write transaction of prune ends once it has run this long, well under
+// the busy timeout (10 s) other writers wait for: a large prune is many short
+// transactions (issue 17: one of 16 s made a concurrent `weft run` fail).
+constexpr Duration k_transaction_budget = std::chrono::milliseconds(100);
+// The pause between two of them. SQLite's busy handler lets a waiting writer
+// sleep 100 ms at most between two tries, so it tries at least once in each
+// pause: no writer waits for more than about one transaction and one pause.
+constexpr Duration k_pause = std::chrono::milliseconds(110);
+
+// Prune's writes as a chain of short write transactions (one, the caller's,
+// when a transaction is open already).
+class Slices {
+  public:
+    explicit Slices(Store::Impl& db) : m_db(db), m_outer(db.in_transaction()) {}
+
+    // A write transaction is open after this.
+    Result<void> open() {
+        if (m_scope) return {};
+        auto scope = WriteScope::enter(m_db);
+        if (!scope) return scope.error();
+        m_scope.emplace(std::move(*scope));
+        m_start = std::chrono::steady_clock::now();
+        return {};
+    }
+    // Commit and pause when the transaction has used its budget.
+    Result<void> yield() {
+        if (!m_scope || m_outer || elapsed() < k_transaction_budget) return {};
+        if (auto r = close(); !r) return r;
+        std::this_thread::sleep_for(k_pause);
+        return {};
+    }
+    Result<void> close() {
+        if (!m_scope) return {};
+        if (auto r = m_scope->commit(); !r) return r;
+        m_scope.reset();
+        m_longest = std::max(m_longest, elapsed());
+        return {};
+    }
+    Duration longest() const { return m_longest; }
+
+  private:
+    Duration elapsed() const {
+        return std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - m_start);
+    }
+
+    Store::Impl& m_db;
+    bool m_outer;
+    std::optional<WriteScope> m_scope;
+    std::chrono::steady_clock::time_point m_start;
+    Duration m_longest{0};
+};
+
+// Delete run `id` with everything that belongs to it, in slices: its log
+// lines in batches first, then (if it is still not queued or running, after
+// all those transactions: a `weft resume` may have taken it meanwhile) its
+// attempts, steps and row. True when the run went.
+Result<bool> delete_run(Store::Impl& db, Slices& slices, RowId id, PruneResult& result) {
+    for (;;) {
+        if (auto r = slices.open(); !r) return r.error();
+        auto st = db.prepare(k_delete_log_batch);
+        if (!st) return st.error();
+        st->bind(1, id);
+        st->bind(2, k_log_batch);
+        if (const int rc = st->step(); rc != SQLITE_DONE) return db.error("prune log lines", rc);
+        const std::int64_t n = db.changes();
+        result.log_lines += n;
+        if (n < k_log_batch) break;
+        if (auto r = slices.yield(); !r) return r.error();
+    }
+    auto st = db.prepare(k_run_status);
+    if (!st) return st.error();
+    st->bind(1, id);
+    const int rc = st->step();
+    if (rc == SQLITE_DONE) return false;  // gone meanwhile
+    if (rc != SQLITE_ROW) return db.error("prune run", rc);
+    const std::string status = st->text(0);
+    (void)st->step();
+    if (status == "queued" || status == "running") return false;
+    for (const char* sql : {k_delete_run_attempts, k_delete_run_steps, k_delete_run})
+        if (auto r = step_one(db, sql, id, "prune run"); !r) return r.error();
+    return true;
 }
 
 struct Candidate {
@@ -122,28 +212,35 @@ Result<PruneResult> Store::prune(std::string_view workflow, const Retention& kee
         return result;
     }
 
-    // Choose and delete under one write lock: a run cannot start or end in
-    // between.
-    auto scope = WriteScope::enter(db);
-    if (!scope) return scope.error();
-    auto runs = candidates(db, workflow, keep, now);
-    if (!runs) return runs.error();
-    for (const Candidate& c : *runs) {
-        auto n = step_one(db, k_delete_run_logs, c.run, "prune log lines");
-        if (!n) return n.error();
-        result.log_lines += *n;
-        for (const char* sql : {k_delete_run_attempts, k_delete_run_steps, k_delete_run})
-            if (auto r = step_one(db, sql, c.run, "prune run"); !r) return r.error();
-        result.runs.push_back(c.run);
+    // Choose in one snapshot, then delete in short write transactions. A run
+    // chosen here is finished and not its workflow's newest; delete_run
+    // checks again that it is not running before its last deletes.
+    std::vector<Candidate> runs;
+    {
+        auto scope = ReadScope::enter(db);
+        if (!scope) return scope.error();
+        auto chosen = candidates(db, workflow, keep, now);
+        if (!chosen) return chosen.error();
+        runs = std::move(*chosen);
+    }
+    Slices slices(db);
+    for (const Candidate& c : runs) {
+        auto gone = delete_run(db, slices, c.run, result);
+        if (!gone) return gone.error();
+        if (*gone) result.runs.push_back(c.run);
+        if (auto r = slices.yield(); !r) return r.error();
     }
     std::unordered_set<RowId> seen;
-    for (const Candidate& c : *runs) {
+    for (const Candidate& c : runs) {
         if (!seen.insert(c.event).second) continue;
+        if (auto r = slices.open(); !r) return r.error();
         auto n = step_one(db, k_delete_event, c.event, "prune event");
         if (!n) return n.error();
         result.events += *n;
+        if (auto r = slices.yield(); !r) return r.error();
     }
-    if (auto r = scope->commit(); !r) return r.error();
+    if (auto r = slices.close(); !r) return r.error();
+    result.longest_transaction = slices.longest();
     return result;
 }
 

@@ -169,6 +169,7 @@ struct PruneResult {
     std::vector<RowId> runs{};  // oldest first
     std::int64_t log_lines = 0;
     std::int64_t events = 0;
+    Duration longest_transaction{0};  // the longest of prune's write transactions
 };
 
 // A workflow that has runs, and the file its newest run was loaded from.
@@ -304,7 +305,10 @@ class Store {
     // more than `keep.age` before `now`; but never a queued or running run,
     // nor the workflow's newest. Each run goes with its steps, attempts,
     // outputs and log lines, and so does its event once no remaining run
-    // refers to it, all in one transaction (the caller's, if one is open).
+    // refers to it. The deletes are many write transactions of about 100 ms
+    // each, with pauses of 110 ms between them for other writers (or all in the
+    // caller's transaction, if one is open); a run that is running again by
+    // its last one (resumed meanwhile) stays, with what is left of its log.
     // DryRun::yes only counts, in one read transaction.
     Result<PruneResult> prune(std::string_view workflow, const Retention& keep, TimePoint now,
                               DryRun dry_run);
