@@ -45,7 +45,7 @@ TEST_CASE("engine::Dispatch: record, announce, offer and max-queued") {
     engine::Dispatch d(*store, [&](const Json& j) { said.push_back(j); });
     d.workflows()["w"].wf = test::valid_workflow(
         "name: w\nconcurrency: {max-queued: 2}\nsteps: {s: {run: x}}\n", "w.yaml");
-    std::vector<store::RowId> ids;
+    std::vector<model::RowId> ids;
     for (const char* p : {"a", "b", "c"})
         ids.push_back(d.fire(model::Event::file_change({p}, k_t), {"w"}));
     REQUIRE(ids.size() == 3);

@@ -17,7 +17,7 @@ weft::engine::Config test_config(const std::string& dir) {
     return c;
 }
 
-using weft::store::StepState;
+using weft::model::StepState;
 
 struct Recorder : weft::engine::Observer {
     std::vector<std::string> events;
@@ -28,25 +28,25 @@ struct Recorder : weft::engine::Observer {
     void problem(weft::engine::Severity, const std::string& text) override {
         events.push_back("problem " + text);
     }
-    void run_started(weft::store::RowId, const std::string& wf, int, weft::TimePoint) override {
+    void run_started(weft::model::RowId, const std::string& wf, int, weft::TimePoint) override {
         events.push_back("run_started " + wf);
     }
-    void step_started(weft::store::RowId, const std::string& step, int attempt,
+    void step_started(weft::model::RowId, const std::string& step, int attempt,
                       weft::TimePoint) override {
         events.push_back("step_started " + step + " " + std::to_string(attempt));
     }
-    void log(weft::store::RowId, const std::string& step, int stream, const std::string& text,
+    void log(weft::model::RowId, const std::string& step, int stream, const std::string& text,
              weft::TimePoint) override {
         events.push_back("log " + step + " " + std::to_string(stream) + " " + text);
     }
-    void step_finished(weft::store::RowId, const std::string& step,
+    void step_finished(weft::model::RowId, const std::string& step,
                        const weft::engine::StepEnd& end, weft::TimePoint) override {
-        events.push_back("step_finished " + step + " " + weft::store::to_string(end.status) +
+        events.push_back("step_finished " + step + " " + weft::model::to_string(end.status) +
                          (end.will_retry ? " retry" : ""));
     }
-    void run_finished(weft::store::RowId, const std::string& wf, weft::store::RunState s,
+    void run_finished(weft::model::RowId, const std::string& wf, weft::model::RunState s,
                       weft::Duration, const std::string&, weft::TimePoint) override {
-        events.push_back("run_finished " + wf + " " + weft::store::to_string(s));
+        events.push_back("run_finished " + wf + " " + weft::model::to_string(s));
     }
 };
 
@@ -60,7 +60,7 @@ struct Fixture {
     }
     ~Fixture() { std::filesystem::remove_all(dir); }
 
-    weft::store::RunState run(const std::string& yaml, weft::store::RowId* id = nullptr) {
+    weft::model::RunState run(const std::string& yaml, weft::model::RowId* id = nullptr) {
         auto wf = std::make_shared<weft::parse::Workflow>();
         wf->loaded = weft::parse::load_string(yaml, "wf.yaml");
         wf->graph = weft::parse::check(wf->loaded);
@@ -84,11 +84,11 @@ struct Fixture {
 TEST_CASE("engine::run") {
     Fixture f;
     SUBCASE("steps run in dependency order; outputs flow; everything is stored") {
-        weft::store::RowId id = 0;
+        weft::model::RowId id = 0;
         CHECK(f.run("defaults: {shell: sh}\nsteps:\n  b:\n    needs: a\n    run: echo \"got ${{ "
                     "steps.a.outputs.v }}\"\n"
                     "  a:\n    run: echo v=42 >> \"$WEFT_OUTPUT\"\n",
-                    &id) == weft::store::RunState::success);
+                    &id) == weft::model::RunState::success);
         CHECK(f.rec.events == std::vector<std::string>{
                                   "run_started wf", "step_started a 1", "step_finished a success",
                                   "step_started b 1", "log b 1 got 42", "step_finished b success",
@@ -110,7 +110,7 @@ TEST_CASE("engine::run") {
             "'true'}\n"
             "  other: {run: 'true'}\n");
         for (const auto& e : f.rec.events) seen += "\n  " + e;
-        CHECK(status == weft::store::RunState::failure);
+        CHECK(status == weft::model::RunState::failure);
         auto has = [&](const std::string& e) {
             return std::find(f.rec.events.begin(), f.rec.events.end(), e) != f.rec.events.end();
         };
@@ -127,12 +127,12 @@ TEST_CASE("engine::run") {
                     "run: 'true'}\n"
                     "  d2: {needs: d1, run: 'true'}\n  d3: {needs: d2, run: 'true'}\n"
                     "  cleanup: {needs: d3, if: failure(), run: 'true'}\n") ==
-              weft::store::RunState::failure);
+              weft::model::RunState::failure);
         CHECK(f.rec.events.at(f.rec.events.size() - 2) == "step_finished cleanup success");
     }
     SUBCASE("retries until the attempts are used up") {
         CHECK(f.run("steps:\n  r:\n    shell: sh\n    retry: {attempts: 3}\n    run: exit 1\n") ==
-              weft::store::RunState::failure);
+              weft::model::RunState::failure);
         CHECK(std::count(f.rec.events.begin(), f.rec.events.end(),
                          "step_finished r failure retry") == 2);
         CHECK(f.rec.events.back() == "run_finished wf failure");
@@ -140,21 +140,21 @@ TEST_CASE("engine::run") {
     SUBCASE("an observer that asks for ticks gets them while steps run, and the run still ends") {
         f.rec.every = weft::Duration{20};
         CHECK(f.run("steps:\n  s: {shell: sh, run: 'sleep 0.3'}\n") ==
-              weft::store::RunState::success);
+              weft::model::RunState::success);
         CHECK(f.rec.ticks >= 3);
     }
     SUBCASE("no ticks unless asked") {
         CHECK(f.run("steps:\n  s: {shell: sh, run: 'sleep 0.1'}\n") ==
-              weft::store::RunState::success);
+              weft::model::RunState::success);
         CHECK(f.rec.ticks == 0);
     }
     SUBCASE("a bad $WEFT_OUTPUT fails the step") {
         CHECK(f.run("steps:\n  o: {shell: sh, run: 'echo junk >> \"$WEFT_OUTPUT\"'}\n") ==
-              weft::store::RunState::failure);
+              weft::model::RunState::failure);
     }
     SUBCASE("a missing working directory fails the step, not the engine") {
         CHECK(
             f.run("steps:\n  w: {shell: sh, working-directory: /nonexistent/dir, run: 'true'}\n") ==
-            weft::store::RunState::failure);
+            weft::model::RunState::failure);
     }
 }

@@ -3,8 +3,8 @@
 
 #include "weft/engine/resume.hpp"
 
-using weft::store::RunState;
-using weft::store::StepState;
+using weft::model::RunState;
+using weft::model::StepState;
 
 TEST_CASE("engine::plan_resume") {
     weft::store::RunDetail d;

@@ -12,7 +12,7 @@
 namespace {
 
 using weft::Duration;
-using weft::store::RunState;
+using weft::model::RunState;
 using weft::test::FakeClock;
 using weft::test::FakeExecutor;
 using weft::test::FakePlan;
@@ -22,28 +22,28 @@ struct Timeline : weft::engine::Observer {
     FakeClock* clock = nullptr;
     Events* out = nullptr;
     std::string at(weft::TimePoint t) const { return std::to_string(clock->ms(t)) + " "; }
-    void run_started(weft::store::RowId, const std::string& wf, int, weft::TimePoint t) override {
+    void run_started(weft::model::RowId, const std::string& wf, int, weft::TimePoint t) override {
         out->push_back(at(t) + "run " + wf);
     }
-    void step_started(weft::store::RowId, const std::string& step, int n,
+    void step_started(weft::model::RowId, const std::string& step, int n,
                       weft::TimePoint t) override {
         out->push_back(at(t) + step + " started #" + std::to_string(n));
     }
-    void log(weft::store::RowId, const std::string& step, int stream, const std::string& text,
+    void log(weft::model::RowId, const std::string& step, int stream, const std::string& text,
              weft::TimePoint t) override {
         out->push_back(at(t) + step + (stream == 1 ? " | " : " ! ") + text);
     }
-    void step_finished(weft::store::RowId, const std::string& step,
+    void step_finished(weft::model::RowId, const std::string& step,
                        const weft::engine::StepEnd& end, weft::TimePoint t) override {
-        std::string s = at(t) + step + " " + weft::store::to_string(end.status) + " #" +
+        std::string s = at(t) + step + " " + weft::model::to_string(end.status) + " #" +
                         std::to_string(end.attempt);
         if (!end.message.empty()) s += " (" + end.message + ")";
         if (end.will_retry) s += " retry in " + std::to_string(end.retry_in.count());
         out->push_back(s);
     }
-    void run_finished(weft::store::RowId, const std::string& wf, RunState s, Duration,
+    void run_finished(weft::model::RowId, const std::string& wf, RunState s, Duration,
                       const std::string& message, weft::TimePoint t) override {
-        out->push_back(at(t) + "run " + wf + " " + weft::store::to_string(s) +
+        out->push_back(at(t) + "run " + wf + " " + weft::model::to_string(s) +
                        (message.empty() ? "" : " (" + message + ")"));
     }
     void problem(weft::engine::Severity, const std::string& text) override {
@@ -60,7 +60,7 @@ struct Fixture {
     FakeExecutor* exec = nullptr;
     std::map<std::string, std::vector<FakePlan>> plans;
     std::unique_ptr<weft::engine::Engine> eng;
-    weft::store::RowId id = 0;
+    weft::model::RowId id = 0;
     bool recorded = true;  // what run() returned
 
     Fixture() {
@@ -348,7 +348,7 @@ TEST_CASE("engine timeline: a failed store cancels the run and reports nothing m
     auto d = f.store.get_run(f.id).value();
     REQUIRE(d);
     CHECK(d->run.status == RunState::running);
-    CHECK(d->steps.at(0).status == weft::store::StepState::success);
-    CHECK(d->steps.at(1).status == weft::store::StepState::running);
-    CHECK(d->steps.at(2).status == weft::store::StepState::pending);
+    CHECK(d->steps.at(0).status == weft::model::StepState::success);
+    CHECK(d->steps.at(1).status == weft::model::StepState::running);
+    CHECK(d->steps.at(2).status == weft::model::StepState::pending);
 }

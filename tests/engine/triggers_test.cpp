@@ -61,7 +61,7 @@ TEST_CASE("engine::ScheduleTrigger: arming catches up missed cron fires") {
             CHECK(j["type"] == "event");
             CHECK(j["kind"] == "schedule");
             CHECK(j["cron"] == "0 * * * * UTC");
-            auto ev = store->get_event(j["id"].get<store::RowId>());
+            auto ev = store->get_event(j["id"].get<model::RowId>());
             REQUIRE((ev && *ev));
             CHECK((*ev)->payload["late"] == true);
             CHECK((*ev)->payload["time"] == j["time"]);

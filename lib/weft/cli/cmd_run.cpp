@@ -207,7 +207,7 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
             nlohmann::json j{
                 {"type", "plan"}, {"step", inst.id}, {"position", ++n}, {"action", action}};
             if (!why.empty()) j["reason"] = why;
-            std::printf("%s\n", store::dump_json(j).c_str());
+            std::printf("%s\n", model::dump_json(j).c_str());
         } else {
             std::printf("%4d  %-*s  %s%s\n", ++n, static_cast<int>(width), inst.id.c_str(),
                         action.c_str(), why.empty() ? "" : (" (" + why + ")").c_str());
@@ -279,7 +279,7 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
                      static_cast<long long>(*run_id), static_cast<long long>(*run_id));
         return k_exit_state;
     }
-    return (*eng)->status(*run_id) == store::RunState::success ? k_exit_ok : k_exit_failed;
+    return (*eng)->status(*run_id) == model::RunState::success ? k_exit_ok : k_exit_failed;
 }
 
 }  // namespace

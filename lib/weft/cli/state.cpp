@@ -1,8 +1,8 @@
 #include "weft/cli/state.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "weft/engine/owner.hpp"

@@ -15,7 +15,7 @@ namespace weft::engine {
 namespace {
 
 using Json = nlohmann::json;
-using store::StepState;
+using model::StepState;
 
 // The step's `slurm:` keys over those of `defaults`.
 model::SlurmOptions slurm_options(const model::Workflow& wf, const model::Step& step) {
@@ -171,11 +171,11 @@ void Engine::Impl::launch(ActiveRun& run, int i, ResolvedStep& r,
     ex.recorded(*a);
     const std::string event_file = run.tmp_dir + "/event.json";
     if (::access(event_file.c_str(), F_OK) != 0)
-        std::ofstream(event_file) << store::dump_json(run.req.event);
+        std::ofstream(event_file) << model::dump_json(run.req.event);
     a->env = attempt_env({&r.env, &run.req.secrets, run.id, wf.name, inst.id, a->number,
                           a->output_file, &run.req.event, event_file});
     if (on_slurm) {
-        a->event_json = store::dump_json(run.req.event);
+        a->event_json = model::dump_json(run.req.event);
         a->slurm_options = slurm_options(wf, step);
     }
     if (auto s = ex.start(*a); !s) {
@@ -307,7 +307,7 @@ void Engine::Impl::output(Attempt& a, int stream, std::string& buf, bool final) 
 }
 
 // A line of weft's own in a step's log, shown and stored like the step's.
-void Engine::Impl::note_log(ActiveRun& run, store::RowId attempt, const std::string& step,
+void Engine::Impl::note_log(ActiveRun& run, model::RowId attempt, const std::string& step,
                             const std::string& text, TimePoint t) {
     observer.log(run.id, step, 2, text, t);
     store::LogLine line{attempt, run.id, step, t, 2, text};

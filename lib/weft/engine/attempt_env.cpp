@@ -33,7 +33,7 @@ std::map<std::string, std::string> attempt_env(const AttemptEnvInput& in) {
         overlay[name] = std::move(value);
     };
     auto text_of = [](const Json& v) {
-        return v.is_string() ? v.get<std::string>() : store::dump_json(v);
+        return v.is_string() ? v.get<std::string>() : model::dump_json(v);
     };
     if (event.contains("paths") && event["paths"].is_array()) {
         std::string paths;

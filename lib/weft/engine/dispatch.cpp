@@ -6,7 +6,7 @@
 namespace weft::engine {
 
 using Json = nlohmann::json;
-using store::RowId;
+using model::RowId;
 
 std::vector<std::pair<std::string, std::string>> param_pairs(const Json& params) {
     std::vector<std::pair<std::string, std::string>> out;

@@ -29,7 +29,7 @@ struct Armed {
     const model::Workflow& w() const { return *wf->loaded.workflow; }
     bool removed = false;  // its file went away; kept while its runs end
     int running = 0;
-    std::set<store::RowId> runs;
+    std::set<model::RowId> runs;
 };
 
 // Param values as resolve_params takes them: strings as they are, anything
@@ -38,7 +38,7 @@ std::vector<std::pair<std::string, std::string>> param_pairs(const nlohmann::jso
 
 // The announcement of a recorded event for the output, as `weft up` prints
 // it: {"type": "event", "id", "kind", the kind's fields, "workflows"}.
-nlohmann::json announcement(const model::Event& e, store::RowId id,
+nlohmann::json announcement(const model::Event& e, model::RowId id,
                             const std::vector<std::string>& workflows);
 
 class Dispatch {
@@ -65,20 +65,20 @@ class Dispatch {
     bool open_writes();
 
     // Record `e`; its id, or 0 when it could not be recorded (reported).
-    store::RowId record(const model::Event& e);
+    model::RowId record(const model::Event& e);
     // Record `e`, announce it (unless `quiet`) and offer it to each of
     // `targets` (armed workflow names) in order. Its id, or 0.
-    store::RowId fire(const model::Event& e, const std::vector<std::string>& targets,
+    model::RowId fire(const model::Event& e, const std::vector<std::string>& targets,
                       bool quiet = false);
     // Queue `event` for `a` with `params` as its concurrency allows, then
     // start what may start.
-    void offer(Armed& a, store::RowId event, const nlohmann::json& params);
+    void offer(Armed& a, model::RowId event, const nlohmann::json& params);
     // Start `a`'s queued events up to its concurrency limit.
     void dispatch(Armed& a);
     void dispatch_all();
     // `run` of `workflow` ended: one fewer running; a removed workflow goes
     // with its last run.
-    void run_ended(store::RowId run, const std::string& workflow);
+    void run_ended(model::RowId run, const std::string& workflow);
 
   private:
     store::Store& m_store;

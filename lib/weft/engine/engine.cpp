@@ -21,8 +21,8 @@ namespace weft::engine {
 namespace {
 
 using Json = nlohmann::json;
-using store::RowId;
-using store::RunState;
+using model::RowId;
+using model::RunState;
 
 }  // namespace
 

@@ -24,7 +24,7 @@ namespace weft::engine {
 
 // `weft resume`: continue an existing run instead of creating one.
 struct Resume {
-    store::RowId run = 0;
+    model::RowId run = 0;
     int attempt = 2;                             // the run's new `run.attempt`
     std::map<std::string, nlohmann::json> done;  // instance id -> outputs: succeeded, not rerun
     std::map<std::string, int> attempts;         // instance id -> attempts it already had
@@ -36,7 +36,7 @@ struct Resume {
 struct RunRequest {
     std::shared_ptr<const parse::Workflow> workflow;   // valid: graph set
     nlohmann::json params = nlohmann::json::object();  // name -> value, every param resolved
-    store::RowId event_id = 0;
+    model::RowId event_id = 0;
     nlohmann::json event = nlohmann::json::object();  // the `event` context
     std::vector<std::string> only;                    // step ids; empty = all
     std::optional<int> jobs;                          // -j, over the workflow's max-parallel
@@ -51,7 +51,7 @@ struct RunRequest {
     std::optional<Resume> resume;
     // `weft up`: the queue entry this run takes, deleted in the transaction
     // that creates the run (an event is never both queued and run, or lost).
-    store::RowId dequeue = 0;
+    model::RowId dequeue = 0;
 };
 
 struct Config {
@@ -68,7 +68,7 @@ struct Config {
     // a control request the engine does not answer itself ({"op": ...});
     std::function<std::optional<nlohmann::json>(const nlohmann::json&)> on_request;
     // a run's end, once it is committed.
-    std::function<void(store::RowId, const std::string& workflow, store::RunState)> on_run_end;
+    std::function<void(model::RowId, const std::string& workflow, model::RunState)> on_run_end;
     // the first failed write of the state database, after every run was
     // cancelled (nothing more can be recorded).
     std::function<void()> on_store_failed;
@@ -101,11 +101,11 @@ class Engine {
 
     // Record a new run for `req` and queue its steps. Errc::invalid for an
     // unknown --only step; Errc::state when the store fails.
-    Result<store::RowId> start(RunRequest req);
+    Result<model::RowId> start(RunRequest req);
 
     // Cancel `run`: no new step starts, running ones get SIGTERM, then
     // SIGKILL after their kill-grace; the run ends `cancelled`.
-    void cancel(store::RowId run, const std::string& reason);
+    void cancel(model::RowId run, const std::string& reason);
 
     // A write of the caller's (weft up's events) failed with `error`: as
     // for the engine's own writes, the open transaction is rolled back at the
@@ -125,7 +125,7 @@ class Engine {
     int interrupted_by() const;
 
     // The status a run ended with (queued/running while it has not).
-    store::RunState status(store::RowId run) const;
+    model::RunState status(model::RowId run) const;
 
     struct Impl;
 

@@ -42,10 +42,10 @@ struct Attempt {
     Executor* executor = nullptr;
     ActiveRun* run = nullptr;
     int index = 0;  // the instance
-    store::RowId run_id = 0;
+    model::RowId run_id = 0;
     std::string step;  // the instance's id
     int number = 1;    // counted over every run attempt
-    store::RowId id = 0;
+    model::RowId id = 0;
     std::string file_base;    // STATE/tmp/run-N/STEP.K: where local files go
     std::string output_file;  // $WEFT_OUTPUT (set by prepare)
     std::string script_path;  // what the shell runs (set by prepare)
@@ -128,7 +128,7 @@ class Executor {
     // A second interrupt: kill every process now, without grace.
     virtual void kill_all() {}
     // Run `run` ended and its attempts are committed: its files can go.
-    virtual void run_ended(store::RowId) {}
+    virtual void run_ended(model::RowId) {}
     // The store failed: attempts that wait for a commit to start for good
     // end now (they never will).
     virtual void store_failed() {}

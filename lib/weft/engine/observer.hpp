@@ -5,14 +5,14 @@
 #include <optional>
 #include <string>
 
-#include "weft/store/store.hpp"
+#include "weft/model/run.hpp"
 #include "weft/util/duration.hpp"
 #include "weft/util/time.hpp"
 
 namespace weft::engine {
 
 struct StepEnd {
-    store::StepState status = store::StepState::success;
+    model::StepState status = model::StepState::success;
     int attempt = 1;
     std::optional<int> exit_code;
     std::optional<std::string> signal;
@@ -28,16 +28,16 @@ enum class Severity { warning, error };
 class Observer {
   public:
     virtual ~Observer() = default;
-    virtual void run_started(store::RowId run, const std::string& workflow, int attempt,
+    virtual void run_started(model::RowId run, const std::string& workflow, int attempt,
                              TimePoint t) = 0;
-    virtual void step_started(store::RowId run, const std::string& step, int attempt,
+    virtual void step_started(model::RowId run, const std::string& step, int attempt,
                               TimePoint t) = 0;
     // One line of a step's output, without its newline; stream 1 stdout, 2 stderr.
-    virtual void log(store::RowId run, const std::string& step, int stream, const std::string& text,
+    virtual void log(model::RowId run, const std::string& step, int stream, const std::string& text,
                      TimePoint t) = 0;
-    virtual void step_finished(store::RowId run, const std::string& step, const StepEnd& end,
+    virtual void step_finished(model::RowId run, const std::string& step, const StepEnd& end,
                                TimePoint t) = 0;
-    virtual void run_finished(store::RowId run, const std::string& workflow, store::RunState status,
+    virtual void run_finished(model::RowId run, const std::string& workflow, model::RunState status,
                               Duration duration, const std::string& message, TimePoint t) = 0;
     // A problem of the engine's own, not of one step: the state database
     // failed (an error: the engine stops), squeue cannot be asked (a warning).

@@ -166,7 +166,7 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
     }
     int recovered = 0;
     std::optional<Result<std::vector<exec::slurm::QueueEntry>>> queue;  // asked once, when needed
-    for (auto status : {store::RunState::running, store::RunState::queued}) {
+    for (auto status : {model::RunState::running, model::RunState::queued}) {
         auto runs = store.runs_with_status(status);
         if (!runs) return runs.error();
         for (const auto& run : *runs) {
@@ -178,17 +178,17 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
                 std::chrono::system_clock::now());
             // Slurm is asked before the write transaction: squeue may be slow,
             // and the transaction holds the database's write lock.
-            std::map<store::RowId, std::optional<store::SlurmJobRef>> jobs;
+            std::map<model::RowId, std::optional<store::SlurmJobRef>> jobs;
             for (const auto& step : (*detail)->steps)
                 for (const auto& a : step.attempt_rows)
-                    if (a.status == store::StepState::running && a.slurm)
+                    if (a.status == model::StepState::running && a.slurm)
                         jobs[a.id] = find_job(*a.slurm, queue);
             auto tx = store::Transaction::begin(store);
             if (!tx) return tx.error();
             for (const auto& step : (*detail)->steps) {
                 std::string left_running;  // a Slurm job left to run: why the step is interrupted
                 for (const auto& a : step.attempt_rows) {
-                    if (a.status != store::StepState::running) continue;
+                    if (a.status != model::StepState::running) continue;
                     if (a.slurm) {
                         const auto& job = jobs[a.id];
                         if (job) {
@@ -202,7 +202,7 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
                             continue;
                         }
                         store::AttemptEnd end;
-                        end.status = store::StepState::interrupted;
+                        end.status = model::StepState::interrupted;
                         end.ended = t;
                         end.message = "weft process " + run.owner + " died and Slurm job " +
                                       (a.slurm->job.empty() ? a.slurm->name : a.slurm->job) +
@@ -217,20 +217,20 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
                                              a.process->start_time, marker, SIGKILL);
                     }
                     store::AttemptEnd end;
-                    end.status = store::StepState::interrupted;
+                    end.status = model::StepState::interrupted;
                     end.ended = t;
                     end.message = "weft process " + run.owner + " died";
                     if (auto r = store.finish_attempt(a.id, end); !r) return r.error();
                 }
-                if (step.status == store::StepState::running ||
-                    step.status == store::StepState::pending) {
+                if (step.status == model::StepState::running ||
+                    step.status == model::StepState::pending) {
                     store::StepUpdate u;
-                    if (step.status == store::StepState::running) u.ended = t;
+                    if (step.status == model::StepState::running) u.ended = t;
                     if (!left_running.empty()) u.message = left_running;
                     if (auto r = store.set_step(run.id, step.id,
-                                                step.status == store::StepState::running
-                                                    ? store::StepState::interrupted
-                                                    : store::StepState::pending,
+                                                step.status == model::StepState::running
+                                                    ? model::StepState::interrupted
+                                                    : model::StepState::pending,
                                                 u);
                         !r)
                         return r.error();
@@ -239,7 +239,7 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
             store::RunUpdate u;
             u.ended = t;
             u.message = "the weft process that ran it died";
-            if (auto r = store.set_run_status(run.id, store::RunState::interrupted, u); !r)
+            if (auto r = store.set_run_status(run.id, model::RunState::interrupted, u); !r)
                 return r.error();
             if (auto r = tx->commit(); !r) return r.error();
             ++recovered;

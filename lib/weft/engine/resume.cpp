@@ -3,13 +3,13 @@
 namespace weft::engine {
 
 Result<Resume> plan_resume(const store::RunDetail& detail) {
-    using store::RunState;
-    using store::StepState;
+    using model::RunState;
+    using model::StepState;
     const auto& run = detail.run;
     if (run.status != RunState::interrupted && run.status != RunState::failure &&
         run.status != RunState::cancelled)
         return make_error(Errc::invalid,
-                          "run " + std::to_string(run.id) + " is " + store::to_string(run.status) +
+                          "run " + std::to_string(run.id) + " is " + model::to_string(run.status) +
                               "; only interrupted, failed and cancelled runs can be resumed");
     Resume resume;
     resume.run = run.id;

@@ -15,8 +15,8 @@ namespace weft::engine {
 namespace {
 
 using Json = nlohmann::json;
-using store::RunState;
-using store::StepState;
+using model::RunState;
+using model::StepState;
 
 // A step's outcome as its dependents see it: `continue-on-error` turns a
 // failure into a pass for them (SPEC §2).
@@ -398,7 +398,7 @@ void RunStates::cancel_all(const std::string& reason) {
     for (auto& r : m_runs) cancel(*r, reason, false);
 }
 
-bool RunStates::cancel_running(store::RowId id, const std::string& reason) {
+bool RunStates::cancel_running(model::RowId id, const std::string& reason) {
     for (auto& r : m_runs)
         if (r->id == id && r->status == RunState::running) {
             cancel(*r, reason, false);
@@ -407,7 +407,7 @@ bool RunStates::cancel_running(store::RowId id, const std::string& reason) {
     return false;
 }
 
-RunState RunStates::status(store::RowId run) const {
+RunState RunStates::status(model::RowId run) const {
     if (auto it = m_finished.find(run); it != m_finished.end()) return it->second;
     return RunState::running;
 }

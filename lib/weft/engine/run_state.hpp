@@ -22,7 +22,7 @@
 namespace weft::engine {
 
 struct Instance {
-    store::StepState status = store::StepState::pending;
+    model::StepState status = model::StepState::pending;
     int attempts = 0;      // of this run attempt
     int attempt_base = 0;  // attempts of earlier run attempts (weft resume)
     nlohmann::json outputs = nlohmann::json::object();
@@ -43,7 +43,7 @@ struct StepRefs {
 };
 
 struct ActiveRun {
-    store::RowId id = 0;
+    model::RowId id = 0;
     RunRequest req;
     const model::Workflow* wf = nullptr;
     const dag::Graph* graph = nullptr;
@@ -66,7 +66,7 @@ struct ActiveRun {
     bool cancelled = false;
     bool timed_out = false;
     std::string message;
-    store::RunState status = store::RunState::running;
+    model::RunState status = model::RunState::running;
     TimePoint started{};
     std::string tmp_dir;
     TimerId timeout_timer = 0;
@@ -74,7 +74,7 @@ struct ActiveRun {
 
 // The one factory of a step's end: `status` of `attempt` (0: none ran),
 // with `message` saying why when the status does not.
-StepEnd step_end(store::StepState status, int attempt, std::string message = {});
+StepEnd step_end(model::StepState status, int attempt, std::string message = {});
 
 // What the state machine asks of the engine.
 class RunHost {
@@ -122,12 +122,12 @@ class RunStates {
     void cancel(ActiveRun& run, const std::string& reason, bool timed_out);
     void cancel_all(const std::string& reason);
     // Cancel run `id` if it runs here; false if not.
-    bool cancel_running(store::RowId id, const std::string& reason);
+    bool cancel_running(model::RowId id, const std::string& reason);
     // Something changed: schedule() looks again.
     void touch() { m_dirty = true; }
     // The contexts a step of instance `i` renders against.
     nlohmann::json step_contexts(const ActiveRun& run, int i) const;
-    store::RunState status(store::RowId run) const;
+    model::RunState status(model::RowId run) const;
     std::list<std::unique_ptr<ActiveRun>>& runs() { return m_runs; }
 
   private:
@@ -143,7 +143,7 @@ class RunStates {
     RunHost& m_host;
     const Config& m_config;
     std::list<std::unique_ptr<ActiveRun>> m_runs;
-    std::map<store::RowId, store::RunState> m_finished;
+    std::map<model::RowId, model::RunState> m_finished;
     bool m_dirty = true;
 };
 

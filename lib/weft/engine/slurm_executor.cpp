@@ -145,7 +145,7 @@ bool SlurmExecutor::terminate(Attempt& a) {
 
 // Every job of the run is settled and recorded: their files are no longer
 // needed.
-void SlurmExecutor::run_ended(store::RowId run) {
+void SlurmExecutor::run_ended(model::RowId run) {
     auto it = m_run_dirs.find(run);
     if (it == m_run_dirs.end()) return;
     std::error_code e;

@@ -34,7 +34,7 @@ class SlurmExecutor final : public Executor {
     void reattach(Attempt& a, const store::SlurmJobRef& job, long long out_offset,
                   long long err_offset) override;
     bool terminate(Attempt& a) override;
-    void run_ended(store::RowId run) override;
+    void run_ended(model::RowId run) override;
     void store_failed() override;
     void close() override;
 
@@ -53,7 +53,7 @@ class SlurmExecutor final : public Executor {
     std::string m_state_dir, m_slurm_dir;
     std::vector<std::string> m_env;
     std::list<Job*> m_jobs;                                    // followed
-    std::map<store::RowId, std::set<std::string>> m_run_dirs;  // one per shared directory
+    std::map<model::RowId, std::set<std::string>> m_run_dirs;  // one per shared directory
     events::UvHandle<uv_timer_t> m_timer;
     TimePoint m_queue_asked{};
     bool m_queue_warned = false;

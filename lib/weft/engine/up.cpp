@@ -25,7 +25,7 @@
 namespace weft::engine {
 
 using Json = nlohmann::json;
-using store::RowId;
+using model::RowId;
 
 namespace {
 
@@ -77,7 +77,7 @@ struct Up::Impl {
     // the Engine's hooks
     std::optional<Json> on_request(const Json& req);
     Json status() const;
-    void on_run_end(RowId run, const std::string& workflow, store::RunState status);
+    void on_run_end(RowId run, const std::string& workflow, model::RunState status);
     void maybe_finish();
     void stop();
     void close();  // stop, and end the Engine
@@ -215,7 +215,7 @@ Result<void> Up::start(Observer& observer, Config config) {
     config.on_signal = [&s](int) { s.stop(); };
     config.on_request = [&s](const Json& req) { return s.on_request(req); };
     config.on_store_failed = [&s] { s.stop(); };  // nothing more can be recorded
-    config.on_run_end = [&s](RowId run, const std::string& wf, store::RunState st) {
+    config.on_run_end = [&s](RowId run, const std::string& wf, model::RunState st) {
         s.on_run_end(run, wf, st);
     };
     auto eng = Engine::create(s.store, observer, std::move(config));
@@ -310,7 +310,7 @@ bool Up::Impl::only_stdin() const {
 
 // --- the Engine's hooks ------------------------------------------------------
 
-void Up::Impl::on_run_end(RowId run, const std::string& wf, store::RunState status) {
+void Up::Impl::on_run_end(RowId run, const std::string& wf, model::RunState status) {
     dispatch.run_ended(run, wf);
     workflow->run_ended(run, wf, status);  // chains and fan-in
     dispatch.dispatch_all();

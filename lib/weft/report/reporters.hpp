@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "weft/engine/observer.hpp"
+#include "weft/model/json.hpp"
 #include "weft/model/run.hpp"
 
 namespace weft::report {

@@ -26,8 +26,9 @@
 
 namespace weft::store {
 
-// The domain types are model's (model/run.hpp, model/json.hpp). These
-// names remain for code that still says store::; new code says model::.
+// The store speaks model's domain types (model/run.hpp, model/json.hpp);
+// these declarations let the store's own code name them unqualified.
+// Everything outside the store says model::.
 using model::dump_json;
 using model::parse_run_state;
 using model::parse_step_state;

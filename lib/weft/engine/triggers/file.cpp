@@ -11,7 +11,7 @@
 namespace weft::engine {
 
 using Json = nlohmann::json;
-using store::RowId;
+using model::RowId;
 
 namespace {
 

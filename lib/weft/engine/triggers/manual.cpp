@@ -28,7 +28,7 @@ Json ManualTrigger::request(const Json& req) {
     for (const auto& p : a.w().params)
         if (p.secret && shown.contains(p.name)) shown[p.name] = "***";
     const model::Event e = model::Event::manual(shown, now());
-    const store::RowId ev = m_dispatch.record(e);
+    const model::RowId ev = m_dispatch.record(e);
     if (!ev) return Json{{"ok", false}, {"error", "cannot record the event"}};
     m_dispatch.announce(announcement(e, ev, {name}));
     m_dispatch.offer(a, ev, params);

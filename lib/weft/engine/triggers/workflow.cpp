@@ -9,13 +9,13 @@ namespace weft::engine {
 
 namespace {
 
-std::optional<model::RunStatus> run_status(store::RunState s) {
+std::optional<model::RunStatus> run_status(model::RunState s) {
     switch (s) {
-        case store::RunState::success:
+        case model::RunState::success:
             return model::RunStatus::success;
-        case store::RunState::failure:
+        case model::RunState::failure:
             return model::RunStatus::failure;
-        case store::RunState::cancelled:
+        case model::RunState::cancelled:
             return model::RunStatus::cancelled;
         default:
             return std::nullopt;
@@ -24,8 +24,8 @@ std::optional<model::RunStatus> run_status(store::RunState s) {
 
 }  // namespace
 
-void WorkflowTrigger::run_ended(store::RowId run, const std::string& workflow,
-                                store::RunState status) {
+void WorkflowTrigger::run_ended(model::RowId run, const std::string& workflow,
+                                model::RunState status) {
     const auto st = run_status(status);
     if (!st || m_dispatch.stopping()) return;
     std::vector<std::string> targets;

@@ -16,7 +16,7 @@ class WorkflowTrigger final : public Trigger {
     Result<void> arm() override { return {}; }
     void disarm() override {}
     // `run` of `workflow` ended, committed, with `status`.
-    void run_ended(store::RowId run, const std::string& workflow, store::RunState status);
+    void run_ended(model::RowId run, const std::string& workflow, model::RunState status);
 
   private:
     Dispatch& m_dispatch;
