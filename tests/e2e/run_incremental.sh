@@ -1,7 +1,7 @@
 # weft run: incremental steps (SPEC §1 sources/generates): a step runs once,
 # is up-to-date the second time, runs again when a source, its definition or
 # its env changes or a generated file is missing, always under --force, and is
-# never up-to-date after a failure. --dry-run shows the plan and runs nothing.
+# never up-to-date after a failure; a new secret value alone reruns nothing. --dry-run shows the plan and runs nothing.
 source "$(dirname "$0")/../support/e2e.sh"
 WEFT_ARGS="--state st.db"
 
@@ -111,4 +111,35 @@ run_weft "${S[@]}" run flaky.yaml --force; expect_rc 1
 rm fail-now
 run_weft "${S[@]}" run flaky.yaml; expect_rc 0
 [ "$(count s)" = 3 ] || fail "a step that failed last time was up-to-date ($(count s))"
+
+# Secret values are not part of the fingerprint (SPEC §4: never hashed): a
+# new secret alone reruns nothing, a change of what is not secret does, and
+# the database holds no secret value.
+cat > sec.yaml <<'Y'
+name: sec
+params:
+  token: {secret: true, required: true}
+  mode: {default: a}
+steps:
+  s:
+    sources: ["input.txt"]
+    env: {TOKEN: "${{ params.token }}"}
+    run: |
+      echo "${{ params.token }} $KEY ${{ secrets.KEY }} ${{ params.mode }}" > /dev/null
+      echo x >> sec.count
+Y
+printf 'KEY=key-Inc-one-31\n' > one.env
+printf 'KEY=key-Inc-two-32\n' > two.env
+run_weft "${S[@]}" run sec.yaml -p token=tok-Inc-one-41 --secrets one.env; expect_rc 0
+run_weft "${S[@]}" run sec.yaml -p token=tok-Inc-two-42 --secrets two.env; expect_rc 0
+[ "$(count sec)" = 1 ] || fail "a new secret value reran the step ($(count sec))"
+expect_out_has "up-to-date"
+run_weft "${S[@]}" run sec.yaml -p token=tok-Inc-two-42 -p mode=b --secrets two.env; expect_rc 0
+[ "$(count sec)" = 2 ] || fail "a change of a plain param did not rerun the step"
+for f in st.db st.db-wal; do
+  [ -e "$f" ] || continue
+  for v in tok-Inc-one-41 tok-Inc-two-42 key-Inc-one-31 key-Inc-two-32; do
+    if grep -qaF -- "$v" "$f"; then fail "secret '$v' stored in $f"; fi
+  done
+done
 echo ok

@@ -185,7 +185,7 @@ void Engine::Impl::launch(ActiveRun& run, int i, ResolvedStep& r,
         end.status = StepState::failure;
         end.ended = clock->now();
         end.message = why;
-        batch.write(store.finish_attempt(a->id, end));
+        record_attempt_end(batch, run, a->id, end);
         return fail_attempt(run, i, why, t0);
     }
     if (a->process) batch.write(store.set_attempt_process(a->id, *a->process));
@@ -386,7 +386,7 @@ void Engine::Impl::ended(Attempt& a, const ExecEnd& e) {
     ae.exit_code = end.exit_code;
     ae.signal = end.signal;
     ae.message = end.message;
-    batch.write(store.finish_attempt(a.id, ae));
+    record_attempt_end(batch, run, a.id, ae);
     runs->settle(run, a.index, end, std::move(outputs));
     runs->touch();
 }

@@ -1,12 +1,21 @@
 #include "weft/engine/dispatch.hpp"
 
 #include "weft/engine/resolve.hpp"
+#include "weft/util/mask.hpp"
 #include "weft/util/time.hpp"
 
 namespace weft::engine {
 
 using Json = nlohmann::json;
 using model::RowId;
+
+namespace {
+
+constexpr const char* k_secrets_lost =
+    "dropped from the queue: its secret params were kept only in the memory of the engine that "
+    "queued it (trigger it again)";
+
+}  // namespace
 
 std::vector<std::pair<std::string, std::string>> param_pairs(const Json& params) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -104,30 +113,67 @@ void Dispatch::offer(Armed& a, RowId event, const Json& params) {
             for (RowId r : a.runs)
                 m_engine->cancel(r, "cancelled by a newer event (on-busy: cancel-running)");
     }
+    Json secret = Json::object();
+    for (const auto& p : a.w().params)
+        if (p.secret && params.contains(p.name)) secret[p.name] = params[p.name];
     open_writes();
-    if (auto q = m_store.enqueue(a.w().name, event, params); !q) {
+    auto q = m_store.enqueue(a.w().name, event, masked_params(a.w(), params));
+    if (!q) {
         write_failed("cannot queue event " + std::to_string(event) + ": ", q.error());
         return;
     }
+    if (!secret.empty()) m_secret_params[*q] = std::move(secret);
     if (c.max_queued) {
         auto n = m_store.queued_count(a.w().name);
         // The oldest waiting events give way to the newest.
         for (std::int64_t extra = n ? *n - *c.max_queued : 0; extra > 0; --extra) {
             auto oldest = m_store.queued(a.w().name, 1);
             if (!oldest || oldest->empty()) break;
-            if (auto d = m_store.dequeue(oldest->front().id); !d)
-                return write_failed("", d.error());
-            announce({{"type", "skip"},
-                      {"event", oldest->front().event_id},
-                      {"workflow", a.w().name},
-                      {"message", "dropped from the queue (max-queued: " +
-                                      std::to_string(*c.max_queued) + ")"}});
+            if (!drop(a, oldest->front(),
+                      "dropped from the queue (max-queued: " + std::to_string(*c.max_queued) + ")"))
+                return;
         }
     }
     dispatch(a);
 }
 
+bool Dispatch::with_secrets(const Armed& a, const store::QueuedRun& entry, Json& params) const {
+    if (auto it = m_secret_params.find(entry.id); it != m_secret_params.end()) {
+        for (const auto& [k, v] : it->second.items()) params[k] = v;
+        return true;
+    }
+    for (const auto& p : a.w().params)
+        if (p.secret && params.contains(p.name) && params[p.name] == std::string(Masker::k_mask))
+            return false;
+    return true;
+}
+
+bool Dispatch::drop(const Armed& a, const store::QueuedRun& entry, const std::string& why) {
+    open_writes();
+    if (auto d = m_store.dequeue(entry.id); !d) {
+        write_failed("", d.error());
+        return false;
+    }
+    m_secret_params.erase(entry.id);
+    announce(
+        {{"type", "skip"}, {"event", entry.event_id}, {"workflow", a.w().name}, {"message", why}});
+    return true;
+}
+
+// A restart forgets the secret params of what was queued (SPEC §9.4): such
+// an entry is reported and dropped, never run without them.
+void Dispatch::drop_lost_secrets(Armed& a) {
+    auto q = m_store.queued(a.w().name, 0);
+    if (!q) return error(q.error().message);
+    a.queue_checked = true;
+    for (const auto& entry : *q) {
+        Json params = entry.params;
+        if (!with_secrets(a, entry, params) && !drop(a, entry, k_secrets_lost)) return;
+    }
+}
+
 void Dispatch::dispatch(Armed& a) {
+    if (!m_stopping && !a.queue_checked) drop_lost_secrets(a);
     if (m_stopping || !m_engine) return;
     while (!m_stopping && a.running < a.w().concurrency.limit) {
         auto q = m_store.queued(a.w().name, 1);
@@ -143,7 +189,12 @@ void Dispatch::dispatch(Armed& a) {
             event["kind"] = (*ev)->kind;
             if (!event.contains("time")) event["time"] = format_rfc3339((*ev)->time);
         }
-        auto params = resolve_params(a.w(), param_pairs(entry.params));
+        Json given = entry.params;
+        if (!with_secrets(a, entry, given)) {
+            if (!drop(a, entry, k_secrets_lost)) return;
+            continue;
+        }
+        auto params = resolve_params(a.w(), param_pairs(given));
         Result<RowId> run = params ? Result<RowId>(RowId{0}) : Result<RowId>(params.error());
         if (params) {
             RunRequest req;
@@ -156,6 +207,7 @@ void Dispatch::dispatch(Armed& a) {
         }
         if (!run && run.error().code == Errc::state)
             return;  // the store failed: the entry stays queued
+        m_secret_params.erase(entry.id);
         if (!run) {
             // It can never start: drop it rather than retry forever.
             open_writes();

@@ -30,6 +30,7 @@ struct Armed {
     bool removed = false;  // its file went away; kept while its runs end
     int running = 0;
     std::set<model::RowId> runs;
+    bool queue_checked = false;  // its queue was checked for entries whose secrets are gone
 };
 
 // Param values as resolve_params takes them: strings as they are, anything
@@ -71,7 +72,8 @@ class Dispatch {
     model::RowId fire(const model::Event& e, const std::vector<std::string>& targets,
                       bool quiet = false);
     // Queue `event` for `a` with `params` as its concurrency allows, then
-    // start what may start.
+    // start what may start. The values of `a`'s secret params stay in this
+    // process's memory, never in the database (SPEC §9.4).
     void offer(Armed& a, model::RowId event, const nlohmann::json& params);
     // Start `a`'s queued events up to its concurrency limit.
     void dispatch(Armed& a);
@@ -81,10 +83,20 @@ class Dispatch {
     void run_ended(model::RowId run, const std::string& workflow);
 
   private:
+    // `entry`'s params with its secret ones back from memory; false when they
+    // are gone (it was queued by an engine before a restart).
+    bool with_secrets(const Armed& a, const store::QueuedRun& entry, nlohmann::json& params) const;
+    // Drop `entry` from the queue and say why; false when the store failed.
+    bool drop(const Armed& a, const store::QueuedRun& entry, const std::string& why);
+    // Drop (and report) every entry of `a`'s queue whose secret params are gone.
+    void drop_lost_secrets(Armed& a);
+
     store::Store& m_store;
     Announce m_announce;
     Engine* m_engine = nullptr;
     std::map<std::string, Armed> m_wfs;  // by name
+    // The secret params of queued entries, by entry: in memory only.
+    std::map<model::RowId, nlohmann::json> m_secret_params;
     bool m_stopping = false;
 };
 

@@ -97,7 +97,34 @@ Result<Json> run_contexts(const model::Workflow& wf, const Json& params, const J
     return ctx;
 }
 
-Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& step, Json ctx) {
+Masker secret_masker(const model::Workflow& wf, const Json& params, const Json& secrets) {
+    Masker m;
+    if (secrets.is_object())
+        for (const auto& v : secrets)
+            if (v.is_string()) m.add(v.get_ref<const std::string&>());
+    for (const auto& p : wf.params)
+        if (p.secret && params.contains(p.name) && params[p.name].is_string())
+            m.add(params[p.name].get_ref<const std::string&>());
+    return m;
+}
+
+Json masked_params(const model::Workflow& wf, Json params) {
+    for (const auto& p : wf.params)
+        if (p.secret && params.contains(p.name)) mask_secret_param(params[p.name]);
+    return params;
+}
+
+namespace {
+
+// Every string in `v`, however deep, with `m` applied.
+void mask_strings(Json& v, const Masker& m) {
+    if (v.is_string())
+        v = m.apply(v.get_ref<const std::string&>());
+    else if (v.is_structured())
+        for (auto& e : v) mask_strings(e, m);
+}
+
+Result<ResolvedStep> render_step(const model::Workflow& wf, const model::Step& step, Json ctx) {
     ResolvedStep r;
     auto render_text = [&](const std::string& text) -> Result<std::string> {
         if (text.find("${{") == std::string::npos) return text;
@@ -174,6 +201,36 @@ Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& 
     return r;
 }
 
+// `r` as its fingerprint sees it: rendered again with every secret value of
+// `ctx` masked (in the secrets and params contexts, and wherever else one
+// went: the env, the steps' outputs), so quoting cannot hide one from the
+// mask. When that render fails (a masked value that had to be JSON), `r`'s
+// own text with the values masked.
+ResolvedStep masked_view(const model::Workflow& wf, const model::Step& step, Json ctx,
+                         const ResolvedStep& r, const Masker& secrets) {
+    mask_strings(ctx, secrets);
+    if (auto params = ctx.find("params"); params != ctx.end())
+        *params = masked_params(wf, std::move(*params));
+    if (auto m = render_step(wf, step, std::move(ctx))) return std::move(*m);
+    ResolvedStep m = r;
+    m.script = secrets.apply(r.script);
+    m.cwd = secrets.apply(r.cwd);
+    mask_strings(m.env, secrets);
+    mask_strings(m.with, secrets);
+    return m;
+}
+
+}  // namespace
+
+Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& step, Json ctx) {
+    const Masker secrets = secret_masker(wf, ctx.value("params", Json::object()),
+                                         ctx.value("secrets", Json::object()));
+    if (step.sources.empty() || secrets.empty()) return render_step(wf, step, std::move(ctx));
+    auto r = render_step(wf, step, ctx);
+    if (r) r->masked = std::make_shared<ResolvedStep>(masked_view(wf, step, ctx, *r, secrets));
+    return r;
+}
+
 std::vector<std::string> shell_argv(const std::string& shell, const std::string& script_file) {
     if (shell == "bash") return {"bash", "--noprofile", "--norc", "-eo", "pipefail", script_file};
     if (shell == "sh") return {"sh", "-e", script_file};
@@ -197,12 +254,13 @@ void feed(XXH3_state_t* st, std::string_view s) {
 
 }  // namespace
 
-Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& r,
+Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& resolved,
                                 const std::map<std::string, std::string>& secrets) {
     std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> st(XXH3_createState(),
                                                                 &XXH3_freeState);
     XXH3_128bits_reset(st.get());
     feed(st.get(), "weft-fingerprint-1");
+    const ResolvedStep& r = resolved.masked ? *resolved.masked : resolved;
     feed(st.get(), r.shell);
     feed(st.get(), r.cwd);
     feed(st.get(), r.script);

@@ -4,6 +4,7 @@
 // with it too, so the plan and the run agree. Incremental steps (SPEC §1
 // `sources`/`generates`) fingerprint the resolved step.
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "weft/model/workflow.hpp"
 #include "weft/store/store.hpp"
 #include "weft/util/duration.hpp"
+#include "weft/util/mask.hpp"
 #include "weft/util/result.hpp"
 
 namespace weft::engine {
@@ -25,7 +27,22 @@ struct ResolvedStep {
     std::string cwd;
     Duration timeout{0};
     nlohmann::json env = nlohmann::json::object();  // the workflow's env, then the step's
+    // What `fingerprint` covers when the contexts hold a secret and the step
+    // has `sources`: the step rendered with every secret value as `***`, so
+    // no stored hash covers a secret and a new secret value alone does not
+    // rerun the step. Null otherwise (the step itself is fingerprinted).
+    std::shared_ptr<const ResolvedStep> masked;
 };
+
+// The secret values of a run (SPEC §4): the `secrets` context's values and
+// those of the workflow's `secret: true` params in `params` (strings only:
+// others hide nothing).
+Masker secret_masker(const model::Workflow& wf, const nlohmann::json& params,
+                     const nlohmann::json& secrets);
+
+// `params` with the value of each of `wf`'s `secret: true` params masked
+// (mask_secret_param): params as they are stored and shown.
+nlohmann::json masked_params(const model::Workflow& wf, nlohmann::json params);
 
 // `--only STEP...`: per instance of `g`, 1 when it runs (the steps named and
 // everything they need; every instance when `only` is empty). Errc::invalid
@@ -51,18 +68,20 @@ Result<nlohmann::json> run_contexts(const model::Workflow& wf, const nlohmann::j
                                     std::int64_t run_id, int attempt = 1);
 
 // Render `step` against `ctx` (params, env, secrets, event, workflow, run,
-// matrix, steps; its "env" is the workflow's rendered env). Errors name the
-// key that failed (`env X: ...`, `timeout: ...`, `run: ...`, `with.url: ...`).
+// matrix, steps; its "env" is the workflow's rendered env), and for an
+// incremental step with secrets, its `masked` view. Errors name the key that
+// failed (`env X: ...`, `timeout: ...`, `run: ...`, `with.url: ...`).
 Result<ResolvedStep> resolve_step(const model::Workflow& wf, const model::Step& step,
                                   nlohmann::json ctx);
 
 // The argv that runs `script_file` with `shell`.
 std::vector<std::string> shell_argv(const std::string& shell, const std::string& script_file);
 
-// Hex XXH3-128 over the resolved definition, its environment (the values of
-// variables that are secrets left out: only their names count), and the
-// content of every file the step's `sources` match. Errc::io when a source
-// cannot be read.
+// Hex XXH3-128 over the resolved definition (its `masked` view when it has
+// one), its environment (of `secrets` only their names count), and the
+// content of every file the step's `sources` match. No secret value is
+// hashed, unless a source file holds one. Errc::io when a source cannot be
+// read.
 Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& r,
                                 const std::map<std::string, std::string>& secrets);
 

@@ -68,6 +68,12 @@ StepEnd step_end(StepState status, int attempt, std::string message) {
     return end;
 }
 
+void record_attempt_end(WriteBatch& batch, const ActiveRun& run, model::RowId attempt,
+                        store::AttemptEnd end) {
+    end.message = run.mask.apply(end.message);
+    batch.write(batch.store().finish_attempt(attempt, end));
+}
+
 void note_step_context(ActiveRun& run, int i) {
     const auto& in = run.inst[i];
     const auto status = in.status;
@@ -135,14 +141,8 @@ Result<std::unique_ptr<ActiveRun>> plan_run(RunRequest req, TimePoint now) {
     run->fail_fast = run->req.fail_fast || wf.fail_fast;
     run->started = now;
     run->attempt = resume ? resume->attempt : 1;
-    for (const auto& [k, v] : run->req.secrets) run->mask.add(v);
-    run->stored_params = run->req.params;
-    for (const auto& p : wf.params)
-        if (p.secret && run->req.params.contains(p.name) && run->req.params[p.name].is_string()) {
-            run->mask.add(run->req.params[p.name].get<std::string>());
-            if (!run->req.params[p.name].get<std::string>().empty())
-                run->stored_params[p.name] = Masker::k_mask;
-        }
+    run->mask = secret_masker(wf, run->req.params, Json(run->req.secrets));
+    run->stored_params = masked_params(wf, run->req.params);
     return run;
 }
 
@@ -380,7 +380,7 @@ void RunStates::cancel(ActiveRun& run, const std::string& reason, bool timed_out
     if (run.status != RunState::running || run.cancelled) return;
     run.cancelled = true;
     run.timed_out = timed_out;
-    run.message = reason;
+    run.message = run.mask.apply(reason);
     for (auto& in : run.inst)
         if (in.active) m_host.stop_attempt(*in.active);
     m_dirty = true;

@@ -76,6 +76,12 @@ struct ActiveRun {
 // with `message` saying why when the status does not.
 StepEnd step_end(model::StepState status, int attempt, std::string message = {});
 
+// The one write of an attempt's end (its `attempts` row): the message
+// masked with `run`'s secrets first, as everything weft stores (SPEC §4).
+// A failed write goes to `batch`.
+void record_attempt_end(WriteBatch& batch, const ActiveRun& run, model::RowId attempt,
+                        store::AttemptEnd end);
+
 // What the state machine asks of the engine.
 class RunHost {
   public:

@@ -66,7 +66,7 @@ struct QueuedRun {
     RowId id = 0;
     std::string workflow{};
     RowId event_id = 0;
-    nlohmann::json params = nlohmann::json::object();
+    nlohmann::json params = nlohmann::json::object();  // secret ones masked
 };
 
 struct RunRow {
@@ -323,6 +323,8 @@ class Store {
     // --- the engine's queue and schedules (queue.cpp). Events wait here for
     // a run, so a stopped engine handles them when it starts again.
 
+    // `params` as the caller gives them: the engine gives secret ones masked
+    // (`***`) and keeps their values in its memory (SPEC §9.4).
     Result<RowId> enqueue(std::string_view workflow, RowId event, const nlohmann::json& params);
     // Errc::not_found when the entry is gone.
     Result<void> dequeue(RowId entry);

@@ -24,10 +24,7 @@ Json ManualTrigger::request(const Json& req) {
     const Json params = req.value("params", Json::object());
     if (auto resolved = resolve_params(a.w(), param_pairs(params)); !resolved)
         return Json{{"ok", false}, {"usage", true}, {"error", resolved.error().message}};
-    Json shown = params;
-    for (const auto& p : a.w().params)
-        if (p.secret && shown.contains(p.name)) shown[p.name] = "***";
-    const model::Event e = model::Event::manual(shown, now());
+    const model::Event e = model::Event::manual(masked_params(a.w(), params), now());
     const model::RowId ev = m_dispatch.record(e);
     if (!ev) return Json{{"ok", false}, {"error", "cannot record the event"}};
     m_dispatch.announce(announcement(e, ev, {name}));
