@@ -9,7 +9,7 @@
 # `weft logs` and the engine's output never print one either.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$WEFT_SRC/tests/support/up.sh"
-on_exit 'kill -KILL ${UP_PID:-0} 2>/dev/null || true; kill_procs_with "sleep 3521"'
+on_exit 'for p in ${UP_PID:-} ${RUN_PID:-}; do kill -KILL "$p" 2>/dev/null || true; done'
 WEFT_ARGS="--state run.db"
 
 P1=tok-AtRest-5521      # a secret param of weft run
@@ -53,9 +53,23 @@ steps:
     run: echo never
   ok:
     run: echo "token ${{ params.token }} key $API_KEY"
+  hold:
+    needs: [wait, cwd, ok]
+    if: ${{ always() }}
+    run: |
+      touch holding
+      for i in $(seq 600); do [ -e go-on ] && break; sleep 0.05; done
 Y
 printf 'API_KEY=%s\n' "$F1" > secrets.env
-run_weft --state run.db run run.yaml -p "token=$P1" --secrets secrets.env
+# While weft run still has the database open (the ends of the other steps
+# committed, nothing checkpointed yet), then after it exits.
+"$WEFT" --state run.db run run.yaml -p "token=$P1" --secrets secrets.env >run.out 2>run.err &
+RUN_PID=$!
+wait_for_file holding 20
+no_secret_at_rest "while weft run runs"
+touch go-on
+set +e; wait "$RUN_PID"; rc=$?; set -e
+out=$(cat run.out) err=$(cat run.err)
 expect_rc 1
 not_printed "weft run" "$out$err"
 no_secret_at_rest "after weft run"
