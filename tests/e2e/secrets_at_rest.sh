@@ -80,6 +80,9 @@ sget wait message
 junq "$J"
 [ "$U" = "plugin 'wait' failed: 'port': expected HOST:PORT, got '***'" ] ||
   fail "wait's message: $U"
+sget cwd message
+junq "$J"
+grep -qF "working directory 'missing-***'" <<<"$U" || fail "cwd's message: $U"
 run_weft --state run.db show "$id"
 not_printed "weft show" "$out$err"
 run_weft --state run.db logs "$id"
