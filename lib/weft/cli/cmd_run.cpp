@@ -95,8 +95,9 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
     if (!ctx) return fail(ctx.error());
     std::optional<State> state;
     if (::access(state_path(g).c_str(), F_OK) == 0) {
-        state = open_state(g);
-        if (!state) return k_exit_state;
+        auto opened = open_state(g);
+        if (!opened) return fail(opened.error());
+        state = std::move(*opened);
     }
     std::size_t width = 0, count = 0;
     for (std::size_t i = 0; i < graph.instances.size(); ++i)
@@ -278,12 +279,12 @@ int cmd_run(const Options& o, const Globals& g) {
     if (!event.contains("time")) event["time"] = format_rfc3339(t);
 
     const auto log_cap = log_cap_from_env();
-    if (!log_cap) return k_exit_usage;
+    if (!log_cap) return fail(log_cap.error());
 
     if (o.dry_run) return dry_run(*wf, o, g, *params, event, secrets);
 
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     state->store.set_log_cap(*log_cap);
     auto lock = engine::OwnerLock::acquire(state->dir);
     if (!lock) return fail(lock.error());
@@ -305,9 +306,9 @@ int cmd_resume(const Options& o, const Globals& g) {
     if (o.run_id <= 0) return fail(Errc::usage, "run ids are positive integers");
     if (o.jobs != k_jobs_unset && o.jobs < 1) return fail(Errc::usage, "-j must be at least 1");
     const auto log_cap = log_cap_from_env();
-    if (!log_cap) return k_exit_usage;
+    if (!log_cap) return fail(log_cap.error());
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     state->store.set_log_cap(*log_cap);
     auto lock = engine::OwnerLock::acquire(state->dir);
     if (!lock) return fail(lock.error());

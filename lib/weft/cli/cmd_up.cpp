@@ -68,23 +68,20 @@ void print_announcement(const nlohmann::json& j, bool json) {
     std::fflush(stdout);
 }
 
-// Ask the engine of this database; prints why not and returns nullopt (the
-// exit code is then k_exit_state: no engine answered).
-std::optional<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json& req) {
+// Ask the engine of this database for its reply to `req`. Fails with
+// Errc::state (exit 3) when the database cannot be used or no engine answers.
+Result<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json& req) {
     auto state = open_state(g);
-    if (!state) return std::nullopt;
+    if (!state) return state.error();
     const auto eng = engine::running_engine(state->dir);
-    if (!eng) {
-        fail(Errc::state, "no engine is running on " + state->path + " (start one with 'weft up')");
-        return std::nullopt;
-    }
+    if (!eng)
+        return make_error(Errc::state,
+                          "no engine is running on " + state->path + " (start one with 'weft up')");
     auto reply =
         events::control_call(events::control_path(state->dir, eng->token), req, Duration(10000));
-    if (!reply) {
-        fail(Errc::state, fmt::format("the engine (pid {}) did not answer: {}", eng->pid,
-                                      reply.error().message));
-        return std::nullopt;
-    }
+    if (!reply)
+        return make_error(Errc::state, fmt::format("the engine (pid {}) did not answer: {}",
+                                                   eng->pid, reply.error().message));
     return *reply;
 }
 
@@ -95,13 +92,13 @@ int cmd_up(const Options& o, const Globals& g) {
     // into a file or a pipe.
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     auto log_cap = log_cap_from_env();
-    if (!log_cap) return k_exit_usage;
+    if (!log_cap) return fail(log_cap.error());
     engine::UpConfig cfg;
     cfg.paths = paths_or_default(o);
     cfg.announce = [json = o.json](const nlohmann::json& j) { print_announcement(j, json); };
     cfg.diagnostics = [&g](const parse::Loaded& l) { print_diagnostics(l, g.out); };
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     cfg.state_dir = state->dir;
     cfg.state_path = state->path;
     state->store.set_log_cap(*log_cap);
@@ -147,7 +144,7 @@ int cmd_trigger(const Options& o, const Globals& g) {
     nlohmann::json params = nlohmann::json::object();
     for (auto& [key, value] : *args) params[key] = std::move(value);
     auto reply = ask_engine(g, {{"op", "trigger"}, {"workflow", o.workflow}, {"params", params}});
-    if (!reply) return k_exit_state;
+    if (!reply) return fail(reply.error());
     if (!reply->value("ok", false))
         return fail(reply->value("usage", false) ? Errc::usage : Errc::state,
                     reply->value("error", "refused"));
@@ -157,7 +154,7 @@ int cmd_trigger(const Options& o, const Globals& g) {
 
 int cmd_status(const Options& o, const Globals& g) {
     auto reply = ask_engine(g, {{"op", "status"}});
-    if (!reply) return k_exit_state;
+    if (!reply) return fail(reply.error());
     if (!reply->value("ok", false)) return fail(Errc::state, reply->value("error", "refused"));
     if (o.json) {
         reply->erase("ok");
