@@ -153,4 +153,92 @@ expect_err_has "compil"
 expect_err_has "did you mean 'compile'?"
 for f in configure compile test docs package; do [ ! -e "$f" ] || fail "--only with an unknown step ran $f"; done
 
+# --- -p KEY=@FILE, @- and @@ (SPEC §9.4) ------------------------------------
+cat > atfile.yaml <<'Y'
+name: atfile
+params:
+  a: {}
+  b: {}
+  token: {secret: true}
+steps:
+  w:
+    run: |
+      printf '%s' "${{ params.a }}" > a.val
+      printf '%s' "${{ params.b }}" > b.val
+      printf '%s' "${{ params.token }}" > token.val
+      [ ! -e fail-once ]
+Y
+printf 'from a file\n' > a.txt
+run_weft run atfile.yaml -p a=@a.txt
+expect_rc 0
+[ "$(cat a.val)" = "from a file" ] || fail "-p a=@a.txt: got '$(cat a.val)'"
+# One trailing newline is removed, no more; other bytes stay.
+printf 'two\n\n' > a.txt
+run_weft run atfile.yaml -p a=@a.txt
+expect_rc 0
+printf 'two\n' | cmp -s - a.val || fail "-p a=@a.txt with two newlines: got '$(od -c a.val)'"
+printf 'no newline' > a.txt
+run_weft run atfile.yaml -p a=@a.txt
+expect_rc 0
+[ "$(cat a.val)" = "no newline" ] || fail "-p a=@a.txt without a newline: got '$(cat a.val)'"
+# @- reads standard input; a pipe or FIFO is a file too.
+run_weft run atfile.yaml -p a=@- -p b=@<(printf 'piped\n') <<<"from stdin"
+expect_rc 0
+[ "$(cat a.val)" = "from stdin" ] || fail "-p a=@-: got '$(cat a.val)'"
+[ "$(cat b.val)" = "piped" ] || fail "-p b=@<(...): got '$(cat b.val)'"
+# @@ is a literal @; a lone @ elsewhere in the value is text.
+run_weft run atfile.yaml -p a=@@home -p b=x@y
+expect_rc 0
+[ "$(cat a.val)" = "@home" ] || fail "-p a=@@home: got '$(cat a.val)'"
+[ "$(cat b.val)" = "x@y" ] || fail "-p b=x@y: got '$(cat b.val)'"
+# A secret from a file: used by the step, stored masked.
+printf 's3cr3t-from-file\n' > token.txt
+run_weft run atfile.yaml -p token=@token.txt
+expect_rc 0
+[ "$(cat token.val)" = "s3cr3t-from-file" ] || fail "-p token=@token.txt: got '$(cat token.val)'"
+show_json "$(last_run_id)"
+jget "$show" event
+jget "$J" params
+expect_json "$J" token '"***"' "event.params of a secret from a file"
+
+# Resume takes the run's stored values as they are: a value that was given
+# as @@x is the text @x, not a file to read.
+touch fail-once
+run_weft run atfile.yaml -p a=@@x -p b=@a.txt
+expect_rc 1
+failed_run=$(last_run_id)
+rm -f fail-once a.val
+run_weft resume "$failed_run"
+expect_rc 0
+[ "$(cat a.val)" = "@x" ] || fail "resume of -p a=@@x: got '$(cat a.val)'"
+[ "$(cat b.val)" = "no newline" ] || fail "resume of -p b=@a.txt: got '$(cat b.val)'"
+
+# Errors: exit 2, no run recorded.
+runs_count; before=$n_runs
+run_weft run atfile.yaml -p a=@no-such.txt
+expect_rc 2
+expect_err_has "weft: error: -p a=@no-such.txt: No such file or directory"
+mkdir -p adir
+run_weft run atfile.yaml -p a=@adir
+expect_rc 2
+expect_err_has "weft: error: -p a=@adir: Is a directory"
+run_weft run atfile.yaml -p a=@- -p b=@- <<<"once"
+expect_rc 2
+expect_err_has "weft: error: -p b=@-: standard input is already the value of -p a=@-"
+printf 'a\0b' > nul.txt
+run_weft run atfile.yaml -p a=@nul.txt
+expect_rc 2
+expect_err_has "weft: error: -p a=@nul.txt: the value holds a NUL byte"
+head -c 1048577 /dev/zero | tr '\0' x > big.txt
+run_weft run atfile.yaml -p a=@big.txt
+expect_rc 2
+expect_err_has "weft: error: -p a=@big.txt: larger than 1 MiB"
+# Every bad -p is named, each on its own line.
+run_weft run atfile.yaml -p a=@no-such.txt -p nokey
+expect_rc 2
+expect_err_has "weft: error: -p a=@no-such.txt: No such file or directory"
+expect_err_has "weft: error: -p nokey: expected KEY=VALUE"
+runs_count
+[ "$n_runs" -eq "$before" ] || fail "-p @FILE errors recorded runs: $before before, $n_runs after"
+
 echo "run_params: ok"

@@ -16,6 +16,15 @@ steps:
   say:
     run: echo "${{ params.greeting }} ${{ params.who }}" >> greet.out
 Y
+cat > wf/param.yaml <<'Y'
+name: param
+params:
+  v: {required: true}
+  token: {secret: true}
+steps:
+  s:
+    run: printf '%s|%s\n' "${{ params.v }}" "${{ params.token }}" >> param.out
+Y
 cat > wf/queue.yaml <<'Y'
 name: queue
 concurrency: {limit: 1}
@@ -80,6 +89,26 @@ expect_err_has "unknown param 'colour'"
 run_weft --state st.db trigger gret -p who=x
 expect_rc 2
 expect_err_has "no workflow 'gret' is armed (did you mean 'greet'?)"
+
+# -p KEY=@FILE, @- and @@ (SPEC §9.4): weft trigger reads the value, and
+# the engine gets it as if it had been typed.
+printf 'from a file\n' > v.txt
+printf 's3cr3t-token\n' > token.txt
+run_weft --state st.db trigger param -p v=@v.txt -p token=@token.txt
+expect_rc 0
+wait_runs param 1
+grep -qx "from a file|s3cr3t-token" param.out || fail "-p v=@v.txt: param.out: $(cat param.out)"
+run_weft --state st.db trigger param -p v=@- -p token=@@at <<<"from stdin"
+expect_rc 0
+wait_runs param 2
+grep -qx "from stdin|@at" param.out || fail "-p v=@- and @@: param.out: $(cat param.out)"
+run_weft --state st.db trigger param -p v=@no-such.txt
+expect_rc 2
+expect_err_has "weft: error: -p v=@no-such.txt: No such file or directory"
+run_weft --state st.db trigger param -p v=@- -p token=@- <<<"x"
+expect_rc 2
+expect_err_has "weft: error: -p token=@-: standard input is already the value of -p v=@-"
+still_runs param 2 0.3
 
 # weft status, text and JSON.
 run_weft --state st.db status

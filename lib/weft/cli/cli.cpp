@@ -54,7 +54,8 @@ std::vector<Command> commands() {
         {"run", "Run a workflow once, in this process",
          [](CLI::App& c, Options& o) {
              c.add_option("FILE", o.files, "Workflow file")->required()->expected(1);
-             c.add_option("-p,--param", o.params, "Param value, KEY=VALUE (repeatable)");
+             c.add_option("-p,--param", o.params,
+                          "Param value, KEY=VALUE or KEY=@FILE (@- stdin; repeatable)");
              c.add_option("-j,--jobs", o.jobs,
                           "Steps at once (default: max-parallel, else the number of CPUs)");
              c.add_flag("--dry-run", o.dry_run, "Print the plan; run nothing");
@@ -77,7 +78,8 @@ std::vector<Command> commands() {
         {"trigger", "Send a manual event for WORKFLOW to the running engine",
          [](CLI::App& c, Options& o) {
              c.add_option("WORKFLOW", o.workflow, "Workflow name")->required();
-             c.add_option("-p,--param", o.params, "Param value, KEY=VALUE (repeatable)");
+             c.add_option("-p,--param", o.params,
+                          "Param value, KEY=VALUE or KEY=@FILE (@- stdin; repeatable)");
          },
          cmd_trigger},
         {"status", "Show the running engine: pid, uptime, workflows, triggers, queue, runs",
@@ -117,8 +119,9 @@ std::vector<Command> commands() {
         {"resume", "Continue an interrupted, failed or cancelled run",
          [](CLI::App& c, Options& o) {
              c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
-             c.add_option("-p,--param", o.params,
-                          "Param value, KEY=VALUE (secret params must be given again)");
+             c.add_option(
+                 "-p,--param", o.params,
+                 "Param value, KEY=VALUE or KEY=@FILE (secret params must be given again)");
              c.add_option("-j,--jobs", o.jobs, "Steps at once");
              c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets (give it again)");
              c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");

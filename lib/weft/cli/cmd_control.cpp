@@ -24,7 +24,7 @@ int cmd_cancel(const Options& o, const Globals& g) {
         return fail(Errc::usage, "run ids are positive integers");
     }
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     auto row = state->store.get_run_row(o.run_id);
     if (!row) return fail(row.error());
     if (!*row) return fail(Errc::usage, "no run " + std::to_string(o.run_id));

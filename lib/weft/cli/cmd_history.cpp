@@ -77,14 +77,12 @@ std::string dropped_note(const store::AttemptRow& a, int attempts) {
 }
 
 // After a run's (or a step's) lines: what the log cap dropped, a line per
-// attempt that lost lines. False when the database failed (printed).
-bool print_dropped(store::Store& store, long long run, std::optional<std::string_view> step) {
+// attempt that lost lines. Fails when the database does.
+Result<void> print_dropped(store::Store& store, long long run,
+                           std::optional<std::string_view> step) {
     auto detail = store.get_run(run);
-    if (!detail) {
-        out::error(detail.error().message);
-        return false;
-    }
-    if (!*detail) return true;  // pruned meanwhile
+    if (!detail) return detail.error();
+    if (!*detail) return {};  // pruned meanwhile
     for (const auto& s : (*detail)->steps) {
         if (step && s.id != *step) continue;
         for (const auto& a : s.attempt_rows)
@@ -93,7 +91,7 @@ bool print_dropped(store::Store& store, long long run, std::optional<std::string
                            dropped_note(a, static_cast<int>(s.attempt_rows.size())));
     }
     std::fflush(stdout);
-    return true;
+    return {};
 }
 
 }  // namespace
@@ -114,7 +112,7 @@ int cmd_runs(const Options& o, const Globals& g) {
     }
     f.limit = static_cast<std::size_t>(o.limit);
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     auto runs = state->store.list_runs(f);
     if (!runs) return fail(runs.error());
     if (o.json) {
@@ -136,7 +134,7 @@ int cmd_runs(const Options& o, const Globals& g) {
 
 int cmd_show(const Options& o, const Globals& g) {
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     auto detail = state->store.get_run(o.run_id);
     if (!detail) return fail(detail.error());
     if (!*detail) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
@@ -178,7 +176,7 @@ int cmd_show(const Options& o, const Globals& g) {
 
 int cmd_logs(const Options& o, const Globals& g) {
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     auto run = state->store.get_run_row(o.run_id);
     if (!run) return fail(run.error());
     if (!*run) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
@@ -243,7 +241,8 @@ int cmd_logs(const Options& o, const Globals& g) {
         }
         sleep_interruptibly(k_follow_interval);
     }
-    return print_dropped(state->store, o.run_id, step) ? k_exit_ok : k_exit_state;
+    if (auto r = print_dropped(state->store, o.run_id, step); !r) return fail(r.error());
+    return k_exit_ok;
 }
 
 }  // namespace weft::cli

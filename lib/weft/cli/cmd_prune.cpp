@@ -90,7 +90,7 @@ void prune_after_run(store::Store& store, const model::Workflow& wf, const Globa
 
 int cmd_prune(const Options& o, const Globals& g) {
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     auto workflows = state->store.run_workflows();
     if (!workflows) return fail(workflows.error());
     const auto dry = o.dry_run ? store::DryRun::yes : store::DryRun::no;

@@ -1,21 +1,18 @@
 // weft run: one workflow, once, in this process, with the same engine
 // `weft up` uses.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
-#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/commands.hpp"
+#include "weft/cli/params.hpp"
 #include "weft/cli/prune.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/engine/engine.hpp"
@@ -26,60 +23,24 @@
 #include "weft/report/live.hpp"
 #include "weft/report/reporters.hpp"
 #include "weft/report/terminal.hpp"
+#include "weft/util/mask.hpp"
+#include "weft/util/read_file.hpp"
 #include "weft/util/strings.hpp"
+#include "weft/util/time.hpp"
 
 namespace weft::cli {
 
 namespace {
 
-// `-p KEY=VALUE` over the workflow's params: unknown names and missing
-// required ones are usage errors (exit 2) that name the param.
-std::optional<nlohmann::json> resolve_params(const model::Workflow& wf,
-                                             const std::vector<std::string>& given) {
-    std::vector<std::pair<std::string, std::string>> pairs;
-    bool ok = true;
-    for (const auto& kv : given) {
-        const auto eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            std::fprintf(stderr, "weft: error: -p %s: expected KEY=VALUE\n", kv.c_str());
-            ok = false;
-            continue;
-        }
-        pairs.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-    }
-    auto values = engine::resolve_params(wf, pairs);
-    if (!values) {
-        std::istringstream lines(values.error().message);
-        for (std::string line; std::getline(lines, line);)
-            std::fprintf(stderr, "weft: error: %s\n", line.c_str());
-        return std::nullopt;
-    }
-    if (!ok) return std::nullopt;
-    return std::move(*values);
-}
-
-// The content of `path`, a regular file; else an error naming `flag`, the
-// file and why (a missing file, a directory, ...) and nullopt.
-std::optional<std::string> read_regular_file(const std::string& path, const char* flag) {
-    struct stat st {};
-    const char* why = nullptr;
-    if (::stat(path.c_str(), &st) != 0)
-        why = std::strerror(errno);
-    else if (S_ISDIR(st.st_mode))
-        why = std::strerror(EISDIR);
-    else if (!S_ISREG(st.st_mode))
-        why = "not a regular file";
-    else if (st.st_size > (64 << 20))
-        why = "larger than 64 MiB";
-    std::ifstream f(path, std::ios::binary);
-    if (!why && !f) why = std::strerror(errno);
-    if (why) {
-        std::fprintf(stderr, "weft: error: %s %s: %s\n", flag, path.c_str(), why);
-        return std::nullopt;
-    }
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
+// The content of `path`, a regular file of at most 64 MiB given with
+// `flag`; else a usage error naming the flag, the file and why (a missing
+// file, a directory, ...).
+Result<std::string> read_flag_file(const std::string& path, const char* flag) {
+    auto text = read_file(path, 64 << 20);
+    if (!text)
+        return make_error(Errc::usage,
+                          std::string(flag) + " " + path + ": " + text.error().message);
+    return text;
 }
 
 bool is_env_name(const std::string& s) {
@@ -91,9 +52,13 @@ bool is_env_name(const std::string& s) {
 
 // `--secrets FILE`: `KEY=VALUE` lines, taken literally (no quotes, no
 // expansion, as `docker --env-file`); blank lines and `#` comments skipped.
+// nullopt when the file cannot be read or a line is bad (both printed).
 std::optional<std::map<std::string, std::string>> read_secrets(const std::string& path) {
-    auto text = read_regular_file(path, "--secrets");
-    if (!text) return std::nullopt;
+    auto text = read_flag_file(path, "--secrets");
+    if (!text) {
+        fail(text.error());
+        return std::nullopt;
+    }
     std::istringstream f(*text);
     std::map<std::string, std::string> out;
     bool ok = true;
@@ -106,8 +71,7 @@ std::optional<std::map<std::string, std::string>> read_secrets(const std::string
         const auto eq = line.find('=');
         const std::string key = eq == std::string::npos ? line : line.substr(0, eq);
         if (eq == std::string::npos || !is_env_name(key)) {
-            std::fprintf(stderr, "%s:%d:1: error: expected KEY=VALUE with KEY a variable name\n",
-                         path.c_str(), n);
+            out::message("{}:{}:1: error: expected KEY=VALUE with KEY a variable name\n", path, n);
             ok = false;
             continue;
         }
@@ -126,19 +90,14 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
     const auto& wf = *loaded.loaded.workflow;
     const auto& graph = *loaded.graph;
     auto selected = engine::select_instances(wf, graph, o.only);
-    if (!selected) {
-        std::fprintf(stderr, "weft: error: %s\n", selected.error().message.c_str());
-        return k_exit_usage;
-    }
+    if (!selected) return fail(selected.error());
     auto ctx = engine::run_contexts(wf, params, event, secrets, 0);
-    if (!ctx) {
-        std::fprintf(stderr, "weft: error: %s\n", ctx.error().message.c_str());
-        return k_exit_usage;
-    }
+    if (!ctx) return fail(ctx.error());
     std::optional<State> state;
     if (::access(state_path(g).c_str(), F_OK) == 0) {
-        state = open_state(g);
-        if (!state) return k_exit_state;
+        auto opened = open_state(g);
+        if (!opened) return fail(opened.error());
+        state = std::move(*opened);
     }
     std::size_t width = 0, count = 0;
     for (std::size_t i = 0; i < graph.instances.size(); ++i)
@@ -147,8 +106,8 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
             ++count;
         }
     if (!o.json)
-        std::printf("dry run of %s (%zu step%s): nothing is run\n", wf.name.c_str(), count,
-                    count == 1 ? "" : "s");
+        out::print("dry run of {} ({} step{}): nothing is run\n", wf.name, count,
+                   count == 1 ? "" : "s");
     std::vector<char> will_run(graph.instances.size(), 0);
     nlohmann::json steps_ctx = nlohmann::json::object();
     int n = 0;
@@ -180,10 +139,7 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
                 auto old = state ? state->store.get_fingerprint(wf.name, inst.id)
                                  : Result<std::optional<store::Fingerprint>>(
                                        std::optional<store::Fingerprint>());
-                if (!old) {
-                    std::fprintf(stderr, "weft: error: %s\n", old.error().message.c_str());
-                    return k_exit_state;
-                }
+                if (!old) return fail(old.error());
                 if (!*old) {
                     why = "it never succeeded with sources";
                 } else if ((*old)->fingerprint != *fp) {
@@ -207,10 +163,10 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
             nlohmann::json j{
                 {"type", "plan"}, {"step", inst.id}, {"position", ++n}, {"action", action}};
             if (!why.empty()) j["reason"] = why;
-            std::printf("%s\n", model::dump_json(j).c_str());
+            out::print("{}\n", model::dump_json(j));
         } else {
-            std::printf("%4d  %-*s  %s%s\n", ++n, static_cast<int>(width), inst.id.c_str(),
-                        action.c_str(), why.empty() ? "" : (" (" + why + ")").c_str());
+            out::print("{:4}  {:<{}}  {}{}\n", ++n, inst.id, width, action,
+                       why.empty() ? "" : " (" + why + ")");
         }
     }
     return k_exit_ok;
@@ -254,29 +210,23 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     // The shared directory of Slurm jobs (SPEC §8); default STATE_DIR/slurm.
     config.slurm_dir = slurm_dir_from_env();
     auto eng = engine::Engine::create(state.store, *reporter, std::move(config));
-    if (!eng) {
-        std::fprintf(stderr, "weft: error: %s\n", eng.error().message.c_str());
-        return k_exit_state;
-    }
+    if (!eng) return fail(eng.error());
     if (o.jobs != k_jobs_unset) req.jobs = o.jobs;
     req.fail_fast = o.fail_fast;
     req.force = o.force;
     auto run_id = (*eng)->start(std::move(req));
-    if (!run_id) {
-        std::fprintf(stderr, "weft: error: %s\n", run_id.error().message.c_str());
-        return run_id.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
-    }
+    if (!run_id) return fail(run_id.error());
     const bool stored = (*eng)->run();
     if (stored) prune_after_run(state.store, workflow, g);
     const int sig = (*eng)->interrupted_by();
     if (sig == SIGINT) return k_exit_sigint;
     if (sig == SIGTERM) return k_exit_sigterm;
     if (!stored) {
-        std::fprintf(stderr,
-                     "weft: run %lld stopped: what followed the failure could not be recorded; "
-                     "once the state database works again (space freed, or the file restored), "
-                     "'weft resume %lld' continues it\n",
-                     static_cast<long long>(*run_id), static_cast<long long>(*run_id));
+        out::message(
+            "weft: run {0} stopped: what followed the failure could not be recorded; once the "
+            "state database works again (space freed, or the file restored), 'weft resume {0}' "
+            "continues it\n",
+            *run_id);
         return k_exit_state;
     }
     return (*eng)->status(*run_id) == model::RunState::success ? k_exit_ok : k_exit_failed;
@@ -289,16 +239,13 @@ int cmd_run(const Options& o, const Globals& g) {
     print_diagnostics(wf->loaded, g.out);
     if (!wf->ok()) return k_exit_usage;
     const auto& workflow = *wf->loaded.workflow;
-    auto params = resolve_params(workflow, o.params);
-    if (!params) return k_exit_usage;
-    if (o.jobs != k_jobs_unset && o.jobs < 1) {
-        std::fprintf(stderr, "weft: error: -j must be at least 1\n");
-        return k_exit_usage;
-    }
-    if (auto selected = engine::select_instances(workflow, *wf->graph, o.only); !selected) {
-        std::fprintf(stderr, "weft: error: %s\n", selected.error().message.c_str());
-        return k_exit_usage;
-    }
+    auto args = read_param_args(o.params);
+    if (!args) return fail(args.error());
+    auto params = engine::resolve_params(workflow, *args);
+    if (!params) return fail(params.error());
+    if (o.jobs != k_jobs_unset && o.jobs < 1) return fail(Errc::usage, "-j must be at least 1");
+    if (auto selected = engine::select_instances(workflow, *wf->graph, o.only); !selected)
+        return fail(selected.error());
 
     std::map<std::string, std::string> secrets;
     if (!o.secrets_file.empty()) {
@@ -309,52 +256,40 @@ int cmd_run(const Options& o, const Globals& g) {
     // The event is stored and shown: secret params appear masked in it.
     nlohmann::json shown_params = *params;
     for (const auto& p : workflow.params)
-        if (p.secret && shown_params.contains(p.name) &&
-            !shown_params[p.name].get<std::string>().empty())
-            shown_params[p.name] = "***";
+        if (p.secret && shown_params.contains(p.name)) mask_secret_param(shown_params[p.name]);
     nlohmann::json event = {{"kind", "manual"}, {"params", shown_params}};
     if (!o.event_file.empty()) {
-        auto text = read_regular_file(o.event_file, "--event");
-        if (!text) return k_exit_usage;
-        auto fail = [&](const std::string& why) {
-            std::fprintf(stderr, "weft: error: --event %s: %s\n", o.event_file.c_str(),
-                         why.c_str());
-            return k_exit_usage;
+        auto text = read_flag_file(o.event_file, "--event");
+        if (!text) return fail(text.error());
+        auto bad = [&](const std::string& why) {
+            return fail(Errc::usage, "--event " + o.event_file + ": " + why);
         };
         if (json_nesting(*text) > k_max_json_nesting)
-            return fail("JSON nested deeper than " + std::to_string(k_max_json_nesting) +
-                        " levels");
+            return bad("JSON nested deeper than " + std::to_string(k_max_json_nesting) + " levels");
         auto parsed = nlohmann::json::parse(*text, nullptr, false);
-        if (parsed.is_discarded() || !parsed.is_object()) return fail("expected a JSON object");
+        if (parsed.is_discarded() || !parsed.is_object()) return bad("expected a JSON object");
         if (parsed.contains("kind") && !parsed["kind"].is_string())
-            return fail("\"kind\" must be a string");
+            return bad("\"kind\" must be a string");
         if (parsed.contains("time") && !parsed["time"].is_string())
-            return fail("\"time\" must be an RFC 3339 string");
+            return bad("\"time\" must be an RFC 3339 string");
         event = parsed;
         if (!event.contains("kind")) event["kind"] = "manual";
     }
-    const TimePoint t =
-        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    const TimePoint t = now();
     if (!event.contains("time")) event["time"] = format_rfc3339(t);
 
     const auto log_cap = log_cap_from_env();
-    if (!log_cap) return k_exit_usage;
+    if (!log_cap) return fail(log_cap.error());
 
     if (o.dry_run) return dry_run(*wf, o, g, *params, event, secrets);
 
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     state->store.set_log_cap(*log_cap);
     auto lock = engine::OwnerLock::acquire(state->dir);
-    if (!lock) {
-        std::fprintf(stderr, "weft: error: %s\n", lock.error().message.c_str());
-        return k_exit_state;
-    }
+    if (!lock) return fail(lock.error());
     auto event_id = state->store.add_event(event.value("kind", "manual"), event, t);
-    if (!event_id) {
-        std::fprintf(stderr, "weft: error: %s\n", event_id.error().message.c_str());
-        return k_exit_state;
-    }
+    if (!event_id) return fail(event_id.error());
 
     engine::RunRequest req;
     req.workflow = wf;
@@ -368,72 +303,49 @@ int cmd_run(const Options& o, const Globals& g) {
 }
 
 int cmd_resume(const Options& o, const Globals& g) {
-    if (o.run_id <= 0) {
-        std::fprintf(stderr, "weft: error: run ids are positive integers\n");
-        return k_exit_usage;
-    }
-    if (o.jobs != k_jobs_unset && o.jobs < 1) {
-        std::fprintf(stderr, "weft: error: -j must be at least 1\n");
-        return k_exit_usage;
-    }
+    if (o.run_id <= 0) return fail(Errc::usage, "run ids are positive integers");
+    if (o.jobs != k_jobs_unset && o.jobs < 1) return fail(Errc::usage, "-j must be at least 1");
     const auto log_cap = log_cap_from_env();
-    if (!log_cap) return k_exit_usage;
+    if (!log_cap) return fail(log_cap.error());
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     state->store.set_log_cap(*log_cap);
     auto lock = engine::OwnerLock::acquire(state->dir);
-    if (!lock) {
-        std::fprintf(stderr, "weft: error: %s\n", lock.error().message.c_str());
-        return k_exit_state;
-    }
+    if (!lock) return fail(lock.error());
     auto detail = state->store.get_run(o.run_id);
-    if (!detail) {
-        std::fprintf(stderr, "weft: error: %s\n", detail.error().message.c_str());
-        return k_exit_state;
-    }
-    if (!*detail) {
-        std::fprintf(stderr, "weft: error: no run %lld\n", o.run_id);
-        return k_exit_usage;
-    }
+    if (!detail) return fail(detail.error());
+    if (!*detail) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
     const auto& run = (*detail)->run;
     auto resume = engine::plan_resume(**detail);
-    if (!resume) {
-        std::fprintf(stderr, "weft: error: %s\n", resume.error().message.c_str());
-        return k_exit_usage;
-    }
+    if (!resume) return fail(resume.error());
     // The workflow as its file says today, as the run recorded it.
     auto wf = std::make_shared<parse::Workflow>(parse::load_workflow(run.file));
     print_diagnostics(wf->loaded, g.out);
-    if (!wf->ok()) {
-        std::fprintf(stderr, "weft: error: run %lld: cannot load its workflow file %s\n", o.run_id,
-                     run.file.c_str());
-        return k_exit_usage;
-    }
+    if (!wf->ok())
+        return fail(Errc::usage,
+                    fmt::format("run {}: cannot load its workflow file {}", o.run_id, run.file));
     const auto& workflow = *wf->loaded.workflow;
-    if (workflow.name != run.workflow) {
-        std::fprintf(stderr, "weft: error: run %lld: %s now holds workflow '%s', not '%s'\n",
-                     o.run_id, run.file.c_str(), workflow.name.c_str(), run.workflow.c_str());
-        return k_exit_usage;
-    }
+    if (workflow.name != run.workflow)
+        return fail(Errc::usage, fmt::format("run {}: {} now holds workflow '{}', not '{}'",
+                                             o.run_id, run.file, workflow.name, run.workflow));
     // Params: those the run had, then -p. Secret values were never stored
-    // (SPEC §4): each secret param the run had must be given again.
-    std::vector<std::string> given = o.params;
+    // (SPEC §4): each secret param the run had must be given again. The
+    // run's values are taken as they are: a stored `@x` names no file.
+    auto given = read_param_args(o.params);
+    if (!given) return fail(given.error());
     std::set<std::string> named;
-    for (const auto& kv : o.params) named.insert(kv.substr(0, kv.find('=')));
+    for (const auto& kv : *given) named.insert(kv.first);
     for (auto it = run.params.begin(); it != run.params.end(); ++it) {
         const auto* p = workflow.find_param(it.key());
         if (!p || named.count(it.key()) || !it.value().is_string()) continue;
-        if (p->secret && it.value() == "***") {
-            std::fprintf(stderr,
-                         "weft: error: run %lld had secret param '%s', which is never stored; give "
-                         "it again with -p %s=VALUE\n",
-                         o.run_id, it.key().c_str(), it.key().c_str());
-            return k_exit_usage;
-        }
-        given.push_back(it.key() + "=" + it.value().get<std::string>());
+        if (p->secret && it.value().get_ref<const std::string&>() == Masker::k_mask)
+            return fail(Errc::usage, fmt::format("run {0} had secret param '{1}', which is never "
+                                                 "stored; give it again with -p {1}=VALUE",
+                                                 o.run_id, it.key()));
+        given->emplace_back(it.key(), it.value().get<std::string>());
     }
-    auto params = resolve_params(workflow, given);
-    if (!params) return k_exit_usage;
+    auto params = engine::resolve_params(workflow, *given);
+    if (!params) return fail(params.error());
     std::map<std::string, std::string> secrets;
     if (!o.secrets_file.empty()) {
         auto s = read_secrets(o.secrets_file);
@@ -443,14 +355,11 @@ int cmd_resume(const Options& o, const Globals& g) {
         // Secrets were never stored: a workflow that reads the `secrets`
         // context needs its --secrets file again.
         for (const auto& ref : wf->loaded.refs)
-            if (!ref.path.empty() && ref.path[0] == "secrets") {
-                std::fprintf(stderr,
-                             "weft: error: run %lld: its workflow reads secrets (%s:%d:%d), which "
-                             "are never stored; give "
-                             "--secrets FILE again\n",
-                             o.run_id, run.file.c_str(), ref.loc.line, ref.loc.column);
-                return k_exit_usage;
-            }
+            if (!ref.path.empty() && ref.path[0] == "secrets")
+                return fail(Errc::usage,
+                            fmt::format("run {}: its workflow reads secrets ({}:{}:{}), which are "
+                                        "never stored; give --secrets FILE again",
+                                        o.run_id, run.file, ref.loc.line, ref.loc.column));
     }
 
     engine::RunRequest req;

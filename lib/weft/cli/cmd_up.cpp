@@ -4,10 +4,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <sstream>
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/commands.hpp"
+#include "weft/cli/params.hpp"
 #include "weft/cli/prune.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/engine/engine.hpp"
@@ -27,16 +27,15 @@ std::vector<std::string> paths_or_default(const Options& o) {
 // An engine event for people: `event 4 (file: src/a.c +2) -> build`.
 void print_announcement(const nlohmann::json& j, bool json) {
     if (json) {
-        nlohmann::json out = j;
-        out["time"] = format_rfc3339(now());
-        std::printf("%s\n",
-                    out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        nlohmann::json shown = j;
+        shown["time"] = format_rfc3339(now());
+        out::print("{}\n", shown.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         std::fflush(stdout);
         return;
     }
     const std::string type = j.value("type", "");
     if (type == "error") {
-        std::fprintf(stderr, "weft: error: %s\n", j.value("message", "").c_str());
+        out::error(j.value("message", ""));
         return;
     }
     std::string line;
@@ -65,27 +64,24 @@ void print_announcement(const nlohmann::json& j, bool json) {
     } else {
         line = j.value("message", type);
     }
-    std::printf("%s\n", line.c_str());
+    out::print("{}\n", line);
     std::fflush(stdout);
 }
 
-// Ask the engine of this database; prints why not and returns nullopt.
-std::optional<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json& req) {
+// Ask the engine of this database for its reply to `req`. Fails with
+// Errc::state (exit 3) when the database cannot be used or no engine answers.
+Result<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json& req) {
     auto state = open_state(g);
-    if (!state) return std::nullopt;
+    if (!state) return state.error();
     const auto eng = engine::running_engine(state->dir);
-    if (!eng) {
-        std::fprintf(stderr, "weft: error: no engine is running on %s (start one with 'weft up')\n",
-                     state->path.c_str());
-        return std::nullopt;
-    }
+    if (!eng)
+        return make_error(Errc::state,
+                          "no engine is running on " + state->path + " (start one with 'weft up')");
     auto reply =
         events::control_call(events::control_path(state->dir, eng->token), req, Duration(10000));
-    if (!reply) {
-        std::fprintf(stderr, "weft: error: the engine (pid %ld) did not answer: %s\n", eng->pid,
-                     reply.error().message.c_str());
-        return std::nullopt;
-    }
+    if (!reply)
+        return make_error(Errc::state, fmt::format("the engine (pid {}) did not answer: {}",
+                                                   eng->pid, reply.error().message));
     return *reply;
 }
 
@@ -96,13 +92,13 @@ int cmd_up(const Options& o, const Globals& g) {
     // into a file or a pipe.
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     auto log_cap = log_cap_from_env();
-    if (!log_cap) return k_exit_usage;
+    if (!log_cap) return fail(log_cap.error());
     engine::UpConfig cfg;
     cfg.paths = paths_or_default(o);
     cfg.announce = [json = o.json](const nlohmann::json& j) { print_announcement(j, json); };
     cfg.diagnostics = [&g](const parse::Loaded& l) { print_diagnostics(l, g.out); };
     auto state = open_state(g);
-    if (!state) return k_exit_state;
+    if (!state) return fail(state.error());
     cfg.state_dir = state->dir;
     cfg.state_path = state->path;
     state->store.set_log_cap(*log_cap);
@@ -118,94 +114,68 @@ int cmd_up(const Options& o, const Globals& g) {
     engine::Up up(state->store, cfg);  // after the reporter: its Engine reports there
     if (!up.load()) return k_exit_usage;
     auto lock = engine::OwnerLock::acquire(state->dir);
-    if (!lock) {
-        std::fprintf(stderr, "weft: error: %s\n", lock.error().message.c_str());
-        return k_exit_state;
-    }
+    if (!lock) return fail(lock.error());
     auto engine_lock = engine::EngineLock::acquire(state->dir, lock->token());
-    if (!engine_lock) {
-        std::fprintf(stderr, "weft: error: %s\n", engine_lock.error().message.c_str());
-        return k_exit_state;
-    }
+    if (!engine_lock) return fail(engine_lock.error());
     engine::Config config;
     config.state_dir = state->dir;
     config.owner = lock->token();
     config.control_socket = true;
     config.slurm_dir = slurm_dir_from_env();
-    if (auto r = up.start(*reporter, std::move(config)); !r) {
-        std::fprintf(stderr, "weft: error: %s\n", r.error().message.c_str());
-        return r.error().code == Errc::invalid ? k_exit_usage : k_exit_state;
-    }
+    if (auto r = up.start(*reporter, std::move(config)); !r) return fail(r.error());
     if (o.json)
         print_announcement({{"type", "armed"}, {"pid", ::getpid()}, {"state", state->path}}, true);
     else {
-        std::printf("weft up: engine pid %d armed, state %s\n", static_cast<int>(::getpid()),
-                    state->path.c_str());
+        out::print("weft up: engine pid {} armed, state {}\n", ::getpid(), state->path);
         std::fflush(stdout);
     }
     const bool stored = up.run();
     if (!stored)
-        std::fprintf(stderr,
-                     "weft: the engine stopped: the state database failed, and nothing after the "
-                     "failure could be recorded; the next weft command marks the runs it left "
-                     "interrupted ('weft resume' continues them)\n");
+        out::message(
+            "weft: the engine stopped: the state database failed, and nothing after the failure "
+            "could be recorded; the next weft command marks the runs it left interrupted ('weft "
+            "resume' continues them)\n");
     return stored ? k_exit_ok : k_exit_state;
 }
 
 int cmd_trigger(const Options& o, const Globals& g) {
+    auto args = read_param_args(o.params);
+    if (!args) return fail(args.error());
     nlohmann::json params = nlohmann::json::object();
-    for (const auto& kv : o.params) {
-        const auto eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            std::fprintf(stderr, "weft: error: -p %s: expected KEY=VALUE\n", kv.c_str());
-            return k_exit_usage;
-        }
-        params[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
+    for (auto& [key, value] : *args) params[key] = std::move(value);
     auto reply = ask_engine(g, {{"op", "trigger"}, {"workflow", o.workflow}, {"params", params}});
-    if (!reply) return k_exit_state;
-    if (!reply->value("ok", false)) {
-        std::istringstream lines(reply->value("error", "refused"));
-        for (std::string line; std::getline(lines, line);)
-            std::fprintf(stderr, "weft: error: %s\n", line.c_str());
-        return reply->value("usage", false) ? k_exit_usage : k_exit_state;
-    }
-    std::printf("event %lld queued for %s\n", reply->value("event", 0LL), o.workflow.c_str());
+    if (!reply) return fail(reply.error());
+    if (!reply->value("ok", false))
+        return fail(reply->value("usage", false) ? Errc::usage : Errc::state,
+                    reply->value("error", "refused"));
+    out::print("event {} queued for {}\n", reply->value("event", 0LL), o.workflow);
     return k_exit_ok;
 }
 
 int cmd_status(const Options& o, const Globals& g) {
     auto reply = ask_engine(g, {{"op", "status"}});
-    if (!reply) return k_exit_state;
-    if (!reply->value("ok", false)) {
-        std::fprintf(stderr, "weft: error: %s\n", reply->value("error", "refused").c_str());
-        return k_exit_state;
-    }
+    if (!reply) return fail(reply.error());
+    if (!reply->value("ok", false)) return fail(Errc::state, reply->value("error", "refused"));
     if (o.json) {
         reply->erase("ok");
-        std::printf("%s\n",
-                    reply->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        out::print("{}\n", reply->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return k_exit_ok;
     }
-    std::printf("engine pid %lld, up since %s, %lld event(s) queued, stdin: %s\n",
-                reply->value("pid", 0LL), reply->value("started", "").c_str(),
-                reply->value("queued", 0LL), reply->value("stdin", "").c_str());
+    out::print("engine pid {}, up since {}, {} event(s) queued, stdin: {}\n",
+               reply->value("pid", 0LL), reply->value("started", ""), reply->value("queued", 0LL),
+               reply->value("stdin", ""));
     for (const auto& w : (*reply)["workflows"]) {
-        std::printf("%s (%s): %d running, %lld queued\n", w.value("name", "").c_str(),
-                    w.value("file", "").c_str(), w.value("running", 0), w.value("queued", 0LL));
-        for (const auto& t : w["triggers"]) std::printf("  %s\n", t.get<std::string>().c_str());
-        if (!w["next"].empty())
-            std::printf("  next fire: %s\n", w["next"][0].get<std::string>().c_str());
+        out::print("{} ({}): {} running, {} queued\n", w.value("name", ""), w.value("file", ""),
+                   w.value("running", 0), w.value("queued", 0LL));
+        for (const auto& t : w["triggers"]) out::print("  {}\n", t.get<std::string>());
+        if (!w["next"].empty()) out::print("  next fire: {}\n", w["next"][0].get<std::string>());
     }
     return k_exit_ok;
 }
 
 int cmd_list(const Options& o, const Globals& g) {
     auto files = parse::workflow_files(paths_or_default(o));
-    if (!files) {
-        std::fprintf(stderr, "weft: error: %s\n", files.error().message.c_str());
-        return k_exit_usage;
-    }
+    if (!files) return fail(files.error());
     std::vector<parse::WorkflowPtr> all;
     bool ok = true;
     for (const auto& f : *files) {
@@ -218,7 +188,7 @@ int cmd_list(const Options& o, const Globals& g) {
         all.push_back(wf);
     }
     for (const auto& p : parse::check_workflow_set(all)) {
-        std::fprintf(stderr, "weft: error: %s\n", p.c_str());
+        out::error(p);
         ok = false;
     }
     const TimePoint t = now();
@@ -228,17 +198,16 @@ int cmd_list(const Options& o, const Globals& g) {
         if (o.json) {
             std::vector<std::string> fires;
             for (auto f : next) fires.push_back(format_rfc3339(f));
-            std::printf("%s\n", nlohmann::json{{"name", wf.name},
-                                               {"file", wf.file},
-                                               {"triggers", engine::describe_triggers(wf)},
-                                               {"next", fires}}
-                                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                                    .c_str());
+            out::print("{}\n", nlohmann::json{{"name", wf.name},
+                                              {"file", wf.file},
+                                              {"triggers", engine::describe_triggers(wf)},
+                                              {"next", fires}}
+                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
             continue;
         }
-        std::printf("%s (%s)\n", wf.name.c_str(), wf.file.c_str());
-        for (const auto& d : engine::describe_triggers(wf)) std::printf("  %s\n", d.c_str());
-        for (auto f : next) std::printf("  next: %s\n", format_rfc3339(f).c_str());
+        out::print("{} ({})\n", wf.name, wf.file);
+        for (const auto& d : engine::describe_triggers(wf)) out::print("  {}\n", d);
+        for (auto f : next) out::print("  next: {}\n", format_rfc3339(f));
     }
     return ok ? k_exit_ok : k_exit_usage;
 }

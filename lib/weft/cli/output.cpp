@@ -131,12 +131,16 @@ int exit_code(Errc code) {
 }
 
 int fail(const Error& e) {
-    out::error(e.message);
-    return exit_code(e.code);
+    return fail(e.code, e.message);
 }
 
 int fail(Errc code, std::string_view message) {
-    out::error(message);
+    for (std::size_t start = 0;;) {
+        const std::size_t end = message.find('\n', start);
+        out::error(message.substr(start, end - start));
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+    }
     return exit_code(code);
 }
 

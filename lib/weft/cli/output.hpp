@@ -36,7 +36,9 @@ void print_diagnostics(const parse::Loaded& loaded, const Output& out);
 int exit_code(Errc code);
 
 // Print `weft: error: MESSAGE` for `e` on stderr; return its exit code.
-// Every command reports the error that ends it through here.
+// Every command reports the error that ends it through here. A message of
+// several lines is several errors (a `weft: error:` line each), as
+// engine::resolve_params and read_param_args give them.
 int fail(const Error& e);
 
 // fail() for an error the command itself finds: `message` of kind `code`.

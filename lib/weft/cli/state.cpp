@@ -44,30 +44,20 @@ Result<void> check_state_dir(const std::string& dir) {
 
 }  // namespace
 
-std::optional<State> open_state(const Globals& g) {
+Result<State> open_state(const Globals& g) {
     const std::string path = state_path(g);
     auto store = store::Store::open(path);
-    if (!store) {
-        out::error(store.error().message);
-        return std::nullopt;
-    }
+    if (!store) return make_error(Errc::state, store.error().message);
     // Locks and scratch files of this database live in DB.d beside it, so two
     // databases in one directory never share them; absolute, because steps
     // run in other directories and read $WEFT_OUTPUT from there.
     std::error_code ec;
     std::string dir = std::filesystem::absolute(path, ec).string() + ".d";
-    if (ec) {
-        out::error("cannot create " + dir + ": " + ec.message());
-        return std::nullopt;
-    }
-    if (auto r = check_state_dir(dir); !r) {
-        out::error(r.error().message);
-        return std::nullopt;
-    }
+    if (ec) return make_error(Errc::state, "cannot create " + dir + ": " + ec.message());
+    if (auto r = check_state_dir(dir); !r) return make_error(Errc::state, r.error().message);
     State s{std::move(*store), path, dir};
     if (auto r = engine::recover_dead_runs(s.store, s.dir); !r) {
-        out::error("recovering interrupted runs: " + r.error().message);
-        return std::nullopt;
+        return make_error(Errc::state, "recovering interrupted runs: " + r.error().message);
     } else if (*r > 0 && !g.quiet) {
         out::message("weft: marked {} run{} of dead weft processes as interrupted\n", *r,
                      *r == 1 ? "" : "s");
@@ -75,14 +65,11 @@ std::optional<State> open_state(const Globals& g) {
     return s;
 }
 
-std::optional<std::uint64_t> log_cap_from_env() {
+Result<std::uint64_t> log_cap_from_env() {
     const char* env = std::getenv("WEFT_LOG_CAP");
     if (!env || !*env) return store::k_default_log_cap;
     auto cap = parse_size(env);
-    if (!cap) {
-        out::error("WEFT_LOG_CAP: " + cap.error().message);
-        return std::nullopt;
-    }
+    if (!cap) return make_error(Errc::usage, "WEFT_LOG_CAP: " + cap.error().message);
     return *cap;
 }
 

@@ -2,11 +2,11 @@
 // Opening the state database the way every command does: --state, then
 // $WEFT_STATE, then .weft/state.db; crash recovery of dead processes' runs.
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "weft/cli/commands.hpp"
 #include "weft/store/store.hpp"
+#include "weft/util/result.hpp"
 
 namespace weft::cli {
 
@@ -19,14 +19,14 @@ struct State {
 // The database's path: --state, then $WEFT_STATE, then .weft/state.db.
 std::string state_path(const Globals& g);
 
-// Open (creating if needed) and recover. Prints the error and returns
-// nullopt when the database cannot be used (the caller exits 3).
-std::optional<State> open_state(const Globals& g);
+// Open (creating if needed) and recover. Fails with Errc::state (exit 3)
+// saying why when the database or its state directory cannot be used.
+Result<State> open_state(const Globals& g);
 
 // The log cap of the commands that run steps: $WEFT_LOG_CAP (a size: 10M,
-// 512K, 4096; 0 for none), else store::k_default_log_cap. Prints the error
-// and returns nullopt when the value is not a size (the caller exits 2).
-std::optional<std::uint64_t> log_cap_from_env();
+// 512K, 4096; 0 for none), else store::k_default_log_cap. Fails with
+// Errc::usage (exit 2) when the value is not a size.
+Result<std::uint64_t> log_cap_from_env();
 
 // $WEFT_SLURM_DIR, the shared job directory of Slurm steps; empty when unset
 // (the engine then uses STATE_DIR/slurm).

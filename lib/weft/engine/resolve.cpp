@@ -2,7 +2,8 @@
 
 #include <xxhash.h>
 
-#include <cstdio>
+#include <fmt/core.h>
+
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -294,10 +295,7 @@ Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& res
         }
     }
     const XXH128_hash_t h = XXH3_128bits_digest(st.get());
-    char hex[33];
-    std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
-                  static_cast<unsigned long long>(h.low64));
-    return std::string(hex);
+    return fmt::format("{:016x}{:016x}", h.high64, h.low64);
 }
 
 bool generates_exist(const model::Step& step) {

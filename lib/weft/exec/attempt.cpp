@@ -3,10 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -53,11 +54,10 @@ constexpr std::chrono::milliseconds k_exec_settle{500};
 bool carries_marker(pid_t pid, long long start_time, const std::string& marker, std::string& buf,
                     std::optional<Clock::time_point>& deadline) {
     if (marker.empty()) return false;
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(pid));
+    const std::string path = fmt::format("/proc/{}/environ", pid);
     for (;;) {
         // Gone, or not ours to read (another user's).
-        if (!detail::read_whole_file(path, buf)) return false;
+        if (!detail::read_whole_file(path.c_str(), buf)) return false;
         if (!buf.empty()) return has_env_entry(buf, marker);
         auto st = detail::read_proc_stat(pid);
         if (!st || st->start_time != start_time || st->state == 'Z' || st->state == 'X') {
@@ -173,9 +173,8 @@ int kill_marked(const std::string& prefix) {
         int found = 0;
         for (pid_t p : detail::all_pids()) {
             if (p == self) continue;
-            char path[64];
-            std::snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(p));
-            if (!detail::read_whole_file(path, buf)) continue;
+            const std::string path = fmt::format("/proc/{}/environ", p);
+            if (!detail::read_whole_file(path.c_str(), buf)) continue;
             for (std::size_t pos = 0; pos < buf.size();) {
                 std::size_t end = buf.find('\0', pos);
                 if (end == std::string::npos) end = buf.size();

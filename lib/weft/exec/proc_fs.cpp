@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -60,9 +62,8 @@ void for_each_numeric_entry(const char* dir_path, F&& f) {
 }  // namespace
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const std::string path = fmt::format("/proc/{}/stat", pid);
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     // One line of about 300 bytes; comm is at most 64 bytes (kernel threads).
     char buf[2048];
@@ -134,9 +135,8 @@ std::vector<pid_t> own_children() {
         // An orphan reparented to a subreaper hangs off one of its threads, so
         // every thread's list is needed.
         for_each_numeric_entry("/proc/self/task", [&](pid_t tid) {
-            char path[64];
-            std::snprintf(path, sizeof path, "/proc/self/task/%d/children", static_cast<int>(tid));
-            if (!read_whole_file(path, text)) return;  // the thread just ended
+            const std::string path = fmt::format("/proc/self/task/{}/children", tid);
+            if (!read_whole_file(path.c_str(), text)) return;  // the thread just ended
             const char* p = text.data();
             const char* end = p + text.size();
             long long v = 0;

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -339,9 +341,7 @@ void read_new(const std::string& path, long long& offset, std::string& buf, std:
 std::string time_limit(Duration d) {
     const long long minutes = std::max<long long>(1, (d.count() + 59'999) / 60'000);
     const long long days = minutes / (24 * 60), hours = minutes / 60 % 24, mins = minutes % 60;
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%lld-%02lld:%02lld:00", days, hours, mins);
-    return buf;
+    return fmt::format("{}-{:02}:{:02}:00", days, hours, mins);
 }
 
 std::string job_name(const std::string& state_dir, long long run, const std::string& step,
@@ -354,9 +354,7 @@ std::string job_name(const std::string& state_dir, long long run, const std::str
         s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')
                  ? c
                  : '_';
-    char hex[9];
-    std::snprintf(hex, sizeof hex, "%08x", h);
-    return "weft-" + std::to_string(run) + "-" + s + "-" + std::to_string(attempt) + "-" + hex;
+    return fmt::format("weft-{}-{}-{}-{:08x}", run, s, attempt, h);
 }
 
 }  // namespace weft::exec::slurm

@@ -16,18 +16,6 @@ const Param* Workflow::find_param(std::string_view param) const {
     return nullptr;
 }
 
-const char* to_string(RunStatus s) {
-    switch (s) {
-        case RunStatus::success:
-            return "success";
-        case RunStatus::failure:
-            return "failure";
-        case RunStatus::cancelled:
-            return "cancelled";
-    }
-    return "?";
-}
-
 const char* to_string(FileEvent e) {
     switch (e) {
         case FileEvent::create:

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "weft/model/json.hpp"
+#include "weft/model/run.hpp"
 #include "weft/util/diagnostic.hpp"
 #include "weft/util/duration.hpp"
 
@@ -107,11 +108,11 @@ struct ScheduleEntry {
 };
 
 enum class StdinFormat { lines, json };
-enum class RunStatus { success, failure, cancelled };
-
 struct WorkflowTrigger {
     std::vector<std::string> names;
-    std::vector<RunStatus> statuses{RunStatus::success};
+    // The ends that fire it: success, failure or cancelled (the loader
+    // accepts no other state).
+    std::vector<RunState> statuses{RunState::success};
 };
 
 struct Triggers {
@@ -168,7 +169,6 @@ struct Workflow {
 
 inline constexpr Duration k_default_step_timeout{6 * 3600 * 1000};
 
-const char* to_string(RunStatus s);
 const char* to_string(FileEvent e);
 
 }  // namespace weft::model

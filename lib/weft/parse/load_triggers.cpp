@@ -124,11 +124,11 @@ void Walker::workflow_trigger(const YamlNode& key, const YamlNode& n) {
              else if (expect(wv, YAML::NodeType::Sequence, "'status'"))
                  for (const auto& i : wv) items.push_back(i);
              for (const auto& i : items)
-                 if (auto st = enumeration<model::RunStatus>(
-                         i, "run status",
-                         {{"success", model::RunStatus::success},
-                          {"failure", model::RunStatus::failure},
-                          {"cancelled", model::RunStatus::cancelled}}))
+                 if (auto st =
+                         enumeration<model::RunState>(i, "run status",
+                                                      {{"success", model::RunState::success},
+                                                       {"failure", model::RunState::failure},
+                                                       {"cancelled", model::RunState::cancelled}}))
                      wt.statuses.push_back(*st);
          });
     if (wt.names.empty())

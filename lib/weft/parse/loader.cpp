@@ -1,20 +1,15 @@
 #include "weft/parse/loader.hpp"
 
-#include <sys/stat.h>
-
 #include <yaml-cpp/exceptions.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
-#include <sstream>
 
 #include "weft/parse/source_scan.hpp"
 #include "weft/parse/tags.hpp"
 #include "weft/parse/walker.hpp"
 #include "weft/parse/yaml_tree.hpp"
+#include "weft/util/read_file.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::parse {
@@ -222,18 +217,12 @@ Loaded load_file(const std::string& path) {
     };
     // Only regular files, of a size a workflow can have: /dev/zero or a FIFO
     // would be read forever.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return refuse(std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return refuse(std::strerror(EISDIR));
-    if (!S_ISREG(st.st_mode)) return refuse("not a regular file");
-    if (st.st_size > k_max_file_size)
-        return refuse("larger than " + std::to_string(k_max_file_size >> 20) +
-                      " MiB, the most a workflow file may be");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return refuse(std::strerror(errno));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return load_string(ss.str(), path);
+    auto text = read_file(path, k_max_file_size);
+    if (!text)
+        return refuse(text.error().message + (text.error().code == Errc::invalid
+                                                  ? ", the most a workflow file may be"
+                                                  : ""));
+    return load_string(*text, path);
 }
 
 }  // namespace weft::parse

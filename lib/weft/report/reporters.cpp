@@ -158,8 +158,7 @@ void JsonReporter::run_finished(model::RowId run, const std::string& workflow,
 }
 
 void print_problem(engine::Severity severity, const std::string& text) {
-    std::fprintf(stderr, "weft: %s: %s\n",
-                 severity == engine::Severity::error ? "error" : "warning", text.c_str());
+    out::message("weft: {}: {}\n", severity == engine::Severity::error ? "error" : "warning", text);
 }
 
 void PlainReporter::problem(engine::Severity severity, const std::string& text) {

@@ -4,8 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 namespace weft {
@@ -16,9 +17,7 @@ Error os_error(std::string what, const std::string& path) {
 }
 
 std::string octal(mode_t mode) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
-    return buf;
+    return fmt::format("{:04o}", static_cast<unsigned>(mode & 07777));
 }
 
 }  // namespace

@@ -13,14 +13,6 @@ namespace weft::engine {
 using Json = nlohmann::json;
 using model::RowId;
 
-namespace {
-
-bool has_wildcard(std::string_view s) {
-    return s.find_first_of("*?[{") != std::string_view::npos;
-}
-
-}  // namespace
-
 std::string glob_root(std::string pattern) {
     if (pattern.rfind("./", 0) == 0) pattern.erase(0, 2);
     std::string root;
