@@ -80,3 +80,22 @@ Y
 WEFT_PLUGIN_PATH=$PWD/plugins run_weft --state st.db run plug.yaml -p "token=$secret"
 expect_rc 0
 grep -q '^/memfd:weft-request' req-stdin || fail "the plugin's stdin is $(cat req-stdin), not a memfd"
+
+# A path with a newline cannot travel in WEFT_EVENT_PATHS (one path a line):
+# it is left out, never split in two, WEFT_EVENT_TRUNCATED names the
+# variable, and WEFT_EVENT_JSON has every path.
+printf '{"kind":"file","paths":["a.txt","evil\\nb.txt","c.txt"]}\n' > ev.json
+cat > paths.yaml <<'Y'
+steps:
+  p:
+    run: |
+      printf '%s' "$WEFT_EVENT_PATHS" > "$WORK/paths"
+      printf '%s' "${WEFT_EVENT_TRUNCATED-unset}" > "$WORK/truncated"
+      grep -c 'evil\\nb.txt' "$WEFT_EVENT_JSON" > "$WORK/in-json"
+Y
+run_weft --state st.db run paths.yaml --event ev.json
+expect_rc 0
+[ "$(cat paths)" = "a.txt
+c.txt" ] || fail "WEFT_EVENT_PATHS with a newline in a name: '$(cat paths)'"
+[ "$(cat truncated)" = WEFT_EVENT_PATHS ] || fail "WEFT_EVENT_TRUNCATED is '$(cat truncated)'"
+[ "$(cat in-json)" = 1 ] || fail "WEFT_EVENT_JSON lacks the path with a newline"
