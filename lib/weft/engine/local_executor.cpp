@@ -119,11 +119,16 @@ Result<void> LocalExecutor::start(Attempt& a) {
     make_cgroup(p, sr);
     auto child = exec::spawn(sr);
     ::close(*memfd);
-    if (sr.cgroup_fd >= 0) ::close(sr.cgroup_fd);
-    if (!child) {
-        if (!p.cgroup.empty()) exec::cgroup::remove(p.cgroup);
-        return child.error();
+    if (sr.cgroup_fd >= 0) {
+        ::close(sr.cgroup_fd);
+        if (!child || !child->in_cgroup) {
+            exec::cgroup::remove(p.cgroup);
+            p.cgroup.clear();
+            // clone3 refused (a seccomp filter): the rest run without too.
+            if (child) m_no_cgroups = true;
+        }
     }
+    if (!child) return child.error();
     p.child = *child;
     a.process = store::ProcessRef{p.child.pid, p.child.start_time};
     return {};

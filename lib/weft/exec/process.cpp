@@ -1,6 +1,7 @@
 #include "weft/exec/process.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -130,8 +131,8 @@ struct CloneArgs {
     std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
         set_tid_size, cgroup;
 };
-constexpr std::uint64_t k_clone_vm = 0x100, k_clone_vfork = 0x4000, k_clone_pidfd = 0x1000,
-                        k_clone_into_cgroup = 0x200000000ULL;
+constexpr std::uint64_t k_clone_vm = CLONE_VM, k_clone_vfork = CLONE_VFORK,
+                        k_clone_pidfd = CLONE_PIDFD, k_clone_into_cgroup = 0x200000000ULL;
 
 // Everything the child does between clone3 and execve, prepared by the
 // parent: the child may not allocate (it shares the parent's memory, or is
@@ -244,24 +245,30 @@ class AllSignalsBlocked {
     sigset_t m_old;
 };
 
-// clone3 into `plan`; the child's pid and its pidfd, or the errno of clone3
-// as a negative number. The child runs on `stack`, in this frame: with
-// CLONE_VFORK we are suspended until it has called execve or exited.
+// Start the child of `plan`; its pid and its pidfd, or the errno as a
+// negative number. The child runs on `stack`, in this frame: with
+// CLONE_VFORK we are suspended until it has called execve or exited. Into a
+// cgroup, clone3 (the only call that takes one); otherwise glibc's clone,
+// which also works where a seccomp filter refuses clone3 (older container
+// runtimes).
 pid_t clone_child(ChildPlan& plan, int cgroup_fd, int& pidfd) {
     alignas(64) char stack[16 * 1024];
+    AllSignalsBlocked blocked;
+    if (cgroup_fd < 0) {
+        const int pid = ::clone(child_main, stack + sizeof stack,
+                                CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &plan, &pidfd);
+        return pid < 0 ? -errno : pid;
+    }
     CloneArgs args{};
-    args.flags = k_clone_pidfd | k_clone_vfork | (k_shared_vm ? k_clone_vm : 0);
+    args.flags =
+        k_clone_pidfd | k_clone_vfork | k_clone_into_cgroup | (k_shared_vm ? k_clone_vm : 0);
     args.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
     args.exit_signal = SIGCHLD;
     if (k_shared_vm) {
         args.stack = reinterpret_cast<std::uintptr_t>(stack);
         args.stack_size = sizeof stack;
     }
-    if (cgroup_fd >= 0) {
-        args.flags |= k_clone_into_cgroup;
-        args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
-    }
-    AllSignalsBlocked blocked;
+    args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
     return static_cast<pid_t>(weft_clone3_call(&args, sizeof args, child_main, &plan));
 }
 
@@ -306,7 +313,10 @@ Result<Child> spawn(const SpawnRequest& r) {
                    script_fd,
                    report[1]};
     int pidfd = -1;
-    const pid_t pid = clone_child(plan, r.cgroup_fd, pidfd);
+    pid_t pid = clone_child(plan, r.cgroup_fd, pidfd);
+    // clone3 refused (a seccomp filter, an old kernel): no cgroup, then.
+    const bool in_cgroup = r.cgroup_fd >= 0 && pid != -ENOSYS && pid != -EPERM;
+    if (r.cgroup_fd >= 0 && !in_cgroup) pid = clone_child(plan, -1, pidfd);
     ::close(report[1]);
     close(fds.release(out_write));
     close(fds.release(err_write));
@@ -334,6 +344,7 @@ Result<Child> spawn(const SpawnRequest& r) {
     Child c;
     c.pid = pid;
     c.pidfd = pidfd;
+    c.in_cgroup = in_cgroup;
     c.start_time = process_start_time(pid);
     c.stdout_fd = fds.release(out_read);
     c.stderr_fd = fds.release(err_read);

@@ -46,6 +46,7 @@ struct Child {
     int stdout_fd = -1;        // read ends of its stdout and stderr pipes,
     int stderr_fd = -1;        //   O_NONBLOCK | O_CLOEXEC
     long long start_time = 0;  // field 22 of /proc/PID/stat (clock ticks after boot)
+    bool in_cgroup = false;    // started in SpawnRequest::cgroup_fd (false: clone3 refused)
 };
 
 // Start `r.argv` in a new process group (its own pid as pgid) with exactly
