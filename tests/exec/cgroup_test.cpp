@@ -1,6 +1,7 @@
 #include "weft/exec/cgroup.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +56,7 @@ TEST_CASE("exec::cgroup") {
     r.cgroup_fd = g->fd;
     auto c = ex::spawn(r);
     REQUIRE(c.ok());
+    CHECK(c->in_cgroup);
     ::close(g->fd);
     for (int i = 0; i < 200 && cg::signal(g->path, 0) != 2; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -70,4 +72,17 @@ TEST_CASE("exec::cgroup") {
     // dies all the same; kill_owner_dir waits for the group to empty.
     cg::kill_owner_dir(dir);
     CHECK(::access(dir.c_str(), F_OK) != 0);
+}
+
+TEST_CASE("exec::spawn without the cgroup it was given, when clone3 refuses it") {
+    // /dev/null is no cgroup: clone3 fails, and spawn starts the process
+    // outside any cgroup of weft's rather than not at all.
+    const int not_a_cgroup = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(not_a_cgroup >= 0);
+    ex::SpawnRequest r{{"sh", "-c", "echo ran"}, test_env(), ""};
+    r.cgroup_fd = not_a_cgroup;
+    ExecChild c(r, ExecChild::AddMarker::yes);
+    CHECK_FALSE(c.child().in_cgroup);
+    CHECK(c.finish().out == "ran\n");
+    ::close(not_a_cgroup);
 }

@@ -314,8 +314,9 @@ Result<Child> spawn(const SpawnRequest& r) {
                    report[1]};
     int pidfd = -1;
     pid_t pid = clone_child(plan, r.cgroup_fd, pidfd);
-    // clone3 refused (a seccomp filter, an old kernel): no cgroup, then.
-    const bool in_cgroup = r.cgroup_fd >= 0 && pid != -ENOSYS && pid != -EPERM;
+    // clone3 refused (a seccomp filter, an old kernel, a cgroup that takes
+    // no process): no cgroup, then.
+    const bool in_cgroup = r.cgroup_fd >= 0 && pid >= 0;
     if (r.cgroup_fd >= 0 && !in_cgroup) pid = clone_child(plan, -1, pidfd);
     ::close(report[1]);
     close(fds.release(out_write));
