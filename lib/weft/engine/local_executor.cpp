@@ -82,7 +82,7 @@ Result<void> LocalExecutor::prepare(Attempt& a) {
 // The cgroup of attempt `a`, where weft can make one: the first refusal
 // turns them off for this process (not root, no delegation, no cgroup2).
 void LocalExecutor::make_cgroup(Process& p, exec::SpawnRequest& sr) {
-    if (m_no_cgroups) return;
+    if (m_no_cgroups || cgroups_disabled_for_tests()) return;
     if (m_cgroup_dir.empty()) {
         // WEFT_ATTEMPT_KEY=TOKEN:ID: the owner token names weft's own cgroup.
         const auto eq = p.marker.find('='), colon = p.marker.rfind(':');
@@ -90,12 +90,8 @@ void LocalExecutor::make_cgroup(Process& p, exec::SpawnRequest& sr) {
             m_cgroup_dir = exec::cgroup::owner_dir(p.marker.substr(eq + 1, colon - eq - 1));
     }
     auto g = exec::cgroup::create(m_cgroup_dir, "a-" + std::to_string(p.id));
-    if (!g || cgroups_disabled_for_tests()) {
+    if (!g) {
         m_no_cgroups = true;
-        if (g) {
-            ::close(g->fd);
-            exec::cgroup::remove(g->path);
-        }
         return;
     }
     p.cgroup = g->path;
