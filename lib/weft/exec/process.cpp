@@ -149,19 +149,23 @@ struct ChildPlan {
 
 enum Stage : int { stage_setup = 1, stage_chdir = 2, stage_exec = 3 };
 
-[[noreturn]] void child_fail(const ChildPlan& c, int stage) {
+// The child's code is not instrumented by a sanitizer: its runtime may hold
+// locks or keep state of the thread the child shares memory with.
+#define WEFT_CHILD_CODE __attribute__((no_sanitize("address", "undefined")))
+
+[[noreturn]] WEFT_CHILD_CODE void child_fail(const ChildPlan& c, int stage) {
     const int msg[2] = {stage, errno};
     (void)!::write(c.report_fd, msg, sizeof msg);
     ::_exit(127);
 }
 
-int move_to(int from, int to) {
+WEFT_CHILD_CODE int move_to(int from, int to) {
     if (from == to) return ::fcntl(to, F_SETFD, 0);  // dup2 onto itself keeps CLOEXEC
     return ::dup2(from, to) < 0 ? -1 : 0;
 }
 
 // Runs in the child, on a stack of its own: only system calls.
-int child_main(void* arg) {
+WEFT_CHILD_CODE int child_main(void* arg) {
     const ChildPlan& c = *static_cast<const ChildPlan*>(arg);
     // Every signal at its default disposition (a SIG_IGN survives exec, and a
     // handler of the parent must never run here), with the kernel's own call:
