@@ -2,13 +2,12 @@
 // executors (Engine::Impl as ExecHost and RunHost).
 #include <unistd.h>
 
-#include <fstream>
-
 #include "weft/engine/attempt_env.hpp"
 #include "weft/engine/engine_impl.hpp"
 #include "weft/engine/kill_point.hpp"
 #include "weft/engine/outputs.hpp"
 #include "weft/exec/process.hpp"
+#include "weft/util/fs.hpp"
 
 namespace weft::engine {
 
@@ -163,15 +162,16 @@ void Engine::Impl::launch(ActiveRun& run, int i, ResolvedStep& r,
     }
     if (auto p = ex.prepare(*a); !p) return fail_attempt(run, i, p.error().message, t0);
     a->argv = plug ? plugin::command(*plug) : shell_argv(r.shell, a->script_path);
+    const std::string event_file = run.tmp_dir + "/event.json";
+    if (::access(event_file.c_str(), F_OK) != 0)
+        if (auto w = write_private_file(event_file, model::dump_json(run.req.event)); !w)
+            return fail_attempt(run, i, w.error().message, t0);
     auto attempt_id = batch.write(store.start_attempt(run.id, inst.id, a->number, t0));
     if (!attempt_id) return fail_attempt(run, i, "cannot record the attempt", t0);
     kill_point("attempt-recorded");
     a->id = *attempt_id;
     a->marker = "WEFT_ATTEMPT_KEY=" + config.owner + ":" + std::to_string(a->id);
     ex.recorded(*a);
-    const std::string event_file = run.tmp_dir + "/event.json";
-    if (::access(event_file.c_str(), F_OK) != 0)
-        std::ofstream(event_file) << model::dump_json(run.req.event);
     a->env = attempt_env({&r.env, &run.req.secrets, run.id, wf.name, inst.id, a->number,
                           a->output_file, &run.req.event, event_file});
     if (on_slurm) {

@@ -36,9 +36,21 @@ std::map<std::string, std::string> attempt_env(const AttemptEnvInput& in) {
         return v.is_string() ? v.get<std::string>() : model::dump_json(v);
     };
     if (event.contains("paths") && event["paths"].is_array()) {
+        // A name with a newline would read as two paths: it is left out, and
+        // WEFT_EVENT_TRUNCATED says the list is not whole (WEFT_EVENT_JSON is).
         std::string paths;
-        for (const auto& p : event["paths"]) paths += (paths.empty() ? "" : "\n") + text_of(p);
+        bool left_out = false;
+        for (const auto& p : event["paths"]) {
+            const std::string path = text_of(p);
+            if (path.find('\n') != std::string::npos) {
+                left_out = true;
+                continue;
+            }
+            paths += (paths.empty() ? "" : "\n") + path;
+        }
         event_var("WEFT_EVENT_PATHS", std::move(paths));
+        if (left_out && truncated.find("WEFT_EVENT_PATHS") == std::string::npos)
+            truncated += (truncated.empty() ? "" : " ") + std::string("WEFT_EVENT_PATHS");
     }
     if (event.contains("line")) event_var("WEFT_EVENT_LINE", text_of(event["line"]));
     if (!truncated.empty()) overlay["WEFT_EVENT_TRUNCATED"] = truncated;

@@ -31,4 +31,13 @@ bool test_hooks() {
 #endif
 }
 
+bool cgroups_disabled_for_tests() {
+#ifdef WEFT_TEST_HOOKS
+    static const bool off = std::getenv("WEFT_TEST_NO_CGROUP") != nullptr;
+    return off;
+#else
+    return false;
+#endif
+}
+
 }  // namespace weft::engine

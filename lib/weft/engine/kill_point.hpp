@@ -14,4 +14,8 @@ void kill_point(const char* name);
 // halves, with the log-batch kill point between them).
 bool test_hooks();
 
+// True when WEFT_TEST_NO_CGROUP is set in a WEFT_TEST_HOOKS build: the local
+// executor then runs steps without cgroups, as where it cannot make them.
+bool cgroups_disabled_for_tests();
+
 }  // namespace weft::engine

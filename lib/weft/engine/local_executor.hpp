@@ -1,18 +1,20 @@
 #pragma once
 // The local executor: each attempt one process group on this machine
-// (exec/process.hpp), its stdout and stderr read from pipes into log lines
-// (a plugin's stdout is its result, SPEC §7), its end seen through a pidfd,
-// and whatever it leaves behind swept: SIGTERM at once, SIGKILL after the
-// kill-grace. It is a child subreaper's reaper too: orphans of steps that
-// no attempt leads are reaped on SIGCHLD.
+// (exec/process.hpp), started in a cgroup v2 of its own where weft can make
+// one (exec/cgroup.hpp), its script on an inherited memfd, its stdout and stderr read from pipes
+// into log lines (a plugin's stdout is its result, SPEC §7), its end seen through a pidfd, and
+// whatever it leaves behind swept: SIGTERM at once, SIGKILL after the kill-grace. It is a child
+// subreaper's reaper too: orphans of steps that no attempt leads are reaped on SIGCHLD.
 #include <list>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "weft/engine/executor.hpp"
 #include "weft/events/uv_handle.hpp"
+#include "weft/exec/process.hpp"
 
 namespace weft::engine {
 
@@ -39,7 +41,12 @@ class LocalExecutor final : public Executor {
   private:
     void read_pipe(Process& p, int stream, bool final);
     void done(Process& p);
+    void make_cgroup(Process& p, exec::SpawnRequest& sr);
+    int signal_all(const Process& p, int sig);
+    static int signal_sweep(pid_t pid, long long start_time, const std::string& marker,
+                            const std::string& cgroup, int sig);
     void add_sweep(const Process& p);
+    void sweep_adopted(const Process& ended);
     void run_sweep(Sweep* s);
     bool is_tracked(pid_t pid) const { return m_leaders.count(pid) > 0; }
 
@@ -49,6 +56,16 @@ class LocalExecutor final : public Executor {
     std::vector<std::string> m_base_env;
     std::unordered_map<pid_t, Process*> m_leaders;  // running attempts, by pid
     std::list<std::unique_ptr<Sweep>> m_sweeps;
+    // Without cgroups: processes steps left that weft's subreaper received,
+    // with the attempts running when weft first saw each (SPEC §9.4).
+    struct Adopted {
+        long long start_time;
+        pid_t pgid, sid;
+        std::set<model::RowId> witnesses;
+    };
+    std::unordered_map<pid_t, Adopted> m_adopted;
+    std::string m_cgroup_dir;   // exec::cgroup::owner_dir of this weft process
+    bool m_no_cgroups = false;  // weft cannot make them here
     events::UvHandle<uv_signal_t> m_sigchld;
 };
 

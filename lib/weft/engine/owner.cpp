@@ -10,10 +10,13 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
+#include "weft/exec/cgroup.hpp"
 #include "weft/exec/process.hpp"
 #include "weft/exec/slurm.hpp"
 
@@ -33,10 +36,16 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& state_dir) {
     // another weft can see is always locked already, so its recovery never
     // takes a starting process for a dead one (and removes its lock file).
     const std::string fresh = dir + "/." + token + ".new";
-    const int fd = ::open(fresh.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ::unlink(fresh.c_str());
+    const int fd = ::open(fresh.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return make_error(Errc::state, "cannot create " + fresh + ": " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || ::rename(fresh.c_str(), path.c_str()) != 0) {
+    // Where this process's attempt cgroups go, for a later weft to kill
+    // whatever they hold should this one die (the later one may live in
+    // another cgroup, so it could not compute the path itself).
+    const std::string cgroups = exec::cgroup::owner_dir(token);
+    if (::pwrite(fd, cgroups.data(), cgroups.size(), 0) != static_cast<ssize_t>(cgroups.size()) ||
+        ::flock(fd, LOCK_EX | LOCK_NB) != 0 || ::rename(fresh.c_str(), path.c_str()) != 0) {
         const int err = errno;
         ::unlink(fresh.c_str());
         ::close(fd);
@@ -58,7 +67,7 @@ OwnerLock::~OwnerLock() {
 
 Result<EngineLock> EngineLock::acquire(const std::string& state_dir, const std::string& token) {
     const std::string path = state_dir + "/engine.lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return make_error(Errc::state, "cannot create " + path + ": " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -86,7 +95,7 @@ EngineLock::~EngineLock() {
 
 std::optional<RunningEngine> running_engine(const std::string& state_dir) {
     const std::string path = state_dir + "/engine.lock";
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     char buf[256] = {};
@@ -100,13 +109,35 @@ std::optional<RunningEngine> running_engine(const std::string& state_dir) {
     return e;
 }
 
+namespace {
+
+// The attempt cgroups of a dead owner, as its lock file names them (or, for
+// a lock written before weft used cgroups, where this process would put
+// them): every process in them is killed, then they are removed.
+void kill_owner_cgroups(int lock_fd, const std::string& token) {
+    char buf[4096];
+    const ssize_t n = ::pread(lock_fd, buf, sizeof buf - 1, 0);
+    std::string dir = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    const std::string mount = exec::cgroup::mount_point();
+    const std::string leaf = "/weft-" + token;
+    // Only a path inside the cgroup mount and named for this owner.
+    if (mount.empty() || dir.rfind(mount + "/", 0) != 0 || dir.size() < leaf.size() ||
+        dir.compare(dir.size() - leaf.size(), leaf.size(), leaf) != 0 ||
+        dir.find("/../") != std::string::npos)
+        dir = exec::cgroup::owner_dir(token);
+    exec::cgroup::kill_owner_dir(dir);
+}
+
+}  // namespace
+
 bool owner_alive(const std::string& state_dir, const std::string& token) {
     if (token.empty() || token.find('/') != std::string::npos) return false;
     const std::string path = state_dir + "/locks/" + token + ".lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return false;
     const bool alive = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    if (!alive) {  // a dead owner's files: tidy them
+    if (!alive) {  // a dead owner's files: tidy them, and end what its steps left
+        kill_owner_cgroups(fd, token);
         ::unlink(path.c_str());
         ::unlink((state_dir + "/locks/" + token + ".sock").c_str());
     }
@@ -147,6 +178,38 @@ std::optional<store::SlurmJobRef> find_job(
 }
 
 }  // namespace
+
+void remove_run_files(const std::string& state_dir, model::RowId run) {
+    std::error_code ec;  // remove_all removes a link, never what it points to
+    std::filesystem::remove_all(state_dir + "/tmp/run-" + std::to_string(run), ec);
+}
+
+int remove_dead_run_files(store::Store& store, const std::string& state_dir) {
+    std::set<model::RowId> live;
+    for (auto status : {model::RunState::running, model::RunState::queued}) {
+        auto runs = store.runs_with_status(status);
+        if (!runs) return 0;  // unsure which are alive: keep them all
+        for (const auto& r : *runs) live.insert(r.id);
+    }
+    int removed = 0;
+    DIR* d = ::opendir((state_dir + "/tmp").c_str());
+    if (!d) return 0;
+    std::vector<model::RowId> dead;
+    while (const dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.rfind("run-", 0) != 0 || name.size() == 4 ||
+            name.find_first_not_of("0123456789", 4) != std::string::npos)
+            continue;
+        const model::RowId id = std::stoll(name.substr(4));
+        if (!live.count(id)) dead.push_back(id);
+    }
+    ::closedir(d);
+    for (auto id : dead) {
+        remove_run_files(state_dir, id);
+        ++removed;
+    }
+    return removed;
+}
 
 Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir) {
     // Processes of dead weft processes, found by the marker in their
@@ -242,6 +305,7 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
             if (auto r = store.set_run_status(run.id, model::RunState::interrupted, u); !r)
                 return r.error();
             if (auto r = tx->commit(); !r) return r.error();
+            remove_run_files(state_dir, run.id);
             ++recovered;
         }
     }

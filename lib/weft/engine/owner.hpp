@@ -51,17 +51,30 @@ struct RunningEngine {
 // The engine running on the database of `state_dir`, if one is.
 std::optional<RunningEngine> running_engine(const std::string& state_dir);
 
-// True while the process that holds `token`'s lock lives.
+// True while the process that holds `token`'s lock lives. When it is dead,
+// its lock and socket files are removed and every process left in its
+// attempts' cgroups (exec/cgroup.hpp; the path is in the lock file) is
+// killed.
 bool owner_alive(const std::string& state_dir, const std::string& token);
 
 // Crash recovery (SPEC §4): every run still `running` or `queued` whose owner
 // is dead becomes `interrupted`, with its running steps and attempts, and the
-// leftover processes of those attempts are killed (checked by pid start time
-// and the attempt's environment marker). Slurm attempts are never cancelled:
+// leftover processes of those attempts are killed (by their cgroup, and
+// by pid start time and the attempt's environment marker). Slurm attempts are never cancelled:
 // one whose job Slurm still knows (by id, or by name if the id was never
 // written) or whose exit code file exists stays `running` for `weft resume` to
 // follow (its step `interrupted`, with a message saying so); one whose job left
 // no trace becomes `interrupted`. Returns how many runs it recovered.
+// Its dead run's files (STATE_DIR/tmp/run-N) are removed too.
 Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir);
+
+// Remove STATE_DIR/tmp/run-`run` and everything in it (a link is removed,
+// never followed).
+void remove_run_files(const std::string& state_dir, model::RowId run);
+
+// For `weft prune`: remove every STATE_DIR/tmp/run-N whose run is neither
+// running nor queued (a run that ended, or one a dead weft left). Returns
+// how many it removed; none when the runs cannot be read.
+int remove_dead_run_files(store::Store& store, const std::string& state_dir);
 
 }  // namespace weft::engine

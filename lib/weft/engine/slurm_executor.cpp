@@ -6,6 +6,7 @@
 
 #include "weft/engine/kill_point.hpp"
 #include "weft/exec/slurm.hpp"
+#include "weft/util/fs.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::engine {
@@ -64,11 +65,10 @@ Result<void> SlurmExecutor::prepare(Attempt& a) {
     j.job.dir = run_dir + "/" + file_safe(a.step) + "." + std::to_string(a.number);
     a.output_file = j.job.dir + "/outputs";
     a.script_path = "{script}";
-    std::error_code ec;
-    std::filesystem::create_directories(run_dir, ec);
-    if (ec)
-        return make_error(
-            Errc::io, "cannot create the Slurm job directory " + m_slurm_dir + ": " + ec.message());
+    for (const auto& dir : {m_slurm_dir, run_dir})
+        if (auto r = make_private_dir(dir); !r)
+            return make_error(Errc::io, "cannot create the Slurm job directory " + dir + ": " +
+                                            r.error().message);
     m_run_dirs[a.run_id].insert(run_dir);
     return {};
 }

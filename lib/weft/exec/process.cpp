@@ -1,9 +1,10 @@
 #include "weft/exec/process.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -12,6 +13,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 
 #include "weft/exec/proc_fs.hpp"
@@ -115,22 +117,6 @@ Result<std::string> resolve_program(const SpawnRequest& r) {
                       "cannot run '" + name + "': " + errno_text(denied ? EACCES : ENOENT));
 }
 
-// posix_spawn reports a failed chdir and a failed exec with the same errno
-// values; look at the directory to tell which one it was.
-std::string spawn_failure(const SpawnRequest& r, int err) {
-    std::string msg = "cannot run '" + r.argv[0] + "': ";
-    if (!r.cwd.empty()) {
-        int fd = open(r.cwd.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        int dir_err = errno;
-        if (fd >= 0) {
-            dir_err = faccessat(fd, ".", X_OK, 0) == 0 ? 0 : errno;
-            close(fd);
-        }
-        if (dir_err != 0) return msg + "working directory '" + r.cwd + "': " + errno_text(dir_err);
-    }
-    return msg + errno_text(err);
-}
-
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
     std::vector<char*> out;
     out.reserve(v.size() + 1);
@@ -139,33 +125,156 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
     return out;
 }
 
-// sigfillset leaves out glibc's internal signals (32 and 33, below SIGRTMIN),
-// and without them in the SETSIGDEF set glibc 2.36's spawn helper sets them to
-// SIG_IGN, which survives exec (SigIgn 0x180000000 in the child's
-// /proc/PID/status). sigaddset refuses them too, so set the bits directly:
-// the child then starts as after fork + exec, every signal at SIG_DFL.
-void add_glibc_internal_signals(sigset_t& set) {
-    constexpr int k_bits = 8 * sizeof(set.__val[0]);
-    for (int sig = 32; sig < SIGRTMIN; ++sig) {
-        set.__val[(sig - 1) / k_bits] |= 1UL << ((sig - 1) % k_bits);
-    }
+// struct clone_args of <linux/sched.h> (CLONE_ARGS_SIZE_VER2), whose CLONE_*
+// macros clash with glibc's <sched.h>.
+struct CloneArgs {
+    std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+};
+constexpr std::uint64_t k_clone_vm = CLONE_VM, k_clone_vfork = CLONE_VFORK,
+                        k_clone_pidfd = CLONE_PIDFD, k_clone_into_cgroup = 0x200000000ULL;
+
+// Everything the child does between clone3 and execve, prepared by the
+// parent: the child may not allocate (it shares the parent's memory, or is
+// the fork of a multithreaded process).
+struct ChildPlan {
+    const char* program;
+    char* const* argv;
+    char* const* envp;
+    const char* cwd;         // nullptr: stay
+    const char* stdin_path;  // when stdin_fd < 0
+    int stdin_fd, out_fd, err_fd, script_fd;
+    int report_fd;  // write end of a CLOEXEC pipe: {stage, errno} if execve is not reached
+};
+
+enum Stage : int { stage_setup = 1, stage_chdir = 2, stage_exec = 3 };
+
+// The child's code is not instrumented by a sanitizer: its runtime may hold
+// locks or keep state of the thread the child shares memory with.
+#define WEFT_CHILD_CODE __attribute__((no_sanitize("address", "undefined")))
+
+[[noreturn]] WEFT_CHILD_CODE void child_fail(const ChildPlan& c, int stage) {
+    const int msg[2] = {stage, errno};
+    (void)!::write(c.report_fd, msg, sizeof msg);
+    ::_exit(127);
 }
 
-class SpawnSetup {
+WEFT_CHILD_CODE int move_to(int from, int to) {
+    if (from == to) return ::fcntl(to, F_SETFD, 0);  // dup2 onto itself keeps CLOEXEC
+    return ::dup2(from, to) < 0 ? -1 : 0;
+}
+
+// Runs in the child, on a stack of its own: only system calls.
+WEFT_CHILD_CODE int child_main(void* arg) {
+    const ChildPlan& c = *static_cast<const ChildPlan*>(arg);
+    // Every signal at its default disposition (a SIG_IGN survives exec, and a
+    // handler of the parent must never run here), with the kernel's own call:
+    // glibc's sigaction refuses its internal signals 32 and 33.
+    const unsigned long k_default[4] = {};  // SIG_DFL, no flags, no mask
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            ::syscall(SYS_rt_sigaction, sig, k_default, nullptr, NSIG / 8);
+    sigset_t none;
+    sigemptyset(&none);
+    if (::setpgid(0, 0) != 0 || ::sigprocmask(SIG_SETMASK, &none, nullptr) != 0)
+        child_fail(c, stage_setup);
+    int in = c.stdin_fd;
+    if (in < 0 && (in = ::open(c.stdin_path, O_RDONLY | O_CLOEXEC)) < 0) child_fail(c, stage_setup);
+    if (move_to(in, 0) != 0 || move_to(c.out_fd, 1) != 0 || move_to(c.err_fd, 2) != 0 ||
+        (c.script_fd >= 0 && move_to(c.script_fd, k_script_fd) != 0))
+        child_fail(c, stage_setup);
+    if (c.cwd && ::chdir(c.cwd) != 0) child_fail(c, stage_chdir);
+    // Our fds are O_CLOEXEC, but a library's may not be. Marked, not closed:
+    // the report pipe must stay open until execve succeeds.
+    const unsigned first = c.script_fd >= 0 ? k_script_fd + 1 : 3;
+    if (::syscall(SYS_close_range, first, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) != 0)
+        child_fail(c, stage_setup);
+    ::execve(c.program, c.argv, c.envp);
+    child_fail(c, stage_exec);
+}
+
+#if defined(__x86_64__)
+// clone3 with CLONE_VM | CLONE_VFORK, the way posix_spawn clones: no page
+// table is copied, so the cost does not grow with weft's memory. The child
+// starts on the stack given in the args and calls fn(arg); it never returns
+// here. Written in assembly because the child cannot return through a C
+// frame it does not own.
+extern "C" long weft_clone3_call(CloneArgs* args, std::size_t size, int (*fn)(void*), void* arg);
+asm(R"(
+    .text
+    .globl weft_clone3_call
+    .type weft_clone3_call, @function
+weft_clone3_call:
+    mov %rdx, %r8
+    mov %rcx, %r9
+    mov $435, %eax
+    syscall
+    test %rax, %rax
+    jnz 1f
+    xor %ebp, %ebp
+    mov %r9, %rdi
+    call *%r8
+    mov %eax, %edi
+    mov $60, %eax
+    syscall
+    hlt
+1:  ret
+    .size weft_clone3_call, .-weft_clone3_call
+)");
+constexpr bool k_shared_vm = true;
+#else
+// Elsewhere a plain clone3 (fork semantics): correct, slower with a large weft.
+long weft_clone3_call(CloneArgs* args, std::size_t size, int (*fn)(void*), void* arg) {
+    const long pid = ::syscall(SYS_clone3, args, size);
+    if (pid == 0) ::_exit(fn(arg));
+    return pid < 0 ? -errno : pid;
+}
+constexpr bool k_shared_vm = false;
+#endif
+
+// Blocks every signal for its lifetime: a handler running in a child that
+// shares our memory would corrupt it. The child sets its own mask.
+class AllSignalsBlocked {
   public:
-    SpawnSetup() {
-        posix_spawn_file_actions_init(&actions);
-        posix_spawnattr_init(&attr);
+    AllSignalsBlocked() {
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &m_old);
     }
-    SpawnSetup(const SpawnSetup&) = delete;
-    SpawnSetup& operator=(const SpawnSetup&) = delete;
-    ~SpawnSetup() {
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attr);
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
+    AllSignalsBlocked(const AllSignalsBlocked&) = delete;
+    AllSignalsBlocked& operator=(const AllSignalsBlocked&) = delete;
+    ~AllSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &m_old, nullptr); }
+
+  private:
+    sigset_t m_old;
 };
+
+// Start the child of `plan`; its pid and its pidfd, or the errno as a
+// negative number. The child runs on `stack`, in this frame: with
+// CLONE_VFORK we are suspended until it has called execve or exited. Into a
+// cgroup, clone3 (the only call that takes one); otherwise glibc's clone,
+// which also works where a seccomp filter refuses clone3 (older container
+// runtimes).
+pid_t clone_child(ChildPlan& plan, int cgroup_fd, int& pidfd) {
+    alignas(64) char stack[16 * 1024];
+    AllSignalsBlocked blocked;
+    if (cgroup_fd < 0) {
+        const int pid = ::clone(child_main, stack + sizeof stack,
+                                CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &plan, &pidfd);
+        return pid < 0 ? -errno : pid;
+    }
+    CloneArgs args{};
+    args.flags =
+        k_clone_pidfd | k_clone_vfork | k_clone_into_cgroup | (k_shared_vm ? k_clone_vm : 0);
+    args.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (k_shared_vm) {
+        args.stack = reinterpret_cast<std::uintptr_t>(stack);
+        args.stack_size = sizeof stack;
+    }
+    args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+    return static_cast<pid_t>(weft_clone3_call(&args, sizeof args, child_main, &plan));
+}
 
 }  // namespace
 
@@ -179,63 +288,95 @@ Result<Child> spawn(const SpawnRequest& r) {
     FdGuard fds;
     if (auto ok = make_pipe(fds[out_read], fds[out_write]); !ok) return ok.error();
     if (auto ok = make_pipe(fds[err_read], fds[err_write]); !ok) return ok.error();
-
-    SpawnSetup s;
-    const char* input = r.stdin_path.empty() ? "/dev/null" : r.stdin_path.c_str();
-    int rc = posix_spawn_file_actions_addopen(&s.actions, 0, input, O_RDONLY, 0);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&s.actions, fds[out_write], 1);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&s.actions, fds[err_write], 2);
-    if (rc == 0 && !r.cwd.empty())
-        rc = posix_spawn_file_actions_addchdir_np(&s.actions, r.cwd.c_str());
-    // Our fds are O_CLOEXEC, but a library's may not be: close everything.
-    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&s.actions, 3);
-
-    // The engine ignores SIGPIPE and handles others; the child must start
-    // clean (a SIG_IGN disposition survives exec, and sh cannot undo it).
-    sigset_t empty_mask;
-    sigset_t all_signals;
-    sigemptyset(&empty_mask);
-    sigfillset(&all_signals);
-    add_glibc_internal_signals(all_signals);
-    if (rc == 0) {
-        rc = posix_spawnattr_setflags(
-            &s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0)
+        return make_error(Errc::exec, "cannot create a pipe: " + errno_text(errno));
+    // The fds moved to 0, 1, 2 and k_script_fd must not sit where an earlier
+    // move puts another.
+    FdGuard moved;
+    int stdin_fd = -1, script_fd = -1;
+    if (r.stdin_fd >= 0) stdin_fd = moved[0] = fcntl(r.stdin_fd, F_DUPFD_CLOEXEC, 3);
+    if (r.script_fd >= 0)
+        script_fd = moved[1] = fcntl(r.script_fd, F_DUPFD_CLOEXEC, k_script_fd + 1);
+    if ((r.stdin_fd >= 0 && stdin_fd < 0) || (r.script_fd >= 0 && script_fd < 0)) {
+        ::close(report[0]);
+        ::close(report[1]);
+        return make_error(Errc::exec, "cannot run '" + r.argv[0] + "': " + errno_text(errno));
     }
-    if (rc == 0) rc = posix_spawnattr_setpgroup(&s.attr, 0);
-    if (rc == 0) rc = posix_spawnattr_setsigmask(&s.attr, &empty_mask);
-    if (rc == 0) rc = posix_spawnattr_setsigdefault(&s.attr, &all_signals);
-    if (rc != 0) return make_error(Errc::exec, "cannot run '" + r.argv[0] + "': " + errno_text(rc));
 
     std::vector<char*> argv = c_strings(r.argv);
     std::vector<char*> envp = c_strings(r.env);
-    pid_t pid = -1;
-    // glibc's posix_spawn uses clone(CLONE_VM | CLONE_VFORK): its cost does not
-    // grow with our memory, and it returns the child's chdir/exec errno.
-    rc = posix_spawn(&pid, program->c_str(), &s.actions, &s.attr, argv.data(), envp.data());
-    if (rc != 0) return make_error(Errc::exec, spawn_failure(r, rc));
-
+    ChildPlan plan{program->c_str(),
+                   argv.data(),
+                   envp.data(),
+                   r.cwd.empty() ? nullptr : r.cwd.c_str(),
+                   r.stdin_path.empty() ? "/dev/null" : r.stdin_path.c_str(),
+                   stdin_fd,
+                   fds[out_write],
+                   fds[err_write],
+                   script_fd,
+                   report[1]};
+    int pidfd = -1;
+    pid_t pid = clone_child(plan, r.cgroup_fd, pidfd);
+    // clone3 refused (a seccomp filter, an old kernel, a cgroup that takes
+    // no process): no cgroup, then.
+    const bool in_cgroup = r.cgroup_fd >= 0 && pid >= 0;
+    if (r.cgroup_fd >= 0 && !in_cgroup) pid = clone_child(plan, -1, pidfd);
+    ::close(report[1]);
     close(fds.release(out_write));
     close(fds.release(err_write));
+    if (pid < 0) {
+        ::close(report[0]);
+        return make_error(Errc::exec, "cannot run '" + r.argv[0] + "': " + errno_text(-pid));
+    }
+    int failed[2] = {0, 0};
+    ssize_t n;
+    while ((n = ::read(report[0], failed, sizeof failed)) < 0 && errno == EINTR) {
+    }
+    ::close(report[0]);
+    if (n == static_cast<ssize_t>(sizeof failed)) {
+        ::close(pidfd);
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        std::string msg = "cannot run '" + r.argv[0] + "': ";
+        if (failed[0] == stage_chdir)
+            msg += "working directory '" + r.cwd + "': " + errno_text(failed[1]);
+        else
+            msg += errno_text(failed[1]);
+        return make_error(Errc::exec, msg);
+    }
 
     Child c;
     c.pid = pid;
-    // Nobody else reaps our children before we have opened the pidfd, so `pid`
-    // still names this process (a zombie at worst).
-    // Not glibc's pidfd_open: 2.36's <sys/pidfd.h> lacks extern "C" (fixed in
-    // 2.37), so C++ callers get an undefined mangled symbol.
-    c.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0U));
-    if (c.pidfd < 0) {
-        int err = errno;
-        kill(pid, SIGKILL);
-        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
-        return make_error(Errc::exec,
-                          "cannot watch '" + r.argv[0] + "': pidfd_open: " + errno_text(err));
-    }
+    c.pidfd = pidfd;
+    c.in_cgroup = in_cgroup;
     c.start_time = process_start_time(pid);
     c.stdout_fd = fds.release(out_read);
     c.stderr_fd = fds.release(err_read);
     return c;
+}
+
+Result<int> sealed_memfd(const char* name, std::string_view content) {
+    const int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return make_error(Errc::exec, "cannot create a memfd: " + errno_text(errno));
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int err = errno;
+            ::close(fd);
+            return make_error(Errc::exec, "cannot write a memfd: " + errno_text(err));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0 ||
+        lseek(fd, 0, SEEK_SET) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return make_error(Errc::exec, "cannot seal a memfd: " + errno_text(err));
+    }
+    return fd;
 }
 
 void close_fds(Child& c) {
@@ -289,6 +430,16 @@ void reap_untracked(const std::function<bool(pid_t)>& tracked) {
     for (pid_t child : detail::own_children()) {
         if (!tracked(child)) wait_id(P_PID, child, info, WEXITED | WNOHANG);
     }
+}
+
+std::vector<Adoptee> adopted_children(const std::function<bool(pid_t)>& tracked) {
+    std::vector<Adoptee> out;
+    for (pid_t child : detail::own_children()) {
+        if (tracked(child)) continue;
+        auto st = detail::read_proc_stat(child);
+        if (st && st->state != 'Z') out.push_back({child, st->start_time, st->pgid, st->sid});
+    }
+    return out;
 }
 
 Result<void> become_child_subreaper() {

@@ -1,19 +1,21 @@
 #pragma once
-// Local processes: our own spawner (posix_spawn into a new process group,
+// Local processes: our own spawner (clone3 into a new process group, and
+// into a cgroup of its own where there is one,
 // watched through a pidfd), reaping in one place as a child subreaper, and
 // finding every process of an attempt — its group, its descendants, and the
 // ones that left both but still carry the attempt's marker in their
 // environment — so none outlives its step (SPEC §4, DESIGN.md §2).
 //
 // Plain POSIX/Linux calls only: the engine polls the fds returned here with
-// its own loop. Needs Linux >= 5.9 (pidfd_open, close_range) and glibc >= 2.34
-// (posix_spawn_file_actions_addchdir_np / addclosefrom_np).
+// its own loop. Needs Linux >= 5.11 (clone3 with CLONE_PIDFD and
+// CLONE_INTO_CGROUP, close_range with CLOSE_RANGE_CLOEXEC).
 #include <sys/types.h>
 
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "weft/util/result.hpp"
@@ -28,7 +30,13 @@ struct SpawnRequest {
     std::vector<std::string> env;  // the complete environment, `KEY=VALUE` entries
     std::string cwd;               // working directory; empty: the caller's
     std::string stdin_path = {};   // file to read as stdin; empty: /dev/null
+    int stdin_fd = -1;             // else this fd (the caller's, left open) as stdin
+    int script_fd = -1;            // inherited as fd k_script_fd (/dev/fd/3) when >= 0
+    int cgroup_fd = -1;            // started in this cgroup v2 (exec/cgroup.hpp) when >= 0
 };
+
+// The fd number at which a SpawnRequest's script_fd reaches the child.
+constexpr int k_script_fd = 3;
 
 // A running process, owned by the caller: it must reap `pid` (try_reap) and
 // close the fds (close_fds).
@@ -38,15 +46,24 @@ struct Child {
     int stdout_fd = -1;        // read ends of its stdout and stderr pipes,
     int stderr_fd = -1;        //   O_NONBLOCK | O_CLOEXEC
     long long start_time = 0;  // field 22 of /proc/PID/stat (clock ticks after boot)
+    bool in_cgroup = false;    // started in SpawnRequest::cgroup_fd (false: clone3 refused)
 };
 
 // Start `r.argv` in a new process group (its own pid as pgid) with exactly
-// `r.env`, stdin from `r.stdin_path` (default /dev/null), stdout and stderr to fresh pipes, no
-// other fd inherited, an empty signal mask and every signal at its default disposition. Errc::exec
+// `r.env`, stdin from `r.stdin_fd` or `r.stdin_path` (default /dev/null), stdout and stderr to
+// fresh pipes, `r.script_fd` at k_script_fd, no other fd inherited, in the cgroup `r.cgroup_fd`
+// from its first instruction (clone3 with CLONE_INTO_CGROUP: nothing it forks can start
+// outside), an empty signal mask and every signal at its default disposition. Errc::exec
 // naming the program (and `r.cwd` when it is the cause) with the system's reason when the process
 // cannot be created: `cannot run 'foo': No such file or directory`, `cannot run 'ls': working
 // directory '/x': Not a directory`.
 Result<Child> spawn(const SpawnRequest& r);
+
+// An anonymous file holding `content`, sealed against any change, for a
+// child to read as /dev/fd/N (a script) or as stdin (a plugin's request): it
+// never exists on disk, so a secret rendered into it stays in memory. Returns
+// the fd (O_CLOEXEC, at offset 0), owned by the caller; Errc::exec on failure.
+Result<int> sealed_memfd(const char* name, std::string_view content);
 
 // Close the fds of `c` that are still open and set them to -1.
 void close_fds(Child& c);
@@ -65,6 +82,16 @@ std::optional<ExitStatus> try_reap(pid_t pid);
 // `tracked(pid)` is false: orphans reparented to a child subreaper. Tracked
 // children are left for try_reap.
 void reap_untracked(const std::function<bool(pid_t)>& tracked);
+
+// A live child of the caller that `tracked` does not know: a process a step
+// left, reparented to the subreaper.
+struct Adoptee {
+    pid_t pid = 0;
+    long long start_time = 0;
+    pid_t pgid = 0;
+    pid_t sid = 0;
+};
+std::vector<Adoptee> adopted_children(const std::function<bool(pid_t)>& tracked);
 
 // Make the caller a child subreaper (PR_SET_CHILD_SUBREAPER): orphaned
 // descendants are reparented to it rather than to init, so they stay visible

@@ -17,6 +17,7 @@
 #include <tuple>
 
 #include "weft/exec/process.hpp"
+#include "weft/util/fs.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::exec::slurm {
@@ -98,23 +99,16 @@ bool is_shell_name(std::string_view k) {
     return true;
 }
 
+// A job file, created afresh (never through a link: util/fs.hpp), then
+// given `mode` (job.sh must be executable).
 Result<void> write_file(const std::string& path, std::string_view text, mode_t mode) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) return make_error(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
-    ::fchmod(fd, mode);
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int e = errno;
-            ::close(fd);
-            return make_error(Errc::io, "cannot write " + path + ": " + std::strerror(e));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::close(fd) != 0)
-        return make_error(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
+    if (auto r = write_private_file(path, text); !r) return r;
+    if (mode == 0600) return {};
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    const bool ok = fd >= 0 && ::fchmod(fd, mode) == 0;
+    const int e = errno;
+    if (fd >= 0) ::close(fd);
+    if (!ok) return make_error(Errc::io, "cannot write " + path + ": " + std::strerror(e));
     return {};
 }
 
@@ -132,8 +126,7 @@ std::string sh_quote(std::string_view s) {
 }
 
 Result<void> write_job(const JobSpec& spec) {
-    if (::mkdir(spec.dir.c_str(), 0700) != 0 && errno != EEXIST)
-        return make_error(Errc::io, "cannot create " + spec.dir + ": " + std::strerror(errno));
+    if (auto r = make_private_dir(spec.dir); !r) return r;
     const std::string d = spec.dir + "/";
     std::string env;
     for (const auto& [k, v] : spec.env) {
