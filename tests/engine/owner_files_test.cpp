@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -38,8 +40,18 @@ TEST_CASE("engine::remove_dead_run_files keeps a live run's files only") {
     std::ofstream(dir + "/keep/f") << "kept";
     fs::create_directory_symlink(dir + "/keep", dir + "/tmp/run-98");
     fs::create_directory(dir + "/tmp/other");
+    // A directory younger than a minute may be a run another weft is
+    // creating (its row not yet committed): kept until it is older.
+    fs::create_directory(dir + "/tmp/run-97");
+    fs::create_directory(dir + "/tmp/run-99999999999999999999");  // no RowId: not weft's
+    const timespec old[2] = {{0, UTIME_OMIT}, {::time(nullptr) - 120, 0}};
+    for (auto id : {*live, *ended, weft::model::RowId{99}, weft::model::RowId{98}})
+        ::utimensat(AT_FDCWD, (dir + "/tmp/run-" + std::to_string(id)).c_str(), old,
+                    AT_SYMLINK_NOFOLLOW);
 
     CHECK(remove_dead_run_files(*store, dir) == 3);
+    CHECK(fs::exists(dir + "/tmp/run-97"));
+    CHECK(fs::exists(dir + "/tmp/run-99999999999999999999"));
     CHECK(fs::exists(dir + "/tmp/run-" + std::to_string(*live) + "/x.out"));
     CHECK_FALSE(fs::exists(dir + "/tmp/run-" + std::to_string(*ended)));
     CHECK_FALSE(fs::exists(dir + "/tmp/run-99"));

@@ -4,6 +4,7 @@
 #include "weft/cli/cli.hpp"
 #include "weft/cli/prune.hpp"
 #include "weft/cli/state.hpp"
+#include "weft/engine/owner.hpp"
 #include "weft/engine/resolve.hpp"
 #include "weft/model/run.hpp"
 #include "weft/parse/check.hpp"
@@ -119,6 +120,14 @@ int cmd_prune(const Options& o, const Globals& g) {
     }
     out::print("{} {}, {}\n", verb, plural(runs, "run", "runs"),
                plural(lines, "log line", "log lines"));
+    // Scratch directories of runs that ended without removing them (a weft
+    // killed before its recovery ran): never a secret left behind for long.
+    if (!o.dry_run) {
+        const int removed = engine::remove_dead_run_files(state->store, state->dir);
+        if (g.verbose && removed > 0)
+            out::print("removed {} leftover run director{} from {}/tmp\n", removed,
+                       removed == 1 ? "y" : "ies", state->dir);
+    }
     if (g.verbose && !o.dry_run)
         out::print("longest write transaction: {} ms\n", static_cast<long long>(longest.count()));
     return k_exit_ok;

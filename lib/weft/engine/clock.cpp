@@ -8,11 +8,6 @@
 
 namespace weft::engine {
 
-TimePoint system_now() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now());
-}
-
 struct UvClock::Timer {
     UvClock* clock = nullptr;
     TimerId id = 0;
@@ -27,7 +22,7 @@ UvClock::~UvClock() {
 }
 
 TimePoint UvClock::now() const {
-    return system_now();
+    return weft::now();
 }
 
 TimerId UvClock::after(Duration after, std::function<void()> f) {

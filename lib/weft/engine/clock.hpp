@@ -52,7 +52,4 @@ class UvClock final : public Clock {
     std::map<TimerId, std::unique_ptr<Timer>> m_timers;
 };
 
-// The system's wall time, in milliseconds.
-TimePoint system_now();
-
 }  // namespace weft::engine

@@ -13,6 +13,7 @@
 #include "weft/engine/local_executor.hpp"
 #include "weft/engine/slurm_executor.hpp"
 #include "weft/exec/process.hpp"
+#include "weft/util/fs.hpp"
 
 extern char** environ;
 
@@ -280,11 +281,10 @@ Result<void> Engine::Impl::record_run(ActiveRun& run) {
     if (!contexts) return fail(contexts.error());
     run.contexts = std::move(*contexts);
     run.tmp_dir = config.state_dir + "/tmp/run-" + std::to_string(run.id);
-    std::error_code ec;
-    std::filesystem::create_directories(run.tmp_dir, ec);
-    if (ec) return fail(make_error(Errc::io, "cannot create " + run.tmp_dir + ": " + ec.message()));
-    ::chmod(run.tmp_dir.c_str(), 0700);
+    for (const auto& dir : {config.state_dir + "/tmp", run.tmp_dir})
+        if (auto made = make_private_dir(dir); !made) return fail(made.error());
     batch.commit();
+    std::error_code ec;
     if (batch.failed()) {
         std::filesystem::remove_all(run.tmp_dir, ec);
         return make_error(Errc::state, "run not started: it could not be recorded");

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -197,10 +198,18 @@ int remove_dead_run_files(store::Store& store, const std::string& state_dir) {
     std::vector<model::RowId> dead;
     while (const dirent* e = ::readdir(d)) {
         const std::string name = e->d_name;
+        model::RowId id = 0;
+        const char* first = name.c_str() + 4;
+        const char* last = name.c_str() + name.size();
         if (name.rfind("run-", 0) != 0 || name.size() == 4 ||
-            name.find_first_not_of("0123456789", 4) != std::string::npos)
+            std::from_chars(first, last, id).ptr != last)
             continue;
-        const model::RowId id = std::stoll(name.substr(4));
+        // A run another weft is creating has its directory before its row
+        // commits: leave directories younger than a minute alone.
+        struct stat st {};
+        if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            st.st_mtime > ::time(nullptr) - 60)
+            continue;
         if (!live.count(id)) dead.push_back(id);
     }
     ::closedir(d);
@@ -237,8 +246,7 @@ Result<int> recover_dead_runs(store::Store& store, const std::string& state_dir)
             auto detail = store.get_run(run.id);
             if (!detail) return detail.error();
             if (!*detail) continue;
-            const auto t = std::chrono::time_point_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now());
+            const auto t = now();
             // Slurm is asked before the write transaction: squeue may be slow,
             // and the transaction holds the database's write lock.
             std::map<model::RowId, std::optional<store::SlurmJobRef>> jobs;
