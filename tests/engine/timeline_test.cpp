@@ -62,6 +62,8 @@ struct Fixture {
     std::unique_ptr<weft::engine::Engine> eng;
     weft::model::RowId id = 0;
     bool recorded = true;  // what run() returned
+    // Called on the engine's config before it is created.
+    std::function<void(weft::engine::Config&)> configure;
 
     Fixture() {
         char tmpl[] = "/tmp/weft-timeline-test.XXXXXX";
@@ -85,6 +87,7 @@ struct Fixture {
         c.state_dir = dir;
         c.owner = "test-owner";
         c.handle_signals = false;
+        if (configure) configure(c);
         weft::engine::Seams seams;
         seams.clock = &clock;
         seams.local = [this](weft::engine::ExecHost& host, weft::engine::Clock&) {
@@ -351,4 +354,35 @@ TEST_CASE("engine timeline: a failed store cancels the run and reports nothing m
     CHECK(d->steps.at(0).status == weft::model::StepState::success);
     CHECK(d->steps.at(1).status == weft::model::StepState::running);
     CHECK(d->steps.at(2).status == weft::model::StepState::pending);
+}
+
+// `weft up` starts a queued event's run from the end of the one before
+// (Config::on_run_end, once that end is committed). When every step of
+// the new run fails before a process starts (a render error), nothing
+// wakes the loop again: the engine must still schedule it.
+TEST_CASE("engine timeline: a run started by the end of another, failing at render, ends") {
+    Fixture f;
+    std::shared_ptr<weft::parse::Workflow> wf;
+    std::vector<weft::model::RowId> started;
+    f.configure = [&](weft::engine::Config& c) {
+        c.on_run_end = [&](weft::model::RowId, const std::string&, RunState) {
+            if (started.size() >= 3) return;
+            weft::engine::RunRequest req;
+            req.workflow = wf;
+            req.jobs = 1;
+            req.event_id =
+                f.store.add_event("manual", nlohmann::json::object(), weft::TimePoint{}).value();
+            auto r = f.eng->start(std::move(req));
+            REQUIRE(r);
+            started.push_back(*r);
+        };
+    };
+    const std::string yaml = "steps:\n  r:\n    run: echo ${{ fromJSON('nope') }}\n";
+    wf = std::make_shared<weft::parse::Workflow>();
+    wf->loaded = weft::parse::load_string(yaml, "wf.yaml");
+    wf->graph = weft::parse::check(wf->loaded);
+    REQUIRE(wf->ok());
+    CHECK(f.run(yaml) == RunState::failure);
+    REQUIRE(started.size() == 3);
+    for (auto id : started) CHECK(f.eng->status(id) == RunState::failure);
 }

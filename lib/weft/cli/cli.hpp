@@ -10,6 +10,7 @@ enum ExitCode : int {
     k_exit_usage = 2,
     k_exit_state = 3,
     k_exit_internal = 70,  // an escaped exception, or an Errc::internal
+    k_exit_sighup = 129,
     k_exit_sigint = 130,
     k_exit_sigterm = 143,
 };

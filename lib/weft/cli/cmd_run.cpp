@@ -206,6 +206,7 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     config.state_dir = state.dir;
     config.owner = owner;
     config.handle_signals = true;
+    config.handle_hangup = true;  // a closed terminal cancels like SIGTERM (SPEC §9.4)
     config.control_socket = true;
     // The shared directory of Slurm jobs (SPEC §8); default STATE_DIR/slurm.
     config.slurm_dir = slurm_dir_from_env();
@@ -221,6 +222,7 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
     const int sig = (*eng)->interrupted_by();
     if (sig == SIGINT) return k_exit_sigint;
     if (sig == SIGTERM) return k_exit_sigterm;
+    if (sig == SIGHUP) return k_exit_sighup;
     if (!stored) {
         out::message(
             "weft: run {0} stopped: what followed the failure could not be recorded; once the "

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
 
 #include "weft/engine/clock.hpp"
 #include "weft/engine/engine_impl.hpp"
@@ -50,10 +51,16 @@ void Engine::Impl::tell_store_failed() {
     if (config.on_store_failed) config.on_store_failed();
 }
 
-// Once per loop iteration, before it blocks.
+// Once per loop iteration, before it blocks. What waited for the commit
+// may start a run (`weft up` starts a queued event's run when one ends),
+// and when that run's steps end before any process starts (a render
+// error), nothing is left to wake the loop for it: schedule and commit
+// again until nothing changed.
 void Engine::Impl::iterate() {
-    runs->schedule();
-    batch.commit();
+    do {
+        runs->schedule();
+        batch.commit();
+    } while (runs->dirty());
     tell_store_failed();
 }
 
@@ -144,7 +151,9 @@ void Engine::Impl::arm_loop() {
         uv_unref(ticker.base());
     }
     if (!config.handle_signals) return;
-    for (auto [h, sig] : {std::pair{&sigint, SIGINT}, std::pair{&sigterm, SIGTERM}}) {
+    for (auto [h, sig] :
+         {std::pair{&sigint, SIGINT}, std::pair{&sigterm, SIGTERM}, std::pair{&sighup, SIGHUP}}) {
+        if (sig == SIGHUP && !config.handle_hangup) continue;
         auto* s = h->make();
         uv_signal_init(&loop, s);
         s->data = this;
@@ -154,7 +163,8 @@ void Engine::Impl::arm_loop() {
     }
 }
 
-// SIGINT/SIGTERM: every run is cancelled; a second one: no more grace.
+// SIGINT/SIGTERM (and SIGHUP when asked): every run is cancelled; a second
+// one: no more grace.
 void Engine::Impl::on_signal(int sig) {
     if (interrupted_by != 0) {
         for (Executor* ex : {local, slurm}) ex->kill_all();
@@ -165,19 +175,25 @@ void Engine::Impl::on_signal(int sig) {
     if (config.on_signal) config.on_signal(sig);
 }
 
-// A request on the control socket: {"op": "ping"} or {"op": "cancel", "run": N}.
+// A request on the control socket: {"op": "ping"} or {"op": "cancel", "run": N,
+// "reason": TEXT}; other ops go to Config::on_request. Every field is
+// checked for its type: a client's mistake is an error reply, never an
+// exception.
 Json Engine::Impl::answer(const Json& req) {
-    const std::string op = req.value("op", "");
+    if (auto bad = events::check_field(req, "op", "string", true)) return *bad;
+    const std::string op = req["op"].get<std::string>();
     if (op == "ping") return {{"ok", true}, {"pid", ::getpid()}};
     if (op == "cancel") {
-        const auto* id =
-            req.contains("run") && req["run"].is_number_integer() ? &req["run"] : nullptr;
-        if (!id) return {{"ok", false}, {"error", "cancel needs a run id"}};
-        if (runs->cancel_running(id->get<RowId>(), req.value("reason", "cancelled")))
-            return {{"ok", true}};
+        if (!req.contains("run")) return {{"ok", false}, {"error", "cancel needs a run id"}};
+        for (auto [key, type, required] :
+             {std::tuple{"run", "integer", true}, std::tuple{"reason", "string", false}})
+            if (auto bad = events::check_field(req, key, type, required)) return *bad;
+        const auto id = req["run"].get<RowId>();
+        const std::string reason =
+            req.contains("reason") ? req["reason"].get<std::string>() : "cancelled";
+        if (runs->cancel_running(id, reason)) return {{"ok", true}};
         return {{"ok", false},
-                {"error",
-                 "run " + std::to_string(id->get<RowId>()) + " is not running in this process"}};
+                {"error", "run " + std::to_string(id) + " is not running in this process"}};
     }
     if (config.on_request)
         if (auto a = config.on_request(req)) return *a;
@@ -197,6 +213,7 @@ Engine::~Engine() {
     self.check.reset();
     self.sigint.reset();
     self.sigterm.reset();
+    self.sighup.reset();
     self.ticker.reset();
     uv_run(&self.loop, UV_RUN_DEFAULT);
     uv_loop_close(&self.loop);
@@ -303,8 +320,7 @@ void Engine::fail_store(const Error& error) {
 
 bool Engine::run() {
     auto& self = *m_impl;
-    self.runs->schedule();
-    self.batch.commit();
+    self.iterate();
     for (;;) {
         uv_run(&self.loop, UV_RUN_DEFAULT);
         // A fake clock's timers keep no loop alive: it fires them here.

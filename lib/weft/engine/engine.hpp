@@ -60,6 +60,9 @@ struct Config {
     // SIGINT/SIGTERM cancel every run (a second one kills at once); the
     // signal is then reported by interrupted_by().
     bool handle_signals = true;
+    // SIGHUP too, like SIGTERM (`weft run`/`weft resume`: a closed terminal
+    // or ssh session; SPEC §9.4). `weft up` reloads on SIGHUP instead.
+    bool handle_hangup = false;
     // Answer on the control socket STATE_DIR/locks/OWNER.sock (`weft cancel`).
     bool control_socket = false;
     // `weft up` hooks, all called on the loop's thread:

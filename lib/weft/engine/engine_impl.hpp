@@ -36,7 +36,7 @@ struct Engine::Impl final : ExecHost, RunHost {
     Executor* slurm = nullptr;
     events::UvHandle<uv_prepare_t> prepare;
     events::UvHandle<uv_check_t> check;
-    events::UvHandle<uv_signal_t> sigint, sigterm;
+    events::UvHandle<uv_signal_t> sigint, sigterm, sighup;
     events::UvHandle<uv_timer_t> ticker;  // the observer's tick(), when it asks for one
     int interrupted_by = 0;
     bool told_store_failed = false;

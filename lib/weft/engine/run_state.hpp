@@ -131,6 +131,8 @@ class RunStates {
     bool cancel_running(model::RowId id, const std::string& reason);
     // Something changed: schedule() looks again.
     void touch() { m_dirty = true; }
+    // Something changed since schedule() last looked.
+    bool dirty() const { return m_dirty; }
     // The contexts a step of instance `i` renders against.
     nlohmann::json step_contexts(const ActiveRun& run, int i) const;
     model::RunState status(model::RowId run) const;

@@ -10,6 +10,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <exception>
+
+#include "weft/util/strings.hpp"
 
 namespace weft::events {
 
@@ -63,8 +66,23 @@ struct ControlServer::Client {
     ControlServer* server = nullptr;
     int fd = -1;
     UvHandle<uv_poll_t> poll;
+    UvHandle<uv_timer_t> idle;  // closes a client that says nothing in time
     std::string buf;
 };
+
+std::optional<Json> check_field(const Json& request, const std::string& key,
+                                const std::string& type, bool required) {
+    auto it = request.find(key);
+    if (it == request.end()) {
+        if (!required) return std::nullopt;
+        return Json{{"ok", false}, {"error", "the request has no '" + key + "'"}};
+    }
+    const bool fits = type == "integer" ? it->is_number_integer() : it->type_name() == type;
+    if (fits) return std::nullopt;
+    return Json{{"ok", false},
+                {"error", "'" + key + "' must be " + (type == "integer" ? "an " : "a ") + type +
+                              ", not " + it->type_name()}};
+}
 
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(uv_loop_t* loop,
                                                              const std::string& path,
@@ -105,6 +123,7 @@ ControlServer::~ControlServer() {
     while (!m_clients.empty()) close_client(*m_clients.begin());
     if (m_poll) uv_poll_stop(m_poll.get());
     m_poll.reset();
+    m_pause.reset();
     close_fd(m_fd);
     ::unlink(m_path.c_str());
 }
@@ -112,38 +131,93 @@ ControlServer::~ControlServer() {
 void ControlServer::accept_clients() {
     for (;;) {
         int fd = ::accept4(m_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+            // The connection stays in the backlog, so the socket stays
+            // readable: stop polling it for a moment rather than spin.
+            uv_poll_stop(m_poll.get());
+            if (!m_pause) {
+                m_pause = UvHandle<uv_timer_t>::make(uv_timer_init, m_loop, this);
+                if (!m_pause) return;
+                uv_unref(m_pause.base());
+            }
+            uv_timer_start(
+                m_pause.get(),
+                [](uv_timer_t* h) {
+                    auto* self = static_cast<ControlServer*>(h->data);
+                    uv_poll_start(self->m_poll.get(), UV_READABLE, [](uv_poll_t* p, int, int) {
+                        static_cast<ControlServer*>(p->data)->accept_clients();
+                    });
+                },
+                k_accept_pause_ms, 0);
+            return;
+        }
         if (fd < 0) return;  // EAGAIN, or a client that went away
+        if (m_clients.size() >= k_max_clients) {
+            close_fd(fd);  // enough are waiting already
+            continue;
+        }
         auto poll = UvHandle<uv_poll_t>::make(uv_poll_init, m_loop, nullptr, fd);
-        if (!poll) {
+        auto idle = UvHandle<uv_timer_t>::make(uv_timer_init, m_loop, nullptr);
+        if (!poll || !idle) {
             close_fd(fd);
             continue;
         }
-        auto* client = new Client{this, fd, std::move(poll), {}};
+        auto* client = new Client{this, fd, std::move(poll), std::move(idle), {}};
         m_clients.insert(client);
         client->poll->data = client;
+        client->idle->data = client;
+        // A client never keeps the engine's loop alive.
+        uv_unref(client->poll.base());
+        uv_unref(client->idle.base());
         uv_poll_start(client->poll.get(), UV_READABLE, [](uv_poll_t* h, int status, int) {
             auto* c = static_cast<Client*>(h->data);
-            char chunk[4096];
-            ssize_t n = 0;
-            while (status == 0 && (n = ::read(c->fd, chunk, sizeof chunk)) > 0)
-                c->buf.append(chunk, static_cast<std::size_t>(n));
-            const auto nl = c->buf.find('\n');
-            const bool ended =
-                status != 0 || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
-            if (nl == std::string::npos && !ended && c->buf.size() < k_max_request)
-                return;  // more to come
-            Json reply;
-            auto request = Json::parse(c->buf.substr(0, nl), nullptr, false);
-            if (nl == std::string::npos || request.is_discarded() || !request.is_object())
-                reply = {{"ok", false}, {"error", "expected one JSON object on one line"}};
-            else
-                reply = c->server->m_handler(request);
-            // One short answer into an empty socket buffer: it fits, or the
-            // client is gone and the answer does not matter.
-            const std::string out = dump(reply) + "\n";
-            [[maybe_unused]] auto w = ::send(c->fd, out.data(), out.size(), MSG_NOSIGNAL);
-            c->server->close_client(c);
+            c->server->on_readable(c, status);
         });
+        uv_timer_start(
+            client->idle.get(),
+            [](uv_timer_t* h) {
+                auto* c = static_cast<Client*>(h->data);
+                c->server->close_client(c);
+            },
+            k_idle_ms, 0);
+    }
+}
+
+void ControlServer::on_readable(Client* c, int status) {
+    char chunk[4096];
+    ssize_t n = 0;
+    while (status == 0 && c->buf.size() < k_max_request &&
+           (n = ::read(c->fd, chunk, sizeof chunk)) > 0)
+        c->buf.append(chunk, static_cast<std::size_t>(n));
+    const auto nl = c->buf.find('\n');
+    const bool ended = status != 0 || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+    if (nl == std::string::npos && !ended && c->buf.size() < k_max_request) return;  // more to come
+    const Json reply = nl == std::string::npos
+                           ? Json{{"ok", false}, {"error", "expected one JSON object on one line"}}
+                           : reply_to(c->buf.substr(0, nl));
+    // One short answer into an empty socket buffer: it fits, or the
+    // client is gone and the answer does not matter.
+    const std::string out = dump(reply) + "\n";
+    [[maybe_unused]] auto w = ::send(c->fd, out.data(), out.size(), MSG_NOSIGNAL);
+    close_client(c);
+}
+
+Json ControlServer::reply_to(const std::string& line) const {
+    if (json_nesting(line) > k_max_json_nesting)
+        return {{"ok", false},
+                {"error", "the request is nested deeper than " +
+                              std::to_string(k_max_json_nesting) + " levels"}};
+    auto request = Json::parse(line, nullptr, false);
+    if (request.is_discarded() || !request.is_object())
+        return {{"ok", false}, {"error", "expected one JSON object on one line"}};
+    // Nothing thrown may cross libuv's C frames: the loop would be left
+    // half-way through a callback.
+    try {
+        return m_handler(request);
+    } catch (const std::exception& e) {
+        return {{"ok", false}, {"error", std::string("the request failed: ") + e.what()}};
+    } catch (...) {
+        return {{"ok", false}, {"error", "the request failed"}};
     }
 }
 
@@ -152,6 +226,9 @@ void ControlServer::close_client(Client* c) {
     uv_poll_stop(c->poll.get());
     c->poll->data = nullptr;
     c->poll.reset();
+    uv_timer_stop(c->idle.get());
+    c->idle->data = nullptr;
+    c->idle.reset();
     close_fd(c->fd);
     delete c;
 }

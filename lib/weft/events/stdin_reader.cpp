@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "weft/events/uv_handle.hpp"
@@ -49,8 +50,12 @@ std::size_t json_value_end(const std::string& s, std::size_t from, bool at_end) 
 }  // namespace
 
 StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Record record,
-                         std::function<void()> eof)
-    : m_fd(fd), m_format(format), m_record(std::move(record)), m_eof(std::move(eof)) {
+                         std::function<void()> eof, std::size_t max_record)
+    : m_fd(fd),
+      m_format(format),
+      m_record(std::move(record)),
+      m_eof(std::move(eof)),
+      m_max(std::max<std::size_t>(max_record, 1)) {
     struct stat st {};
     const bool pollable = ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
                           uv_guess_handle(fd) != UV_FILE;
@@ -91,35 +96,78 @@ void StdinReader::read_some() {
 }
 
 void StdinReader::split(bool at_end) {
-    std::size_t pos = 0;
-    if (m_format == model::StdinFormat::lines) {
-        for (std::size_t nl; (nl = m_buf.find('\n', pos)) != std::string::npos; pos = nl + 1) {
-            std::string line = m_buf.substr(pos, nl - pos);
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (!line.empty()) m_record(std::move(line), {});
+    if (m_skipping) {  // the rest of a cut record goes, up to its newline
+        const auto nl = m_buf.find('\n');
+        if (nl == std::string::npos) {
+            m_buf.clear();
+            return;
         }
-        if (at_end && pos < m_buf.size()) {
-            std::string line = m_buf.substr(pos);
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (!line.empty()) m_record(std::move(line), {});
-            pos = m_buf.size();
-        }
-    } else {
-        for (std::size_t end; (end = json_value_end(m_buf, pos, at_end)) != std::string::npos;
-             pos = end) {
-            const std::size_t start = m_buf.find_first_not_of(" \t\r\n", pos);
-            std::string text = m_buf.substr(start, end - start);
-            if (json_nesting(text) > k_max_json_nesting) {
-                m_record(std::move(text), "JSON nested deeper than " +
-                                              std::to_string(k_max_json_nesting) + " levels");
-                continue;
-            }
-            auto v = nlohmann::json::parse(text, nullptr, false);
-            m_record(std::move(text), v.is_discarded() ? "not valid JSON" : "");
-        }
-        if (m_buf.find_first_not_of(" \t\r\n", pos) == std::string::npos) pos = m_buf.size();
+        m_buf.erase(0, nl + 1);
+        m_skipping = false;
     }
+    std::size_t pos = 0;
+    if (m_format == model::StdinFormat::lines)
+        split_lines(pos, at_end);
+    else
+        split_json(pos, at_end);
     m_buf.erase(0, pos);
+}
+
+void StdinReader::split_lines(std::size_t& pos, bool at_end) {
+    for (std::size_t nl; (nl = m_buf.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+        std::string line = m_buf.substr(pos, nl - pos);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) emit(std::move(line), false);
+    }
+    if (pos == m_buf.size()) return;
+    if (at_end || m_buf.size() - pos > m_max) {
+        // The last line without its newline, or a line already too long:
+        // what is past the bound is not kept while the line goes on.
+        std::string line = m_buf.substr(pos);
+        if (!line.empty() && line.back() == '\r' && at_end) line.pop_back();
+        m_skipping = !at_end;
+        if (!line.empty()) emit(std::move(line), false);
+        pos = m_buf.size();
+    }
+}
+
+void StdinReader::split_json(std::size_t& pos, bool at_end) {
+    for (;;) {
+        const std::size_t start = m_buf.find_first_not_of(" \t\r\n", pos);
+        if (start == std::string::npos) {
+            pos = m_buf.size();
+            return;
+        }
+        const std::size_t end = json_value_end(m_buf, pos, at_end);
+        if (end == std::string::npos) {
+            if (m_buf.size() - start <= m_max) return;  // more to come
+            // A value already too long: cut, and the rest dropped to its newline.
+            emit(m_buf.substr(start), true);
+            m_skipping = true;
+            pos = m_buf.size();
+            return;
+        }
+        emit(m_buf.substr(start, end - start), true);
+        pos = end;
+    }
+}
+
+void StdinReader::emit(std::string text, bool json) {
+    if (text.size() > m_max) {
+        // At a character boundary: a UTF-8 sequence is never split.
+        std::size_t n = m_max;
+        while (n > 0 && m_max - n < 3 && utf8_continuation(text[n])) --n;
+        text.resize(n > 0 ? n : m_max);
+        return m_record(std::move(text), {}, true);
+    }
+    if (!json) return m_record(std::move(text), {}, false);
+    if (json_nesting(text) > k_max_json_nesting) {
+        return m_record(std::move(text),
+                        "JSON nested deeper than " + std::to_string(k_max_json_nesting) + " levels",
+                        false);
+    }
+    auto v = nlohmann::json::parse(text, nullptr, false);
+    m_record(std::move(text), v.is_discarded() ? "not valid JSON" : "", false);
 }
 
 void StdinReader::finish() {

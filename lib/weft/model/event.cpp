@@ -40,9 +40,10 @@ Event Event::every_fire(Duration every, TimePoint t) {
     return e;
 }
 
-Event Event::stdin_line(std::string text, bool json, TimePoint t) {
+Event Event::stdin_line(std::string text, bool json, TimePoint t, bool truncated) {
     Event e = of_kind(Kind::stdin_record, t);
-    if (json) e.json = Json::parse(text, nullptr, false);
+    e.truncated = truncated;
+    if (json) e.json = truncated ? Json(nullptr) : Json::parse(text, nullptr, false);
     e.line = std::move(text);
     return e;
 }
@@ -94,6 +95,7 @@ Json to_json(const Event& e) {
         case Event::Kind::stdin_record:
             j["line"] = e.line;
             if (e.json) j["json"] = *e.json;
+            if (e.truncated) j["truncated"] = true;
             break;
         case Event::Kind::workflow:
             j["workflow"] = e.workflow;

@@ -28,9 +28,11 @@ struct Event {
     std::string cron;
     std::optional<Duration> every;
     bool late = false;
-    // stdin: the record's text, and its value for the json format
+    // stdin: the record's text, and its value for the json format (null
+    // for a record cut at max-record, which is `truncated`)
     std::string line;
     std::optional<nlohmann::json> json;
+    bool truncated = false;
     // workflow: the run that ended, its workflow and status
     std::string workflow;
     std::int64_t run = 0;
@@ -42,8 +44,9 @@ struct Event {
     static Event file_rescan(TimePoint t);
     static Event cron_fire(std::string entry, TimePoint at, bool late);
     static Event every_fire(Duration every, TimePoint t);
-    // `json`: parse `text` as one JSON value (a discarded value if it is not).
-    static Event stdin_line(std::string text, bool json, TimePoint t);
+    // `json`: parse `text` as one JSON value (a discarded value if it is
+    // not; null, unparsed, when `truncated`).
+    static Event stdin_line(std::string text, bool json, TimePoint t, bool truncated = false);
     static Event workflow_end(std::string workflow, std::int64_t run, std::string status,
                               TimePoint t);
     static Event manual(nlohmann::json params, TimePoint t);

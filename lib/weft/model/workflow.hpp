@@ -1,6 +1,7 @@
 #pragma once
 // The workflow file as plain values (SPEC §1). The loader fills these from
 // YAML; expressions are kept as text here and parsed again where evaluated.
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -108,6 +109,9 @@ struct ScheduleEntry {
 };
 
 enum class StdinFormat { lines, json };
+// `on.stdin.max-record` by default (SPEC §9.4); a longer record is cut there.
+inline constexpr std::size_t k_stdin_max_record = std::size_t{1} << 20;
+
 struct WorkflowTrigger {
     std::vector<std::string> names;
     // The ends that fire it: success, failure or cancelled (the loader
@@ -119,6 +123,7 @@ struct Triggers {
     std::optional<FileTrigger> file;
     std::vector<ScheduleEntry> schedule;
     std::optional<StdinFormat> stdin_format;
+    std::size_t stdin_max_record = k_stdin_max_record;  // bytes, at least 1
     std::optional<WorkflowTrigger> workflow;
     bool any() const { return file || !schedule.empty() || stdin_format || workflow; }
 };

@@ -1,6 +1,7 @@
 // The loader's walk of `on`: one member per trigger kind.
 #include "weft/cron/cron.hpp"
 #include "weft/parse/walker.hpp"
+#include "weft/util/size.hpp"
 
 namespace weft::parse {
 
@@ -100,12 +101,24 @@ void Walker::stdin_trigger(const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "the stdin trigger")) return;
     m_wf.on.stdin_format = model::StdinFormat::lines;
     keys(n, known_keys("stdin"), "the stdin trigger",
-         [&](const std::string&, const YamlNode&, const YamlNode& fv) {
+         [&](const std::string& k, const YamlNode&, const YamlNode& fv) {
+             if (k == "max-record") return stdin_max_record(fv);
              if (auto f = enumeration<model::StdinFormat>(
                      fv, "stdin format",
                      {{"lines", model::StdinFormat::lines}, {"json", model::StdinFormat::json}}))
                  m_wf.on.stdin_format = *f;
          });
+}
+
+// `max-record`: a size (`64KiB`, `1M`, `4096`) from 1 byte to 1 GiB.
+void Walker::stdin_max_record(const YamlNode& n) {
+    auto text = scalar(n, "max-record");
+    if (!text) return;
+    auto size = parse_size(*text);
+    if (!size) return error(n, "max-record: " + size.error().message);
+    if (*size < 1 || *size > (std::uint64_t{1} << 30))
+        return error(n, "max-record must be from 1 byte to 1 GiB, not " + *text);
+    m_wf.on.stdin_max_record = static_cast<std::size_t>(*size);
 }
 
 void Walker::workflow_trigger(const YamlNode& key, const YamlNode& n) {

@@ -26,7 +26,7 @@ const std::vector<std::string>& known_keys(std::string_view section) {
         {"on", {"file", "schedule", "stdin", "workflow"}},
         {"file", {"paths", "ignore", "gitignore", "events", "debounce"}},
         {"schedule", {"cron", "timezone", "every"}},
-        {"stdin", {"format"}},
+        {"stdin", {"format", "max-record"}},
         {"workflow-trigger", {"names", "status"}},
         {"param", {"default", "required", "description", "secret"}},
         {"slurm", {"partition", "cpus", "mem", "time", "gres", "account", "extra-args"}},

@@ -115,6 +115,7 @@ class Walker {
     void schedule(const YamlNode& n);
     void schedule_entry(const YamlNode& n);
     void stdin_trigger(const YamlNode& n);
+    void stdin_max_record(const YamlNode& n);
     void workflow_trigger(const YamlNode& key, const YamlNode& n);
 
     // Steps.

@@ -1,6 +1,7 @@
 #include "weft/engine/triggers/manual.hpp"
 
 #include "weft/engine/resolve.hpp"
+#include "weft/events/control.hpp"
 #include "weft/util/strings.hpp"
 #include "weft/util/time.hpp"
 
@@ -9,6 +10,8 @@ namespace weft::engine {
 using Json = nlohmann::json;
 
 Json ManualTrigger::request(const Json& req) {
+    for (auto [key, type] : {std::pair{"workflow", "string"}, std::pair{"params", "object"}})
+        if (auto bad = events::check_field(req, key, type, false)) return *bad;
     const std::string name = req.value("workflow", "");
     auto& wfs = m_dispatch.workflows();
     auto it = wfs.find(name);

@@ -1,0 +1,85 @@
+// The stdin reader's bound (SPEC §9.4): a record past max-record is cut at a
+// character boundary and marked truncated; the rest of it, to its newline,
+// is dropped; the records after it are whole.
+#include <doctest/doctest.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <string>
+#include <vector>
+
+#include "weft/events/stdin_reader.hpp"
+
+namespace {
+
+struct Got {
+    std::string text, error;
+    bool truncated;
+};
+
+// Feed `input` through a pipe to a reader of `format` bounded at `max`.
+std::vector<Got> read_all(const std::string& input, weft::model::StdinFormat format,
+                          std::size_t max) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    std::vector<Got> got;
+    std::size_t written = 0;
+    bool ended = false;
+    {
+        weft::events::StdinReader reader(
+            &loop, fds[0], format,
+            [&](std::string text, std::string error, bool truncated) {
+                got.push_back({std::move(text), std::move(error), truncated});
+            },
+            [&] { ended = true; }, max);
+        // Written in pieces while the loop reads, as a pipe delivers it.
+        while (written < input.size()) {
+            const auto n = ::write(fds[1], input.data() + written,
+                                   std::min<std::size_t>(input.size() - written, 4096));
+            REQUIRE(n > 0);
+            written += static_cast<std::size_t>(n);
+            uv_run(&loop, UV_RUN_NOWAIT);
+        }
+        ::close(fds[1]);
+        while (!ended) uv_run(&loop, UV_RUN_ONCE);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    ::close(fds[0]);
+    return got;
+}
+
+}  // namespace
+
+TEST_CASE("stdin reader: a line past max-record is cut, the rest dropped to its newline") {
+    const std::string big(100'000, 'x');
+    auto got = read_all("short\n" + big + "\nafter\n", weft::model::StdinFormat::lines, 1000);
+    REQUIRE(got.size() == 3);
+    CHECK(got[0].text == "short");
+    CHECK_FALSE(got[0].truncated);
+    CHECK(got[1].text == std::string(1000, 'x'));
+    CHECK(got[1].truncated);
+    CHECK(got[2].text == "after");
+    CHECK_FALSE(got[2].truncated);
+}
+
+TEST_CASE("stdin reader: the cut never splits a UTF-8 character") {
+    // "é" is two bytes, at offsets 9 and 10: a cut at 10 falls before it.
+    auto got = read_all("aaaaaaaaa\xc3\xa9zzzz\n", weft::model::StdinFormat::lines, 10);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].text == "aaaaaaaaa");
+    CHECK(got[0].truncated);
+}
+
+TEST_CASE("stdin reader: a JSON value past max-record is cut and not parsed") {
+    const std::string big = "{\"k\": \"" + std::string(5000, 'y') + "\"}";
+    auto got = read_all(big + "\n{\"k\": 1}\n", weft::model::StdinFormat::json, 1024);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].text.size() == 1024);
+    CHECK(got[0].truncated);
+    CHECK(got[0].error.empty());
+    CHECK(got[1].text == "{\"k\": 1}");
+    CHECK_FALSE(got[1].truncated);
+}
