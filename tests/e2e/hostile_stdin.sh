@@ -57,7 +57,7 @@ read -r ev_size _ < sizes.out
   fail "the stored event of the cut record is $ev_size bytes, wanted 1 MiB and a little"
 [ "$(head -n 1 truncated.out)" = 1 ] || fail "the cut record's event is not marked truncated"
 [ "$(tail -n 1 truncated.out)" = 0 ] || fail "the next record is marked truncated too"
-grep -q 'warning: event 1: a stdin record longer than 1 MiB' big.out ||
+grep -q 'warning: event 1: a stdin record longer than 1 MiB' big.err ||
   fail "no warning about the cut record: $(cat big.out big.err)"
 db_kb=$(du -ck big.db* | tail -n 1 | cut -f 1)
 (( db_kb < 8 * 1024 )) || fail "the database holds $db_kb KiB after one cut record"

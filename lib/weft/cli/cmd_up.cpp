@@ -38,6 +38,10 @@ void print_announcement(const nlohmann::json& j, bool json) {
         out::error(j.value("message", ""));
         return;
     }
+    if (j.value("warning", false)) {  // a message to the person, as errors are
+        out::message("{}\n", j.value("message", ""));
+        return;
+    }
     std::string line;
     if (type == "event") {
         line = "event " + std::to_string(j.value("id", 0LL)) + " (" + j.value("kind", "");
