@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -120,8 +121,12 @@ Result<void> LocalExecutor::start(Attempt& a) {
         if (!child || !child->in_cgroup) {
             exec::cgroup::remove(p.cgroup);
             p.cgroup.clear();
-            // clone3 refused (a seccomp filter): the rest run without too.
-            if (child) m_no_cgroups = true;
+            // clone3 refused the cgroup for good (a seccomp filter, a kernel
+            // without CLONE_INTO_CGROUP, a cgroup that takes no process): the
+            // rest run without. A passing shortage (EAGAIN, ENOMEM) costs this
+            // attempt its cgroup only.
+            const int e = child ? child->cgroup_errno : 0;
+            if (child && e != EAGAIN && e != ENOMEM && e != EINTR) m_no_cgroups = true;
         }
     }
     if (!child) return child.error();

@@ -367,7 +367,10 @@ void RunStates::maybe_finish_run(ActiveRun& run) {
     std::error_code ec;
     std::filesystem::remove_all(run.tmp_dir, ec);
     m_host.run_ended(run);
+    // For status() after the loop (weft run asks once); bounded, since weft
+    // up ends runs for months and never asks.
     m_finished[run.id] = run.status;
+    if (m_finished.size() > k_finished_kept) m_finished.erase(m_finished.begin());
     m_batch.when_committed([this, id = run.id, name = run.wf->name, status = run.status,
                             d = std::chrono::duration_cast<Duration>(t - run.started),
                             message = run.message, t] {

@@ -151,6 +151,7 @@ class RunStates {
     RunHost& m_host;
     const Config& m_config;
     std::list<std::unique_ptr<ActiveRun>> m_runs;
+    static constexpr std::size_t k_finished_kept = 1024;  // the newest ended runs
     std::map<model::RowId, model::RunState> m_finished;
     bool m_dirty = true;
 };

@@ -321,6 +321,7 @@ Result<Child> spawn(const SpawnRequest& r) {
     // clone3 refused (a seccomp filter, an old kernel, a cgroup that takes
     // no process): no cgroup, then.
     const bool in_cgroup = r.cgroup_fd >= 0 && pid >= 0;
+    const int cgroup_errno = r.cgroup_fd >= 0 && pid < 0 ? -pid : 0;
     if (r.cgroup_fd >= 0 && !in_cgroup) pid = clone_child(plan, -1, pidfd);
     ::close(report[1]);
     close(fds.release(out_write));
@@ -350,6 +351,7 @@ Result<Child> spawn(const SpawnRequest& r) {
     c.pid = pid;
     c.pidfd = pidfd;
     c.in_cgroup = in_cgroup;
+    c.cgroup_errno = cgroup_errno;
     c.start_time = process_start_time(pid);
     c.stdout_fd = fds.release(out_read);
     c.stderr_fd = fds.release(err_read);

@@ -47,6 +47,7 @@ struct Child {
     int stderr_fd = -1;        //   O_NONBLOCK | O_CLOEXEC
     long long start_time = 0;  // field 22 of /proc/PID/stat (clock ticks after boot)
     bool in_cgroup = false;    // started in SpawnRequest::cgroup_fd (false: clone3 refused)
+    int cgroup_errno = 0;      // why clone3 refused the cgroup, when it did
 };
 
 // Start `r.argv` in a new process group (its own pid as pgid) with exactly
