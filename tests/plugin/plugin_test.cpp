@@ -219,3 +219,18 @@ TEST_CASE("plugin::builtins") {
     }
     CHECK(plugin::find_builtin("nope") == nullptr);
 }
+
+TEST_CASE("plugin::builtins leave libcurl to the plugin host") {
+    // Describing every built-in (as `weft plugins` and validation do) must
+    // not need libcurl: only weft-curl.so, loaded in the host, links it.
+    for (const auto& b : plugin::builtins()) {
+        auto d = plugin::describe(plugin::Found{b.name, plugin::Kind::builtin, ""});
+        REQUIRE(d);
+        CHECK(d->described);
+    }
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    bool curl = false;
+    while (std::getline(maps, line)) curl = curl || line.find("libcurl") != std::string::npos;
+    CHECK_FALSE(curl);
+}

@@ -1,7 +1,6 @@
 // The built-in `wait` plugin (SPEC §7): a sensor that succeeds once a file
 // exists, a TCP port accepts connections, or a URL answers 2xx, and fails
 // at its `timeout`.
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -14,6 +13,7 @@
 
 #include "weft/plugin/builtin_common.hpp"
 #include "weft/plugin/builtins.hpp"
+#include "weft/plugin/curl_module.hpp"
 
 namespace weft::plugin {
 
@@ -70,26 +70,6 @@ bool port_open(const std::string& host_port, Duration limit) {
     return open;
 }
 
-std::size_t discard(char*, std::size_t size, std::size_t n, void*) {
-    return size * n;
-}
-
-// One GET of `url`, `limit` at most: true on a 2xx answer.
-bool url_ready(const std::string& url, Duration limit) {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    if (!curl) return false;
-    CURL* c = curl.get();
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(limit.count())));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    if (curl_easy_perform(c) != CURLE_OK) return false;
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    return status >= 200 && status <= 299;
-}
-
 int run_wait(const weft_host* host) {
     const auto file = with(host, "file"), port = with(host, "port"), url = with(host, "url");
     if ((file ? 1 : 0) + (port ? 1 : 0) + (url ? 1 : 0) != 1)
@@ -101,6 +81,9 @@ int run_wait(const weft_host* host) {
     if (interval->count() <= 0) return fail(host, "'interval' must be more than 0");
     if (port && port->rfind(':') == std::string::npos)
         return fail(host, "'port': expected HOST:PORT, got '" + *port + "'");
+    // A URL is checked by the libcurl module, loaded only in the plugin host.
+    const auto curl = url ? curl_module() : Result<CurlModule>(CurlModule{});
+    if (!curl) return fail(host, curl.error().message);
 
     const std::string what = file ? "file " + *file : port ? "port " + *port : "URL " + *url;
     const auto start = Clock::now();
@@ -110,7 +93,7 @@ int run_wait(const weft_host* host) {
         const Duration limit = std::max(Duration{1}, std::min(*interval, left()));
         if (file) return file_exists(*file);
         if (port) return port_open(*port, limit);
-        return url_ready(*url, limit);
+        return curl->url_ready(url->c_str(), static_cast<long>(limit.count())) != 0;
     };
     log(host, "waiting for " + what + " (timeout " + format_duration(*timeout) + ", every " +
                   format_duration(*interval) + ")");
