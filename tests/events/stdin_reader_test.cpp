@@ -1,6 +1,6 @@
 // The stdin reader's bound (SPEC §9.4): a record past max-record is cut at a
-// character boundary and marked truncated; the rest of it, to its newline,
-// is dropped; the records after it are whole.
+// character boundary and marked truncated; the rest of it (to its newline, or
+// in json to the end of the value) is dropped; the records after it are whole.
 #include <doctest/doctest.h>
 #include <unistd.h>
 #include <uv.h>
