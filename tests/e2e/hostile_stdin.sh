@@ -1,7 +1,8 @@
 # Hostile stdin for `weft up` (issue 17 item 9, SPEC §9.4): a record longer
 # than on.stdin.max-record (default 1 MiB) is cut there at a character
 # boundary, marked truncated, warned about, and the engine's memory stays
-# bounded; a cut JSON record is not parsed. Also: runs whose steps all fail
+# bounded; a cut JSON record is not parsed, and the rest of it (to the
+# value's end, across lines) starts no run. Also: runs whose steps all fail
 # before a process starts (a render error) never stall the ones queued
 # behind them.
 source "$(dirname "$0")/../support/e2e.sh"
@@ -93,6 +94,29 @@ Y
 { printf '{"k": "%s"}\n' "$(head -c 5000 /dev/zero | tr '\0' y)"; echo '{"k": "fine"}'; } |
   timeout 60 "$WEFT" --state js.db up js.yaml >js.up 2>&1 || fail "$(cat js.up)"
 [ "$(cat js.out)" = "$(printf 'true true \nfalse  fine')" ] || fail "js.out: $(cat js.out)"
+
+# A pretty-printed value cut at max-record: the rest of it, on later lines,
+# is dropped to the value's end; none of it starts a run of its own. Its
+# string is longer than the reader takes in one wake-up (4 x 64 KiB), so
+# the cut comes before the value's end has arrived, whatever the timing.
+cat > pretty.yaml <<'Y'
+name: pretty
+on:
+  stdin:
+    format: json
+    max-record: 64
+steps:
+  s:
+    shell: sh
+    run: |
+      echo "${{ event.truncated }}|${{ event.json }}" >> pretty.out
+Y
+{ printf '{\n  "k": "%s",\n  "n": 5,\n  "s": "} \\" {",\n  "a": [\n    1,\n    2\n  ]\n}\n' \
+    "$(head -c 1000000 /dev/zero | tr '\0' y)"
+  printf '{\n  "n": 6\n}\n'; } |
+  timeout 60 "$WEFT" --state pretty.db up pretty.yaml >pretty.up 2>&1 || fail "$(cat pretty.up)"
+[ "$(cat pretty.out)" = "$(printf 'true|\n|{"n":6}')" ] || fail "pretty.out: $(cat pretty.out)"
+grep -q 'not valid JSON' pretty.up && fail "the rest of the cut value was parsed: $(cat pretty.up)"
 
 # A bad size is an error at its place.
 printf 'on:\n  stdin:\n    max-record: 12 parsecs\nsteps:\n  s: {run: "true"}\n' > bad.yaml

@@ -1,6 +1,6 @@
 // The stdin reader's bound (SPEC §9.4): a record past max-record is cut at a
-// character boundary and marked truncated; the rest of it, to its newline,
-// is dropped; the records after it are whole.
+// character boundary and marked truncated; the rest of it (to its newline, or
+// in json to the end of the value) is dropped; the records after it are whole.
 #include <doctest/doctest.h>
 #include <unistd.h>
 #include <uv.h>
@@ -82,4 +82,36 @@ TEST_CASE("stdin reader: a JSON value past max-record is cut and not parsed") {
     CHECK(got[0].error.empty());
     CHECK(got[1].text == "{\"k\": 1}");
     CHECK_FALSE(got[1].truncated);
+}
+
+TEST_CASE("stdin reader: a cut pretty-printed JSON value is dropped to its end, not its newline") {
+    // The rest of the value spans lines, reads (4096-byte writes) and holds
+    // brackets and escaped quotes inside strings: none of it is a record.
+    const std::string value =
+        "{\n  \"k\": \"" + std::string(200, 'y') +
+        "\",\n  \"n\": 5,\n  \"s\": \"}] \\\" {\",\n  \"a\": [\n    {\"b\": \"" +
+        std::string(10'000, 'z') + "\"},\n    7\n  ]\n}";
+    auto got = read_all(value + "\n{\"k\": 1}\n", weft::model::StdinFormat::json, 64);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].text == value.substr(0, 64));
+    CHECK(got[0].truncated);
+    CHECK(got[0].error.empty());
+    CHECK(got[1].text == "{\"k\": 1}");
+    CHECK(got[1].error.empty());
+    CHECK_FALSE(got[1].truncated);
+}
+
+TEST_CASE("stdin reader: a cut top-level JSON scalar is dropped to its end") {
+    // A string with newlines escaped and not, then a long number; the record
+    // after each starts on the same line.
+    const std::string str = "\"" + std::string(5000, 'a') + "\\\"\n 9 \\\\\"";
+    const std::string num(5000, '1');
+    auto got = read_all(str + " 2 " + num + "\t[3]", weft::model::StdinFormat::json, 64);
+    REQUIRE(got.size() == 4);
+    CHECK(got[0].truncated);
+    CHECK(got[1].text == "2");
+    CHECK(got[2].text == std::string(64, '1'));
+    CHECK(got[2].truncated);
+    CHECK(got[3].text == "[3]");
+    CHECK(got[3].error.empty());
 }

@@ -11,43 +11,6 @@
 #include "weft/util/strings.hpp"
 
 namespace weft::events {
-namespace {
-
-// The end of the first complete JSON value in `s` from `from` (past leading
-// whitespace), or npos when it is not complete yet. Scalars end at
-// whitespace; objects, arrays and strings at their closing character.
-std::size_t json_value_end(const std::string& s, std::size_t from, bool at_end) {
-    std::size_t i = s.find_first_not_of(" \t\r\n", from);
-    if (i == std::string::npos) return std::string::npos;
-    const char first = s[i];
-    if (first != '{' && first != '[' && first != '"') {
-        const std::size_t e = s.find_first_of(" \t\r\n", i);
-        return e == std::string::npos ? (at_end ? s.size() : std::string::npos) : e;
-    }
-    int depth = 0;
-    bool in_string = false, escaped = false;
-    for (; i < s.size(); ++i) {
-        const char c = s[i];
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"') {
-                in_string = false;
-                if (depth == 0) return i + 1;
-            }
-        } else if (c == '"')
-            in_string = true;
-        else if (c == '{' || c == '[')
-            ++depth;
-        else if ((c == '}' || c == ']') && --depth == 0)
-            return i + 1;
-    }
-    return at_end ? s.size() : std::string::npos;
-}
-
-}  // namespace
 
 StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Record record,
                          std::function<void()> eof, std::size_t max_record)
@@ -77,6 +40,35 @@ StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Rec
 
 StdinReader::~StdinReader() = default;
 
+std::size_t StdinReader::JsonScan::advance(const std::string& s, std::size_t i) {
+    if (kind == Kind::none) {
+        i = s.find_first_not_of(" \t\r\n", i);
+        if (i == std::string::npos) return std::string::npos;
+        const char first = s[i];
+        kind = first == '{' || first == '[' || first == '"' ? Kind::nested : Kind::scalar;
+    }
+    if (kind == Kind::scalar) return s.find_first_of(" \t\r\n", i);
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"') {
+                in_string = false;
+                if (depth == 0) return i + 1;
+            }
+        } else if (c == '"')
+            in_string = true;
+        else if (c == '{' || c == '[')
+            ++depth;
+        else if ((c == '}' || c == ']') && --depth == 0)
+            return i + 1;
+    }
+    return std::string::npos;
+}
+
 void StdinReader::read_some() {
     if (m_done) return;
     char chunk[64 * 1024];
@@ -96,13 +88,20 @@ void StdinReader::read_some() {
 }
 
 void StdinReader::split(bool at_end) {
-    if (m_skipping) {  // the rest of a cut record goes, up to its newline
-        const auto nl = m_buf.find('\n');
-        if (nl == std::string::npos) {
+    if (m_skipping) {  // the rest of a cut record goes, never kept
+        std::size_t end;
+        if (m_format == model::StdinFormat::lines) {
+            end = m_buf.find('\n');
+            if (end != std::string::npos) ++end;
+        } else {
+            // A JSON value may span lines: its newline is not its end.
+            end = m_cut.advance(m_buf, 0);
+        }
+        if (end == std::string::npos) {
             m_buf.clear();
             return;
         }
-        m_buf.erase(0, nl + 1);
+        m_buf.erase(0, end);
         m_skipping = false;
     }
     std::size_t pos = 0;
@@ -138,12 +137,16 @@ void StdinReader::split_json(std::size_t& pos, bool at_end) {
             pos = m_buf.size();
             return;
         }
-        const std::size_t end = json_value_end(m_buf, pos, at_end);
+        JsonScan scan;
+        std::size_t end = scan.advance(m_buf, start);
+        if (end == std::string::npos && at_end) end = m_buf.size();
         if (end == std::string::npos) {
             if (m_buf.size() - start <= m_max) return;  // more to come
-            // A value already too long: cut, and the rest dropped to its newline.
+            // A value already too long: cut, and the rest of it dropped as
+            // it comes, the scan going on from where it stands.
             emit(m_buf.substr(start), true);
             m_skipping = true;
+            m_cut = scan;
             pos = m_buf.size();
             return;
         }

@@ -6,8 +6,10 @@
 // iteration. Records are handed over as they are read: the caller persists
 // them, so nothing waits in memory. A record longer than `max_record` bytes
 // is cut there (at a UTF-8 character boundary) and handed over marked
-// truncated; the rest of it, up to the next newline, is read and dropped,
-// so the reader holds at most `max_record` plus one read's bytes.
+// truncated; the rest of it is read and dropped: in `lines`, up to the next
+// newline; in `json`, up to the end of the cut value (its closing bracket,
+// or the end of a scalar), tracked by the scanner's state alone. The reader
+// holds at most `max_record` plus one read's bytes.
 #include <uv.h>
 
 #include <functional>
@@ -32,6 +34,20 @@ class StdinReader {
     StdinReader& operator=(const StdinReader&) = delete;
 
   private:
+    // Where a scan of one JSON value stands, so that it can go on in the
+    // next read: which kind of value, and inside it the bracket depth and
+    // whether in a string (and after a backslash there).
+    struct JsonScan {
+        enum class Kind { none, scalar, nested } kind = Kind::none;
+        int depth = 0;
+        bool in_string = false, escaped = false;
+        // The end of the value in `s`, scanning on from `from` (leading
+        // whitespace skipped while no value has started), or npos when `s`
+        // ends first. Scalars end at whitespace; objects, arrays and strings
+        // just past their closing character.
+        std::size_t advance(const std::string& s, std::size_t from);
+    };
+
     void read_some();
     void split(bool at_end);
     void split_lines(std::size_t& pos, bool at_end);
@@ -46,7 +62,8 @@ class StdinReader {
     std::function<void()> m_eof;
     std::size_t m_max;
     std::string m_buf;
-    bool m_skipping = false;  // dropping the rest of a cut record, to its newline
+    bool m_skipping = false;  // dropping the rest of a cut record
+    JsonScan m_cut;           // json: the scan of the cut value, while skipping
     UvHandle<uv_poll_t> m_poll;
     UvHandle<uv_idle_t> m_idle;  // regular files
     bool m_done = false;
