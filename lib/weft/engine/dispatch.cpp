@@ -122,6 +122,7 @@ void Dispatch::offer(Armed& a, RowId event, const Json& params) {
         write_failed("cannot queue event " + std::to_string(event) + ": ", q.error());
         return;
     }
+    a.maybe_queued = true;
     if (!secret.empty()) m_secret_params[*q] = std::move(secret);
     if (c.max_queued) {
         auto n = m_store.queued_count(a.w().name);
@@ -181,7 +182,10 @@ void Dispatch::dispatch(Armed& a) {
             error(q.error().message);
             return;
         }
-        if (q->empty()) return;
+        if (q->empty()) {
+            a.maybe_queued = false;
+            return;
+        }
         const auto entry = q->front();
         auto ev = m_store.get_event(entry.event_id);
         Json event = ev && *ev ? (*ev)->payload : Json::object();
@@ -223,7 +227,8 @@ void Dispatch::dispatch(Armed& a) {
 }
 
 void Dispatch::dispatch_all() {
-    for (auto& [n, a] : m_wfs) dispatch(a);
+    for (auto& [n, a] : m_wfs)
+        if (a.maybe_queued) dispatch(a);
 }
 
 void Dispatch::run_ended(RowId run, const std::string& workflow) {

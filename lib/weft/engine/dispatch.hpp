@@ -31,6 +31,10 @@ struct Armed {
     int running = 0;
     std::set<model::RowId> runs;
     bool queue_checked = false;  // its queue was checked for entries whose secrets are gone
+    // Its queue may hold entries: true until a look finds it empty, again
+    // once an event is queued. Only this engine queues for its workflows, so
+    // dispatch_all need not ask the database about the others.
+    bool maybe_queued = true;
 };
 
 // Param values as resolve_params takes them: strings as they are, anything
@@ -77,6 +81,8 @@ class Dispatch {
     void offer(Armed& a, model::RowId event, const nlohmann::json& params);
     // Start `a`'s queued events up to its concurrency limit.
     void dispatch(Armed& a);
+    // dispatch() for each workflow whose queue may hold entries: the cost
+    // follows the workflows with waiting events, not all that are armed.
     void dispatch_all();
     // `run` of `workflow` ended: one fewer running; a removed workflow goes
     // with its last run.
