@@ -33,6 +33,7 @@ namespace {
 // when it starts, then daily (SPEC §5).
 constexpr std::uint64_t k_first_prune_ms = 0;
 constexpr std::uint64_t k_prune_every_ms = 24ull * 3600 * 1000;
+constexpr std::uint64_t k_prune_retry_ms = 10;  // after the engine's open batch commits
 // Workflow files are re-read this long after the last change to them.
 constexpr std::uint64_t k_reload_delay_ms = 150;
 
@@ -82,6 +83,7 @@ struct Up::Impl {
     void stop();
     void close();  // stop, and end the Engine
     void prune();
+    static void on_prune_timer(uv_timer_t* h) { static_cast<Impl*>(h->data)->prune(); }
     bool only_stdin() const;
 };
 
@@ -229,9 +231,7 @@ Result<void> Up::start(Observer& observer, Config config) {
         s.hup.get(), [](uv_signal_t* h, int) { static_cast<Impl*>(h->data)->reload(); }, SIGHUP);
     uv_unref(s.hup.base());
     s.prune_timer = events::UvHandle<uv_timer_t>::make(uv_timer_init, s.loop, &s);
-    uv_timer_start(
-        s.prune_timer.get(), [](uv_timer_t* h) { static_cast<Impl*>(h->data)->prune(); },
-        k_first_prune_ms, k_prune_every_ms);
+    uv_timer_start(s.prune_timer.get(), &Impl::on_prune_timer, k_first_prune_ms, k_prune_every_ms);
     uv_unref(s.prune_timer.base());  // never what keeps the engine up
     s.make_triggers();
     if (auto r = s.arm_all(); !r) {
@@ -371,6 +371,14 @@ void Up::Impl::stop() {
 }
 
 void Up::Impl::prune() {
+    // An earlier timer of this loop pass may have opened the engine's write
+    // batch: pruning inside it would make one long transaction, the very
+    // thing Store::prune's short ones avoid. Try again once it has committed.
+    if (store.in_transaction()) {
+        uv_timer_start(prune_timer.get(), &Impl::on_prune_timer, k_prune_retry_ms,
+                       k_prune_every_ms);
+        return;
+    }
     const TimePoint t = now();
     for (const auto& [n, a] : dispatch.workflows()) {
         // Runs of this engine that have not ended are never pruned (Store::prune).
