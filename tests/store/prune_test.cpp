@@ -85,6 +85,16 @@ std::vector<RowId> ids_of(Store& s, const std::string& workflow) {
     return out;
 }
 
+// A run of "a" 100 days old with 4999 more log lines: three batches of prune.
+RowId add_big_run(Store& s) {
+    const RowId big = add_run(s, "a", 100);
+    std::vector<LogLine> lines;
+    for (int i = 0; i < 4999; ++i)
+        lines.push_back({.run_id = big, .step = "b", .time = at(k_now), .text = "x"});
+    must(s.append_logs(lines));
+    return big;
+}
+
 Retention keep(std::int64_t runs, int days) {
     return Retention{runs, std::chrono::days{days}};
 }
@@ -245,12 +255,8 @@ TEST_CASE("store::prune") {
 TEST_CASE("store::prune in short transactions") {
     TempDir t;
     Store s = must(Store::open(t.file("s.db")));
-    const RowId big = add_run(s, "a", 100);
     // Several batches of log lines (2,000 each), and two other runs to go.
-    std::vector<LogLine> lines;
-    for (int i = 0; i < 4999; ++i)
-        lines.push_back({.run_id = big, .step = "b", .time = at(k_now), .text = "x"});
-    must(s.append_logs(lines));
+    const RowId big = add_big_run(s);
     const RowId small = add_run(s, "a", 99);
     const RowId kept = add_run(s, "a", 1);
     Store other = must(Store::open(t.file("s.db")));
@@ -268,11 +274,7 @@ TEST_CASE("store::prune in short transactions") {
 TEST_CASE("store::prune keeps the log of a run resumed before a transaction") {
     TempDir t;
     Store s = must(Store::open(t.file("s.db")));
-    const RowId big = add_run(s, "a", 100);
-    std::vector<LogLine> lines;
-    for (int i = 0; i < 4999; ++i)
-        lines.push_back({.run_id = big, .step = "b", .time = at(k_now), .text = "x"});
-    must(s.append_logs(lines));
+    const RowId big = add_big_run(s);
     add_run(s, "a", 1);
     // Another connection resumes `big` in a write transaction that commits
     // while prune waits for its first one: prune chose `big` from the
