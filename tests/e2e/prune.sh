@@ -270,6 +270,52 @@ longest=$(sed -n 's/^longest write transaction: \([0-9]*\) ms$/\1/p' big/prune.o
 [ "$(sqlite3 "$big_db" "SELECT count(*) FROM logs WHERE run_id <= 5")" = 0 ] ||
   fail "log lines of pruned runs are left"
 
+# --- an event a queue entry waits with stays ---------------------------------
+# a keeps one run; b runs one at a time and queues the rest. Stopped while b
+# still queues three records, the queue holds events of a's old runs: their
+# delete failed the queue's foreign key, so `weft prune` and the prune
+# `weft up` starts with exited 3 until the queue drained.
+mkdir qd
+printf 'name: a\non: {stdin: {}}\nretention: {runs: 1}\nsteps: {s: {shell: sh, run: echo a}}\n' > qd/a.yaml
+printf 'name: b\non: {stdin: {}}\nconcurrency: {limit: 1, on-busy: queue}\nsteps: {s: {shell: sh, run: sleep 4}}\n' > qd/b.yaml
+qdb=qd/st.db
+qq() { sqlite3 "$qdb" "$1"; }
+mkfifo qd/in
+"$WEFT" --state "$qdb" up qd <qd/in >qd/up.out 2>&1 &
+up_pid=$!
+on_exit "kill -KILL $up_pid 2>/dev/null || true"
+exec 7>qd/in
+printf 'r1\nr2\nr3\nr4\n' >&7
+for ((i = 0; i < 100; i++)); do
+  [ "$(grep -c '^run [0-9]* (a): success' qd/up.out)" = 4 ] && break
+  sleep 0.05
+done
+kill -TERM "$up_pid"
+set +e
+wait "$up_pid"
+set -e
+exec 7>&-
+[ "$(qq "SELECT count(*) FROM queue")" = 3 ] ||
+  fail "expected 3 queued records of b: $(qq "SELECT * FROM queue"); $(cat qd/up.out)"
+[ "$(qq "SELECT count(*) FROM runs WHERE workflow = 'a'")" = 4 ] || fail "a's runs: $(cat qd/up.out)"
+qq ".backup qd/copy.db"
+run_weft --state "$qdb" prune --dry-run
+expect_rc 0
+expect_out_has "a: would prune 3 runs"
+run_weft --state qd/copy.db prune
+expect_rc 0
+expect_out_has "a: pruned 3 runs"
+[ "$(sqlite3 qd/copy.db "SELECT count(*) FROM queue WHERE event_id IN (SELECT id FROM events)")" = 3 ] ||
+  fail "prune deleted a queued event"
+# weft up prunes at start, then runs b's queued records and ends with stdin.
+sed -i 's/sleep 4/echo b/' qd/b.yaml
+run_weft --state "$qdb" up qd </dev/null
+expect_rc 0
+grep -qF "pruned 3 old run(s) of a" <<<"$out$err" || fail "no prune at start: $out $err"
+[ "$(qq "SELECT count(*) FROM queue")" = 0 ] || fail "weft up left the queue: $err"
+[ "$(qq "SELECT count(*) FROM runs WHERE workflow = 'b' AND status = 'success'")" = 3 ] ||
+  fail "b's queued records did not run: $out $err"
+
 # --- usage --------------------------------------------------------------------
 run_weft prune extra
 expect_rc 2

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "support/store.hpp"
 #include "weft/report/json.hpp"
@@ -82,6 +83,16 @@ std::vector<RowId> ids_of(Store& s, const std::string& workflow) {
     for (const auto& r : must(s.list_runs({.workflow = workflow}))) out.push_back(r.id);
     std::reverse(out.begin(), out.end());  // oldest first
     return out;
+}
+
+// A run of "a" 100 days old with 4999 more log lines: three batches of prune.
+RowId add_big_run(Store& s) {
+    const RowId big = add_run(s, "a", 100);
+    std::vector<LogLine> lines;
+    for (int i = 0; i < 4999; ++i)
+        lines.push_back({.run_id = big, .step = "b", .time = at(k_now), .text = "x"});
+    must(s.append_logs(lines));
+    return big;
 }
 
 Retention keep(std::int64_t runs, int days) {
@@ -177,6 +188,24 @@ TEST_CASE("store::prune") {
         CHECK(!must(s.get_event(ev)));
     }
 
+    SUBCASE("an event stays while a queue entry waits with it") {
+        // b's queue holds the event of a's run: deleting the event would fail
+        // the queue's foreign key (and the whole prune).
+        const RowId ev = must(s.add_event("stdin", json{{"line", "x"}}, at(k_now - 100 * k_day)));
+        const RowId a_old = add_run(s, "a", 100, RunState::success, ev);
+        add_run(s, "a", 0);
+        const RowId entry = must(s.enqueue("b", ev, json::object()));
+        auto dry = must(s.prune("a", keep(500, 90), at(k_now), DryRun::yes));
+        CHECK(dry.runs == std::vector<RowId>{a_old});
+        CHECK(dry.events == 0);
+        auto r = must(s.prune("a", keep(500, 90), at(k_now), DryRun::no));
+        CHECK(r.runs == std::vector<RowId>{a_old});
+        CHECK(r.events == 0);
+        CHECK(must(s.get_event(ev)));
+        REQUIRE(must(s.queued("b", 0)).size() == 1);
+        must(s.dequeue(entry));
+    }
+
     SUBCASE("a dry run counts what would go and deletes nothing") {
         const RowId ev = must(s.add_event("stdin", json::object(), at(k_now - 100 * k_day)));
         const RowId r1 = add_run(s, "a", 100, RunState::success, ev);
@@ -226,12 +255,8 @@ TEST_CASE("store::prune") {
 TEST_CASE("store::prune in short transactions") {
     TempDir t;
     Store s = must(Store::open(t.file("s.db")));
-    const RowId big = add_run(s, "a", 100);
     // Several batches of log lines (2,000 each), and two other runs to go.
-    std::vector<LogLine> lines;
-    for (int i = 0; i < 4999; ++i)
-        lines.push_back({.run_id = big, .step = "b", .time = at(k_now), .text = "x"});
-    must(s.append_logs(lines));
+    const RowId big = add_big_run(s);
     const RowId small = add_run(s, "a", 99);
     const RowId kept = add_run(s, "a", 1);
     Store other = must(Store::open(t.file("s.db")));
@@ -244,6 +269,29 @@ TEST_CASE("store::prune in short transactions") {
     CHECK(!must(other.get_run_row(big)));
     CHECK(must(other.get_logs(big)).empty());
     CHECK(ids_of(other, "a") == std::vector<RowId>{kept});
+}
+
+TEST_CASE("store::prune keeps the log of a run resumed before a transaction") {
+    TempDir t;
+    Store s = must(Store::open(t.file("s.db")));
+    const RowId big = add_big_run(s);
+    add_run(s, "a", 1);
+    // Another connection resumes `big` in a write transaction that commits
+    // while prune waits for its first one: prune chose `big` from the
+    // snapshot before, and must not delete a line of its log now.
+    Store other = must(Store::open(t.file("s.db")));
+    must(other.begin());
+    must(other.reopen_run(big, 2, "owner-2"));
+    std::thread resume([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        must(other.commit());
+    });
+    auto r = must(s.prune("a", keep(500, 90), at(k_now), DryRun::no));
+    resume.join();
+    CHECK(r.runs.empty());
+    CHECK(r.log_lines == 0);
+    CHECK(must(s.get_logs(big)).size() == 4999 + 2);
+    CHECK(must(s.get_run_row(big))->status == RunState::running);
 }
 
 TEST_CASE("store::log_cap") {

@@ -38,11 +38,14 @@ constexpr const char* k_run_status = "SELECT status FROM runs WHERE id = ?1";
 constexpr const char* k_delete_run_attempts = "DELETE FROM attempts WHERE run_id = ?1";
 constexpr const char* k_delete_run_steps = "DELETE FROM steps WHERE run_id = ?1";
 constexpr const char* k_delete_run = "DELETE FROM runs WHERE id = ?1";
-// Schema 2 has no pending events that a run refers to: an event is pending
-// until a run records it. Should events gain a state of their own (the
-// engine's queue), this must keep those still waiting.
+// An event stays while a run refers to it or a queue entry (schema 4) waits
+// with it: queue.event_id references events(id), so its delete would fail the
+// foreign key, and the whole prune with it. The queue has no index on
+// event_id; it is short, and the foreign key check scans it all the same.
 constexpr const char* k_delete_event =
-    "DELETE FROM events WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM runs WHERE event_id = ?1)";
+    "DELETE FROM events WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM runs WHERE event_id = ?1)"
+    " AND NOT EXISTS (SELECT 1 FROM queue WHERE event_id = ?1)";
+constexpr const char* k_event_queued = "SELECT EXISTS (SELECT 1 FROM queue WHERE event_id = ?1)";
 
 // Step the cached statement `sql`, bound to `id`, to its end; the number of
 // rows it changed, or (for a count) the first column of its row.
@@ -108,13 +111,29 @@ class Slices {
     Duration m_longest{0};
 };
 
+// Whether run `id` may still go: it exists and is not queued or running.
+Result<bool> prunable(Store::Impl& db, RowId id) {
+    auto st = db.prepare(k_run_status);
+    if (!st) return st.error();
+    st->bind(1, id);
+    const int rc = st->step();
+    if (rc == SQLITE_DONE) return false;  // gone meanwhile
+    if (rc != SQLITE_ROW) return db.error("prune run", rc);
+    const std::string status = st->text(0);
+    (void)st->step();
+    return status != "queued" && status != "running";
+}
+
 // Delete run `id` with everything that belongs to it, in slices: its log
-// lines in batches first, then (if it is still not queued or running, after
-// all those transactions: a `weft resume` may have taken it meanwhile) its
-// attempts, steps and row. True when the run went.
+// lines in batches first, then its attempts, steps and row. Each transaction
+// first checks that the run may still go: a `weft resume` may have taken it
+// between two, and its log must stay from then on. True when the run went.
 Result<bool> delete_run(Store::Impl& db, Slices& slices, RowId id, PruneResult& result) {
     for (;;) {
         if (auto r = slices.open(); !r) return r.error();
+        auto ok = prunable(db, id);
+        if (!ok) return ok.error();
+        if (!*ok) return false;
         auto st = db.prepare(k_delete_log_batch);
         if (!st) return st.error();
         st->bind(1, id);
@@ -125,15 +144,7 @@ Result<bool> delete_run(Store::Impl& db, Slices& slices, RowId id, PruneResult& 
         if (n < k_log_batch) break;
         if (auto r = slices.yield(); !r) return r.error();
     }
-    auto st = db.prepare(k_run_status);
-    if (!st) return st.error();
-    st->bind(1, id);
-    const int rc = st->step();
-    if (rc == SQLITE_DONE) return false;  // gone meanwhile
-    if (rc != SQLITE_ROW) return db.error("prune run", rc);
-    const std::string status = st->text(0);
-    (void)st->step();
-    if (status == "queued" || status == "running") return false;
+    // Still the transaction of the last check.
     for (const char* sql : {k_delete_run_attempts, k_delete_run_steps, k_delete_run})
         if (auto r = step_one(db, sql, id, "prune run"); !r) return r.error();
     return true;
@@ -158,7 +169,7 @@ Result<std::vector<Candidate>> candidates(Store::Impl& db, std::string_view work
     return out;
 }
 
-// Events of `runs` that no other run refers to.
+// Events of `runs` that no other run refers to and no queue entry waits with.
 Result<std::int64_t> orphaned_events(Store::Impl& db, const std::vector<Candidate>& runs) {
     std::unordered_set<RowId> going;
     for (const Candidate& c : runs) going.insert(c.run);
@@ -173,7 +184,10 @@ Result<std::int64_t> orphaned_events(Store::Impl& db, const std::vector<Candidat
         int rc;
         while ((rc = st->step()) == SQLITE_ROW) kept = kept || !going.count(st->int64(0));
         if (rc != SQLITE_DONE) return db.error("count events to prune", rc);
-        if (!kept) ++count;
+        if (kept) continue;
+        auto queued = step_one(db, k_event_queued, c.event, "count events to prune");
+        if (!queued) return queued.error();
+        if (*queued == 0) ++count;
     }
     return count;
 }
@@ -214,7 +228,7 @@ Result<PruneResult> Store::prune(std::string_view workflow, const Retention& kee
 
     // Choose in one snapshot, then delete in short write transactions. A run
     // chosen here is finished and not its workflow's newest; delete_run
-    // checks again that it is not running before its last deletes.
+    // checks again in each of its transactions that it is not queued or running.
     std::vector<Candidate> runs;
     {
         auto scope = ReadScope::enter(db);

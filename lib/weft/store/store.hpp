@@ -306,10 +306,11 @@ class Store {
     // more than `keep.age` before `now`; but never a queued or running run,
     // nor the workflow's newest. Each run goes with its steps, attempts,
     // outputs and log lines, and so does its event once no remaining run
-    // refers to it. The deletes are many write transactions of about 100 ms
-    // each, with pauses of 110 ms between them for other writers (or all in the
-    // caller's transaction, if one is open); a run that is running again by
-    // its last one (resumed meanwhile) stays, with what is left of its log.
+    // refers to it and no queue entry waits with it. The deletes are many
+    // write transactions of about 100 ms each, with pauses of 110 ms between
+    // them for other writers (or all in the caller's transaction, if one is
+    // open); a run that is queued or running again (resumed meanwhile) by one
+    // of them stays, with what is left of its log.
     // DryRun::yes only counts, in one read transaction.
     Result<PruneResult> prune(std::string_view workflow, const Retention& keep, TimePoint now,
                               DryRun dry_run);
