@@ -18,13 +18,7 @@ WEFT=${WEFT:-$here/../build/weft}
 records=${BENCH_RECORDS:-10000}; armed=${BENCH_ARMED:-1 10 100}
 concurrent=${BENCH_CONCURRENT:-20}; kills=${BENCH_KILLS:-10}; files=${BENCH_FILES:-2000}
 if [ "${1:-}" = --tiny ]; then records=30; armed="1 10"; concurrent=3; kills=2; files=50; fi
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-dir=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
-cp "$WEFT" "$dir/weft"; WEFT=$dir/weft
-cd "$dir"
-ns() { date +%s%N; }
+source "$here/scratch.sh"
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 perf_ok=0

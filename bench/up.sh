@@ -12,13 +12,7 @@ WEFT=${WEFT:-$here/../build/weft}
 changes=${BENCH_CHANGES:-50}; records=${BENCH_RECORDS:-10000}; idle=${BENCH_IDLE_S:-10}
 if [ "${1:-}" = --tiny ]; then changes=3; records=50; idle=1; fi
 command -v entr >/dev/null || { echo "bench/up.sh needs entr (Debian package entr; ./bootstrap.sh installs it)" >&2; exit 1; }
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-dir=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
-cp "$WEFT" "$dir/weft"; WEFT=$dir/weft
-cd "$dir"
-ns() { date +%s%N; }
+source "$here/scratch.sh"
 
 # stats FILE: median and p99 of the numbers in FILE (one a line), in ms.
 stats() { sort -n "$1" | awk '{v[NR]=$1} END {m=v[int((NR+1)/2)]; p=v[int(NR*0.99+0.999)]; printf "median %.1f ms, p99 %.1f ms (n=%d)", m/1e6, p/1e6, NR}'; }
