@@ -15,7 +15,8 @@ packages=(
   libcli11-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev sqlite3 doctest-dev
   libuv1-dev nlohmann-json3-dev libhowardhinnant-date-dev tzdata
   libxxhash-dev libcurl4-openssl-dev scdoc faketime entr clang-format-14
-  slurm-wlm munge python3 time
+  slurm-wlm munge python3 time libutf8proc-dev libpcre2-dev
+  systemd dpkg-dev file man-db zsh fish
 )
 
 install_missing() {

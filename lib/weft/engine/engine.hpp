@@ -63,6 +63,9 @@ struct Config {
     // SIGHUP too, like SIGTERM (`weft run`/`weft resume`: a closed terminal
     // or ssh session; SPEC §9.4). `weft up` reloads on SIGHUP instead.
     bool handle_hangup = false;
+    // `weft up` (SPEC §9.2 "Stop and restart"): a stop signal leaves running
+    // runs and steps `interrupted`, not `cancelled`, and runs no `finally`.
+    bool signal_interrupts = false;
     // Answer on the control socket STATE_DIR/locks/OWNER.sock (`weft cancel`).
     bool control_socket = false;
     // `weft up` hooks, all called on the loop's thread:

@@ -93,6 +93,10 @@ struct FileTrigger {
     std::vector<FileEvent> events{FileEvent::create, FileEvent::modify, FileEvent::remove,
                                   FileEvent::move};
     Duration debounce{100};
+    // `if:` (SPEC §9.2): an expression over `event` and `env`; an event it
+    // does not pass is recorded as `filtered`.
+    std::optional<std::string> if_cond;
+    Location if_loc;
 };
 
 // The shortest `every:` interval (SPEC §9.4). cron's finest step is a
@@ -106,6 +110,8 @@ struct ScheduleEntry {
     std::string timezone;           // empty: the machine's local zone
     std::optional<Duration> every;  // at least k_min_every
     Location loc;
+    std::optional<std::string> if_cond;  // as FileTrigger::if_cond
+    Location if_loc;
 };
 
 enum class StdinFormat { lines, json };
@@ -117,6 +123,9 @@ struct WorkflowTrigger {
     // The ends that fire it: success, failure or cancelled (the loader
     // accepts no other state).
     std::vector<RunState> statuses{RunState::success};
+    std::vector<Location> names_loc;     // of each entry of `names` (globs, SPEC §9.2)
+    std::optional<std::string> if_cond;  // as FileTrigger::if_cond
+    Location if_loc;
 };
 
 struct Triggers {
@@ -124,6 +133,10 @@ struct Triggers {
     std::vector<ScheduleEntry> schedule;
     std::optional<StdinFormat> stdin_format;
     std::size_t stdin_max_record = k_stdin_max_record;  // bytes, at least 1
+    std::optional<std::string> stdin_if;                // as FileTrigger::if_cond
+    Location stdin_if_loc;
+    std::optional<std::string> stdin_match;  // a PCRE2 pattern searched in the record
+    Location stdin_match_loc;
     std::optional<WorkflowTrigger> workflow;
     bool any() const { return file || !schedule.empty() || stdin_format || workflow; }
 };
@@ -147,6 +160,10 @@ struct Concurrency {
 
 enum class Catchup { none, latest, all };
 
+// `on-restart` (SPEC §9.2): what the next `weft up` does with a run that a
+// stopped or dead engine left `interrupted`.
+enum class OnRestart { resume, leave };
+
 struct Retention {
     int runs = 500;
     int days = 90;
@@ -166,6 +183,7 @@ struct Workflow {
     std::optional<Duration> timeout;
     Catchup catchup = Catchup::latest;
     Retention retention;
+    OnRestart on_restart = OnRestart::resume;
     std::vector<Step> steps;
 
     const Step* find_step(std::string_view id) const;

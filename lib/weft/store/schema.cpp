@@ -168,6 +168,29 @@ CREATE TABLE schedule_fires (
     R"sql(
 ALTER TABLE attempts ADD COLUMN slurm TEXT;
 )sql",
+    // 6: 0.2 (SPEC §9.1, §9.2).
+    //   runs.parent_run/parent_step: a sub-workflow's run (trigger `call`)
+    //     names the run and step that called it; NULL for every other run.
+    //     No foreign key: pruning keeps a child with its parent (prune.cpp
+    //     removes them together).
+    //   event_outcomes: what became of an event for each workflow it was
+    //     offered to (`weft events`, `weft trigger`): outcome is one of run,
+    //     queued, merged, skipped, dropped, filtered; run_id for `run`,
+    //     merged_into (an event id) for `merged`. Deleted with its event.
+    R"sql(
+ALTER TABLE runs ADD COLUMN parent_run INTEGER;
+ALTER TABLE runs ADD COLUMN parent_step TEXT;
+CREATE INDEX runs_by_parent ON runs(parent_run) WHERE parent_run IS NOT NULL;
+CREATE TABLE event_outcomes (
+    event_id    INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    workflow    TEXT    NOT NULL,
+    outcome     TEXT    NOT NULL,
+    run_id      INTEGER,
+    merged_into INTEGER,
+    time        INTEGER NOT NULL,
+    PRIMARY KEY (event_id, workflow)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int k_latest_version = static_cast<int>(std::size(k_migrations));
