@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "weft/engine/owner.hpp"
+#include "weft/events/control.hpp"
 #include "weft/util/fs.hpp"
 #include "weft/util/out.hpp"
 #include "weft/util/size.hpp"
@@ -76,6 +77,25 @@ Result<std::uint64_t> log_cap_from_env() {
 std::string slurm_dir_from_env() {
     const char* dir = std::getenv("WEFT_SLURM_DIR");
     return dir ? dir : "";
+}
+
+std::vector<std::string> paths_or_default(const Options& o) {
+    return o.files.empty() ? std::vector<std::string>{"workflows"} : o.files;
+}
+
+Result<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json& req) {
+    auto state = open_state(g);
+    if (!state) return state.error();
+    const auto eng = engine::running_engine(state->dir);
+    if (!eng)
+        return make_error(Errc::state,
+                          "no engine is running on " + state->path + " (start one with 'weft up')");
+    auto reply =
+        events::control_call(events::control_path(state->dir, eng->token), req, Duration(10000));
+    if (!reply)
+        return make_error(Errc::state, fmt::format("the engine (pid {}) did not answer: {}",
+                                                   eng->pid, reply.error().message));
+    return *reply;
 }
 
 }  // namespace weft::cli

@@ -3,6 +3,9 @@
 // $WEFT_STATE, then .weft/state.db; crash recovery of dead processes' runs.
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "weft/cli/commands.hpp"
 #include "weft/store/store.hpp"
@@ -31,5 +34,12 @@ Result<std::uint64_t> log_cap_from_env();
 // $WEFT_SLURM_DIR, the shared job directory of Slurm steps; empty when unset
 // (the engine then uses STATE_DIR/slurm).
 std::string slurm_dir_from_env();
+
+// The workflow files and directories of `o`, default `workflows`.
+std::vector<std::string> paths_or_default(const Options& o);
+
+// Ask the engine of this database for its reply to `req`. Fails with
+// Errc::state (exit 3) when the database cannot be used or no engine answers.
+Result<nlohmann::json> ask_engine(const Globals& g, const nlohmann::json& req);
 
 }  // namespace weft::cli
