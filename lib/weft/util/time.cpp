@@ -1,6 +1,7 @@
 #include "weft/util/time.hpp"
 
 #include <fmt/core.h>
+#include <time.h>
 
 namespace weft {
 
@@ -18,6 +19,24 @@ std::string format_rfc3339(TimePoint t) {
         static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
         static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
         static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+}
+
+std::string format_local(TimePoint t) {
+    using namespace std::chrono;
+    const std::time_t secs = static_cast<std::time_t>(floor<seconds>(t).time_since_epoch().count());
+    std::tm tm{};
+    // tzset: localtime_r need not read TZ itself (POSIX), and TZ may have
+    // been set by a test or a user after start.
+    tzset();
+    if (!localtime_r(&secs, &tm)) {
+        std::string utc = format_rfc3339(floor<seconds>(t));
+        return utc.erase(utc.size() - 5, 4);  // drop ".000" before the Z
+    }
+    const long off = tm.tm_gmtoff / 60;
+    const long a = off < 0 ? -off : off;
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       off < 0 ? '-' : '+', a / 60, a % 60);
 }
 
 Result<TimePoint> parse_rfc3339(std::string_view s) {
