@@ -247,7 +247,7 @@ int cmd_logs(const Options& o, const Globals& g) {
             seq = l.seq;
             if (!target.shows(l.step)) continue;
             std::string prefix;
-            if (o.timestamps) prefix += format_local(l.time) + " ";
+            if (o.timestamps) prefix += format_rfc3339(l.time) + " ";
             const std::string who = target.line_prefix(l.step);
             prefix += safe ? report::terminal_safe(who) : who;
             out::write(stdout, prefix);
