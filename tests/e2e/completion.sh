@@ -63,6 +63,33 @@ want "run ids" "$(complete_words --state st.db show '')" 1 last
 want "run ids after the command" "$(complete_words logs --state st.db '')" 1 last
 want "steps" "$(complete_words --state st.db logs 1 '')" build test 'test[os=a]' 'test[os=b]'
 want "steps of last" "$(complete_words --state st.db logs last t)" test 'test[os=a]'
+# zsh: the function, with zsh's completion builtins replaced by printers.
+if command -v zsh >/dev/null; then
+  cat > drive.zsh <<'Z'
+compdef() { :; }
+source ./weft.zsh
+compadd() { while [[ $1 != -- ]]; do shift; done; shift; print -l -- "$@"; }
+_describe() { local arr=${@[-1]}; print -l -- ${(P)arr}; }
+_files() { print -- "FILES $*"; }
+words=("$@"); CURRENT=$#; PREFIX=${words[-1]}
+_weft
+Z
+  zgot() { zsh -f drive.zsh "$WEFT" "$@"; }
+  want "zsh commands" "$(zgot '')" 'show:Show a run: steps, states, attempts, exit codes, outputs, its event'
+  want "zsh flag values" "$(zgot graph ci.yaml --format '')" text dot mermaid
+  want "zsh files" "$(zgot run '')" 'FILES -g *.(yaml|yml)'
+  want "zsh run ids" "$(zgot --state st.db show '')" '1:ci success' 'last:the newest run'
+  want "zsh steps" "$(zgot --state st.db logs 1 '')" 'test[os=a]:success' 'test:every instance'
+fi
+# fish: `complete -C` asks fish's own completion machinery.
+if command -v fish >/dev/null; then
+  fgot() { PATH="$(dirname "$WEFT"):$PATH" fish -c "source weft.fish; complete -C '$1'"; }
+  want "fish commands" "$(fgot 'weft sh')" $'show\tShow a run: steps, states, attempts, exit codes, outputs, its event'
+  want "fish flag" "$(fgot 'weft run --dr')" $'--dry-run\tPrint the plan; run nothing'
+  want "fish run ids" "$(fgot 'weft --state st.db show ')" $'1\tci success'
+  want "fish steps" "$(fgot 'weft --state st.db logs 1 ')" $'test\tevery instance'
+  want "fish files" "$(fgot 'weft run c')" ci.yaml
+fi
 got=$(complete_words --state none.db show '')
 [ -z "$got" ] || fail "completion against a missing database printed: $got"
 [ ! -e none.db ] || fail "completion created a database"
