@@ -80,7 +80,7 @@ std::vector<Command> commands() {
              c.add_option("--only", o.only, "Run only STEP and what it needs (repeatable)");
              c.add_flag("--force", o.force, "Run steps even when up to date");
              c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");
-             c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets");
+             c.add_option("--secrets", o.secrets_file, "Dotenv file of secrets, KEY=VALUE lines");
              c.add_option("--event", o.event_file,
                           "Run as if this event (a JSON file) had arrived");
              c.add_flag("--json", o.json, "JSON lines on stdout");
@@ -147,7 +147,8 @@ std::vector<Command> commands() {
                  "-p,--param", o.params,
                  "Param value, KEY=VALUE or KEY=@FILE (secret params must be given again)");
              c.add_option("-j,--jobs", o.jobs, "Steps at once");
-             c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets (give it again)");
+             c.add_option("--secrets", o.secrets_file,
+                          "Dotenv file of secrets, KEY=VALUE lines (give it again)");
              c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");
              c.add_flag("--json", o.json, "JSON lines on stdout");
          },
