@@ -2,6 +2,7 @@
 // `weft up` uses.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include "weft/report/live.hpp"
 #include "weft/report/reporters.hpp"
 #include "weft/report/terminal.hpp"
+#include "weft/util/dotenv.hpp"
 #include "weft/util/mask.hpp"
 #include "weft/util/read_file.hpp"
 #include "weft/util/strings.hpp"
@@ -43,42 +45,33 @@ Result<std::string> read_flag_file(const std::string& path, const char* flag) {
     return text;
 }
 
-bool is_env_name(const std::string& s) {
-    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-    for (char c : s)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-    return true;
-}
-
-// `--secrets FILE`: `KEY=VALUE` lines, taken literally (no quotes, no
-// expansion, as `docker --env-file`); blank lines and `#` comments skipped.
-// nullopt when the file cannot be read or a line is bad (both printed).
+// `--secrets FILE`: a dotenv file (SPEC §9.1). nullopt when the file cannot
+// be read or a line is bad (both printed). A value of one or two characters
+// is still masked, but masking it hides every occurrence of those letters in
+// all output: the user hears of it.
 std::optional<std::map<std::string, std::string>> read_secrets(const std::string& path) {
     auto text = read_flag_file(path, "--secrets");
     if (!text) {
         fail(text.error());
         return std::nullopt;
     }
-    std::istringstream f(*text);
-    std::map<std::string, std::string> out;
-    bool ok = true;
-    int n = 0;
-    for (std::string line; std::getline(f, line);) {
-        ++n;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        const auto first = line.find_first_not_of(" \t");
-        if (first == std::string::npos || line[first] == '#') continue;
-        const auto eq = line.find('=');
-        const std::string key = eq == std::string::npos ? line : line.substr(0, eq);
-        if (eq == std::string::npos || !is_env_name(key)) {
-            out::message("{}:{}:1: error: expected KEY=VALUE with KEY a variable name\n", path, n);
-            ok = false;
-            continue;
-        }
-        out[key] = line.substr(eq + 1);
+    auto pairs = parse_dotenv(*text, path);
+    if (!pairs) {
+        out::message("{}\n", pairs.error().message);
+        return std::nullopt;
     }
-    if (!ok) return std::nullopt;
-    return out;
+    std::map<std::string, std::string> secrets;
+    for (auto& [key, value] : *pairs) {
+        const auto chars =
+            std::count_if(value.begin(), value.end(), [](char c) { return !utf8_continuation(c); });
+        if (chars > 0 && chars < 3)
+            out::warning(
+                fmt::format("--secrets {}: the value of {} is shorter than 3 characters; "
+                            "every occurrence of it in the output is masked",
+                            path, key));
+        secrets[key] = std::move(value);
+    }
+    return secrets;
 }
 
 // `--dry-run`: the plan, in the order steps can start, with what is
