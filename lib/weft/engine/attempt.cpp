@@ -119,7 +119,7 @@ bool Engine::Impl::up_to_date(ActiveRun& run, int i, const ResolvedStep& r, Time
         return true;
     }
     in.fingerprint = *fp;
-    if (!run.req.force && generates_exist(step)) {
+    if (!run.req.force && generates_exist(r)) {
         auto old = batch.write(store.get_fingerprint(wf.name, inst.id));
         if (old && *old && (*old)->fingerprint == *fp) {
             runs->up_to_date(run, i, (*old)->outputs);
