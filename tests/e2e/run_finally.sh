@@ -42,6 +42,17 @@ expect_run_status failure
 expect_step report status '"success"'
 expect_step on-success status '"skipped"'
 
+# weft resume of the failed run runs finally again, at its end.
+rm -f report.txt after-report
+sed -i 's/exit 3/exit 0/' fails.yaml
+run_weft --state st.db resume "$id"
+expect_rc 0
+[ "$(cat report.txt)" = "success out-a" ] || fail "finally after resume saw: $(cat report.txt)"
+[ -e after-report ] && [ -e b-ran ] || fail "after resume: $(ls)"
+show_json "$id"
+expect_run_status success
+expect_step report status '"success"'
+
 # --- a success: success() ones run; a failing finally step fails the run ---
 finally_yaml ok 'steps:
   a: {run: "echo v=out-a >> $WEFT_OUTPUT"}'

@@ -567,3 +567,15 @@ TEST_CASE("engine timeline: finally runs after every step, and sees the run's ou
         }
     }
 }
+
+TEST_CASE("engine timeline: an env-file that cannot be read fails the run before its first step") {
+    Fixture f;
+    const auto status = f.run("env-file: " + f.dir +
+                              "/missing.env\nsteps:\n  a: {run: x}\n  b: {needs: a, run: x}\n");
+    INFO(joined(f.events));
+    CHECK(status == RunState::failure);
+    REQUIRE(f.events.size() == 4);
+    CHECK(f.events[1].rfind("0 a skipped #0 (not run: " + f.dir + "/missing.env: error: ", 0) == 0);
+    CHECK(f.events[2].rfind("0 b skipped #0 (not run: ", 0) == 0);
+    CHECK(f.events[3].rfind("0 run wf failure (" + f.dir + "/missing.env: error: ", 0) == 0);
+}

@@ -156,8 +156,10 @@ Result<std::unique_ptr<ActiveRun>> plan_run(RunRequest req, TimePoint now) {
         for (std::size_t i = 0; i < g.instances.size(); ++i) {
             if (resume->attempts.count(g.instances[i].id))
                 ids.push_back(wf.steps[g.instances[i].step].id);
-            // A dynamic matrix decides again; decide() keeps what succeeded.
-            run->done[i] = resume->done.count(g.instances[i].id) && !g.instances[i].decide;
+            // A dynamic matrix decides again (decide() keeps what succeeded);
+            // `finally` runs again at the end of the resumed run.
+            run->done[i] = resume->done.count(g.instances[i].id) && !g.instances[i].decide &&
+                           !wf.steps[g.instances[i].step].finally;
         }
         std::sort(ids.begin(), ids.end());
         ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -458,7 +460,8 @@ void RunStates::finish(ActiveRun& run, int i, const StepEnd& end_info) {
 
     StepEnd end = end_info;
     end.message = message;
-    if (was_running) end.duration = std::chrono::duration_cast<Duration>(t - in.started);
+    if (was_running || in.decided)
+        end.duration = std::chrono::duration_cast<Duration>(t - in.started);
     m_batch.when_committed([this, id = run.id, step_id = inst.id, end, t] {
         m_observer.step_finished(id, step_id, end, t);
     });
