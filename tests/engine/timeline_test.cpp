@@ -227,6 +227,47 @@ TEST_CASE("engine timeline: cancel stops running steps, ends a waiting retry at 
                     });
 }
 
+TEST_CASE("engine timeline: a signal cancels, or interrupts under signal_interrupts") {
+    const std::string yaml =
+        "steps:\n  long: {run: x}\n  flaky: {run: x, retry: {attempts: 3, delay: 10s}}\n"
+        "  after: {needs: long, run: x}\n";
+    SUBCASE("cancels by default") {
+        Fixture f;
+        f.plans["long"] = {f.passes(5'000)};
+        f.plans["flaky"] = {f.fails(10)};
+        const auto status = f.run(yaml, 2, [&] { f.at(100, [&] { f.eng->signal(SIGTERM); }); });
+        CHECK(status == RunState::cancelled);
+        CHECK(f.eng->interrupted_by() == SIGTERM);
+        CHECK(f.events.back() == "100 run wf cancelled (interrupted by SIGTERM)");
+    }
+    SUBCASE("interrupts: running steps end interrupted, pending ones stay pending") {
+        Fixture f;
+        f.configure = [](weft::engine::Config& c) { c.signal_interrupts = true; };
+        f.plans["long"] = {f.passes(5'000)};
+        f.plans["flaky"] = {f.fails(10)};
+        const auto status = f.run(yaml, 2, [&] { f.at(100, [&] { f.eng->signal(SIGTERM); }); });
+        INFO(joined(f.events));
+        CHECK(status == RunState::interrupted);
+        CHECK_EVENTS(f, {
+                            "0 run wf",
+                            "0 start long#1",
+                            "0 start flaky#1",
+                            "0 long started #1",
+                            "0 flaky started #1",
+                            "10 flaky failure #1 (exit code 1) retry in 10000",
+                            "100 term long",
+                            "100 long interrupted #1 (interrupted)",
+                            "100 flaky interrupted #1 (interrupted)",
+                            "100 run wf interrupted (interrupted by SIGTERM)",
+                        });
+        auto steps = f.store.get_run(f.id).value()->steps;
+        std::map<std::string, std::string> st;
+        for (const auto& s : steps) st[s.id] = weft::model::to_string(s.status);
+        CHECK(st == std::map<std::string, std::string>{
+                        {"after", "pending"}, {"flaky", "interrupted"}, {"long", "interrupted"}});
+    }
+}
+
 TEST_CASE("engine timeline: fail-fast starts nothing new after a failure") {
     const std::string wf = "steps:\n  a: {run: x}\n  b: {run: x}\n  c: {needs: a, run: x}\n";
     SUBCASE("without it, independent steps still run") {
@@ -385,4 +426,156 @@ TEST_CASE("engine timeline: a run started by the end of another, failing at rend
     CHECK(f.run(yaml) == RunState::failure);
     REQUIRE(started.size() == 3);
     for (auto id : started) CHECK(f.eng->status(id) == RunState::failure);
+}
+
+TEST_CASE("engine timeline: matrix outputs merge in matrix order, whatever order they finished") {
+    const std::string yaml =
+        "steps:\n  m: {matrix: {n: [1, 2]}, run: x}\n"
+        "  z: {needs: m, run: 'echo ${{ steps.m.outputs.v }} ${{ steps.m.instances[0].matrix.n }}"
+        "${{ steps.m.instances[0].outputs.v }} ${{ steps.m.instances[1].matrix.n }}"
+        "${{ steps.m.instances[1].outputs.v }} ${{ steps.m.instances[1].status }}'}\n";
+    const std::string instances = "'1''one' '2''two' 'success'";
+    for (const bool first_ends_first : {true, false}) {
+        CAPTURE(first_ends_first);
+        Fixture f;
+        f.plans["m[n=1]"] = {f.passes(first_ends_first ? 10 : 30, "v=one\n")};
+        f.plans["m[n=2]"] = {f.passes(first_ends_first ? 30 : 10, "v=two\n")};
+        CHECK(f.run(yaml, 2) == RunState::success);
+        // The later instance wins the key, whichever ended last.
+        CHECK(f.exec->scripts["z"] == "echo 'two' " + instances);
+    }
+}
+
+TEST_CASE("engine timeline: finally runs after every step, and sees the run's outcome") {
+    const std::string finally =
+        "finally:\n"
+        "  always: {run: 'echo ${{ steps.a.status }}'}\n"
+        "  on-fail: {if: failure(), run: x}\n"
+        "  on-ok: {if: success(), run: x}\n"
+        "  on-cancel: {if: cancelled(), run: x}\n"
+        "  after: {needs: always, run: x}\n";
+    SUBCASE("after a failure, with a skipped step") {
+        Fixture f;
+        f.plans["a"] = {f.fails(10)};
+        const auto status = f.run("steps:\n  a: {run: x}\n  b: {needs: a, run: x}\n" + finally, 4);
+        INFO(joined(f.events));
+        CHECK(status == RunState::failure);
+        CHECK_EVENTS(f, {
+                            "0 run wf",
+                            "0 start a#1",
+                            "0 a started #1",
+                            "10 start always#1",
+                            "10 start on-fail#1",
+                            "10 a failure #1 (exit code 1)",
+                            "10 b skipped #0",
+                            "10 always started #1",
+                            "10 on-fail started #1",
+                            "10 on-ok skipped #0",
+                            "10 on-cancel skipped #0",
+                            "110 start after#1",
+                            "110 always success #1",
+                            "110 after started #1",
+                            "110 on-fail success #1",
+                            "210 after success #1",
+                            "210 run wf failure",
+                        });
+        CHECK(f.exec->scripts["always"] == "echo 'failure'");
+    }
+    SUBCASE("a failing finally step turns success into failure") {
+        Fixture f;
+        f.plans["on-ok"] = {f.fails(10)};
+        CHECK(f.run("steps:\n  a: {run: x}\n" + finally, 4) == RunState::failure);
+        CHECK(f.events.back() == "300 run wf failure");
+    }
+    SUBCASE("after a cancel; the run stays cancelled when a finally step fails") {
+        Fixture f;
+        f.plans["a"] = {f.passes(5'000)};
+        f.plans["on-cancel"] = {f.fails(10)};
+        const auto status = f.run("steps:\n  a: {run: x}\n" + finally, 4,
+                                  [&] { f.at(100, [&] { f.eng->cancel(f.id, "stop it"); }); });
+        INFO(joined(f.events));
+        CHECK(status == RunState::cancelled);
+        CHECK_EVENTS(f, {
+                            "0 run wf",
+                            "0 start a#1",
+                            "0 a started #1",
+                            "100 term a",
+                            "100 start always#1",
+                            "100 start on-cancel#1",
+                            "100 a cancelled #1 (cancelled)",
+                            "100 always started #1",
+                            "100 on-fail skipped #0",
+                            "100 on-ok skipped #0",
+                            "100 on-cancel started #1",
+                            "110 on-cancel failure #1 (exit code 1)",
+                            "200 start after#1",
+                            "200 always success #1",
+                            "200 after started #1",
+                            "300 after success #1",
+                            "300 run wf cancelled (stop it)",
+                        });
+    }
+    SUBCASE("after the run's timeout, which does not bound them") {
+        Fixture f;
+        f.plans["a"] = {f.passes(5'000)};
+        f.plans["always"] = {f.passes(1'000)};
+        const auto status = f.run("timeout: 300ms\nsteps:\n  a: {run: x}\n" + finally, 4);
+        INFO(joined(f.events));
+        CHECK(status == RunState::failure);
+        CHECK(f.events[4] == "300 start always#1");
+        CHECK(f.events[5] == "300 start on-fail#1");
+        CHECK(f.events[12] == "1300 start after#1");
+        CHECK(f.events.back() == "1400 run wf failure (the run timed out after 300ms)");
+    }
+    SUBCASE("a second signal skips them; under signal_interrupts they do not run") {
+        for (const bool interrupts : {false, true}) {
+            CAPTURE(interrupts);
+            Fixture f;
+            f.configure = [&](weft::engine::Config& c) { c.signal_interrupts = interrupts; };
+            f.plans["a"] = {f.passes(5'000)};
+            f.plans["always"] = {f.passes(1'000)};
+            f.plans["on-cancel"] = {f.passes(10)};
+            const auto status = f.run("steps:\n  a: {run: x}\n" + finally, 4, [&] {
+                f.at(100, [&] { f.eng->signal(SIGINT); });
+                f.at(200, [&] { f.eng->signal(SIGINT); });
+            });
+            INFO(joined(f.events));
+            CHECK(status == (interrupts ? RunState::interrupted : RunState::cancelled));
+            if (interrupts) {
+                CHECK(f.events.size() == 6);
+                CHECK(f.events.back() == "100 run wf interrupted (interrupted by SIGINT)");
+                continue;
+            }
+            CHECK_EVENTS(f, {
+                                "0 run wf",
+                                "0 start a#1",
+                                "0 a started #1",
+                                "100 term a",
+                                "100 start always#1",
+                                "100 start on-cancel#1",
+                                "100 a cancelled #1 (cancelled)",
+                                "100 always started #1",
+                                "100 on-fail skipped #0",
+                                "100 on-ok skipped #0",
+                                "100 on-cancel started #1",
+                                "110 on-cancel success #1",
+                                "200 term always",
+                                "200 always cancelled #1 (cancelled)",
+                                "200 after skipped #0 (skipped: 'finally' was stopped)",
+                                "200 run wf cancelled (interrupted by SIGINT)",
+                            });
+        }
+    }
+}
+
+TEST_CASE("engine timeline: an env-file that cannot be read fails the run before its first step") {
+    Fixture f;
+    const auto status = f.run("env-file: " + f.dir +
+                              "/missing.env\nsteps:\n  a: {run: x}\n  b: {needs: a, run: x}\n");
+    INFO(joined(f.events));
+    CHECK(status == RunState::failure);
+    REQUIRE(f.events.size() == 4);
+    CHECK(f.events[1].rfind("0 a skipped #0 (not run: " + f.dir + "/missing.env: error: ", 0) == 0);
+    CHECK(f.events[2].rfind("0 b skipped #0 (not run: ", 0) == 0);
+    CHECK(f.events[3].rfind("0 run wf failure (" + f.dir + "/missing.env: error: ", 0) == 0);
 }

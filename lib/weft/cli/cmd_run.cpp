@@ -111,7 +111,10 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
         std::string action = "run", why;
         bool upstream = false;  // a step it needs (so, maybe its outputs) runs first
         for (int need : inst.needs) upstream = upstream || will_run[static_cast<std::size_t>(need)];
-        if (!step.sources.empty() && upstream) {
+        if (inst.decide) {
+            action = "decide";
+            why = "its matrix is decided when it is ready";
+        } else if (!step.sources.empty() && upstream) {
             action = "decide";
             why = "known when its needs have run";
         } else if (!step.sources.empty()) {
@@ -126,7 +129,7 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
                 why = "known when it starts: " + fp.error().message;
             } else if (o.force) {
                 why = "--force";
-            } else if (!engine::generates_exist(step)) {
+            } else if (!engine::generates_exist(*resolved)) {
                 why = "a file it generates is missing";
             } else {
                 auto old = state ? state->store.get_fingerprint(wf.name, inst.id)
@@ -200,6 +203,10 @@ int execute(State& state, const std::string& owner, engine::RunRequest req, cons
             const Globals& g) {
     const auto workflow_file = req.workflow;  // kept alive for the prune after the run
     const auto& workflow = *workflow_file->loaded.workflow;
+    if (auto files = engine::read_env_files(workflow); !files) {  // SPEC §9.1: exit 2
+        out::message("{}\n", files.error().message);
+        return k_exit_usage;
+    }
     auto reporter = make_reporter(o, g, *workflow_file);
     engine::Config config;
     config.state_dir = state.dir;

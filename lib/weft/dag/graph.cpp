@@ -42,6 +42,17 @@ std::vector<std::vector<int>> resolve_needs(const model::Workflow& wf, Diagnosti
                 diags.push_back({Severity::error, l, "step '" + s.id + "' needs itself"});
                 continue;
             }
+            if (wf.steps[it->second].finally != s.finally) {
+                diags.push_back({Severity::error, l,
+                                 s.finally
+                                     ? "finally step '" + s.id + "' needs '" + s.needs[k] +
+                                           "' of 'steps'; finally steps start after every step of "
+                                           "'steps' anyway, and may only need finally steps"
+                                     : "step '" + s.id + "' needs '" + s.needs[k] +
+                                           "', a step of 'finally'; those run after every step of "
+                                           "'steps' has ended"});
+                continue;
+            }
             auto& list = step_needs[i];
             if (std::find(list.begin(), list.end(), it->second) != list.end()) {
                 diags.push_back({Severity::warning, l,
@@ -87,7 +98,10 @@ void add_instances(const model::Workflow& wf, Graph& g) {
     g.step_instances.resize(wf.steps.size());
     for (int s : g.step_order) {
         const auto& step = wf.steps[s];
-        if (step.matrix) {
+        if (step.matrix && step.matrix->dynamic()) {
+            g.step_instances[s].push_back(static_cast<int>(g.instances.size()));
+            g.instances.push_back(Instance{step.id, s, nullptr, {}, true});
+        } else if (step.matrix) {
             for (auto& combo : expand_matrix(*step.matrix)) {
                 Instance inst;
                 inst.id = instance_id(step.id, *step.matrix, combo);

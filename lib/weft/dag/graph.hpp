@@ -18,6 +18,10 @@ struct Instance {
     int step = 0;            // index into Workflow::steps
     Json matrix;             // the combination's values (object), or null
     std::vector<int> needs;  // instance indices this one waits for
+    // A step with a dynamic matrix (SPEC §9.1): one instance, named as the
+    // step, that decides the matrix when ready; the engine adds the
+    // instances then, and this one ends when they have.
+    bool decide = false;
 };
 
 struct Graph {

@@ -167,11 +167,16 @@ void Engine::Impl::arm_loop() {
 // one: no more grace.
 void Engine::Impl::on_signal(int sig) {
     if (interrupted_by != 0) {
+        runs->skip_finally_all();
         for (Executor* ex : {local, slurm}) ex->kill_all();
         return;
     }
     interrupted_by = sig;
-    runs->cancel_all(std::string("interrupted by ") + exec::signal_name(sig));
+    const std::string why = std::string("interrupted by ") + exec::signal_name(sig);
+    if (config.signal_interrupts)
+        runs->interrupt_all(why);
+    else
+        runs->cancel_all(why);
     if (config.on_signal) config.on_signal(sig);
 }
 
@@ -217,6 +222,10 @@ Engine::~Engine() {
     self.ticker.reset();
     uv_run(&self.loop, UV_RUN_DEFAULT);
     uv_loop_close(&self.loop);
+}
+
+void Engine::signal(int sig) {
+    m_impl->on_signal(sig);
 }
 
 int Engine::interrupted_by() const {
@@ -295,8 +304,14 @@ Result<void> Engine::Impl::record_run(ActiveRun& run) {
     // step's env.
     auto contexts =
         run_contexts(wf, run.req.params, run.req.event, run.req.secrets, run.id, run.attempt);
-    if (!contexts) return fail(contexts.error());
-    run.contexts = std::move(*contexts);
+    // An env-file that cannot be read fails the run before its first step
+    // (`weft run` checks the files before it starts one).
+    if (!contexts && !wf.env_files.empty() && !read_env_files(wf))
+        run.setup_error = contexts.error().message;
+    else if (!contexts)
+        return fail(contexts.error());
+    else
+        run.contexts = std::move(*contexts);
     run.tmp_dir = config.state_dir + "/tmp/run-" + std::to_string(run.id);
     for (const auto& dir : {config.state_dir + "/tmp", run.tmp_dir})
         if (auto made = make_private_dir(dir); !made) return fail(made.error());

@@ -7,8 +7,10 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <tuple>
 
 #include "weft/expr/expr.hpp"
+#include "weft/util/dotenv.hpp"
 #include "weft/util/glob.hpp"
 #include "weft/util/strings.hpp"
 
@@ -31,6 +33,11 @@ Result<std::vector<char>> select_instances(const model::Workflow& wf, const dag:
         for (int i : g.step_instances[static_cast<std::size_t>(s - wf.steps.data())])
             stack.push_back(i);
     }
+    // `finally` belongs to the run, whatever part of `steps` it runs.
+    if (!only.empty())
+        for (std::size_t s = 0; s < wf.steps.size(); ++s)
+            if (wf.steps[s].finally)
+                for (int i : g.step_instances[s]) stack.push_back(i);
     while (!stack.empty()) {
         const int i = stack.back();
         stack.pop_back();
@@ -74,6 +81,16 @@ Result<Json> resolve_params(const model::Workflow& wf,
     return values;
 }
 
+Result<Json> read_env_files(const model::Workflow& wf) {
+    Json values = Json::object();
+    for (const auto& path : wf.env_files) {
+        auto pairs = read_dotenv(path);
+        if (!pairs) return pairs.error();
+        for (auto& [k, v] : *pairs) values[k] = std::move(v);
+    }
+    return values;
+}
+
 Result<Json> run_contexts(const model::Workflow& wf, const Json& params, const Json& event,
                           const std::map<std::string, std::string>& secrets, std::int64_t run_id,
                           int attempt) {
@@ -87,7 +104,10 @@ Result<Json> run_contexts(const model::Workflow& wf, const Json& params, const J
              {"run", {{"id", run_id}, {"attempt", attempt}}},
              {"matrix", Json::object()},
              {"steps", Json::object()}};
-    Json env = Json::object();
+    auto from_files = read_env_files(wf);
+    if (!from_files) return from_files.error();
+    Json env = std::move(*from_files);
+    ctx["env"] = env;
     for (const auto& [k, v] : wf.env) {
         auto t = expr::parse_template(v);
         auto text = t ? expr::render(*t, ctx) : Result<std::string>(t.error());
@@ -149,6 +169,13 @@ Result<ResolvedStep> render_step(const model::Workflow& wf, const model::Step& s
     auto cwd = render_text(step.working_directory.value_or(wf.defaults.working_directory));
     if (!cwd) return failed("working-directory", cwd.error());
     r.cwd = *cwd;
+    for (auto [from, to, what] : {std::tuple{&step.sources, &r.sources, "sources"},
+                                  std::tuple{&step.generates, &r.generates, "generates"}})
+        for (const auto& pattern : *from) {
+            auto text = render_text(pattern);
+            if (!text) return failed(what, text.error());
+            to->push_back(std::move(*text));
+        }
     r.timeout = model::k_default_step_timeout;
     if (auto t = step.timeout ? step.timeout : wf.defaults.timeout) {
         auto text = render_text(*t);
@@ -275,9 +302,11 @@ Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& res
         feed(st.get(), it.value().get<std::string>());
     }
     for (const auto& [k, v] : secrets) feed(st.get(), "secret " + k);
-    for (const auto& g : step.generates) feed(st.get(), "generates " + g);
+    // The patterns as rendered: a file the step reads or writes by a param
+    // or matrix value is what counts.
+    for (const auto& g : resolved.generates) feed(st.get(), "generates " + g);
     std::vector<char> buf(1 << 16);
-    for (const auto& pattern : step.sources) {
+    for (const auto& pattern : resolved.sources) {
         feed(st.get(), "sources " + pattern);
         for (const auto& path : glob_files(pattern)) {
             feed(st.get(), path);
@@ -298,8 +327,8 @@ Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& res
     return fmt::format("{:016x}{:016x}", h.high64, h.low64);
 }
 
-bool generates_exist(const model::Step& step) {
-    for (const auto& g : step.generates)
+bool generates_exist(const ResolvedStep& r) {
+    for (const auto& g : r.generates)
         if (glob_files(g).empty()) return false;
     return true;
 }

@@ -25,6 +25,7 @@ struct ResolvedStep {
     nlohmann::json with =
         nlohmann::json::object();  // a plugin step's `with`, every string rendered
     std::string cwd;
+    std::vector<std::string> sources, generates;  // their globs, rendered
     Duration timeout{0};
     nlohmann::json env = nlohmann::json::object();  // the workflow's env, then the step's
     // What `fingerprint` covers when the contexts hold a secret and the step
@@ -59,9 +60,16 @@ store::Retention retention_of(const model::Workflow& wf);
 Result<nlohmann::json> resolve_params(
     const model::Workflow& wf, const std::vector<std::pair<std::string, std::string>>& given);
 
+// The values of `wf`'s `env-file` files (SPEC §9.1), read in order (a
+// later file wins a key), as a JSON object of strings. The dotenv reader's
+// errors: `FILE:LINE:COL: error: WHAT` for a bad line (Errc::invalid),
+// `PATH: error: REASON` for a file that cannot be read.
+Result<nlohmann::json> read_env_files(const model::Workflow& wf);
+
 // The contexts of a run (SPEC §2) before any step ran: params, secrets,
-// event, workflow, run, and env (the workflow's, rendered). Errc::invalid
-// when a workflow env value cannot be rendered.
+// event, workflow, run, and env (the env-file values, then the workflow's
+// env, rendered). Errc::invalid when a workflow env value cannot be
+// rendered; read_env_files' errors.
 Result<nlohmann::json> run_contexts(const model::Workflow& wf, const nlohmann::json& params,
                                     const nlohmann::json& event,
                                     const std::map<std::string, std::string>& secrets,
@@ -85,7 +93,7 @@ std::vector<std::string> shell_argv(const std::string& shell, const std::string&
 Result<std::string> fingerprint(const model::Step& step, const ResolvedStep& r,
                                 const std::map<std::string, std::string>& secrets);
 
-// True when every `generates` glob of `step` matches at least one file.
-bool generates_exist(const model::Step& step);
+// True when every `generates` glob of the resolved step matches a file.
+bool generates_exist(const ResolvedStep& r);
 
 }  // namespace weft::engine

@@ -32,6 +32,12 @@ struct Instance {
     int waiting = 0;               // needs not yet ended
     bool failed_upstream = false;  // this or a step it needs failed
     std::string fingerprint;       // incremental steps: of the inputs it runs with
+    bool decided = false;          // a dynamic matrix's instance: its instances were added
+    // `weft resume`: a success of an earlier attempt of the run, checked
+    // again because it or a step it needs has `sources`: its outputs, kept
+    // when nothing it needs ran again (SPEC §9.1).
+    std::optional<nlohmann::json> keep;
+    bool kept = false;  // it ended so
 };
 
 // The steps whose `steps.<id>` context a step's expressions read: only
@@ -46,7 +52,9 @@ struct ActiveRun {
     model::RowId id = 0;
     RunRequest req;
     const model::Workflow* wf = nullptr;
-    const dag::Graph* graph = nullptr;
+    const dag::Graph* graph = nullptr;  // the workflow's, or own_graph
+    // The run's own copy of the graph once a dynamic matrix added instances.
+    std::unique_ptr<dag::Graph> own_graph;
     std::vector<char> selected;  // per instance
     std::vector<char> done;      // per instance: succeeded in an earlier run attempt
     std::vector<Instance> inst;
@@ -65,7 +73,20 @@ struct ActiveRun {
     bool any_failed = false;
     bool cancelled = false;
     bool timed_out = false;
+    // Stopped by a signal under Config::signal_interrupts: running steps end
+    // `interrupted`, pending ones stay pending, for `weft resume`.
+    bool interrupted = false;
+    // `finally` (SPEC §9.1): its instances wait for every selected one of
+    // `steps`, then see the run's outcome as it was then.
+    std::size_t main_unfinished = 0;  // selected instances of `steps` not yet ended
+    bool in_finally = false;          // every one of them ended
+    bool finally_failed = false;      // failure() for `finally` steps
+    bool finally_cancelled = false;   // cancelled() for them
+    bool finally_skipped = false;     // a second stop: they are skipped or stopped
     std::string message;
+    // Why the run fails before its first step (an `env-file` that cannot be
+    // read): every step is skipped.
+    std::string setup_error;
     model::RunState status = model::RunState::running;
     TimePoint started{};
     std::string tmp_dir;
@@ -127,6 +148,11 @@ class RunStates {
     // end now; the run ends cancelled (failure when `timed_out`).
     void cancel(ActiveRun& run, const std::string& reason, bool timed_out);
     void cancel_all(const std::string& reason);
+    // As cancel_all, but every run and its running steps end `interrupted`
+    // and nothing more of them starts or is skipped (weft up's stop).
+    void interrupt_all(const std::string& reason);
+    // A second stop signal: `finally` steps are skipped, running ones stopped.
+    void skip_finally_all();
     // Cancel run `id` if it runs here; false if not.
     bool cancel_running(model::RowId id, const std::string& reason);
     // Something changed: schedule() looks again.
@@ -144,6 +170,24 @@ class RunStates {
     void next_attempt(ActiveRun& run, int i);
     void retry_now(ActiveRun& run, int i);
     void maybe_finish_run(ActiveRun& run);
+    void enter_finally(ActiveRun& run);
+    // The run has a setup_error: every step not yet ended is skipped, and
+    // the run fails with it.
+    void fail_setup(ActiveRun& run);
+    // Instance `i` of a dynamic matrix is ready: decide its matrix and add
+    // its instances, or end it (failed, or skipped when the matrix is empty).
+    void decide(ActiveRun& run, int i);
+    // Every instance `i` added has ended: it ends as the worst of theirs.
+    void decided(ActiveRun& run, int i);
+    // Instance `i` (with `keep`, no `sources`) ended as kept, when every
+    // step it needs that was checked again is unchanged. False otherwise.
+    bool keep_unchanged(ActiveRun& run, int i);
+    void skip_finally(ActiveRun& run);
+    // Stop `run`'s running attempts; its waiting retries end now.
+    void stop_running(ActiveRun& run);
+    // Instance `i` is being stopped: its run is cancelled, or, for a
+    // `finally` step, `finally` is skipped.
+    bool stopping(const ActiveRun& run, int i) const;
 
     WriteBatch& m_batch;
     Observer& m_observer;

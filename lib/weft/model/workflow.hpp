@@ -40,6 +40,12 @@ struct Matrix {
     std::vector<Json> include;  // objects
     std::vector<Json> exclude;  // objects
     Location loc;
+    // A dynamic matrix (SPEC §9.1), evaluated when its step is ready: the
+    // whole matrix as one expression, or axes whose list is one (those axes
+    // are in `axes` with no values, in file order).
+    std::optional<std::string> expr;
+    std::map<std::string, std::string> axis_exprs;  // axis -> expression
+    bool dynamic() const { return expr || !axis_exprs.empty(); }
 };
 
 // The most instances one matrix may expand to (GitHub Actions allows 256).
@@ -74,6 +80,10 @@ struct Step {
     bool continue_on_error = false;
     std::vector<std::string> sources;
     std::vector<std::string> generates;
+    // A step of `finally:` (SPEC §9.1): it starts once every step of
+    // `steps` has ended, whatever their outcome. They follow those of
+    // `steps` in Workflow::steps.
+    bool finally = false;
 };
 
 struct Param {
@@ -175,6 +185,10 @@ struct Workflow {
     std::string description;
     Triggers on;
     EnvList env;
+    // `env-file` (SPEC §9.1): dotenv files, relative to weft's working
+    // directory, read when a run starts; their values come before `env`.
+    std::vector<std::string> env_files;
+    Location env_files_loc;
     std::vector<Param> params;
     Defaults defaults;
     Concurrency concurrency;

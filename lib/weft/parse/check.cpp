@@ -41,27 +41,33 @@ void check_ref(const model::Workflow& wf, const dag::Graph& g, const ExprRef& r,
             return;
         }
         const int other_index = static_cast<int>(other - wf.steps.data());
-        if (other_index == r.step || !g.needs_transitively(r.step, other_index)) {
+        // A finally step may read any step of `steps`: they have all ended.
+        const bool after_all = step->finally && !other->finally;
+        if (!after_all && (other_index == r.step || !g.needs_transitively(r.step, other_index))) {
             err("step '" + step->id + "' reads step '" + other->id +
                 "', which it does not need; add '" + other->id + "' to its 'needs'");
             return;
         }
-        if (path.size() > 2 && path[2] != "outputs" && path[2] != "status")
+        if (path.size() > 2 && path[2] != "outputs" && path[2] != "status" &&
+            path[2] != "instances")
             err(with_suggestion("unknown property '" + path[2] + "' of step '" + other->id + "'",
-                                path[2], {"outputs", "status"}) +
-                "; expected 'outputs' or 'status'");
+                                path[2], {"outputs", "status", "instances"}) +
+                "; expected 'outputs', 'status' or 'instances'");
     } else if (root == "matrix") {
         if (!step || !step->matrix) {
             err(step ? "step '" + step->id + "' reads the 'matrix' context but has no 'matrix'"
                      : "the 'matrix' context is only available inside a step with a 'matrix'");
             return;
         }
-        if (path.size() < 2) return;
+        // The keys of a matrix decided at run time as a whole are not known.
+        if (path.size() < 2 || step->matrix->expr) return;
         std::vector<std::string> keys;
         for (const auto& [k, v] : step->matrix->axes) keys.push_back(k);
         for (const auto& inc : step->matrix->include)
             for (auto it = inc.begin(); it != inc.end(); ++it) keys.push_back(it.key());
-        if (std::find(keys.begin(), keys.end(), path[1]) == keys.end())
+        // Contexts read case-insensitively at run time (`matrix.OS` is `os`).
+        auto same = [&](const std::string& k) { return to_lower(k) == to_lower(path[1]); };
+        if (std::none_of(keys.begin(), keys.end(), same))
             err(with_suggestion("unknown matrix key '" + path[1] + "'", path[1], keys));
     } else if (root == "run" && path.size() > 1 && path[1] != "id" && path[1] != "attempt") {
         err(with_suggestion("unknown property 'run." + path[1] + "'", path[1], {"id", "attempt"}) +
@@ -69,6 +75,27 @@ void check_ref(const model::Workflow& wf, const dag::Graph& g, const ExprRef& r,
     } else if (root == "workflow" && path.size() > 1 && path[1] != "name") {
         err("unknown property 'workflow." + path[1] + "'; expected 'workflow.name'");
     }
+}
+
+// A step of `steps` that needs nothing and whose `if` reads nothing but the
+// status functions, false unless something failed or was cancelled: it is
+// decided when the run starts, before anything could fail, so it never runs.
+void warn_never_runs(const model::Step& step, Diagnostics& diags) {
+    if (step.finally || !step.needs.empty() || !step.if_cond) return;
+    auto cond = expr::parse_condition(*step.if_cond);
+    if (!cond || !expr::uses_status_function(*cond) || !expr::references(*cond).empty()) return;
+    const auto empty = nlohmann::json::object();
+    auto truthy_when = [&](bool failed, bool cancelled) {
+        auto v = expr::evaluate(*cond, empty, expr::Status{failed, cancelled});
+        return v && expr::truthy(*v);
+    };
+    if (truthy_when(false, false) || !(truthy_when(true, false) || truthy_when(false, true)))
+        return;
+    diags.push_back({Severity::warning, step.if_loc,
+                     "step '" + step.id +
+                         "' runs only after a failure or a cancel ('if: " + *step.if_cond +
+                         "') but needs no step, so it can never run; to run it after the "
+                         "other steps whatever their outcome, move it under 'finally'"});
 }
 
 }  // namespace
@@ -79,8 +106,10 @@ std::optional<dag::Graph> check(Loaded& loaded) {
     dag::Graph g = dag::build(wf, loaded.diagnostics);
     if (static_cast<int>(g.step_order.size()) == static_cast<int>(wf.steps.size())) {
         for (const auto& r : loaded.refs) check_ref(wf, g, r, loaded.diagnostics);
+        for (const auto& s : wf.steps) warn_never_runs(s, loaded.diagnostics);
         for (std::size_t s = 0; s < wf.steps.size(); ++s)
-            if (wf.steps[s].matrix && g.step_instances[s].empty() &&
+            if (wf.steps[s].matrix && !wf.steps[s].matrix->dynamic() &&
+                g.step_instances[s].empty() &&
                 model::matrix_size(*wf.steps[s].matrix) <= model::k_max_matrix_instances)
                 loaded.diagnostics.push_back(
                     {Severity::warning, wf.steps[s].matrix->loc,

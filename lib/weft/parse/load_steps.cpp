@@ -80,6 +80,14 @@ void Walker::defaults(const YamlNode& n) {
 model::Matrix Walker::matrix(const YamlNode& n, const std::string& where) {
     model::Matrix m;
     m.loc = loc(n);
+    // A dynamic matrix: the whole of it, or an axis's list, is decided when
+    // the step is ready (SPEC §9.1).
+    auto dynamic = [&](const YamlNode& v) -> std::optional<std::string> {
+        if (!v.IsScalar() || v.Scalar().find("${{") == std::string::npos) return std::nullopt;
+        expressions(v, v.Scalar());
+        return v.Scalar();
+    };
+    if ((m.expr = dynamic(n))) return m;
     if (!expect(n, YAML::NodeType::Map, "'matrix' in " + where)) return m;
     any_keys(n, "'matrix'", [&](const std::string& k, const YamlNode& kn, const YamlNode& v) {
         if (k == "include" || k == "exclude") {
@@ -92,6 +100,11 @@ model::Matrix Walker::matrix(const YamlNode& n, const std::string& where) {
         }
         if (!is_identifier(k, true)) {
             error(kn, "invalid matrix key '" + k + "'");
+            return;
+        }
+        if (auto e = dynamic(v)) {
+            m.axis_exprs[k] = *e;
+            m.axes.emplace_back(k, std::vector<Json>{});
             return;
         }
         if (!expect(v, YAML::NodeType::Sequence, "matrix axis '" + k + "'")) return;
@@ -180,10 +193,13 @@ model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlN
                  s.retry = retry(v, where);
              } else if (k == "continue-on-error") {
                  s.continue_on_error = boolean(v, "'continue-on-error'").value_or(false);
-             } else if (k == "sources") {
-                 s.sources = string_list(v, "'sources'", true);
-             } else if (k == "generates") {
-                 s.generates = string_list(v, "'generates'", true);
+             } else if (k == "sources" || k == "generates") {
+                 (k == "sources" ? s.sources : s.generates) = string_list(v, "'" + k + "'", true);
+                 // Rendered before fingerprinting (SPEC §9.1).
+                 if (v.IsScalar()) expressions(v, v.Scalar());
+                 if (v.IsSequence())
+                     for (const auto& item : v)
+                         if (item.IsScalar()) expressions(item, item.Scalar());
              }
          });
     if (s.run && s.uses)
@@ -194,19 +210,28 @@ model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlN
     return s;
 }
 
-void Walker::steps(const YamlNode& n) {
-    if (!expect(n, YAML::NodeType::Map, "'steps'")) return;
-    m_wf.steps.reserve(n.size());
-    any_keys(n, "'steps'", [&](const std::string& id, const YamlNode& kn, const YamlNode& v) {
+void Walker::steps(const YamlNode& n, bool finally) {
+    const std::string what = finally ? "'finally'" : "'steps'";
+    if (!expect(n, YAML::NodeType::Map, what)) return;
+    const std::size_t first = m_wf.steps.size();
+    m_wf.steps.reserve(first + n.size());
+    any_keys(n, what, [&](const std::string& id, const YamlNode& kn, const YamlNode& v) {
         if (!is_identifier(id, true)) {
             error(kn, "invalid step id '" + id +
                           "': use letters, digits, '_' and '-', not starting with a digit or '-'");
         }
+        // `any_keys` finds a repeat within one map; a finally step's id
+        // must not repeat one of `steps` either.
+        if (finally && m_wf.find_step(id))
+            error(kn, "step '" + id + "' is defined in both 'steps' and 'finally'");
         m_step = static_cast<int>(m_wf.steps.size());
         m_wf.steps.push_back(step(id, kn, v));
+        m_wf.steps.back().finally = finally;
         m_step = -1;
     });
-    if (m_wf.steps.empty()) error(n, "'steps' is empty; a workflow needs at least one step");
+    if (m_wf.steps.size() == first)
+        error(n, what + " is empty; " +
+                     (finally ? "remove it or add a step" : "a workflow needs at least one step"));
 }
 
 void Walker::needs(model::Step& s, const YamlNode& n, const std::string& where) {

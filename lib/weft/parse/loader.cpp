@@ -17,8 +17,9 @@ namespace weft::parse {
 const std::vector<std::string>& known_keys(std::string_view section) {
     static const std::map<std::string, std::vector<std::string>, std::less<>> k_keys = {
         {"workflow",
-         {"name", "description", "on", "env", "params", "defaults", "concurrency", "max-parallel",
-          "fail-fast", "timeout", "catchup", "retention", "steps"}},
+         {"name", "description", "on", "env", "env-file", "params", "defaults", "concurrency",
+          "max-parallel", "fail-fast", "timeout", "catchup", "retention", "on-restart", "steps",
+          "finally"}},
         {"step",
          {"needs", "run", "uses", "with", "if", "env", "shell", "working-directory", "timeout",
           "kill-grace", "runs-on", "slurm", "matrix", "retry", "continue-on-error", "sources",
@@ -49,6 +50,7 @@ void Walker::workflow(const YamlNode& root) {
         return;
     }
     bool have_steps = false;
+    std::optional<YamlNode> finally;
     keys(root, known_keys("workflow"), "",
          [&](const std::string& k, const YamlNode&, const YamlNode& v) {
              if (k == "name") {
@@ -63,7 +65,10 @@ void Walker::workflow(const YamlNode& root) {
                  triggers(v);
              else if (k == "env")
                  m_wf.env = env(v, "'env'");
-             else if (k == "params")
+             else if (k == "env-file") {
+                 m_wf.env_files = string_list(v, "'env-file'", true);
+                 m_wf.env_files_loc = loc(v);
+             } else if (k == "params")
                  params(v);
              else if (k == "defaults")
                  defaults(v);
@@ -82,14 +87,22 @@ void Walker::workflow(const YamlNode& root) {
                                                              {"latest", model::Catchup::latest},
                                                              {"all", model::Catchup::all}})
                                     .value_or(m_wf.catchup);
+             else if (k == "on-restart")
+                 m_wf.on_restart =
+                     enumeration<model::OnRestart>(
+                         v, "on-restart",
+                         {{"resume", model::OnRestart::resume}, {"leave", model::OnRestart::leave}})
+                         .value_or(m_wf.on_restart);
              else if (k == "retention")
                  retention(v);
              else if (k == "steps") {
                  have_steps = true;
                  steps(v);
-             }
+             } else if (k == "finally")
+                 finally = v;
          });
     if (!have_steps) error(Location{1, 1}, "missing 'steps': a workflow needs at least one step");
+    if (finally) steps(*finally, true);
     m_out.workflow = std::move(m_wf);
 }
 

@@ -123,7 +123,8 @@ class Walker {
     void defaults(const YamlNode& n);
     model::SlurmOptions slurm(const YamlNode& n);
     std::optional<model::RunsOn> runs_on(const YamlNode& n);
-    void steps(const YamlNode& n);
+    // `steps`, or `finally` (after `steps`: a finally step only follows).
+    void steps(const YamlNode& n, bool finally = false);
     model::Step step(const std::string& id, const YamlNode& key, const YamlNode& n);
     void needs(model::Step& s, const YamlNode& n, const std::string& where);
     void with(model::Step& s, const YamlNode& n, const std::string& where);
