@@ -124,10 +124,20 @@ TEST_CASE("expr::github arrays and objects equal only themselves") {
     CHECK(eval("fromJSON('{}') == fromJSON('{}')") == false);
     CHECK(eval("(o || p) == o", ctx) == true);  // || returns the operand itself
     CHECK(eval("case(true, o, p) == o", ctx) == true);
+    // contains() finds an array or object only as itself.
+    const Value lists = Value::parse(R"({"l": [{"k": 1}, [2]], "m": [{"k": 1}, [2]]})");
+    CHECK(eval("contains(l, l[0])", lists) == true);
+    CHECK(eval("contains(l, l[1])", lists) == true);
+    CHECK(eval("contains(l, m[0])", lists) == false);
+    CHECK(eval("contains(l, fromJSON('{\"k\": 1}'))", lists) == false);
+    CHECK(eval("contains(l.*, l[0])", lists) == false);  // `*` makes a new list of copies
     // The engine's contexts have the same identity rule.
     const Contexts sorted = Contexts::parse(R"({"a": [1], "b": [1]})");
     CHECK(eval("a == a", sorted) == true);
     CHECK(eval("a == b", sorted) == false);
+    CHECK(eval("contains(fromJSON('[[1]]'), a)", sorted) == false);
+    const Contexts nested = Contexts::parse(R"({"l": [{"k": 1}]})");
+    CHECK(eval("contains(l, l[0])", nested) == true);
 }
 
 TEST_CASE("expr::github format and join name arrays and objects") {

@@ -213,6 +213,19 @@ class Evaluator {
         return out;
     }
 
+    // contains(list, x) for an array or object x: true when x is one of the
+    // list's elements itself (equality of containers is identity).
+    static bool holds_itself(const Operand& list, const Operand& x) {
+        const void* target = x.identity();
+        auto search = [&](const auto& v) {
+            if (!v.is_array()) return false;
+            for (const auto& item : v)
+                if (static_cast<const void*>(&item) == target) return true;
+            return false;
+        };
+        return list.ctx ? search(*list.ctx) : search(list.get());
+    }
+
     // case(pred1, val1, ..., default): the value after the first true
     // condition. Conditions must be booleans (GitHub fails otherwise); the
     // values of branches not taken are not evaluated.
@@ -253,13 +266,18 @@ class Evaluator {
             default:
                 break;
         }
-        std::vector<Value> args;
-        args.reserve(n.children.size());
+        std::vector<Operand> operands;
+        operands.reserve(n.children.size());
         for (const auto& c : n.children) {
             auto v = eval(*c);
             if (!v) return v.error();
-            args.push_back(std::move(*v).take());
+            operands.push_back(std::move(*v));
         }
+        if (n.function == Function::contains && operands[1].container())
+            return own(Value(holds_itself(operands[0], operands[1])));
+        std::vector<Value> args;
+        args.reserve(operands.size());
+        for (auto& o : operands) args.push_back(std::move(o).take());
         auto r = call_function(n.function, args);
         if (!r) return make_error(r.error().code, r.error().message, n.offset);
         return own(std::move(*r));
