@@ -11,7 +11,8 @@ using namespace weft::expr;
 
 namespace {
 
-Value eval(std::string_view text, const Value& contexts = Value::object(), Status status = {}) {
+template <class Ctx = Value>
+Value eval(std::string_view text, const Ctx& contexts = Value::object(), Status status = {}) {
     auto e = parse(text);
     REQUIRE_MESSAGE(e.ok(), (e.ok() ? "" : e.error().message));
     auto v = evaluate(*e, contexts, status);
@@ -19,7 +20,8 @@ Value eval(std::string_view text, const Value& contexts = Value::object(), Statu
     return *v;
 }
 
-Error eval_error(std::string_view text, const Value& contexts = Value::object()) {
+template <class Ctx = Value>
+Error eval_error(std::string_view text, const Ctx& contexts = Value::object()) {
     auto e = parse(text);
     REQUIRE_MESSAGE(e.ok(), (e.ok() ? "" : e.error().message));
     auto v = evaluate(*e, contexts);
@@ -38,7 +40,8 @@ bool is_nan(const Value& v) {
     return v.is_number_float() && std::isnan(v.get<double>());
 }
 
-const Value k_contexts = Value::parse(R"({
+// As the engine holds them: keys sorted.
+const Contexts k_contexts = Contexts::parse(R"({
   "params": {"target": "release", "n": 3},
   "env": {"HOME": "/home/u", "EMPTY": ""},
   "steps": {
@@ -183,7 +186,7 @@ TEST_CASE("expr::evaluate equality and comparison") {
     CHECK(eval("'abc' == 0") == false);  // NaN
     CHECK(eval("NaN == NaN") == false);
     CHECK(eval("NaN != NaN") == true);
-    CHECK(eval("fromJSON('[1]') == fromJSON('[1]')") == true);  // by content (GitHub: by identity)
+    CHECK(eval("fromJSON('[1]') == fromJSON('[1]')") == false);  // by identity, as GitHub
     CHECK(eval("fromJSON('{}') == 0") == false);
     CHECK(eval("fromJSON('{}') == null") == false);
     CHECK(eval("'a' < 'B'") == true);
@@ -276,7 +279,7 @@ TEST_CASE("expr::functions") {
         CHECK(eval("format('{{0}} {0} }}', 'x')") == "{0} x }");
         CHECK(eval("format('plain')") == "plain");
         CHECK(eval("format('{0}|{1}|{2}', null, true, 1.5)") == "|true|1.5");
-        CHECK(eval("format('{0}', fromJSON('[1,\"a\"]'))") == "[1,\"a\"]");
+        CHECK(eval("format('{0}', fromJSON('[1,\"a\"]'))") == "Array");  // as GitHub
         struct Case {
             const char* text;
             const char* message;

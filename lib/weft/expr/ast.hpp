@@ -37,6 +37,7 @@ enum class Function {
     join,
     to_json,
     from_json,
+    case_,
 };
 
 struct Node {
@@ -85,7 +86,7 @@ Result<std::vector<Token>> tokenize(std::string_view text);
 
 // GitHub Actions' number syntax (actions/runner ExpressionUtility.ParseNumber):
 // optional sign, digits with optional point and exponent; 0x hex; 0o octal;
-// Infinity, -Infinity. Leading and trailing whitespace is ignored and the
+// Infinity, -Infinity, +Infinity. Leading and trailing whitespace is ignored and the
 // empty string is 0 when `coerce`; otherwise NaN means "not a number".
 double parse_number(std::string_view s, bool coerce);
 

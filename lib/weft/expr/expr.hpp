@@ -2,6 +2,7 @@
 // The `${{ }}` expression language of SPEC §2: parsing, load-time inspection,
 // evaluation with GitHub Actions semantics, and text rendering. Shell-safe
 // rendering of `run` scripts is in shell_quote.hpp (included below).
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -16,7 +17,13 @@
 
 namespace weft::expr {
 
-using Value = nlohmann::json;
+// An expression's value. Objects keep the order of their keys, as in GitHub
+// Actions: toJSON(fromJSON('{"b":1,"a":2}')) keeps b before a.
+using Value = nlohmann::ordered_json;
+
+// The contexts as the engine holds them (model::Json: keys sorted).
+// evaluate() reads them in place and converts only what it returns.
+using Contexts = nlohmann::json;
 
 struct Node;  // the AST, defined in ast.hpp
 
@@ -35,7 +42,8 @@ struct Expr {
 // `text` of the problem: "unexpected character '#'", "unterminated string",
 // "expected ')' but found end of expression", "unknown function 'sucess' (did
 // you mean 'success'?)", "function 'contains' takes 2 arguments but 1 was
-// given", "empty expression".
+// given", "function 'case' takes an odd number of arguments, at least 3, but
+// 4 were given", "empty expression".
 Result<Expr> parse(std::string_view text);
 
 // One piece of a template: either literal text or an expression.
@@ -96,11 +104,16 @@ struct Status {
 };
 
 // Evaluate `e` against `contexts`, a JSON object {"params": {...}, "steps":
-// {...}, ...}. Reading anything missing yields null. Fails (Errc::invalid,
-// offset into e.text) only for run-time errors of functions: format() with a
-// bad format string or index, fromJSON() of text that is not JSON
-// ("fromJSON: invalid JSON: ...").
-Result<Value> evaluate(const Expr& e, const Value& contexts, const Status& status = {});
+// {...}, ...}; objects read from ordered contexts keep their order. Reading
+// anything missing yields null. Fails (Errc::invalid, offset into e.text)
+// only for run-time errors of functions: format() with a bad format string
+// or index, fromJSON() of text that is not JSON ("fromJSON: invalid JSON:
+// ..."), a case() condition that is not a boolean.
+Result<Value> evaluate(const Expr& e, const Contexts& contexts, const Status& status = {});
+// The same over ordered contexts (a template only so that `evaluate(e, {})`
+// still means the first).
+template <std::same_as<Value> C>
+Result<Value> evaluate(const Expr& e, const C& contexts, const Status& status = {});
 
 // GitHub Actions truthiness: false, 0, -0, NaN, "" and null are false;
 // everything else (including empty arrays and objects) is true.
@@ -115,7 +128,9 @@ std::string to_text(const Value& v);
 // Evaluate every expression of `t` and concatenate literals and to_text()
 // of the values: plain text insertion, for everything but shell scripts.
 // Error offsets are relative to the template.
-Result<std::string> render(const Template& t, const Value& contexts, const Status& status = {});
+Result<std::string> render(const Template& t, const Contexts& contexts, const Status& status = {});
+template <std::same_as<Value> C>
+Result<std::string> render(const Template& t, const C& contexts, const Status& status = {});
 
 }  // namespace weft::expr
 

@@ -90,6 +90,23 @@ std::string describe_char(std::string_view text, std::size_t i) {
     return fmt::format("'\\x{:02X}'", c);
 }
 
+// True when the last token ends an operand, so a following '.' is a property
+// access (`foo.1` is an error, as in GitHub) rather than a number like `.5`.
+bool after_operand(const std::vector<Token>& tokens) {
+    if (tokens.empty()) return false;
+    switch (tokens.back().kind) {
+        case TokenKind::identifier:
+        case TokenKind::string:
+        case TokenKind::number:
+        case TokenKind::rparen:
+        case TokenKind::rbracket:
+        case TokenKind::star:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace
 
 double parse_number(std::string_view s, bool coerce) {
@@ -105,6 +122,7 @@ double parse_number(std::string_view s, bool coerce) {
     if (s.size() > 2 && s[0] == '0' && s[1] == 'o' && parse_radix(s.substr(2), 8, v)) return v;
     if (s == "Infinity") return std::numeric_limits<double>::infinity();
     if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+    if (s == "+Infinity") return std::numeric_limits<double>::infinity();
     return nan;
 }
 
@@ -138,13 +156,14 @@ Result<std::vector<Token>> tokenize(std::string_view text) {
             out.push_back(
                 Token{TokenKind::string, i, text.substr(i, j + 1 - i), Value(std::move(value))});
             i = j + 1;
-        } else if (text.compare(i, 9, "-Infinity") == 0 &&
+        } else if ((c == '-' || c == '+') && text.compare(i + 1, 8, "Infinity") == 0 &&
                    (i + 9 == text.size() || !is_ident_char(text[i + 9]))) {
-            Token t{TokenKind::number, i, text.substr(i, 9),
-                    -std::numeric_limits<double>::infinity()};
+            const double inf = std::numeric_limits<double>::infinity();
+            Token t{TokenKind::number, i, text.substr(i, 9), c == '-' ? -inf : inf};
             out.push_back(std::move(t));
             i += 9;
-        } else if (is_digit(c) || ((c == '-' || c == '+') && (is_digit(next) || next == '.'))) {
+        } else if (is_digit(c) || ((c == '-' || c == '+') && (is_digit(next) || next == '.')) ||
+                   (c == '.' && is_digit(next) && !after_operand(out))) {
             std::size_t j = i + 1;
             const bool radix = c == '0' && (next == 'x' || next == 'o');
             while (j < text.size()) {

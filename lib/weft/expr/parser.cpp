@@ -35,7 +35,7 @@ const FunctionInfo k_functions[] = {
     {"contains", Function::contains, 2, 2},   {"startsWith", Function::starts_with, 2, 2},
     {"endsWith", Function::ends_with, 2, 2},  {"format", Function::format, 1, k_unbounded},
     {"join", Function::join, 1, 2},           {"toJSON", Function::to_json, 1, 1},
-    {"fromJSON", Function::from_json, 1, 1},
+    {"fromJSON", Function::from_json, 1, 1},  {"case", Function::case_, 3, k_unbounded},
 };
 
 // Function names are case-insensitive, as in GitHub Actions (`toJson` works).
@@ -316,6 +316,12 @@ class Parser {
         const std::size_t given = n->children.size();
         if (given < f->min_args || given > f->max_args)
             return make_error(Errc::invalid, arity_message(*f, given), offset);
+        // case(pred1, val1, ..., default): pairs, then the default.
+        if (f->function == Function::case_ && given % 2 == 0)
+            return make_error(Errc::invalid,
+                              "function 'case' takes an odd number of arguments, at least 3, but " +
+                                  std::to_string(given) + " were given",
+                              offset);
         return NodePtr(n);
     }
 

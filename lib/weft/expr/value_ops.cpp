@@ -1,29 +1,47 @@
 #include "weft/expr/value_ops.hpp"
 
 #include <fmt/core.h>
+#include <utf8proc.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <optional>
 
+#include "weft/model/json.hpp"
 #include "weft/util/strings.hpp"
 
 namespace weft::expr {
 namespace {
 
-char upper(char c) {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+// A byte that is not part of valid UTF-8 stands for itself, above every
+// code point, so that it never equals a character and never case-maps.
+constexpr char32_t k_invalid_base = 0x110000;
+
+// Decodes the code point at s[i] and advances i.
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+        ++i;
+        return c;
+    }
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                                    static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+    if (n <= 0) {
+        ++i;
+        return k_invalid_base + c;
+    }
+    i += static_cast<std::size_t>(n);
+    return static_cast<char32_t>(cp);
 }
 
-// <0, 0, >0 like OrdinalIgnoreCase, which folds to upper case ('_' > 'A').
-int icompare(std::string_view a, std::string_view b) {
-    const std::size_t n = std::min(a.size(), b.size());
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto x = static_cast<unsigned char>(upper(a[i]));
-        const auto y = static_cast<unsigned char>(upper(b[i]));
-        if (x != y) return x < y ? -1 : 1;
-    }
-    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+// The simple uppercase of `cp` (.NET's OrdinalIgnoreCase, which GitHub uses).
+// U+0131 (dotless i) stays: OrdinalIgnoreCase does not map it to 'I'.
+char32_t upper(char32_t cp) {
+    if (cp < 0x80) return (cp >= 'a' && cp <= 'z') ? cp - 'a' + 'A' : cp;
+    if (cp == 0x131 || cp >= k_invalid_base) return cp;
+    return static_cast<char32_t>(utf8proc_toupper(static_cast<utf8proc_int32_t>(cp)));
 }
 
 enum class Kind { null, boolean, number, string, array, object };
@@ -85,28 +103,24 @@ void coerce(Side& l, Side& r) {
     }
 }
 
-std::string ilower(std::string_view s) {
-    return to_lower(s);
-}
-
-Value normalized(const Value& v) {
+// Integral floats become integers (so toJSON(2.0) is 2), in place: building
+// a new ordered object key by key would search it for each key.
+void normalize(Value& v) {
     if (v.is_number_float()) {
         const double d = v.get<double>();
         if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.2e18)
-            return static_cast<std::int64_t>(d);
-        return v;
+            v = static_cast<std::int64_t>(d);
+    } else if (v.is_array() || v.is_object()) {
+        for (auto& item : v) normalize(item);
     }
-    if (v.is_array()) {
-        Value out = Value::array();
-        for (const auto& item : v) out.push_back(normalized(item));
-        return out;
-    }
-    if (v.is_object()) {
-        Value out = Value::object();
-        for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = normalized(it.value());
-        return out;
-    }
-    return v;
+}
+
+// A value as format() and join() insert it: arrays and objects by their kind,
+// as GitHub does (templates insert their JSON instead, see to_text()).
+std::string argument_text(const Value& v) {
+    if (v.is_array()) return "Array";
+    if (v.is_object()) return "Object";
+    return to_text(v);
 }
 
 Result<std::string> format(const std::vector<Value>& args) {
@@ -140,7 +154,7 @@ Result<std::string> format(const std::vector<Value>& args) {
                                                      "' is out of range (" + std::to_string(count) +
                                                      " argument" + (count == 1 ? "" : "s") +
                                                      " after the format string)");
-            out += to_text(args[index + 1]);
+            out += argument_text(args[index + 1]);
             i = j;
         } else {
             out += c;
@@ -155,7 +169,7 @@ Result<Value> from_json(const Value& arg) {
         return make_error(Errc::invalid, "fromJSON: JSON nested deeper than " +
                                              std::to_string(k_max_json_nesting) + " levels");
     try {
-        return Value::parse(text);
+        return model::parse_ordered_json(text);
     } catch (const Value::exception& e) {
         // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
         std::string msg = e.what();
@@ -168,8 +182,26 @@ Result<Value> from_json(const Value& arg) {
 
 }  // namespace
 
+int icompare(std::string_view a, std::string_view b) {
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        const char32_t x = upper(next_code_point(a, i));
+        const char32_t y = upper(next_code_point(b, j));
+        if (x != y) return x < y ? -1 : 1;
+    }
+    if (i < a.size()) return 1;
+    return j < b.size() ? -1 : 0;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && icompare(a, b) == 0;
+    return icompare(a, b) == 0;
+}
+
+std::u32string upper_key(std::string_view s) {
+    std::u32string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) out += upper(next_code_point(s, i));
+    return out;
 }
 
 bool is_primitive(const Value& v) {
@@ -211,7 +243,7 @@ bool loose_equals(const Value& lv, const Value& rv) {
         case Kind::string:
             return iequals(l.v->get_ref<const std::string&>(), r.v->get_ref<const std::string&>());
         default:
-            return *l.v == *r.v;
+            return l.v == r.v;
     }
 }
 
@@ -276,7 +308,9 @@ std::string format_number(double d) {
 }
 
 std::string dump_json(const Value& v, int indent) {
-    return normalized(v).dump(indent, ' ', false, Value::error_handler_t::replace);
+    Value copy = v;
+    normalize(copy);
+    return copy.dump(indent, ' ', false, Value::error_handler_t::replace);
 }
 
 std::string to_text(const Value& v) {
@@ -310,14 +344,15 @@ Result<Value> call_function(Function f, const std::vector<Value>& args) {
                 return Value(false);
             }
             if (!is_primitive(hay) || !is_primitive(needle)) return Value(false);
-            return Value(ilower(to_text(hay)).find(ilower(to_text(needle))) != std::string::npos);
+            return Value(upper_key(to_text(hay)).find(upper_key(to_text(needle))) !=
+                         std::u32string::npos);
         }
         case Function::starts_with:
         case Function::ends_with: {
             if (!is_primitive(args[0]) || !is_primitive(args[1])) return Value(false);
-            const std::string s = ilower(to_text(args[0]));
-            const std::string affix = ilower(to_text(args[1]));
-            return Value(f == Function::starts_with ? starts_with(s, affix) : ends_with(s, affix));
+            const std::u32string s = upper_key(to_text(args[0]));
+            const std::u32string affix = upper_key(to_text(args[1]));
+            return Value(f == Function::starts_with ? s.starts_with(affix) : s.ends_with(affix));
         }
         case Function::format: {
             auto s = format(args);
@@ -325,7 +360,8 @@ Result<Value> call_function(Function f, const std::vector<Value>& args) {
             return Value(std::move(*s));
         }
         case Function::join: {
-            const std::string sep = args.size() > 1 ? to_text(args[1]) : ",";
+            const bool own_sep = args.size() > 1 && is_primitive(args[1]);
+            const std::string sep = own_sep ? to_text(args[1]) : ",";
             if (args[0].is_object()) return Value("");
             if (!args[0].is_array()) return Value(to_text(args[0]));
             std::string out;
@@ -333,7 +369,7 @@ Result<Value> call_function(Function f, const std::vector<Value>& args) {
             for (const auto& item : args[0]) {
                 if (!first) out += sep;
                 first = false;
-                out += to_text(item);
+                out += argument_text(item);
             }
             return Value(std::move(out));
         }

@@ -9,9 +9,17 @@
 
 namespace weft::expr {
 
-// ASCII case-insensitive equality (GitHub uses OrdinalIgnoreCase; non-ASCII
-// letters compare exactly here).
+// Case-insensitive order of GitHub Actions (.NET OrdinalIgnoreCase): each
+// code point is mapped to its simple uppercase (utf8proc_toupper; U+0131,
+// dotless i, stays as it is) and strings are ordered by the mapped code
+// points, so 'a' < '[' as 'A' < '['. A byte that is not part of valid UTF-8
+// stands for itself, unmapped, after every code point. <0, 0 or >0.
+int icompare(std::string_view a, std::string_view b);
 bool iequals(std::string_view a, std::string_view b);
+
+// The mapped code points of `s` (as icompare maps them), for the substring
+// tests of contains(), startsWith() and endsWith().
+std::u32string upper_key(std::string_view s);
 
 // null, boolean, number or string.
 bool is_primitive(const Value& v);
@@ -22,8 +30,8 @@ double to_number(const Value& v);
 
 // `==` of GitHub Actions: values of different kinds are coerced to numbers
 // (null and booleans always; strings only against numbers); strings compare
-// case-insensitively; arrays and objects compare by content (GitHub: by
-// identity).
+// case-insensitively; an array or object equals only itself (the same
+// address), as in GitHub.
 bool loose_equals(const Value& l, const Value& r);
 
 // `<` with the same coercions; false whenever incomparable (NaN, kinds that
