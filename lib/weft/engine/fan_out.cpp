@@ -14,7 +14,9 @@ using model::Json;
 Result<Json> evaluate(const std::string& text, const Json& contexts) {
     auto e = expr::parse_condition(text);
     if (!e) return e.error();
-    return expr::evaluate(*e, contexts);
+    auto v = expr::evaluate(*e, contexts);
+    if (!v) return v.error();
+    return Json(*v);  // the matrix is the engine's (model::Json)
 }
 
 std::string shape(const Json& v) {
