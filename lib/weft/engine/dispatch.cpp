@@ -188,7 +188,6 @@ Outcome Dispatch::offer(Armed& a, RowId event, const Json& params) {
         write_failed("cannot queue event " + std::to_string(event) + ": ", q.error());
         return {.outcome = "dropped"};
     }
-    note(event, name, {.outcome = "queued"});
     a.maybe_queued = true;
     if (!secret.empty()) m_secret_params[*q] = std::move(secret);
     bool self_dropped = false;
@@ -205,11 +204,16 @@ Outcome Dispatch::offer(Armed& a, RowId event, const Json& params) {
         }
     }
     if (self_dropped) return {.outcome = "dropped"};
+    // What dispatch() does with this entry decides the outcome; an event
+    // that starts at once is written once, as its run.
     m_watch_entry = *q;
     m_watch_run = 0;
+    m_watch_dropped = false;
     dispatch(a);
     m_watch_entry = 0;
     if (m_watch_run) return {.outcome = "run", .run = m_watch_run};
+    if (m_watch_dropped) return {.outcome = "dropped"};
+    note(event, name, {.outcome = "queued"});
     return {.outcome = "queued"};
 }
 
@@ -234,6 +238,7 @@ bool Dispatch::drop(const Armed& a, const store::QueuedRun& entry, const std::st
     announce(
         {{"type", "skip"}, {"event", entry.event_id}, {"workflow", a.w().name}, {"message", why}});
     note(entry.event_id, a.w().name, {.outcome = "dropped"});
+    m_watch_dropped = m_watch_dropped || entry.id == m_watch_entry;
     return true;
 }
 
@@ -296,6 +301,7 @@ void Dispatch::dispatch(Armed& a) {
             error("event " + std::to_string(entry.event_id) + " cannot start workflow '" +
                   a.w().name + "': " + run.error().message);
             note(entry.event_id, a.w().name, {.outcome = "dropped"});
+            m_watch_dropped = m_watch_dropped || entry.id == m_watch_entry;
             continue;
         }
         ++a.running;

@@ -124,8 +124,10 @@ class Dispatch {
     std::map<model::RowId, nlohmann::json> m_secret_params;
     bool m_stopping = false;
     TriggerFilters m_filters;
-    // The queue entry offer() waits to see started, and the run it got.
+    // The queue entry offer() waits to see started, the run it got, or
+    // whether it was dropped instead.
     model::RowId m_watch_entry = 0, m_watch_run = 0;
+    bool m_watch_dropped = false;
 };
 
 }  // namespace weft::engine
