@@ -54,6 +54,20 @@ TEST_CASE("store: event outcomes, newest event first, by workflow") {
     CHECK(alerts[0].event.id == a);
     CHECK(alerts[0].outcomes.size() == 2);  // every workflow's, for the event shown
     CHECK(must(s.list_events("", 2)).size() == 2);
+
+    // A run is its event's outcome for its workflow, with no row of its own,
+    // and wins over a recorded `queued`.
+    must(s.set_outcome(c, "w", {.outcome = "queued"}));
+    const RowId run = finished_run(s, "w", c, k_t0);
+    const RowId other = finished_run(s, "x", c, k_t0);
+    auto ran = must(s.list_events("x", 0));
+    REQUIRE(ran.size() == 1);
+    REQUIRE(ran[0].outcomes.size() == 2);
+    CHECK(ran[0].outcomes[0].workflow == "w");
+    CHECK(ran[0].outcomes[0].outcome == "run");
+    CHECK(ran[0].outcomes[0].run == run);
+    CHECK(ran[0].outcomes[1].workflow == "x");
+    CHECK(ran[0].outcomes[1].run == other);
 }
 
 TEST_CASE("store::prune: outcomes go with their events, child runs with their parent") {
@@ -90,6 +104,7 @@ TEST_CASE("store::prune: outcomes go with their events, child runs with their pa
     CHECK_FALSE(must(s.get_run_row(child)));
     CHECK_FALSE(must(s.get_event(ev)));
     for (const auto& h : must(s.list_events("", 0))) CHECK(h.event.id != ev);
-    CHECK(must(s.list_events("a", 0)).empty());  // the outcome went with its event
+    CHECK(must(s.list_events("a", 0)).size() ==
+          1);  // the kept run's; the outcome went with its event
     fs::remove_all(dir);
 }

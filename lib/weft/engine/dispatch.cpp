@@ -205,7 +205,7 @@ Outcome Dispatch::offer(Armed& a, RowId event, const Json& params) {
     }
     if (self_dropped) return {.outcome = "dropped"};
     // What dispatch() does with this entry decides the outcome; an event
-    // that starts at once is written once, as its run.
+    // that starts at once needs no outcome row (its run names it).
     m_watch_entry = *q;
     m_watch_run = 0;
     m_watch_dropped = false;
@@ -306,7 +306,9 @@ void Dispatch::dispatch(Armed& a) {
         }
         ++a.running;
         a.runs.insert(*run);
-        note(entry.event_id, a.w().name, {.outcome = "run", .run = *run});
+        // No outcome is written for a run: the run records its event
+        // (runs.event_id), which list_events reads, and the engine's hot
+        // path (a run starting) writes nothing more.
         if (entry.id == m_watch_entry) m_watch_run = *run;
     }
 }

@@ -1,6 +1,8 @@
 // What became of each event for each workflow it was offered to (schema 6,
 // `weft events`, `weft trigger`). Written in the engine's open transaction,
 // like the event itself; read in one short statement per page.
+#include <algorithm>
+
 #include "weft/store/sqlite_db.hpp"
 
 namespace weft::store {
@@ -12,11 +14,12 @@ constexpr const char* k_set_outcome =
 constexpr const char* k_list_events =
     "SELECT id, kind, time, payload FROM events ORDER BY id DESC LIMIT ?1";
 constexpr const char* k_list_events_workflow =
-    "SELECT e.id, e.kind, e.time, e.payload FROM events e JOIN event_outcomes o "
-    "ON o.event_id = e.id WHERE o.workflow = ?2 ORDER BY e.id DESC LIMIT ?1";
+    "SELECT e.id, e.kind, e.time, e.payload FROM events e WHERE EXISTS (SELECT 1 FROM "
+    "event_outcomes o WHERE o.event_id = e.id AND o.workflow = ?2) OR EXISTS (SELECT 1 FROM runs "
+    "r WHERE r.event_id = e.id AND r.workflow = ?2) ORDER BY e.id DESC LIMIT ?1";
 constexpr const char* k_outcomes_of =
-    "SELECT workflow, outcome, run_id, merged_into FROM event_outcomes WHERE event_id = ?1 "
-    "ORDER BY workflow";
+    "SELECT workflow, outcome, run_id, merged_into FROM event_outcomes WHERE event_id = ?1";
+constexpr const char* k_runs_of_event = "SELECT id, workflow FROM runs WHERE event_id = ?1";
 
 }  // namespace
 
@@ -70,6 +73,22 @@ Result<std::vector<EventHistory>> Store::list_events(std::string_view workflow, 
             o.merged_into = st->opt_int64(3).value_or(0);
             h.outcomes.push_back(std::move(o));
         }
+        // A run is the outcome of its event for its workflow: the engine
+        // writes no row for it (a queued row it replaces).
+        auto runs = db.prepare(k_runs_of_event);
+        if (!runs) return runs.error();
+        runs->bind(1, h.event.id);
+        for (int rc; (rc = runs->step()) != SQLITE_DONE;) {
+            if (rc != SQLITE_ROW) return db.error("list the runs of an event", rc);
+            const std::string wf = runs->text(1);
+            auto it = std::find_if(h.outcomes.begin(), h.outcomes.end(),
+                                   [&](const EventOutcome& o) { return o.workflow == wf; });
+            if (it == h.outcomes.end()) it = h.outcomes.insert(h.outcomes.end(), {.workflow = wf});
+            *it = {.workflow = wf, .outcome = "run", .run = runs->int64(0)};
+        }
+        std::sort(
+            h.outcomes.begin(), h.outcomes.end(),
+            [](const EventOutcome& a, const EventOutcome& b) { return a.workflow < b.workflow; });
     }
     return out;
 }

@@ -360,7 +360,9 @@ class Store {
     // Record (or replace) what became of `event` for `workflow`
     // (`o.workflow` is not read).
     Result<void> set_outcome(RowId event, std::string_view workflow, const EventOutcome& o);
-    // Newest first, at most `limit` (0: all), with their outcomes; only the
+    // Newest first, at most `limit` (0: all), with their outcomes by
+    // workflow name: the rows recorded, and `run` for each run that records
+    // the event (runs.event_id; it wins over a recorded `queued`). Only the
     // events offered to `workflow` when it is not empty. One read snapshot.
     Result<std::vector<EventHistory>> list_events(std::string_view workflow, std::size_t limit);
 
