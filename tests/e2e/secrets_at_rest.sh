@@ -109,7 +109,7 @@ expect_rc 0
 wait_for_file real.1
 run_weft --state st.db trigger busy -p "token=$Q2"
 expect_rc 0
-expect_out_has "queued for busy"
+expect_out_has "for busy: queued"
 no_secret_at_rest "an event queued behind a running run"
 touch release
 wait_runs busy 2

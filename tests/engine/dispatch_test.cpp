@@ -73,3 +73,97 @@ TEST_CASE("engine::Dispatch: record, announce, offer and max-queued") {
     CHECK(said.size() == 5);  // only the max-queued skip of the oldest
     CHECK(said.back()["type"] == "skip");
 }
+
+namespace {
+
+// What the store says became of `event` for `workflow`: "run 3", "queued",
+// "merged 7", or "" when nothing was recorded.
+std::string outcome_of(store::Store& s, model::RowId event, const std::string& workflow) {
+    auto events = s.list_events("", 0);
+    REQUIRE(events);
+    for (const auto& h : *events)
+        if (h.event.id == event)
+            for (const auto& o : h.outcomes)
+                if (o.workflow == workflow)
+                    return o.outcome == "run"      ? "run " + std::to_string(o.run)
+                           : o.outcome == "merged" ? "merged " + std::to_string(o.merged_into)
+                                                   : o.outcome;
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("engine::Dispatch: each event's outcome per workflow is recorded") {
+    auto store = store::Store::open_memory();
+    REQUIRE(store);
+    engine::Dispatch d(*store, nullptr);
+    d.workflows()["w"].wf = test::valid_workflow(
+        "name: w\nconcurrency: {max-queued: 1}\nsteps: {s: {run: x}}\n", "w.yaml");
+    d.workflows()["busy"].wf = test::valid_workflow(
+        "name: busy\nconcurrency: {on-busy: skip}\nsteps: {s: {run: x}}\n", "busy.yaml");
+    d.workflows()["busy"].running = 1;
+    const auto a = d.fire(model::Event::manual(Json::object(), k_t), {"w", "busy"});
+    CHECK(outcome_of(*store, a, "w") == "queued");
+    CHECK(outcome_of(*store, a, "busy") == "skipped");
+    const auto b = d.fire(model::Event::manual(Json::object(), k_t), {"w"});
+    CHECK(outcome_of(*store, a, "w") == "dropped");  // max-queued: the oldest gives way
+    CHECK(outcome_of(*store, b, "w") == "queued");
+    CHECK(d.offer(d.workflows()["busy"], b, Json::object()).outcome == "skipped");
+}
+
+TEST_CASE("engine::Dispatch: a file event merges into the queued one only when asked") {
+    auto store = store::Store::open_memory();
+    REQUIRE(store);
+    std::vector<Json> said;
+    engine::Dispatch d(*store, [&](const Json& j) { said.push_back(j); });
+    d.workflows()["w"].wf = test::valid_workflow("name: w\nsteps: {s: {run: x}}\n", "w.yaml");
+    const auto a = d.fire(model::Event::file_change({"a"}, k_t), {"w"}, false, true);
+    const auto b = d.fire(model::Event::file_change({"b"}, k_t), {"w"}, false, true);
+    CHECK(outcome_of(*store, a, "w") == "queued");
+    CHECK(outcome_of(*store, b, "w") == "merged " + std::to_string(a));
+    auto ev = store->get_event(a);
+    REQUIRE((ev && *ev));
+    CHECK((*ev)->payload["paths"] == Json::array({"a", "b"}));
+    REQUIRE(said.size() == 2);
+    CHECK(said[1]["merged"] == true);
+    CHECK(said[1]["id"] == a);
+    CHECK(said[1]["event"] == b);
+    auto q = store->queued("w", 0);
+    REQUIRE(q);
+    CHECK(q->size() == 1);
+}
+
+TEST_CASE("engine::Dispatch: trigger filters (stdin match and if, workflow if)") {
+    auto store = store::Store::open_memory();
+    REQUIRE(store);
+    std::vector<Json> said;
+    engine::Dispatch d(*store, [&](const Json& j) { said.push_back(j); });
+    d.workflows()["alerts"].wf = test::valid_workflow(
+        "name: alerts\nenv: {SKIP: noise}\non:\n  stdin:\n    match: '^ERROR\\b'\n"
+        "    if: \"!contains(event.line, env.SKIP)\"\nsteps: {s: {run: x}}\n",
+        "alerts.yaml");
+    d.workflows()["all"].wf =
+        test::valid_workflow("name: all\non: {stdin: }\nsteps: {s: {run: x}}\n", "all.yaml");
+    d.workflows()["notify"].wf = test::valid_workflow(
+        "name: notify\non:\n  workflow:\n    names: ['*']\n    status: [failure]\n"
+        "    if: event.workflow.name != 'quiet'\nsteps: {s: {run: x}}\n",
+        "notify.yaml");
+    auto line = [&](const char* text) {
+        return d.fire(model::Event::stdin_line(text, false, k_t), {"alerts", "all"}, true);
+    };
+    const auto hit = line("ERROR disk full");
+    const auto miss = line("INFO ERROR later in the line");
+    const auto noise = line("ERROR noise");
+    CHECK(outcome_of(*store, hit, "alerts") == "queued");
+    CHECK(outcome_of(*store, miss, "alerts") == "filtered");
+    CHECK(outcome_of(*store, noise, "alerts") == "filtered");
+    CHECK(outcome_of(*store, miss, "all") == "queued");
+    CHECK(said.empty());  // quiet
+
+    const auto loud = d.fire(model::Event::workflow_end("build", 3, "failure", k_t), {"notify"});
+    const auto hush = d.fire(model::Event::workflow_end("quiet", 4, "failure", k_t), {"notify"});
+    CHECK(outcome_of(*store, loud, "notify") == "queued");
+    CHECK(outcome_of(*store, hush, "notify") == "filtered");
+    REQUIRE(said.size() == 1);  // an event filtered for every target is not announced
+    CHECK(said[0]["id"] == loud);
+}

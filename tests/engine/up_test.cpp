@@ -13,18 +13,23 @@ const auto wf = test::valid_workflow;
 
 }  // namespace
 
-TEST_CASE("engine::next_cron_fires and describe_triggers") {
+TEST_CASE("engine::next_schedule_fires and describe_triggers") {
     const auto w =
         wf("name: n\non:\n  schedule:\n    - cron: '0 3 * * *'\n      timezone: UTC\n    - cron: "
            "'30 1 * * *'\n"
            "      timezone: UTC\n    - every: 10m\n  stdin:\nsteps: {s: {run: x}}\n",
            "n.yaml");
     const auto from = *parse_rfc3339("2026-11-26T02:00:00.000Z");
-    const auto fires = engine::next_cron_fires(*w->loaded.workflow, from, 3);
+    // Cron and `every:` entries together, soonest first (issue 18: `every:`
+    // entries were left out).
+    const auto fires = engine::next_schedule_fires(*w->loaded.workflow, from, 3);
     REQUIRE(fires.size() == 3);
-    CHECK(format_rfc3339(fires[0]) == "2026-11-26T03:00:00.000Z");
-    CHECK(format_rfc3339(fires[1]) == "2026-11-27T01:30:00.000Z");
-    CHECK(format_rfc3339(fires[2]) == "2026-11-27T03:00:00.000Z");
+    CHECK(format_rfc3339(fires[0]) == "2026-11-26T02:10:00.000Z");
+    CHECK(format_rfc3339(fires[1]) == "2026-11-26T02:20:00.000Z");
+    CHECK(format_rfc3339(fires[2]) == "2026-11-26T02:30:00.000Z");
+    const auto crons = engine::next_schedule_fires(*w->loaded.workflow, from, 8);
+    REQUIRE(crons.size() == 8);
+    CHECK(format_rfc3339(crons[5]) == "2026-11-26T03:00:00.000Z");
     CHECK(engine::describe_triggers(*w->loaded.workflow) ==
           std::vector<std::string>{"schedule: cron 0 3 * * * (UTC)",
                                    "schedule: cron 30 1 * * * (UTC)", "schedule: every 10m",

@@ -43,7 +43,7 @@ TEST_CASE("model::Event to_json: one payload shape per kind") {
         R"({"json":{"a":"x","b":[1,2]},"kind":"stdin","line":"{\"b\": [1, 2], \"a\": \"x\"}","time":"2026-03-01T10:00:00.250Z"})");
     CHECK(
         dump(model::Event::workflow_end("build", 42, "failure", k_t)) ==
-        R"({"kind":"workflow","run":42,"status":"failure","time":"2026-03-01T10:00:00.250Z","workflow":"build"})");
+        R"({"kind":"workflow","time":"2026-03-01T10:00:00.250Z","workflow":{"name":"build","run":42,"status":"failure"}})");
     CHECK(
         dump(model::Event::manual(Json{{"x", "1"}, {"token", "***"}}, k_t)) ==
         R"({"kind":"manual","params":{"token":"***","x":"1"},"time":"2026-03-01T10:00:00.250Z"})");

@@ -28,13 +28,45 @@ TEST_CASE("parse::check_workflow_set") {
     const auto problems = parse::check_workflow_set({p, q, r});
     REQUIRE(problems.size() == 1);
     CHECK(problems[0].rfind("a cycle of workflow triggers: p <- q <- r <- p", 0) == 0);
-    // A chain and a fan-in are fine, and so is a name nobody defines.
-    const auto fan = wf(
-        "name: fan\non: {workflow: {names: [p, q, elsewhere]}}\nsteps: {s: {run: x}}\n", "f.yaml");
-    CHECK(parse::check_workflow_set({p, q, fan}).empty());
+    // A chain and a fan-in are fine; a name that matches no workflow of the
+    // set (a typo would never fire) is not (SPEC §9.2).
+    const auto c1 = wf("name: c1\nsteps: {s: {run: x}}\n", "c1.yaml");
+    const auto c2 =
+        wf("name: c2\non: {workflow: {names: [c1]}}\nsteps: {s: {run: x}}\n", "c2.yaml");
+    const auto fan =
+        wf("name: fan\non: {workflow: {names: [c1, c2]}}\nsteps: {s: {run: x}}\n", "f.yaml");
+    CHECK(parse::check_workflow_set({c1, c2, fan}).empty());
+    const auto typo =
+        wf("name: fan\non:\n  workflow:\n    names: [c1, c22]\nsteps: {s: {run: x}}\n", "f.yaml");
+    CHECK(parse::check_workflow_set({c1, c2, typo}) ==
+          std::vector<std::string>{"f.yaml:4:17: on.workflow.names: 'c22' matches no other "
+                                   "workflow of the set (did you mean 'c2'?)"});
+    // A workflow never follows itself, not even by its own name.
     const auto self =
         wf("name: self\non: {workflow: {names: [self]}}\nsteps: {s: {run: x}}\n", "s.yaml");
     CHECK(parse::check_workflow_set({self}).size() == 1);
+}
+
+TEST_CASE("parse::follows and on.workflow.names globs") {
+    const auto notify = wf(
+        "name: notify\non: {workflow: {names: ['*'], status: [failure]}}\nsteps: {s: {run: x}}\n",
+        "n.yaml");
+    const auto& n = *notify->loaded.workflow;
+    CHECK(parse::follows(n, "backup"));
+    CHECK_FALSE(parse::follows(n, "notify"));  // every workflow but itself
+    const auto nightly =
+        wf("name: b\non: {workflow: {names: ['nightly-*']}}\nsteps: {s: {run: x}}\n", "b.yaml");
+    CHECK(parse::follows(*nightly->loaded.workflow, "nightly-db"));
+    CHECK_FALSE(parse::follows(*nightly->loaded.workflow, "weekly-db"));
+    const auto backup = wf("name: backup\nsteps: {s: {run: x}}\n", "backup.yaml");
+    CHECK(parse::check_workflow_set({notify, backup}).empty());
+    // Two '*' listeners follow each other: a cycle.
+    const auto other =
+        wf("name: other\non: {workflow: {names: ['*'], status: [failure]}}\nsteps: {s: {run: x}}\n",
+           "o.yaml");
+    const auto cycle = parse::check_workflow_set({notify, other});
+    REQUIRE(cycle.size() == 1);
+    CHECK(cycle[0].rfind("a cycle of workflow triggers", 0) == 0);
 }
 
 TEST_CASE("parse::workflow_files: a directory's *.yaml and *.yml sorted, files as given") {

@@ -109,6 +109,13 @@ std::vector<Command> commands() {
              c.add_flag("--json", o.json, "One JSON object a line");
          },
          cmd_list},
+        {"events", "List recent events, newest first, and what became of each per workflow",
+         [](CLI::App& c, Options& o) {
+             c.add_option("WORKFLOW", o.workflow, "Only events offered to this workflow");
+             c.add_option("--limit", o.limit, "At most N events")->capture_default_str();
+             c.add_flag("--json", o.json, "One JSON object a line");
+         },
+         cmd_events},
         {"runs", "List recent runs, newest first",
          [](CLI::App& c, Options& o) {
              c.add_option("WORKFLOW", o.workflow, "Only runs of this workflow");

@@ -6,12 +6,14 @@
 #include "weft/cli/commands.hpp"
 #include "weft/cron/cron.hpp"
 #include "weft/parse/check.hpp"
+#include "weft/parse/workflow_set.hpp"
 #include "weft/util/time.hpp"
 
 namespace weft::cli {
 
 int cmd_validate(const Options& o, const Globals& g) {
     bool ok = true;
+    std::vector<parse::WorkflowPtr> set;  // several files are one set (SPEC §9.2)
     for (const auto& file : o.files) {
         auto w = parse::load_workflow(file);
         print_diagnostics(w.loaded, g.out);
@@ -22,7 +24,13 @@ int cmd_validate(const Options& o, const Globals& g) {
         if (!g.quiet)
             out::print("{}: ok ({} step{}, {} to run)\n", file, w.loaded.workflow->steps.size(),
                        w.loaded.workflow->steps.size() == 1 ? "" : "s", w.graph->instances.size());
+        set.push_back(std::make_shared<parse::Workflow>(std::move(w)));
     }
+    if (o.files.size() > 1)
+        for (const auto& p : parse::check_workflow_set(set)) {
+            out::error(p);
+            ok = false;
+        }
     return ok ? k_exit_ok : k_exit_usage;
 }
 

@@ -93,6 +93,7 @@ int cmd_up(const Options& o, const Globals& g);
 int cmd_trigger(const Options& o, const Globals& g);
 int cmd_status(const Options& o, const Globals& g);
 int cmd_list(const Options& o, const Globals& g);
+int cmd_events(const Options& o, const Globals& g);
 int cmd_plugins(const Options& o, const Globals& g);
 int cmd_completion(const Options& o, const Globals& g);
 int cmd_complete(const Options& o, const Globals& g);

@@ -89,25 +89,91 @@ RowId Dispatch::record(const model::Event& e) {
     return *id;
 }
 
-RowId Dispatch::fire(const model::Event& e, const std::vector<std::string>& targets, bool quiet) {
+void Dispatch::note(RowId event, const std::string& workflow, const Outcome& o) {
+    if (!event || !open_writes()) return;
+    if (auto r = m_store.set_outcome(event, workflow, o); !r)
+        write_failed("cannot record what became of event " + std::to_string(event) + ": ",
+                     r.error());
+}
+
+RowId Dispatch::fire(const model::Event& e, const std::vector<std::string>& targets, bool quiet,
+                     bool merge) {
     const RowId ev = record(e);
     if (!ev) return 0;
-    if (!quiet) announce(announcement(e, ev, targets));
-    for (const auto& n : targets)
-        if (auto it = m_wfs.find(n); it != m_wfs.end()) offer(it->second, ev, Json::object());
+    const Json payload = to_json(e);
+    std::vector<Armed*> passed;
+    std::vector<std::string> names;
+    for (const auto& n : targets) {
+        auto it = m_wfs.find(n);
+        if (it == m_wfs.end()) continue;
+        std::string why;
+        if (m_filters.passes(it->second.w(), e, payload, why)) {
+            passed.push_back(&it->second);
+            names.push_back(n);
+            continue;
+        }
+        if (!why.empty())
+            error("event " + std::to_string(ev) + " for workflow '" + n + "': its trigger's 'if' " +
+                  "failed: " + why);
+        note(ev, n, {.outcome = "filtered"});
+    }
+    if (merge && e.kind == model::Event::Kind::file && !e.rescan) {
+        // Merged events are announced as merged, not as new ones.
+        for (std::size_t i = passed.size(); i-- > 0;) {
+            if (const RowId into = merge_into_queued(*passed[i], ev, e.paths)) {
+                note(ev, names[i], {.outcome = "merged", .merged_into = into});
+                passed.erase(passed.begin() + static_cast<std::ptrdiff_t>(i));
+                names.erase(names.begin() + static_cast<std::ptrdiff_t>(i));
+            }
+        }
+    }
+    if (passed.empty()) return ev;
+    if (!quiet) announce(announcement(e, ev, names));
+    for (Armed* a : passed) offer(*a, ev, Json::object());
     return ev;
 }
 
-void Dispatch::offer(Armed& a, RowId event, const Json& params) {
+RowId Dispatch::merge_into_queued(const Armed& a, RowId event,
+                                  const std::vector<std::string>& paths) {
+    auto q = m_store.queued(a.w().name, 0);
+    if (!q) return 0;
+    for (auto it = q->rbegin(); it != q->rend(); ++it) {
+        if (it->event_id == event) continue;
+        auto ev = m_store.get_event(it->event_id);
+        if (!ev || !*ev || (*ev)->kind != "file") continue;
+        Json payload = (*ev)->payload;
+        std::set<std::string> merged;
+        for (const auto& p : payload.value("paths", Json::array()))
+            if (p.is_string()) merged.insert(p.get<std::string>());
+        merged.insert(paths.begin(), paths.end());
+        payload["paths"] = std::vector<std::string>(merged.begin(), merged.end());
+        open_writes();
+        if (auto r = m_store.set_event_payload(it->event_id, payload); !r)
+            write_failed("", r.error());
+        announce({{"type", "event"},
+                  {"id", it->event_id},
+                  {"event", event},
+                  {"kind", "file"},
+                  {"merged", true},
+                  {"paths", paths},
+                  {"workflows", {a.w().name}}});
+        return it->event_id;
+    }
+    return 0;
+}
+
+Outcome Dispatch::offer(Armed& a, RowId event, const Json& params) {
     const auto& c = a.w().concurrency;
+    const std::string& name = a.w().name;
     if (a.running >= c.limit) {
         if (c.on_busy == model::OnBusy::skip) {
             announce({{"type", "skip"},
                       {"event", event},
-                      {"workflow", a.w().name},
+                      {"workflow", name},
                       {"message", "skipped: " + std::to_string(a.running) +
                                       " run(s) already running (on-busy: skip)"}});
-            return;
+            note(event, name, {.outcome = "skipped"});
+            return {.outcome = "skipped"};
         }
         if (c.on_busy == model::OnBusy::cancel_running)
             for (RowId r : a.runs)
@@ -117,25 +183,38 @@ void Dispatch::offer(Armed& a, RowId event, const Json& params) {
     for (const auto& p : a.w().params)
         if (p.secret && params.contains(p.name)) secret[p.name] = params[p.name];
     open_writes();
-    auto q = m_store.enqueue(a.w().name, event, masked_params(a.w(), params));
+    auto q = m_store.enqueue(name, event, masked_params(a.w(), params));
     if (!q) {
         write_failed("cannot queue event " + std::to_string(event) + ": ", q.error());
-        return;
+        return {.outcome = "dropped"};
     }
     a.maybe_queued = true;
     if (!secret.empty()) m_secret_params[*q] = std::move(secret);
+    bool self_dropped = false;
     if (c.max_queued) {
-        auto n = m_store.queued_count(a.w().name);
+        auto n = m_store.queued_count(name);
         // The oldest waiting events give way to the newest.
         for (std::int64_t extra = n ? *n - *c.max_queued : 0; extra > 0; --extra) {
-            auto oldest = m_store.queued(a.w().name, 1);
+            auto oldest = m_store.queued(name, 1);
             if (!oldest || oldest->empty()) break;
+            self_dropped = self_dropped || oldest->front().id == *q;
             if (!drop(a, oldest->front(),
                       "dropped from the queue (max-queued: " + std::to_string(*c.max_queued) + ")"))
-                return;
+                return {.outcome = "dropped"};
         }
     }
+    if (self_dropped) return {.outcome = "dropped"};
+    // What dispatch() does with this entry decides the outcome; an event
+    // that starts at once needs no outcome row (its run names it).
+    m_watch_entry = *q;
+    m_watch_run = 0;
+    m_watch_dropped = false;
     dispatch(a);
+    m_watch_entry = 0;
+    if (m_watch_run) return {.outcome = "run", .run = m_watch_run};
+    if (m_watch_dropped) return {.outcome = "dropped"};
+    note(event, name, {.outcome = "queued"});
+    return {.outcome = "queued"};
 }
 
 bool Dispatch::with_secrets(const Armed& a, const store::QueuedRun& entry, Json& params) const {
@@ -158,6 +237,8 @@ bool Dispatch::drop(const Armed& a, const store::QueuedRun& entry, const std::st
     m_secret_params.erase(entry.id);
     announce(
         {{"type", "skip"}, {"event", entry.event_id}, {"workflow", a.w().name}, {"message", why}});
+    note(entry.event_id, a.w().name, {.outcome = "dropped"});
+    m_watch_dropped = m_watch_dropped || entry.id == m_watch_entry;
     return true;
 }
 
@@ -219,10 +300,16 @@ void Dispatch::dispatch(Armed& a) {
                 return write_failed("", d.error());
             error("event " + std::to_string(entry.event_id) + " cannot start workflow '" +
                   a.w().name + "': " + run.error().message);
+            note(entry.event_id, a.w().name, {.outcome = "dropped"});
+            m_watch_dropped = m_watch_dropped || entry.id == m_watch_entry;
             continue;
         }
         ++a.running;
         a.runs.insert(*run);
+        // No outcome is written for a run: the run records its event
+        // (runs.event_id), which list_events reads, and the engine's hot
+        // path (a run starting) writes nothing more.
+        if (entry.id == m_watch_entry) m_watch_run = *run;
     }
 }
 
@@ -235,6 +322,7 @@ void Dispatch::run_ended(RowId run, const std::string& workflow) {
     auto it = m_wfs.find(workflow);
     if (it != m_wfs.end() && it->second.runs.erase(run)) {
         --it->second.running;
+        it->second.last_end = now();
         if (it->second.removed && it->second.running == 0) m_wfs.erase(it);
     }
 }

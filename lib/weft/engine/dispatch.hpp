@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "weft/engine/engine.hpp"
+#include "weft/engine/triggers/filter.hpp"
 #include "weft/model/event.hpp"
 #include "weft/parse/workflow_set.hpp"
 #include "weft/store/store.hpp"
@@ -35,6 +36,7 @@ struct Armed {
     // once an event is queued. Only this engine queues for its workflows, so
     // dispatch_all need not ask the database about the others.
     bool maybe_queued = true;
+    TimePoint last_end{};  // when its last run ended (the watch-loop warning)
 };
 
 // Param values as resolve_params takes them: strings as they are, anything
@@ -45,6 +47,11 @@ std::vector<std::pair<std::string, std::string>> param_pairs(const nlohmann::jso
 // it: {"type": "event", "id", "kind", the kind's fields, "workflows"}.
 nlohmann::json announcement(const model::Event& e, model::RowId id,
                             const std::vector<std::string>& workflows);
+
+// What became of an event for one workflow (SPEC §9.2), as recorded in the
+// event_outcomes table: run N, queued, merged into event M, skipped,
+// dropped, filtered.
+using Outcome = store::EventOutcome;
 
 class Dispatch {
   public:
@@ -71,14 +78,21 @@ class Dispatch {
 
     // Record `e`; its id, or 0 when it could not be recorded (reported).
     model::RowId record(const model::Event& e);
-    // Record `e`, announce it (unless `quiet`) and offer it to each of
-    // `targets` (armed workflow names) in order. Its id, or 0.
+    // Record `e`; for each of `targets` (armed workflow names) in order, a
+    // workflow whose trigger filter (`if:`, `match:`) it does not pass gets
+    // the outcome `filtered`; announce it (unless `quiet`, or it passed for
+    // none) and offer it to the others; with `merge`, a file event merges
+    // into the workflow's file event already queued instead, if there is
+    // one (the file trigger). Its id, or 0.
     model::RowId fire(const model::Event& e, const std::vector<std::string>& targets,
-                      bool quiet = false);
+                      bool quiet = false, bool merge = false);
     // Queue `event` for `a` with `params` as its concurrency allows, then
-    // start what may start. The values of `a`'s secret params stay in this
-    // process's memory, never in the database (SPEC §9.4).
-    void offer(Armed& a, model::RowId event, const nlohmann::json& params);
+    // start what may start; what became of it (also recorded). The values
+    // of `a`'s secret params stay in this process's memory, never in the
+    // database (SPEC §9.4).
+    Outcome offer(Armed& a, model::RowId event, const nlohmann::json& params);
+    // Record what became of `event` for `workflow`.
+    void note(model::RowId event, const std::string& workflow, const Outcome& o);
     // Start `a`'s queued events up to its concurrency limit.
     void dispatch(Armed& a);
     // dispatch() for each workflow whose queue may hold entries: the cost
@@ -96,6 +110,11 @@ class Dispatch {
     bool drop(const Armed& a, const store::QueuedRun& entry, const std::string& why);
     // Drop (and report) every entry of `a`'s queue whose secret params are gone.
     void drop_lost_secrets(Armed& a);
+    // Merge the paths of file event `event` into the file event queued for
+    // `a`, if one is: fifty saves during a build give one more build, not
+    // fifty. The event merged into, or 0.
+    model::RowId merge_into_queued(const Armed& a, model::RowId event,
+                                   const std::vector<std::string>& paths);
 
     store::Store& m_store;
     Announce m_announce;
@@ -104,6 +123,11 @@ class Dispatch {
     // The secret params of queued entries, by entry: in memory only.
     std::map<model::RowId, nlohmann::json> m_secret_params;
     bool m_stopping = false;
+    TriggerFilters m_filters;
+    // The queue entry offer() waits to see started, the run it got, or
+    // whether it was dropped instead.
+    model::RowId m_watch_entry = 0, m_watch_run = 0;
+    bool m_watch_dropped = false;
 };
 
 }  // namespace weft::engine

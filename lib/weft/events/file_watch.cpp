@@ -103,7 +103,7 @@ Result<void> FileWatcher::add_tree(const std::string& dir, bool report,
         if (type == DT_DIR)
             subdirs.push_back(path);  // symbolic links are not followed
         else if (report)
-            out.push_back({path, model::FileEvent::create});
+            out.push_back({path, model::FileEvent::create, true});
     }
     ::closedir(d);
     for (const auto& s : subdirs)
@@ -150,7 +150,7 @@ void FileWatcher::on_readable() {
                 kind = model::FileEvent::move;
             // IN_MOVED_TO: an editor's atomic save (write a temp, rename it
             // over the target) is a modify of the target.
-            out.push_back({path, kind});
+            out.push_back({path, kind, (ev->mask & (IN_CREATE | IN_MOVED_TO)) != 0});
         }
     }
     if (overflow) {

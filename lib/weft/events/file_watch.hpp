@@ -21,6 +21,9 @@ namespace weft::events {
 struct FileChange {
     std::string path;  // relative to the working directory, '/'-separated, no leading "./"
     model::FileEvent kind;
+    // It came into being here (created, or moved in): a path that appeared
+    // and is gone again within one debounce window never happened.
+    bool appeared = false;
 };
 
 class FileWatcher {

@@ -98,9 +98,8 @@ Json to_json(const Event& e) {
             if (e.truncated) j["truncated"] = true;
             break;
         case Event::Kind::workflow:
-            j["workflow"] = e.workflow;
-            j["run"] = e.run;
-            j["status"] = e.status;
+            // SPEC §2: `event.workflow` is the run that ended, as one object.
+            j["workflow"] = {{"name", e.workflow}, {"run", e.run}, {"status", e.status}};
             break;
         case Event::Kind::manual:
             j["params"] = e.params;

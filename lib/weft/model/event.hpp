@@ -55,7 +55,8 @@ struct Event {
 // "file", "schedule", "stdin", "workflow", "manual": the stored kind.
 std::string_view to_string(Event::Kind k);
 
-// The stored payload: {"kind", "time", and the kind's own fields}.
+// The stored payload: {"kind", "time", and the kind's own fields}; a
+// workflow event's are {"workflow": {"name", "run", "status"}}.
 nlohmann::json to_json(const Event& e);
 
 }  // namespace weft::model

@@ -1,9 +1,33 @@
 // The loader's walk of `on`: one member per trigger kind.
 #include "weft/cron/cron.hpp"
+#include "weft/expr/expr.hpp"
 #include "weft/parse/walker.hpp"
+#include "weft/util/regex.hpp"
 #include "weft/util/size.hpp"
 
 namespace weft::parse {
+
+// A trigger's `if:` (SPEC §9.2) decides before any run exists, so it may
+// read only `event` and `env`: another context is an error where it is read.
+void Walker::trigger_filter(const YamlNode& n, std::optional<std::string>& cond, Location& where) {
+    auto text = scalar(n, "'if'");
+    if (!text) return;
+    where = loc(n);
+    auto e = expr::parse_condition(*text);
+    if (!e) {
+        error(locate_in_scalar(n, *text, e.error().offset == Error::npos ? 0 : e.error().offset),
+              e.error().message);
+        return;
+    }
+    for (const auto& r : expr::references(*e)) {
+        if (r.path.empty() || r.path[0] == "event" || r.path[0] == "env") continue;
+        error(locate_in_scalar(n, *text, e->offset + r.offset),
+              with_suggestion(
+                  "a trigger's 'if' may read only 'event' and 'env', not '" + r.path[0] + "'",
+                  r.path[0], {"event", "env"}));
+    }
+    cond = *text;
+}
 
 void Walker::triggers(const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "'on'")) return;
@@ -33,6 +57,8 @@ void Walker::file_trigger(const YamlNode& key, const YamlNode& n) {
                  ft.gitignore = boolean(fv, "'gitignore'").value_or(true);
              else if (k == "debounce")
                  ft.debounce = duration(fv, "'debounce'").value_or(ft.debounce);
+             else if (k == "if")
+                 trigger_filter(fv, ft.if_cond, ft.if_loc);
              else if (k == "events") {
                  ft.events.clear();
                  if (!expect(fv, YAML::NodeType::Sequence, "'events'")) return;
@@ -65,7 +91,9 @@ void Walker::schedule_entry(const YamlNode& n) {
     bool has_cron = false, has_every = false;  // the keys, even with bad values
     keys(n, known_keys("schedule"), "a schedule entry",
          [&](const std::string& k, const YamlNode&, const YamlNode& sv) {
-             if (k == "cron") {
+             if (k == "if") {
+                 trigger_filter(sv, se.if_cond, se.if_loc);
+             } else if (k == "cron") {
                  has_cron = true;
                  se.cron = scalar(sv, "'cron'");
                  cron_node = sv;
@@ -103,6 +131,8 @@ void Walker::stdin_trigger(const YamlNode& n) {
     keys(n, known_keys("stdin"), "the stdin trigger",
          [&](const std::string& k, const YamlNode&, const YamlNode& fv) {
              if (k == "max-record") return stdin_max_record(fv);
+             if (k == "if") return trigger_filter(fv, m_wf.on.stdin_if, m_wf.on.stdin_if_loc);
+             if (k == "match") return stdin_match(fv);
              if (auto f = enumeration<model::StdinFormat>(
                      fv, "stdin format",
                      {{"lines", model::StdinFormat::lines}, {"json", model::StdinFormat::json}}))
@@ -121,6 +151,21 @@ void Walker::stdin_max_record(const YamlNode& n) {
     m_wf.on.stdin_max_record = static_cast<std::size_t>(*size);
 }
 
+// `match:` is compiled here, so a bad pattern is an error of the file, with
+// PCRE2's message pointing into it; the engine compiles it again when armed.
+void Walker::stdin_match(const YamlNode& n) {
+    auto text = scalar(n, "'match'");
+    if (!text) return;
+    if (auto re = Regex::compile(*text); !re) {
+        const std::size_t off = re.error().offset == Error::npos ? 0 : re.error().offset;
+        error(locate_in_scalar(n, *text, std::min(off, text->size())),
+              "invalid 'match' pattern: " + re.error().message);
+        return;
+    }
+    m_wf.on.stdin_match = *text;
+    m_wf.on.stdin_match_loc = loc(n);
+}
+
 void Walker::workflow_trigger(const YamlNode& key, const YamlNode& n) {
     if (!expect(n, YAML::NodeType::Map, "the workflow trigger")) return;
     model::WorkflowTrigger wt;
@@ -128,8 +173,14 @@ void Walker::workflow_trigger(const YamlNode& key, const YamlNode& n) {
          [&](const std::string& k, const YamlNode&, const YamlNode& wv) {
              if (k == "names") {
                  wt.names = string_list(wv, "'names'", true);
+                 wt.names_loc.clear();
+                 if (wv.IsSequence())
+                     for (const auto& i : wv) wt.names_loc.push_back(loc(i));
+                 else
+                     wt.names_loc.push_back(loc(wv));
                  return;
              }
+             if (k == "if") return trigger_filter(wv, wt.if_cond, wt.if_loc);
              wt.statuses.clear();
              std::vector<YamlNode> items;
              if (wv.IsScalar())

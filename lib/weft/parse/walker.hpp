@@ -117,6 +117,8 @@ class Walker {
     void stdin_trigger(const YamlNode& n);
     void stdin_max_record(const YamlNode& n);
     void workflow_trigger(const YamlNode& key, const YamlNode& n);
+    void trigger_filter(const YamlNode& n, std::optional<std::string>& cond, Location& where);
+    void stdin_match(const YamlNode& n);
 
     // Steps.
     void check_shell(const YamlNode& n, const std::string& shell);

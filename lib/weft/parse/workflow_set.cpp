@@ -5,6 +5,9 @@
 #include <functional>
 #include <map>
 
+#include "weft/util/glob.hpp"
+#include "weft/util/strings.hpp"
+
 namespace weft::parse {
 
 Result<std::vector<std::string>> workflow_files(const std::vector<std::string>& paths) {
@@ -30,6 +33,40 @@ Result<std::vector<std::string>> workflow_files(const std::vector<std::string>& 
     return out;
 }
 
+bool follows(const model::Workflow& w, const std::string& other) {
+    if (!w.on.workflow || other == w.name) return false;
+    for (const auto& pattern : w.on.workflow->names)
+        if (glob_match(pattern, other)) return true;
+    return false;
+}
+
+namespace {
+
+// Each `on.workflow.names` entry of `w` that matches no other workflow of
+// the set: a typo would otherwise never fire.
+void check_names(const model::Workflow& w, const std::map<std::string, const model::Workflow*>& set,
+                 std::vector<std::string>& problems) {
+    if (!w.on.workflow) return;
+    std::vector<std::string> others;
+    for (const auto& [n, o] : set)
+        if (n != w.name) others.push_back(n);
+    const auto& names = w.on.workflow->names;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (std::any_of(others.begin(), others.end(),
+                        [&](const std::string& n) { return glob_match(names[i], n); }))
+            continue;
+        std::string where = w.file;
+        if (i < w.on.workflow->names_loc.size() && w.on.workflow->names_loc[i].line > 0)
+            where += ":" + std::to_string(w.on.workflow->names_loc[i].line) + ":" +
+                     std::to_string(w.on.workflow->names_loc[i].column);
+        problems.push_back(with_suggestion(
+            where + ": on.workflow.names: '" + names[i] + "' matches no other workflow of the set",
+            names[i], others));
+    }
+}
+
+}  // namespace
+
 std::vector<std::string> check_workflow_set(const std::vector<WorkflowPtr>& workflows) {
     std::vector<std::string> problems;
     std::map<std::string, const model::Workflow*> by_name;
@@ -48,8 +85,9 @@ std::vector<std::string> check_workflow_set(const std::vector<WorkflowPtr>& work
         path.push_back(n);
         const auto it = by_name.find(n);
         if (it != by_name.end() && it->second->on.workflow)
-            for (const auto& up : it->second->on.workflow->names) {
-                if (!by_name.count(up)) continue;
+            for (const auto& entry : by_name) {
+                const std::string& up = entry.first;
+                if (!follows(*it->second, up)) continue;
                 if (mark[up] == 1) {
                     const auto from = std::find(path.begin(), path.end(), up);
                     std::string cycle;
@@ -66,6 +104,7 @@ std::vector<std::string> check_workflow_set(const std::vector<WorkflowPtr>& work
     };
     for (const auto& [n, w] : by_name)
         if (mark[n] == 0 && visit(n)) break;
+    for (const auto& [n, w] : by_name) check_names(*w, by_name, problems);
     return problems;
 }
 

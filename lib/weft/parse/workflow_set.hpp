@@ -17,8 +17,15 @@ using WorkflowPtr = std::shared_ptr<const Workflow>;
 // *.yaml and *.yml files (sorted). Errc::invalid for a path that does not exist.
 Result<std::vector<std::string>> workflow_files(const std::vector<std::string>& paths);
 
+// `w` starts when a run of workflow `other` ends: one of its
+// `on.workflow.names` globs matches `other`, which is not `w` itself
+// (`["*"]`: every workflow but itself). Statuses are not looked at.
+bool follows(const model::Workflow& w, const std::string& other);
+
 // What makes a set of valid workflows unusable together: two with one name,
-// a cycle of workflow triggers. One message per problem.
+// a cycle of workflow triggers, an `on.workflow.names` entry that matches no
+// other workflow of the set ("FILE:LINE:COL: ... (did you mean ...)"). One
+// message per problem.
 std::vector<std::string> check_workflow_set(const std::vector<WorkflowPtr>& workflows);
 
 }  // namespace weft::parse

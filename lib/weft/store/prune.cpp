@@ -25,6 +25,10 @@ constexpr const char* k_prune_candidates =
     " AND (id <= coalesce((SELECT id FROM runs WHERE workflow = ?1 ORDER BY id DESC"
     " LIMIT 1 OFFSET ?2), 0) OR coalesce(started, ended) < ?3)"
     " ORDER BY id";
+// A run's child runs (schema 6: a step that ran another workflow), which go
+// with it whatever their own workflow keeps.
+constexpr const char* k_child_runs =
+    "SELECT id, event_id FROM runs WHERE parent_run = ?1 AND status NOT IN ('queued', 'running')";
 constexpr const char* k_count_run_logs = "SELECT count(*) FROM logs WHERE run_id = ?1";
 constexpr const char* k_runs_of_event = "SELECT id FROM runs WHERE event_id = ?1";
 // Children first and explicitly, rather than by ON DELETE CASCADE: the count
@@ -166,6 +170,18 @@ Result<std::vector<Candidate>> candidates(Store::Impl& db, std::string_view work
     int rc;
     while ((rc = st->step()) == SQLITE_ROW) out.push_back({st->int64(0), st->int64(1)});
     if (rc != SQLITE_DONE) return db.error("select runs to prune", rc);
+    // Each run's children, and theirs, after it.
+    std::unordered_set<RowId> chosen;
+    for (const Candidate& c : out) chosen.insert(c.run);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        auto kids = db.prepare(k_child_runs);
+        if (!kids) return kids.error();
+        kids->bind(1, out[i].run);
+        while ((rc = kids->step()) == SQLITE_ROW)
+            if (chosen.insert(kids->int64(0)).second)
+                out.push_back({kids->int64(0), kids->int64(1)});
+        if (rc != SQLITE_DONE) return db.error("select child runs to prune", rc);
+    }
     return out;
 }
 

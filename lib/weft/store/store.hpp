@@ -185,6 +185,22 @@ struct WorkflowFile {
     std::string file{};
 };
 
+// What became of an event for one workflow (schema 6, SPEC §9.2 `weft
+// events`): outcome is run (with `run`), queued, merged (into event
+// `merged_into`), skipped, dropped or filtered.
+struct EventOutcome {
+    std::string workflow{};
+    std::string outcome{};
+    RowId run = 0;
+    RowId merged_into = 0;
+};
+
+// An event with what became of it, per workflow (by name).
+struct EventHistory {
+    EventRow event{};
+    std::vector<EventOutcome> outcomes{};
+};
+
 struct NewRun {
     std::string workflow{};
     std::string file{};
@@ -343,6 +359,18 @@ class Store {
     // The last fire handled of schedule `entry` of `workflow`.
     Result<std::optional<TimePoint>> last_fire(std::string_view workflow, std::string_view entry);
     Result<void> set_last_fire(std::string_view workflow, std::string_view entry, TimePoint t);
+
+    // --- event outcomes (outcomes.cpp). Deleted with their event (ON DELETE
+    // CASCADE).
+
+    // Record (or replace) what became of `event` for `workflow`
+    // (`o.workflow` is not read).
+    Result<void> set_outcome(RowId event, std::string_view workflow, const EventOutcome& o);
+    // Newest first, at most `limit` (0: all), with their outcomes by
+    // workflow name: the rows recorded, and `run` for each run that records
+    // the event (runs.event_id; it wins over a recorded `queued`). Only the
+    // events offered to `workflow` when it is not empty. One read snapshot.
+    Result<std::vector<EventHistory>> list_events(std::string_view workflow, std::size_t limit);
 
     // --- queries (queries.cpp). Each is one short read transaction.
 

@@ -10,10 +10,14 @@
 
 namespace weft::engine {
 
-using Json = nlohmann::json;
-using model::RowId;
+namespace {
 
-std::string glob_root(std::string pattern) {
+// Events in a row made only of changes during runs before the watch-loop warning.
+constexpr int k_loop_events = 3;
+
+}  // namespace
+
+std::string glob_prefix(std::string pattern) {
     if (pattern.rfind("./", 0) == 0) pattern.erase(0, 2);
     std::string root;
     std::size_t start = 0;
@@ -25,6 +29,11 @@ std::string glob_root(std::string pattern) {
         root += (root.empty() ? "" : "/") + seg;
         start = slash + 1;
     }
+    return root;
+}
+
+std::string glob_root(std::string pattern) {
+    std::string root = glob_prefix(std::move(pattern));
     // Up to a directory that exists: watching it sees the rest appear.
     while (!root.empty()) {
         struct stat st {};
@@ -68,6 +77,7 @@ Result<void> FileTrigger::arm() {
         if (a.removed || !a.w().on.file) continue;
         any = true;
         all_gitignore = all_gitignore && a.w().on.file->gitignore;
+        warn_missing_prefixes(a);
         for (const auto& p : a.w().on.file->paths) roots.push_back(glob_root(p));
     }
     if (!any) return {};
@@ -91,6 +101,24 @@ Result<void> FileTrigger::arm() {
     if (!w) return w.error();
     m_watcher = std::move(*w);
     return {};
+}
+
+// A glob whose fixed prefix does not exist matches nothing yet: likely a
+// typo, so say so; its nearest existing directory is watched, and so it is
+// seen once it appears (SPEC §9.2).
+void FileTrigger::warn_missing_prefixes(const Armed& a) {
+    for (const auto& p : a.w().on.file->paths) {
+        const std::string prefix = glob_prefix(p);
+        struct stat st {};
+        if (prefix.empty() || ::stat(prefix.c_str(), &st) == 0) continue;
+        m_dispatch.announce(
+            {{"type", "warning"},
+             {"warning", true},
+             {"workflow", a.w().name},
+             {"message", "weft: warning: workflow '" + a.w().name + "': on.file path '" + p +
+                             "': " + prefix +
+                             " does not exist (yet); it is watched once it appears"}});
+    }
 }
 
 void FileTrigger::disarm() {
@@ -120,8 +148,13 @@ void FileTrigger::on_files(const std::vector<events::FileChange>& changes, bool 
 void FileTrigger::collect(Armed& a, const std::vector<events::FileChange>& changes) {
     const auto& ft = *a.w().on.file;
     auto& slot = m_windows[a.w().name];
-    if (!slot) slot = std::make_unique<Window>(Window{this, a.w().name, {}, {}, {}});
+    if (!slot) {
+        slot = std::make_unique<Window>();
+        slot->self = this;
+        slot->workflow = a.w().name;
+    }
     Window& win = *slot;
+    const bool during_run = a.running > 0 || now() - a.last_end <= ft.debounce;
     for (const auto& c : changes) {
         if (is_state(c.path)) continue;
         if (std::none_of(ft.paths.begin(), ft.paths.end(),
@@ -136,7 +169,9 @@ void FileTrigger::collect(Armed& a, const std::vector<events::FileChange>& chang
         for (const auto& s : a.w().steps)
             for (const auto& g : s.generates) generated = generated || glob_match(g, c.path);
         if (generated) continue;
-        win.first_kind.emplace(c.path, c.kind);
+        if (win.first_kind.emplace(c.path, c.kind).second && c.appeared)
+            win.appeared.insert(c.path);
+        if (!during_run) win.outside_runs.insert(c.path);
         win.pending[c.path].insert(c.kind);
     }
     if (win.pending.empty()) return;
@@ -167,8 +202,9 @@ void FileTrigger::flush(Window& win) {
         struct stat st {};
         const bool exists = ::lstat(path.c_str(), &st) == 0;
         const auto first = win.first_kind.at(path);
-        // Made and gone within the window (an editor's temp file): nothing happened.
-        if (!exists && first == model::FileEvent::create) continue;
+        // Made (or moved in) and gone within the window: an editor's temp
+        // file, a `~` backup, a .swp; nothing happened.
+        if (!exists && win.appeared.count(path)) continue;
         const model::FileEvent kind =
             exists ? (first == model::FileEvent::create ? model::FileEvent::create
                                                         : model::FileEvent::modify)
@@ -179,37 +215,38 @@ void FileTrigger::flush(Window& win) {
     }
     win.pending.clear();
     win.first_kind.clear();
-    if (paths.empty() || merge_into_queued(a, paths)) return;
-    m_dispatch.fire(model::Event::file_change(paths, now()), {a.w().name});
+    win.appeared.clear();
+    if (paths.empty()) {
+        win.outside_runs.clear();
+        return;
+    }
+    check_watch_loop(win, paths);
+    m_dispatch.fire(model::Event::file_change(paths, now()), {a.w().name}, false, true);
 }
 
-bool FileTrigger::merge_into_queued(const Armed& a, const std::vector<std::string>& paths) {
-    // New changes merge into a run already queued for the workflow: fifty
-    // saves during a build give one more build, not fifty.
-    auto& store = m_dispatch.store();
-    auto q = store.queued(a.w().name, 0);
-    if (!q) return false;
-    for (auto it = q->rbegin(); it != q->rend(); ++it) {
-        auto ev = store.get_event(it->event_id);
-        if (!ev || !*ev || (*ev)->kind != "file") continue;
-        Json payload = (*ev)->payload;
-        std::set<std::string> merged;
-        for (const auto& p : payload.value("paths", Json::array()))
-            if (p.is_string()) merged.insert(p.get<std::string>());
-        merged.insert(paths.begin(), paths.end());
-        payload["paths"] = std::vector<std::string>(merged.begin(), merged.end());
-        m_dispatch.open_writes();
-        if (auto r = store.set_event_payload(it->event_id, payload); !r)
-            m_dispatch.write_failed("", r.error());
-        m_dispatch.announce({{"type", "event"},
-                             {"id", it->event_id},
-                             {"kind", "file"},
-                             {"merged", true},
-                             {"paths", paths},
-                             {"workflows", {a.w().name}}});
-        return true;
-    }
-    return false;
+// Three events in a row made only of paths that changed while a run of the
+// workflow ran (or within one debounce window after it ended): its steps
+// most likely write into what it watches, and it would run forever.
+void FileTrigger::check_watch_loop(Window& win, const std::vector<std::string>& paths) {
+    const bool all_during = std::none_of(paths.begin(), paths.end(), [&](const std::string& p) {
+        return win.outside_runs.count(p) > 0;
+    });
+    win.outside_runs.clear();
+    win.loop_events = all_during ? win.loop_events + 1 : 0;
+    if (win.loop_events != k_loop_events) return;
+    std::string shown;
+    for (std::size_t i = 0; i < paths.size() && i < 5; ++i) shown += (i ? ", " : "") + paths[i];
+    if (paths.size() > 5) shown += " and " + std::to_string(paths.size() - 5) + " more";
+    m_dispatch.announce(
+        {{"type", "warning"},
+         {"warning", true},
+         {"workflow", win.workflow},
+         {"paths", paths},
+         {"message", "weft: warning: workflow '" + win.workflow +
+                         "' retriggers itself: " + std::to_string(k_loop_events) +
+                         " runs in a row were started by changes made while it ran (" + shown +
+                         "); list what its steps write in their 'generates', or in the file "
+                         "trigger's 'ignore'"}});
 }
 
 }  // namespace weft::engine

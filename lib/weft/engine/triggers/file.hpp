@@ -2,8 +2,8 @@
 // The file trigger (SPEC §3 "file"): one recursive watch over the roots of
 // every armed workflow's globs; each workflow collects the changes that
 // match it for its `debounce` window, opened by the first change, and then
-// fires one event with the paths, or merges them into its event already
-// queued. A kernel overflow fires a rescan event for each file workflow.
+// fires one event with the paths (Dispatch::fire merges it into the
+// workflow's event already queued). A kernel overflow fires a rescan event for each file workflow.
 #include <uv.h>
 
 #include <map>
@@ -35,13 +35,19 @@ class FileTrigger final : public Trigger {
         std::string workflow;
         std::map<std::string, std::set<model::FileEvent>> pending;
         std::map<std::string, model::FileEvent> first_kind;
+        std::set<std::string> appeared;  // its first change made it
+        // Paths that changed while no run of the workflow ran nor had just
+        // ended (the watch-loop warning, SPEC §9.2).
+        std::set<std::string> outside_runs;
         events::UvHandle<uv_timer_t> debounce;
+        int loop_events = 0;  // events in a row made only of changes during runs
     };
     void on_files(const std::vector<events::FileChange>& changes, bool overflow);
     void collect(Armed& a, const std::vector<events::FileChange>& changes);
     void flush(Window& w);
-    bool merge_into_queued(const Armed& a, const std::vector<std::string>& paths);
     bool is_state(const std::string& path) const;
+    void warn_missing_prefixes(const Armed& a);
+    void check_watch_loop(Window& w, const std::vector<std::string>& paths);
 
     Dispatch& m_dispatch;
     uv_loop_t* m_loop;
@@ -51,6 +57,10 @@ class FileTrigger final : public Trigger {
     std::map<std::string, std::unique_ptr<Window>> m_windows;  // by workflow
     IgnoreFiles m_ignore;
 };
+
+// A glob's segments before the first with a wildcard, before its last
+// segment ("src/**/*.c" -> "src"; "docs/index.md" -> "docs"; "*.c" -> "").
+std::string glob_prefix(std::string pattern);
 
 // The directory a glob's matches all live under: its segments before the
 // first with a wildcard ("src/**/*.c" -> "src"; "*.c" -> "."), shortened to

@@ -31,8 +31,10 @@ Json ManualTrigger::request(const Json& req) {
     const model::RowId ev = m_dispatch.record(e);
     if (!ev) return Json{{"ok", false}, {"error", "cannot record the event"}};
     m_dispatch.announce(announcement(e, ev, {name}));
-    m_dispatch.offer(a, ev, params);
-    return Json{{"ok", true}, {"event", ev}, {"workflow", name}};
+    const Outcome o = m_dispatch.offer(a, ev, params);
+    Json reply{{"ok", true}, {"event", ev}, {"workflow", name}, {"outcome", o.outcome}};
+    if (o.run) reply["run"] = o.run;
+    return reply;
 }
 
 }  // namespace weft::engine

@@ -16,7 +16,8 @@ class ManualTrigger final : public Trigger {
     explicit ManualTrigger(Dispatch& dispatch) : m_dispatch(dispatch) {}
     Result<void> arm() override { return {}; }
     void disarm() override {}
-    // The reply to a trigger request: {"ok": true, "event", "workflow"}, or
+    // The reply to a trigger request, once the engine decided: {"ok": true,
+    // "event", "workflow", "outcome": run|queued|skipped|dropped, "run"}, or
     // {"ok": false, "error"} with "usage" for the caller's mistakes.
     nlohmann::json request(const nlohmann::json& req);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "weft/engine/triggers/filter.hpp"
 #include "weft/util/time.hpp"
 
 namespace weft::engine {
@@ -14,10 +15,6 @@ namespace {
 constexpr auto k_on_time = std::chrono::seconds(1);
 // The most missed fires of one schedule handled at once (`catchup: all`).
 constexpr std::size_t k_max_catchup = 1000;
-
-std::string entry_key(const model::ScheduleEntry& e) {
-    return *e.cron + (e.timezone.empty() ? "" : " " + e.timezone);
-}
 
 }  // namespace
 
@@ -48,7 +45,7 @@ Result<void> ScheduleTrigger::arm() {
                 continue;
             }
             Cron c;
-            c.key = entry_key(e);
+            c.key = schedule_entry_key(e);
             auto s = cron::parse(*e.cron);
             auto z = cron::find_zone(e.timezone);
             if (!s || !z) continue;  // the loader checked both
@@ -83,11 +80,21 @@ void ScheduleTrigger::disarm() {
 }
 
 std::vector<TimePoint> ScheduleTrigger::next_fires(const std::string& workflow) const {
-    std::vector<TimePoint> out;
-    if (auto it = m_crons.find(workflow); it != m_crons.end())
-        for (const auto& c : it->second)
-            if (c.next) out.push_back(*c.next);
-    return out;
+    const auto& wfs = m_dispatch.workflows();
+    const auto it = wfs.find(workflow);
+    const bool armed = m_crons.count(workflow) > 0 ||
+                       std::any_of(m_every.begin(), m_every.end(),
+                                   [&](const auto& e) { return e->workflow == workflow; });
+    if (it == wfs.end() || !armed) return {};
+    const TimePoint t = now();
+    // An `every:` entry fires when its timer is due, counted from when it was armed.
+    auto due = [&](const model::ScheduleEntry& s) -> std::optional<TimePoint> {
+        for (const auto& e : m_every)
+            if (e->workflow == workflow && s.every && e->every == *s.every)
+                return t + Duration(static_cast<long long>(uv_timer_get_due_in(e->timer.get())));
+        return std::nullopt;
+    };
+    return next_schedule_fires(it->second.w(), t, it->second.w().on.schedule.size(), due);
 }
 
 void ScheduleTrigger::fire_every(const Every& e) {
@@ -193,10 +200,16 @@ CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, mod
     return plan;
 }
 
-std::vector<TimePoint> next_cron_fires(const model::Workflow& wf, TimePoint after,
-                                       std::size_t count) {
+std::vector<TimePoint> next_schedule_fires(const model::Workflow& wf, TimePoint after,
+                                           std::size_t count, const EveryDue& every_due) {
     std::vector<TimePoint> out;
     for (const auto& e : wf.on.schedule) {
+        if (e.every) {
+            std::optional<TimePoint> first = every_due ? every_due(e) : std::nullopt;
+            TimePoint f = first.value_or(after + *e.every);
+            for (std::size_t i = 0; i < count; ++i, f += *e.every) out.push_back(f);
+            continue;
+        }
         if (!e.cron) continue;
         auto s = cron::parse(*e.cron);
         auto z = cron::find_zone(e.timezone);

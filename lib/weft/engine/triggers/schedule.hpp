@@ -6,6 +6,7 @@
 // down are caught up at start as the workflow's `catchup` says.
 #include <uv.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,8 +27,9 @@ class ScheduleTrigger final : public Trigger {
     ScheduleTrigger(Dispatch& dispatch, uv_loop_t* loop);
     Result<void> arm() override;
     void disarm() override;
-    // The next fire of each of `workflow`'s cron entries, in file order
-    // (`weft status`).
+    // `workflow`'s next fires, soonest first, as many as it has schedule
+    // entries (`weft status`): next_schedule_fires with its `every:` timers'
+    // due times. Empty when it is not armed.
     std::vector<TimePoint> next_fires(const std::string& workflow) const;
 
   private:
@@ -69,9 +71,14 @@ struct CronPlan {
 CronPlan plan_cron(const cron::Schedule& sched, const date::time_zone* zone, model::Catchup catchup,
                    TimePoint last, TimePoint now, Duration on_time);
 
-// The next `count` fires of a workflow's cron entries after `after`, merged
-// and sorted (`weft list`, `weft status`).
-std::vector<TimePoint> next_cron_fires(const model::Workflow& wf, TimePoint after,
-                                       std::size_t count);
+// When an armed `every:` entry fires next (its timer), or nothing when it is not armed.
+using EveryDue = std::function<std::optional<TimePoint>(const model::ScheduleEntry&)>;
+
+// The next `count` fires of a workflow's schedule after `after`, its cron
+// and `every:` entries merged, soonest first: the one rule of `weft list`
+// and `weft status`. An `every:` entry fires first at `every_due`'s time, or
+// (not armed) one interval after `after`, then every interval.
+std::vector<TimePoint> next_schedule_fires(const model::Workflow& wf, TimePoint after,
+                                           std::size_t count, const EveryDue& every_due = {});
 
 }  // namespace weft::engine

@@ -15,7 +15,7 @@ void WorkflowTrigger::run_ended(model::RowId run, const std::string& workflow,
     for (const auto& [n, a] : m_dispatch.workflows()) {
         if (a.removed || !a.w().on.workflow) continue;
         const auto& wt = *a.w().on.workflow;
-        if (std::find(wt.names.begin(), wt.names.end(), workflow) != wt.names.end() &&
+        if (parse::follows(a.w(), workflow) &&
             std::find(wt.statuses.begin(), wt.statuses.end(), status) != wt.statuses.end())
             targets.push_back(n);
     }
