@@ -8,7 +8,7 @@ source "$WEFT_SRC/tests/support/up.sh"
 command -v python3 >/dev/null || fail "python3 is needed to open the notify socket"
 UP_PID="" PY_PID=""
 # A failed check leaves neither the engine nor the listener behind.
-trap 'kill $UP_PID $PY_PID 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill $UP_PID $PY_PID 2>/dev/null || true; rm -rf "$T"' EXIT
 
 mkdir wf
 cat > wf/env.yaml <<'Y'
