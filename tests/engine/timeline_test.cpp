@@ -227,6 +227,47 @@ TEST_CASE("engine timeline: cancel stops running steps, ends a waiting retry at 
                     });
 }
 
+TEST_CASE("engine timeline: a signal cancels, or interrupts under signal_interrupts") {
+    const std::string yaml =
+        "steps:\n  long: {run: x}\n  flaky: {run: x, retry: {attempts: 3, delay: 10s}}\n"
+        "  after: {needs: long, run: x}\n";
+    SUBCASE("cancels by default") {
+        Fixture f;
+        f.plans["long"] = {f.passes(5'000)};
+        f.plans["flaky"] = {f.fails(10)};
+        const auto status = f.run(yaml, 2, [&] { f.at(100, [&] { f.eng->signal(SIGTERM); }); });
+        CHECK(status == RunState::cancelled);
+        CHECK(f.eng->interrupted_by() == SIGTERM);
+        CHECK(f.events.back() == "100 run wf cancelled (interrupted by SIGTERM)");
+    }
+    SUBCASE("interrupts: running steps end interrupted, pending ones stay pending") {
+        Fixture f;
+        f.configure = [](weft::engine::Config& c) { c.signal_interrupts = true; };
+        f.plans["long"] = {f.passes(5'000)};
+        f.plans["flaky"] = {f.fails(10)};
+        const auto status = f.run(yaml, 2, [&] { f.at(100, [&] { f.eng->signal(SIGTERM); }); });
+        INFO(joined(f.events));
+        CHECK(status == RunState::interrupted);
+        CHECK_EVENTS(f, {
+                            "0 run wf",
+                            "0 start long#1",
+                            "0 start flaky#1",
+                            "0 long started #1",
+                            "0 flaky started #1",
+                            "10 flaky failure #1 (exit code 1) retry in 10000",
+                            "100 term long",
+                            "100 long interrupted #1 (interrupted)",
+                            "100 flaky interrupted #1 (interrupted)",
+                            "100 run wf interrupted (interrupted by SIGTERM)",
+                        });
+        auto steps = f.store.get_run(f.id).value()->steps;
+        std::map<std::string, std::string> st;
+        for (const auto& s : steps) st[s.id] = weft::model::to_string(s.status);
+        CHECK(st == std::map<std::string, std::string>{
+                        {"after", "pending"}, {"flaky", "interrupted"}, {"long", "interrupted"}});
+    }
+}
+
 TEST_CASE("engine timeline: fail-fast starts nothing new after a failure") {
     const std::string wf = "steps:\n  a: {run: x}\n  b: {run: x}\n  c: {needs: a, run: x}\n";
     SUBCASE("without it, independent steps still run") {

@@ -53,6 +53,7 @@ max-parallel: 4
 fail-fast: false
 timeout: 2h
 catchup: all
+on-restart: leave
 retention: {runs: 50, days: 9}
 steps:
   configure:
@@ -96,6 +97,7 @@ steps:
         CHECK(wf.params[2].secret);
         CHECK(wf.concurrency.on_busy == weft::model::OnBusy::cancel_running);
         CHECK(wf.catchup == weft::model::Catchup::all);
+        CHECK(wf.on_restart == weft::model::OnRestart::leave);
         CHECK(wf.retention.runs == 50);
         CHECK(wf.steps[1].retry.attempts == 3);
         CHECK(wf.steps[1].retry.backoff == 2.0);
@@ -335,6 +337,8 @@ TEST_CASE("parse::load errors") {
     SUBCASE("an invalid enum value lists the allowed ones") {
         CHECK(errors_of("catchup: some\nsteps: {a: {run: x}}\n") ==
               Lines{"1:10: error: invalid catchup 'some': expected 'none', 'latest' or 'all'"});
+        CHECK(errors_of("on-restart: again\nsteps: {a: {run: x}}\n") ==
+              Lines{"1:13: error: invalid on-restart 'again': expected 'resume' or 'leave'"});
         CHECK(errors_of("concurrency: {on-busy: wait}\nsteps: {a: {run: x}}\n") ==
               Lines{"1:24: error: invalid on-busy 'wait': expected 'queue', 'skip' or "
                     "'cancel-running'"});

@@ -41,16 +41,17 @@ StepEnd attempt_end(const Attempt& a, std::optional<int> exit_code, std::optiona
     if (a.timed_out)
         message = "timed out after " + format_duration(a.timeout);
     else if (a.cancelled)
-        message = "cancelled";
+        message = a.run->interrupted ? "interrupted" : "cancelled";
     else if (!failure.empty())
         message = failure;
     else if (signal)
         message = std::string("killed by ") + exec::signal_name(*signal);
     else if (exit_code && *exit_code != 0)
         message = "exit code " + std::to_string(*exit_code);
-    const StepState status = a.cancelled                      ? StepState::cancelled
-                             : exit_code == 0 && !a.timed_out ? StepState::success
-                                                              : StepState::failure;
+    const StepState status = a.cancelled && a.run->interrupted ? StepState::interrupted
+                             : a.cancelled                     ? StepState::cancelled
+                             : exit_code == 0 && !a.timed_out  ? StepState::success
+                                                               : StepState::failure;
     StepEnd end = step_end(status, a.number, std::move(message));
     end.exit_code = exit_code;
     if (signal) end.signal = exec::signal_name(*signal);

@@ -171,7 +171,11 @@ void Engine::Impl::on_signal(int sig) {
         return;
     }
     interrupted_by = sig;
-    runs->cancel_all(std::string("interrupted by ") + exec::signal_name(sig));
+    const std::string why = std::string("interrupted by ") + exec::signal_name(sig);
+    if (config.signal_interrupts)
+        runs->interrupt_all(why);
+    else
+        runs->cancel_all(why);
     if (config.on_signal) config.on_signal(sig);
 }
 
@@ -217,6 +221,10 @@ Engine::~Engine() {
     self.ticker.reset();
     uv_run(&self.loop, UV_RUN_DEFAULT);
     uv_loop_close(&self.loop);
+}
+
+void Engine::signal(int sig) {
+    m_impl->on_signal(sig);
 }
 
 int Engine::interrupted_by() const {

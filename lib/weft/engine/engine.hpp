@@ -127,6 +127,11 @@ class Engine {
     // handle keeps run() going; run() returns once none is left.
     uv_loop_s* loop();
 
+    // Act as on the stop signal `sig` (SIGINT/SIGTERM/SIGHUP) as the
+    // handlers of Config::handle_signals do: for tests, and for a stop that
+    // does not come as a signal.
+    void signal(int sig);
+
     // The signal that interrupted the engine, or 0.
     int interrupted_by() const;
 

@@ -189,6 +189,9 @@ Json RunStates::step_contexts(const ActiveRun& run, int i) const {
 
 void RunStates::schedule_run(ActiveRun& run) {
     if (run.status != RunState::running) return;
+    // An interrupted run decides nothing more: what has not started stays
+    // pending for `weft resume`.
+    if (run.interrupted) return maybe_finish_run(run);
     const auto& g = *run.graph;
     const auto& wf = *run.wf;
     // Only instances whose needs have all ended are looked at: instances are
@@ -298,7 +301,9 @@ void RunStates::retry_now(ActiveRun& run, int i) {
     auto& in = run.inst[i];
     in.retry_timer = 0;
     m_batch.begin();
-    if (run.cancelled)
+    if (run.interrupted)
+        finish(run, i, step_end(StepState::interrupted, in.attempts, "interrupted"));
+    else if (run.cancelled)
         finish(run, i, step_end(StepState::cancelled, in.attempts, "cancelled"));
     else
         next_attempt(run, i);
@@ -352,8 +357,10 @@ void RunStates::finish(ActiveRun& run, int i, const StepEnd& end_info) {
 }
 
 void RunStates::maybe_finish_run(ActiveRun& run) {
-    if (run.status != RunState::running || run.unfinished > 0) return;
-    run.status = run.cancelled && !run.timed_out   ? RunState::cancelled
+    if (run.status != RunState::running) return;
+    if (run.interrupted ? run.running > 0 : run.unfinished > 0) return;
+    run.status = run.interrupted                   ? RunState::interrupted
+                 : run.cancelled && !run.timed_out ? RunState::cancelled
                  : run.any_failed || run.timed_out ? RunState::failure
                                                    : RunState::success;
     const TimePoint t = m_clock.now();
@@ -399,6 +406,18 @@ void RunStates::cancel(ActiveRun& run, const std::string& reason, bool timed_out
 
 void RunStates::cancel_all(const std::string& reason) {
     for (auto& r : m_runs) cancel(*r, reason, false);
+}
+
+void RunStates::interrupt_all(const std::string& reason) {
+    for (auto& r : m_runs) {
+        if (r->status != RunState::running) continue;
+        // A run already cancelled is interrupted too: its stop is the engine's.
+        r->interrupted = true;
+        if (r->cancelled)
+            m_dirty = true;
+        else
+            cancel(*r, reason, false);
+    }
 }
 
 bool RunStates::cancel_running(model::RowId id, const std::string& reason) {

@@ -65,6 +65,9 @@ struct ActiveRun {
     bool any_failed = false;
     bool cancelled = false;
     bool timed_out = false;
+    // Stopped by a signal under Config::signal_interrupts: running steps end
+    // `interrupted`, pending ones stay pending, for `weft resume`.
+    bool interrupted = false;
     std::string message;
     model::RunState status = model::RunState::running;
     TimePoint started{};
@@ -127,6 +130,9 @@ class RunStates {
     // end now; the run ends cancelled (failure when `timed_out`).
     void cancel(ActiveRun& run, const std::string& reason, bool timed_out);
     void cancel_all(const std::string& reason);
+    // As cancel_all, but every run and its running steps end `interrupted`
+    // and nothing more of them starts or is skipped (weft up's stop).
+    void interrupt_all(const std::string& reason);
     // Cancel run `id` if it runs here; false if not.
     bool cancel_running(model::RowId id, const std::string& reason);
     // Something changed: schedule() looks again.

@@ -18,7 +18,7 @@ const std::vector<std::string>& known_keys(std::string_view section) {
     static const std::map<std::string, std::vector<std::string>, std::less<>> k_keys = {
         {"workflow",
          {"name", "description", "on", "env", "params", "defaults", "concurrency", "max-parallel",
-          "fail-fast", "timeout", "catchup", "retention", "steps"}},
+          "fail-fast", "timeout", "catchup", "retention", "on-restart", "steps"}},
         {"step",
          {"needs", "run", "uses", "with", "if", "env", "shell", "working-directory", "timeout",
           "kill-grace", "runs-on", "slurm", "matrix", "retry", "continue-on-error", "sources",
@@ -82,6 +82,12 @@ void Walker::workflow(const YamlNode& root) {
                                                              {"latest", model::Catchup::latest},
                                                              {"all", model::Catchup::all}})
                                     .value_or(m_wf.catchup);
+             else if (k == "on-restart")
+                 m_wf.on_restart =
+                     enumeration<model::OnRestart>(
+                         v, "on-restart",
+                         {{"resume", model::OnRestart::resume}, {"leave", model::OnRestart::leave}})
+                         .value_or(m_wf.on_restart);
              else if (k == "retention")
                  retention(v);
              else if (k == "steps") {
