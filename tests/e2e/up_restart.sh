@@ -1,8 +1,8 @@
 # weft up stopped or killed during a run (SPEC §9.2 "Stop and restart"): the
 # next weft up on the database resumes that same run before anything else,
-# says so, does not rerun its finished step, and the run ends success. A run
-# with a secret param stays interrupted and the engine names the
-# `weft resume` that finishes it.
+# says so, does not rerun its finished step, and the run ends success. With
+# on-restart: leave the run stays interrupted; so does a run with a secret
+# param, and the engine names the `weft resume` that finishes it.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$WEFT_SRC/tests/support/up.sh"
 
@@ -36,9 +36,11 @@ interrupt() {
   wait "$UP_PID" 2>/dev/null || true
 }
 
-for sig in KILL; do
+for sig in TERM KILL; do
   rm -f first.log second.log
   interrupt "$sig"
+  run_weft --state st.db show "$RUN" --json
+  grep -q '"status":"interrupted"' <<<"$out" || fail "$sig: run $RUN is not interrupted: $out"
   touch go
   start_up wf
   grep -q "^resuming run $RUN (two), interrupted when the engine before stopped$" up.out ||
@@ -51,6 +53,20 @@ for sig in KILL; do
   grep -q "^\[two#$RUN\] success in " up.out || fail "$sig: no end line: $(cat up.out)"
   stop_up
 done
+
+# on-restart: leave: the run waits for a person.
+sed -i 's/^name: two$/name: two\non-restart: leave/' wf/two.yaml
+interrupt TERM
+touch go
+start_up wf
+for ((i = 0; i < 100; i++)); do grep -q "stays interrupted" up.err && break; sleep 0.05; done
+grep -qF "run $RUN (two) stays interrupted: on-restart: leave; 'weft resume $RUN' continues it" up.err ||
+  fail "on-restart: leave: no warning: $(cat up.out up.err)"
+sleep 0.5
+run_weft --state st.db show "$RUN" --json
+grep -q '"status":"interrupted"' <<<"$out" || fail "on-restart: leave: run resumed: $out"
+stop_up
+sed -i '/^on-restart: leave$/d' wf/two.yaml
 
 # A secret param: never stored, so the run stays interrupted, and the engine
 # says how to finish it.
