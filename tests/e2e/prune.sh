@@ -315,7 +315,10 @@ run_weft --state "$qdb" up qd <qd/empty
 expect_rc 0
 grep -qF "pruned 3 old run(s) of a" <<<"$out$err" || fail "no prune at start: $out $err"
 [ "$(qq "SELECT count(*) FROM queue")" = 0 ] || fail "weft up left the queue: $err"
-[ "$(qq "SELECT count(*) FROM runs WHERE workflow = 'b' AND status = 'success'")" = 3 ] ||
+# The run of b the SIGTERM left interrupted is resumed first (SPEC §9.2),
+# then the three queued records run.
+grep -q "^resuming run [0-9]* (b)" <<<"$out" || fail "b's interrupted run was not resumed: $out $err"
+[ "$(qq "SELECT count(*) FROM runs WHERE workflow = 'b' AND status = 'success'")" = 4 ] ||
   fail "b's queued records did not run: $out $err"
 
 # --- usage --------------------------------------------------------------------
