@@ -104,6 +104,14 @@ for input in null closed; do
   [ "$(cat alerts.out)" = "$(printf 'a\nb\nc')" ] || fail "$input stdin: alerts.out: $(cat alerts.out)"
   sleep 0.5
   kill -0 "$UP_PID" 2>/dev/null || fail "$input stdin: weft up exited after emit: $(cat up.err)"
+  if [ "$input" = null ]; then
+    # A 3 MB line is cut at max-record (1 MiB), and the next record is whole.
+    { head -c 3000000 /dev/zero | tr '\0' x; printf '\nafter\n'; } | "$WEFT" --state st2.db emit ||
+      fail "emit of a 3 MB line failed"
+    for ((i = 0; i < 200; i++)); do [ "$(tail -n 1 alerts.out)" = after ] && break; sleep 0.05; done
+    [ "$(wc -l <alerts.out)" -eq 5 ] || fail "after a 3 MB line: $(wc -l <alerts.out) lines"
+    grep -q '^event [0-9]* (stdin: "xxxx*"\.\.\.) -> alerts$' up.out || fail "no cut event: $(tail -3 up.out)"
+  fi
   stop_up
 done
 echo "ok"

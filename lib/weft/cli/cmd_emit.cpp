@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "weft/engine/owner.hpp"
 #include "weft/events/control.hpp"
 #include "weft/events/stdin_reader.hpp"
+#include "weft/model/json.hpp"
 #include "weft/util/out.hpp"
 
 namespace weft::cli {
@@ -151,13 +153,23 @@ int cmd_emit(const Options& o, const Globals& g) {
     if (!checked->value("ok", false)) return refused(*checked);
     const bool json = checked->value("format", "") == "json";
     req["format"] = json ? "json" : "lines";
-    RecordSource source(0, json, checked->value("max_record", std::size_t{1} << 20));
+    // One record is one request on the control socket: at most 1 MiB of it
+    // is sent, whatever the workflows' max-record.
+    constexpr std::size_t k_max_sent = std::size_t{1} << 20;
+    const std::size_t max_record = std::min(checked->value("max_record", k_max_sent), k_max_sent);
+    RecordSource source(0, json, max_record);
     for (;;) {
         bool truncated = false;
         auto rec = source.next(truncated);
         if (!rec) return fail(Errc::state, "weft emit: " + rec.error().message);
         if (!*rec) return k_exit_ok;
-        req["record"] = std::move(**rec);
+        std::string text = std::move(**rec);
+        truncated = events::cut_record(text, max_record) || truncated;
+        // Escaping can make a record's JSON up to six times its size: cut
+        // what would not fit in a request.
+        while (model::dump_json(text).size() + 256 > events::ControlServer::k_max_request)
+            truncated = events::cut_record(text, text.size() * 3 / 4);
+        req["record"] = std::move(text);
         req["truncated"] = truncated;
         auto reply = ask(req);
         if (!reply) return fail(reply.error());
