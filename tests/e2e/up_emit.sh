@@ -99,6 +99,8 @@ for input in null closed; do
   for ((i = 0; i < 200; i++)); do grep -q "armed" up.out 2>/dev/null && break; sleep 0.05; done
   sleep 1
   kill -0 "$UP_PID" 2>/dev/null || fail "$input stdin: weft up exited: $(cat up.err)"
+  run_weft --state st2.db status
+  expect_out_has "stdin: not read"
   printf 'a\nb\nc\n' | "$WEFT" --state st2.db emit || fail "$input stdin: emit failed"
   for ((i = 0; i < 200; i++)); do [ "$(cat alerts.out 2>/dev/null)" = "$(printf 'a\nb\nc')" ] && break; sleep 0.05; done
   [ "$(cat alerts.out)" = "$(printf 'a\nb\nc')" ] || fail "$input stdin: alerts.out: $(cat alerts.out)"

@@ -453,7 +453,8 @@ Json Up::Impl::status() const {
         {"started", format_rfc3339(started)},
         {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t - started).count()},
         {"queued", q ? *q : -1},
-        {"stdin", in->state()},
+        // /dev/null is never read: not "reading" (StdinTrigger does not know).
+        {"stdin", events::is_null_input(0) ? "not read" : in->state()},
         {"workflows", wfs}};
 }
 
