@@ -287,7 +287,7 @@ on_exit "kill -KILL $up_pid 2>/dev/null || true"
 exec 7>qd/in
 printf 'r1\nr2\nr3\nr4\n' >&7
 for ((i = 0; i < 100; i++)); do
-  [ "$(grep -c '^run [0-9]* (a): success' qd/up.out)" = 4 ] && break
+  [ "$(grep -c '^\[a#[0-9]*\] success' qd/up.out)" = 4 ] && break
   sleep 0.05
 done
 kill -TERM "$up_pid"
@@ -307,13 +307,18 @@ expect_rc 0
 expect_out_has "a: pruned 3 runs"
 [ "$(sqlite3 qd/copy.db "SELECT count(*) FROM queue WHERE event_id IN (SELECT id FROM events)")" = 3 ] ||
   fail "prune deleted a queued event"
-# weft up prunes at start, then runs b's queued records and ends with stdin.
+# weft up prunes at start, then runs b's queued records and ends with stdin
+# (an empty file: /dev/null is not read, and never ends an engine).
 sed -i 's/sleep 4/echo b/' qd/b.yaml
-run_weft --state "$qdb" up qd </dev/null
+: >qd/empty
+run_weft --state "$qdb" up qd <qd/empty
 expect_rc 0
 grep -qF "pruned 3 old run(s) of a" <<<"$out$err" || fail "no prune at start: $out $err"
 [ "$(qq "SELECT count(*) FROM queue")" = 0 ] || fail "weft up left the queue: $err"
-[ "$(qq "SELECT count(*) FROM runs WHERE workflow = 'b' AND status = 'success'")" = 3 ] ||
+# The run of b the SIGTERM left interrupted is resumed first (SPEC §9.2),
+# then the three queued records run.
+grep -q "^resuming run [0-9]* (b)" <<<"$out" || fail "b's interrupted run was not resumed: $out $err"
+[ "$(qq "SELECT count(*) FROM runs WHERE workflow = 'b' AND status = 'success'")" = 4 ] ||
   fail "b's queued records did not run: $out $err"
 
 # --- usage --------------------------------------------------------------------

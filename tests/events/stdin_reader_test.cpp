@@ -2,6 +2,7 @@
 // character boundary and marked truncated; the rest of it (to its newline, or
 // in json to the end of the value) is dropped; the records after it are whole.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -114,4 +115,58 @@ TEST_CASE("stdin reader: a cut top-level JSON scalar is dropped to its end") {
     CHECK(got[2].truncated);
     CHECK(got[3].text == "[3]");
     CHECK(got[3].error.empty());
+}
+
+TEST_CASE("stdin reader: /dev/null is not read, and never ends") {
+    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(null_fd >= 0);
+    CHECK(weft::events::is_null_input(null_fd));
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    CHECK_FALSE(weft::events::is_null_input(fds[0]));
+    ::close(fds[0]);
+    ::close(fds[1]);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    bool ended = false;
+    int records = 0;
+    {
+        weft::events::StdinReader reader(
+            &loop, null_fd, weft::model::StdinFormat::lines,
+            [&](std::string, std::string, bool) { ++records; }, [&] { ended = true; });
+        // Nothing is armed for it: the loop has nothing to wait for.
+        CHECK(uv_run(&loop, UV_RUN_NOWAIT) == 0);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    ::close(null_fd);
+    CHECK_FALSE(ended);
+    CHECK(records == 0);
+}
+
+TEST_CASE("stdin reader: JsonScan ends a value byte by byte, as weft emit reads a pipe") {
+    using weft::events::JsonScan;
+    auto end_at = [](const std::string& s) {
+        JsonScan scan;
+        for (std::size_t i = 0; i < s.size(); ++i)
+            if (scan.advance(std::string(1, s[i]), 0) != std::string::npos) return i;
+        return std::string::npos;
+    };
+    CHECK(end_at("  {\"a\": \"}\\\"\"}\n{") == 13);
+    CHECK(end_at("[1, [2]] x") == 7);
+    CHECK(end_at("123 ") == 3);
+    CHECK(end_at("\"s\"") == 2);
+    CHECK(end_at("{\"open\": 1") == std::string::npos);
+}
+
+TEST_CASE("stdin reader: cut_record and json_record_error") {
+    std::string s = "ab\xC3\xA9z";  // 'é' is two bytes at 2..3
+    CHECK(weft::events::cut_record(s, 3));
+    CHECK(s == "ab");
+    std::string short_one = "abc";
+    CHECK_FALSE(weft::events::cut_record(short_one, 3));
+    CHECK(weft::events::json_record_error("{\"a\": 1}").empty());
+    CHECK(weft::events::json_record_error("{\"a\": ") == "not valid JSON");
+    CHECK(weft::events::json_record_error(std::string(300, '[')) ==
+          "JSON nested deeper than 256 levels");
 }

@@ -58,3 +58,38 @@ TEST_CASE("report::PlainReporter colour") {
         CHECK(out.text() == "test: failure in 1.2s (exit code 2)\n");
     }
 }
+
+TEST_CASE("report::PlainReporter run names") {
+    test::Capture out;
+    const TimePoint t{};
+    engine::StepEnd ok;
+    ok.duration = Duration{3000};
+    SUBCASE("weft up: every line about a run names it, runs interleaved") {
+        PlainReporter r(out.file, Verbosity::normal, false, RunNames::yes);
+        r.run_started(12, "backup", 1, t);
+        r.run_started(13, "alerts", 2, t);
+        r.step_started(12, "dump", 1, t);
+        r.log(13, "s", 1, "hello", t);
+        r.step_finished(12, "dump", ok, t);
+        r.run_finished(12, "backup", model::RunState::success, Duration{3100}, "", t);
+        r.run_finished(13, "alerts", model::RunState::failure, Duration{50}, "timed out", t);
+        CHECK(out.text() ==
+              "[backup#12] started\n"
+              "[alerts#13] started, attempt 2\n"
+              "[backup#12] dump: started\n"
+              "[alerts#13] s | hello\n"
+              "[backup#12] dump: success in 3.0s\n"
+              "[backup#12] success in 3.1s\n"
+              "[alerts#13] failure in 50ms (timed out)\n");
+    }
+    SUBCASE("weft run: the lines of one run, unnamed") {
+        PlainReporter r(out.file, Verbosity::normal, false);
+        r.run_started(12, "backup", 1, t);
+        r.step_finished(12, "dump", ok, t);
+        r.run_finished(12, "backup", model::RunState::success, Duration{3100}, "", t);
+        CHECK(out.text() ==
+              "run 12 (backup) started\n"
+              "dump: success in 3.0s\n"
+              "run 12 (backup): success in 3.1s\n");
+    }
+}

@@ -100,6 +100,13 @@ std::vector<Command> commands() {
                           "Param value, KEY=VALUE or KEY=@FILE (@- stdin; repeatable)");
          },
          cmd_trigger},
+        {"emit", "Hand records from standard input to the running engine as stdin events",
+         [](CLI::App& c, Options& o) {
+             c.add_option("WORKFLOW", o.files, "Only these workflows (default: every on: stdin)");
+             c.add_option("--format", o.format, "Record format (default: the workflows')")
+                 ->check(CLI::IsMember({"lines", "json"}));
+         },
+         cmd_emit},
         {"status", "Show the running engine: pid, uptime, workflows, triggers, queue, runs",
          [](CLI::App& c, Options& o) { c.add_flag("--json", o.json, "One JSON object"); },
          cmd_status},

@@ -91,6 +91,7 @@ int cmd_resume(const Options& o, const Globals& g);
 int cmd_prune(const Options& o, const Globals& g);
 int cmd_up(const Options& o, const Globals& g);
 int cmd_trigger(const Options& o, const Globals& g);
+int cmd_emit(const Options& o, const Globals& g);
 int cmd_status(const Options& o, const Globals& g);
 int cmd_list(const Options& o, const Globals& g);
 int cmd_events(const Options& o, const Globals& g);

@@ -43,6 +43,8 @@ Json announcement(const model::Event& e, RowId id, const std::vector<std::string
             j["after"] = e.workflow;
             break;
         case model::Event::Kind::stdin_record:
+            j["line"] = e.line;
+            break;
         case model::Event::Kind::manual:
             break;
     }

@@ -10,14 +10,19 @@
 #include <map>
 #include <set>
 
+#include <fmt/core.h>
+
 #include "weft/engine/dispatch.hpp"
 #include "weft/engine/resolve.hpp"
+#include "weft/engine/restart.hpp"
 #include "weft/engine/triggers/file.hpp"
 #include "weft/engine/triggers/manual.hpp"
 #include "weft/engine/triggers/schedule.hpp"
 #include "weft/engine/triggers/stdin.hpp"
 #include "weft/engine/triggers/workflow.hpp"
+#include "weft/events/control.hpp"
 #include "weft/events/file_watch.hpp"
+#include "weft/events/stdin_reader.hpp"
 #include "weft/events/uv_handle.hpp"
 #include "weft/util/strings.hpp"
 #include "weft/util/time.hpp"
@@ -36,6 +41,8 @@ constexpr std::uint64_t k_prune_every_ms = 24ull * 3600 * 1000;
 constexpr std::uint64_t k_prune_retry_ms = 10;  // after the engine's open batch commits
 // Workflow files are re-read this long after the last change to them.
 constexpr std::uint64_t k_reload_delay_ms = 150;
+// How often systemd's STATUS= line is brought up to date (when it changed).
+constexpr std::uint64_t k_notify_status_ms = 1000;
 
 }  // namespace
 
@@ -56,6 +63,13 @@ struct Up::Impl {
     events::UvHandle<uv_signal_t> hup;
     events::UvHandle<uv_timer_t> reload_timer;
     events::UvHandle<uv_timer_t> prune_timer;
+    // Keeps the loop up while nothing else may: an engine whose stdin is
+    // /dev/null waits for `weft emit` and `weft trigger` (SPEC §9.2).
+    events::UvHandle<uv_async_t> keepalive;
+    bool fed = false;  // `weft emit` has handed records: end of stdin never stops it
+    events::UvHandle<uv_timer_t> watchdog;      // WATCHDOG=1
+    events::UvHandle<uv_timer_t> status_timer;  // STATUS=
+    std::string notified_status;
     TimePoint started = now();
 
     Impl(store::Store& s, UpConfig c) : store(s), cfg(std::move(c)), dispatch(s, cfg.announce) {}
@@ -68,6 +82,12 @@ struct Up::Impl {
     // loading
     std::optional<std::map<std::string, WorkflowPtr>> load_set(bool initial);
     void reload();
+    void on_hup();
+
+    // systemd
+    void start_notify();
+    std::string status_line() const;
+    void notify_status(const std::string& extra = "");
 
     // arming
     void make_triggers();
@@ -78,8 +98,10 @@ struct Up::Impl {
     // the Engine's hooks
     std::optional<Json> on_request(const Json& req);
     Json status() const;
+    Json on_emit(const Json& req);
     void on_run_end(RowId run, const std::string& workflow, model::RunState status);
     void maybe_finish();
+    void resume_previous(const std::string& state_dir, const std::string& owner);
     void stop();
     void close();  // stop, and end the Engine
     void prune();
@@ -210,10 +232,89 @@ void Up::Impl::reload() {
     dispatch.dispatch_all();
 }
 
+void Up::Impl::on_hup() {
+    // systemd waits for READY=1 after RELOADING=1 (sd_notify(3)), also when
+    // the reload kept the previous workflows.
+    cfg.notify.send("RELOADING=1\n" + events::monotonic_usec());
+    reload();
+    notify_status("READY=1\n");
+}
+
+// The runs the engines before this one left interrupted: resumed first, so
+// they take their workflow's concurrency before queued events do.
+void Up::Impl::resume_previous(const std::string& state_dir, const std::string& owner) {
+    auto plans = plan_restarts(store, previous_engines(state_dir), [this](const std::string& n) {
+        const auto it = dispatch.workflows().find(n);
+        return it == dispatch.workflows().end() ? nullptr : it->second.wf;
+    });
+    if (!plans) error("cannot read the runs the previous engine left: " + plans.error().message);
+    if (auto r = record_engine(state_dir, owner); !r)
+        error("the next engine will not resume this one's runs: " + r.error().message);
+    if (!plans) return;
+    for (auto& p : *plans) {
+        if (!p.request) {
+            dispatch.announce({{"type", "restart"},
+                               {"run", p.run},
+                               {"warning", true},
+                               {"message", "weft: warning: " + p.message}});
+            continue;
+        }
+        dispatch.announce({{"type", "restart"}, {"run", p.run}, {"message", p.message}});
+        auto run = engine->start(std::move(*p.request));
+        if (!run) {
+            error("run " + std::to_string(p.run) + " (" + p.workflow +
+                  ") could not be resumed: " + run.error().message);
+            continue;
+        }
+        auto& a = dispatch.workflows()[p.workflow];
+        ++a.running;
+        a.runs.insert(*run);
+    }
+}
+
+// --- systemd -----------------------------------------------------------------
+
+std::string Up::Impl::status_line() const {
+    std::size_t armed = 0, running = 0;
+    for (const auto& [n, a] : dispatch.workflows()) {
+        armed += a.removed ? 0 : 1;
+        running += static_cast<std::size_t>(a.running);
+    }
+    return fmt::format("{} workflow{} armed, {} run{} running", armed, armed == 1 ? "" : "s",
+                       running, running == 1 ? "" : "s");
+}
+
+void Up::Impl::notify_status(const std::string& extra) {
+    const std::string line = status_line();
+    if (extra.empty() && line == notified_status) return;
+    notified_status = line;
+    cfg.notify.send(extra + "STATUS=" + line);
+}
+
+void Up::Impl::start_notify() {
+    if (!cfg.notify.enabled()) return;
+    notify_status("READY=1\n");
+    status_timer = events::UvHandle<uv_timer_t>::make(uv_timer_init, loop, this);
+    uv_timer_start(
+        status_timer.get(), [](uv_timer_t* h) { static_cast<Impl*>(h->data)->notify_status(); },
+        k_notify_status_ms, k_notify_status_ms);
+    uv_unref(status_timer.base());
+    if (auto every = cfg.notify.watchdog_every()) {
+        watchdog = events::UvHandle<uv_timer_t>::make(uv_timer_init, loop, this);
+        const auto ms = static_cast<std::uint64_t>(every->count());
+        uv_timer_start(
+            watchdog.get(),
+            [](uv_timer_t* h) { static_cast<Impl*>(h->data)->cfg.notify.send("WATCHDOG=1"); }, ms,
+            ms);
+        uv_unref(watchdog.base());
+    }
+}
+
 // --- arming ----------------------------------------------------------------
 
 Result<void> Up::start(Observer& observer, Config config) {
     auto& s = *m;
+    const std::string state_dir = config.state_dir, owner = config.owner;
     config.on_signal = [&s](int) { s.stop(); };
     config.on_request = [&s](const Json& req) { return s.on_request(req); };
     config.on_store_failed = [&s] { s.stop(); };  // nothing more can be recorded
@@ -228,17 +329,21 @@ Result<void> Up::start(Observer& observer, Config config) {
     s.reload_timer = events::UvHandle<uv_timer_t>::make(uv_timer_init, s.loop, &s);
     s.hup = events::UvHandle<uv_signal_t>::make(uv_signal_init, s.loop, &s);
     uv_signal_start(
-        s.hup.get(), [](uv_signal_t* h, int) { static_cast<Impl*>(h->data)->reload(); }, SIGHUP);
+        s.hup.get(), [](uv_signal_t* h, int) { static_cast<Impl*>(h->data)->on_hup(); }, SIGHUP);
     uv_unref(s.hup.base());
     s.prune_timer = events::UvHandle<uv_timer_t>::make(uv_timer_init, s.loop, &s);
     uv_timer_start(s.prune_timer.get(), &Impl::on_prune_timer, k_first_prune_ms, k_prune_every_ms);
     uv_unref(s.prune_timer.base());  // never what keeps the engine up
+    if (events::is_null_input(0))
+        s.keepalive = events::UvHandle<uv_async_t>::make(uv_async_init, s.loop, &s, nullptr);
     s.make_triggers();
     if (auto r = s.arm_all(); !r) {
         s.stop();  // close what was armed while the engine's loop is still open
         return r;
     }
-    s.dispatch.dispatch_all();  // what waited in the database since the last stop
+    s.resume_previous(state_dir, owner);  // before new events, and what waited
+    s.dispatch.dispatch_all();            // in the database since the last stop
+    s.start_notify();
     return {};
 }
 
@@ -321,6 +426,7 @@ std::optional<Json> Up::Impl::on_request(const Json& req) {
     const std::string op = req.value("op", "");
     if (op == "trigger") return manual->request(req);
     if (op == "status") return status();
+    if (op == "emit") return on_emit(req);
     return std::nullopt;
 }
 
@@ -347,12 +453,83 @@ Json Up::Impl::status() const {
         {"started", format_rfc3339(started)},
         {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t - started).count()},
         {"queued", q ? *q : -1},
-        {"stdin", in->state()},
+        // /dev/null is never read: not "reading" (StdinTrigger does not know).
+        {"stdin", events::is_null_input(0) ? "not read" : in->state()},
         {"workflows", wfs}};
 }
 
+namespace {
+
+Json usage_error(const std::string& msg) {
+    return {{"ok", false}, {"usage", true}, {"error", msg}};
+}
+
+}  // namespace
+
+// `weft emit` (SPEC §9.2): {"op": "emit", "workflows": [NAME...] (none: every
+// stdin workflow), "format": "lines"|"json", "record": TEXT, "truncated"}.
+// Without "record" the request only checks the workflows and the format.
+// The reply comes after the event is committed: emit sends the next record
+// only then, so a record it was told about is never lost.
+Json Up::Impl::on_emit(const Json& req) {
+    for (auto [key, type] : {std::pair{"workflows", "array"}, std::pair{"format", "string"},
+                             std::pair{"record", "string"}, std::pair{"truncated", "boolean"}})
+        if (auto bad = events::check_field(req, key, type, false)) return *bad;
+    if (dispatch.stopping()) return {{"ok", false}, {"error", "the engine is stopping"}};
+    std::vector<std::string> names, receivers;
+    for (const auto& [n, a] : dispatch.workflows())
+        if (!a.removed && a.w().on.stdin_format) receivers.push_back(n);
+    for (const auto& n : req.value("workflows", Json::array())) {
+        if (!n.is_string()) return usage_error("'workflows' must hold names");
+        names.push_back(n.get<std::string>());
+    }
+    if (names.empty() && receivers.empty())
+        return usage_error("no workflow of this engine has 'on: stdin'");
+    if (names.empty()) names = receivers;
+    std::size_t max_record = model::k_stdin_max_record;
+    bool json = false;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const auto it = dispatch.workflows().find(names[i]);
+        if (it == dispatch.workflows().end() || it->second.removed) {
+            std::vector<std::string> armed;
+            for (const auto& [n, a] : dispatch.workflows()) armed.push_back(n);
+            return usage_error(
+                with_suggestion("no workflow '" + names[i] + "' in this engine", names[i], armed));
+        }
+        const auto& w = it->second.w();
+        if (!w.on.stdin_format)
+            return usage_error("workflow '" + names[i] + "' has no 'on: stdin' trigger");
+        json = *w.on.stdin_format == model::StdinFormat::json;  // one format an engine
+        max_record = i == 0 ? w.on.stdin_max_record : std::min(max_record, w.on.stdin_max_record);
+    }
+    const std::string format = json ? "json" : "lines";
+    if (req.contains("format") && req["format"] != format)
+        return usage_error("the receiving workflows read '" + format + "' records, not '" +
+                           req["format"].get<std::string>() + "'");
+    Json reply{{"ok", true}, {"format", format}, {"max_record", max_record}};
+    if (!req.contains("record")) return reply;
+    fed = true;
+    std::string text = req["record"].get<std::string>();
+    const bool truncated = events::cut_record(text, max_record) || req.value("truncated", false);
+    if (json && !truncated)
+        if (auto why = events::json_record_error(text); !why.empty()) {
+            error("weft emit: " + why + "; record skipped: " + text.substr(0, 80));
+            reply["skipped"] = why;
+            return reply;
+        }
+    const RowId ev = dispatch.fire(model::Event::stdin_line(text, json, now(), truncated), names);
+    if (!ev) return {{"ok", false}, {"error", "the event could not be recorded"}};
+    if (store.in_transaction())
+        if (auto c = store.commit(); !c) {
+            dispatch.write_failed("cannot record an emitted event: ", c.error());
+            return {{"ok", false}, {"error", c.error().message}};
+        }
+    reply["event"] = ev;
+    return reply;
+}
+
 void Up::Impl::maybe_finish() {
-    if (dispatch.stopping() || !in || !in->ended() || !only_stdin()) return;
+    if (dispatch.stopping() || fed || !in || !in->ended() || !only_stdin()) return;
     for (const auto& [n, a] : dispatch.workflows())
         if (a.running > 0) return;
     auto q = store.queued_count("");
@@ -362,12 +539,16 @@ void Up::Impl::maybe_finish() {
 
 void Up::Impl::stop() {
     if (dispatch.stopping()) return;
+    cfg.notify.send("STOPPING=1");
+    watchdog.reset();
+    status_timer.reset();
     dispatch.stop();
     disarm_all();
     if (in) in->close();
     hup.reset();
     reload_timer.reset();
     prune_timer.reset();
+    keepalive.reset();
 }
 
 void Up::Impl::prune() {

@@ -15,6 +15,7 @@
 
 #include "weft/engine/engine.hpp"
 #include "weft/engine/triggers/schedule.hpp"
+#include "weft/events/sd_notify.hpp"
 #include "weft/parse/workflow_set.hpp"
 #include "weft/store/store.hpp"
 
@@ -31,6 +32,10 @@ struct UpConfig {
     std::function<void(const nlohmann::json&)> announce;
     // A workflow file's diagnostics (an invalid edit while running).
     std::function<void(const parse::Loaded&)> diagnostics;
+    // systemd (SPEC §9.2): READY=1 once armed, RELOADING=1 then READY=1
+    // around a SIGHUP's reload, STOPPING=1, a STATUS= line of armed
+    // workflows and running runs, WATCHDOG=1 when asked for.
+    events::SdNotify notify;
 };
 
 class Up {
@@ -46,9 +51,11 @@ class Up {
     bool load();
     // Create this Up's Engine on `observer` and `config`, whose hooks are
     // Up's own (a signal or a failed store stops the triggers; control
-    // requests `trigger` and `status`; a run's end fires workflow triggers
-    // and starts what is queued), arm every trigger on its loop and start
-    // what the queue holds. Errc::exec when the engine cannot be set up;
+    // requests `trigger`, `status` and `emit`, the records of `weft emit`,
+    // each answered once committed; a run's end fires workflow triggers and
+    // starts what is queued), arm every trigger on its loop and start what
+    // the queue holds. With /dev/null as stdin the engine stays up until
+    // stopped, whatever its triggers. Errc::exec when the engine cannot be set up;
     // Errc::invalid when the workflows cannot share a trigger (two stdin
     // formats); Errc::io when a trigger cannot be armed (the inotify watch
     // limit). On failure, what was armed is closed again.

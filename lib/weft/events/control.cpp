@@ -20,8 +20,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::size_t k_max_request = 64 * 1024;
-
 std::string dump(const Json& j) {
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -250,9 +248,15 @@ Result<Json> control_call(const std::string& path, const Json& request, Duration
         return make_error(Errc::io, "cannot connect to " + path + ": " + std::strerror(err));
     }
     const std::string out = dump(request) + "\n";
-    if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
-        close_fd(fd);
-        return make_error(Errc::io, "cannot send to " + path + ": " + std::strerror(errno));
+    for (std::size_t sent = 0; sent < out.size();) {
+        const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int e = n < 0 ? errno : EPIPE;
+            close_fd(fd);
+            return make_error(Errc::io, "cannot send to " + path + ": " + std::strerror(e));
+        }
+        sent += static_cast<std::size_t>(n);
     }
     std::string in;
     const auto deadline = std::chrono::steady_clock::now() + timeout;

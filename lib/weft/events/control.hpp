@@ -4,7 +4,8 @@
 // after its owner token, so any weft command that knows a run's owner can
 // reach it. One request a connection: a JSON object on one line, answered
 // with one JSON object on one line. A client is never trusted to behave:
-// a request that is not a JSON object of at most 64 KiB and 256 levels is
+// a request that is not a JSON object of at most 4 MiB (a record of `weft
+// emit` is up to 1 MiB) and 256 levels is
 // answered with an error; a client that sends no full line in 5 s is
 // closed; at most 64 connections wait at once (more are closed on
 // accept); when descriptors run out, accepting pauses briefly instead of
@@ -36,6 +37,7 @@ class ControlServer {
     // {"ok": false, "error": ...}.
     using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
     static constexpr std::size_t k_max_clients = 64;
+    static constexpr std::size_t k_max_request = 4 * 1024 * 1024;  // bytes, the newline included
     static constexpr std::uint64_t k_idle_ms = 5000;
     static constexpr std::uint64_t k_accept_pause_ms = 100;
     // Bind and listen on `path` (a stale socket there is replaced), served by

@@ -19,11 +19,14 @@ StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Rec
       m_record(std::move(record)),
       m_eof(std::move(eof)),
       m_max(std::max<std::size_t>(max_record, 1)) {
+    // No input at all (systemd gives /dev/null): never read, never ended.
+    if (is_null_input(fd)) return;
     struct stat st {};
     const bool pollable = ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
                           uv_guess_handle(fd) != UV_FILE;
     if (pollable) {
-        // Empty when epoll refuses the fd (e.g. /dev/null): read as a file.
+        // Empty when epoll refuses the fd (another character device): read
+        // as a file.
         m_poll = UvHandle<uv_poll_t>::make(uv_poll_init, loop, this, fd);
         if (m_poll) {
             ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -40,7 +43,7 @@ StdinReader::StdinReader(uv_loop_t* loop, int fd, model::StdinFormat format, Rec
 
 StdinReader::~StdinReader() = default;
 
-std::size_t StdinReader::JsonScan::advance(const std::string& s, std::size_t i) {
+std::size_t JsonScan::advance(const std::string& s, std::size_t i) {
     if (kind == Kind::none) {
         i = s.find_first_not_of(" \t\r\n", i);
         if (i == std::string::npos) return std::string::npos;
@@ -155,22 +158,33 @@ void StdinReader::split_json(std::size_t& pos, bool at_end) {
     }
 }
 
+bool cut_record(std::string& text, std::size_t max) {
+    if (text.size() <= max) return false;
+    // At a character boundary: a UTF-8 sequence is never split.
+    std::size_t n = max;
+    while (n > 0 && max - n < 3 && utf8_continuation(text[n])) --n;
+    text.resize(n > 0 ? n : max);
+    return true;
+}
+
+std::string json_record_error(const std::string& text) {
+    if (json_nesting(text) > k_max_json_nesting)
+        return "JSON nested deeper than " + std::to_string(k_max_json_nesting) + " levels";
+    return nlohmann::json::accept(text) ? "" : "not valid JSON";
+}
+
+bool is_null_input(int fd) {
+    struct stat st {
+    }, null{};
+    return ::fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && ::stat("/dev/null", &null) == 0 &&
+           st.st_rdev == null.st_rdev;
+}
+
 void StdinReader::emit(std::string text, bool json) {
-    if (text.size() > m_max) {
-        // At a character boundary: a UTF-8 sequence is never split.
-        std::size_t n = m_max;
-        while (n > 0 && m_max - n < 3 && utf8_continuation(text[n])) --n;
-        text.resize(n > 0 ? n : m_max);
-        return m_record(std::move(text), {}, true);
-    }
+    if (cut_record(text, m_max)) return m_record(std::move(text), {}, true);
     if (!json) return m_record(std::move(text), {}, false);
-    if (json_nesting(text) > k_max_json_nesting) {
-        return m_record(std::move(text),
-                        "JSON nested deeper than " + std::to_string(k_max_json_nesting) + " levels",
-                        false);
-    }
-    auto v = nlohmann::json::parse(text, nullptr, false);
-    m_record(std::move(text), v.is_discarded() ? "not valid JSON" : "", false);
+    std::string err = json_record_error(text);
+    m_record(std::move(text), std::move(err), false);
 }
 
 void StdinReader::finish() {

@@ -9,7 +9,8 @@
 // truncated; the rest of it is read and dropped: in `lines`, up to the next
 // newline; in `json`, up to the end of the cut value (its closing bracket,
 // or the end of a scalar), tracked by the scanner's state alone. The reader
-// holds at most `max_record` plus one read's bytes.
+// holds at most `max_record` plus one read's bytes. /dev/null is not read:
+// no record and no end of input ever come from it.
 #include <uv.h>
 
 #include <functional>
@@ -20,6 +21,32 @@
 #include "weft/model/workflow.hpp"
 
 namespace weft::events {
+
+// Where a scan of one JSON value stands, so that it can go on in the next
+// read: which kind of value, and inside it the bracket depth and whether in
+// a string (and after a backslash there). `weft emit` scans with it too.
+struct JsonScan {
+    enum class Kind { none, scalar, nested } kind = Kind::none;
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    // The end of the value in `s`, scanning on from `from` (leading
+    // whitespace skipped while no value has started), or npos when `s`
+    // ends first. Scalars end at whitespace; objects, arrays and strings
+    // just past their closing character.
+    std::size_t advance(const std::string& s, std::size_t from);
+};
+
+// Cut `text` to at most `max` bytes at a UTF-8 character boundary; true when
+// it was longer.
+bool cut_record(std::string& text, std::size_t max);
+
+// Why the JSON record `text` is refused (nested too deep, not valid JSON),
+// or empty when it parses.
+std::string json_record_error(const std::string& text);
+
+// True when `fd` is /dev/null: an engine started so (as under systemd) has
+// no input to read, and its end must not stop it (SPEC §9.2).
+bool is_null_input(int fd);
 
 class StdinReader {
   public:
@@ -34,20 +61,6 @@ class StdinReader {
     StdinReader& operator=(const StdinReader&) = delete;
 
   private:
-    // Where a scan of one JSON value stands, so that it can go on in the
-    // next read: which kind of value, and inside it the bracket depth and
-    // whether in a string (and after a backslash there).
-    struct JsonScan {
-        enum class Kind { none, scalar, nested } kind = Kind::none;
-        int depth = 0;
-        bool in_string = false, escaped = false;
-        // The end of the value in `s`, scanning on from `from` (leading
-        // whitespace skipped while no value has started), or npos when `s`
-        // ends first. Scalars end at whitespace; objects, arrays and strings
-        // just past their closing character.
-        std::size_t advance(const std::string& s, std::size_t from);
-    };
-
     void read_some();
     void split(bool at_end);
     void split_lines(std::size_t& pos, bool at_end);

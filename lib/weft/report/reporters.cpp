@@ -20,11 +20,16 @@ std::string end_reason(const engine::StepEnd& end) {
     return end.message;
 }
 
+std::string run_end_text(model::RunState status, Duration d, const std::string& message,
+                         bool color) {
+    return paint(model::to_string(status), tone_of(status), Style{color, false}) + " in " +
+           human_duration(d) + (message.empty() ? "" : " (" + message + ")");
+}
+
 std::string summary_line(model::RowId run, const std::string& workflow, model::RunState status,
                          Duration d, const std::string& message, bool color) {
     return "run " + std::to_string(run) + " (" + workflow +
-           "): " + paint(model::to_string(status), tone_of(status), Style{color, false}) + " in " +
-           human_duration(d) + (message.empty() ? "" : " (" + message + ")");
+           "): " + run_end_text(status, d, message, color);
 }
 
 namespace {
@@ -36,36 +41,48 @@ std::string end_detail(const engine::StepEnd& end) {
 
 }  // namespace
 
-PlainReporter::PlainReporter(std::FILE* out, Verbosity v, bool color)
-    : m_out(out), m_verbosity(v), m_color(color), m_terminal(is_terminal(out)) {}
+PlainReporter::PlainReporter(std::FILE* out, Verbosity v, bool color, RunNames names)
+    : m_out(out), m_verbosity(v), m_color(color), m_terminal(is_terminal(out)), m_names(names) {}
+
+std::string PlainReporter::name_of(model::RowId run) const {
+    if (m_names == RunNames::no) return {};
+    const auto it = m_workflows.find(run);
+    return fmt::format("[{}#{}] ", it == m_workflows.end() ? "run" : it->second, run);
+}
 
 void PlainReporter::run_started(model::RowId run, const std::string& workflow, int attempt,
                                 TimePoint) {
+    if (m_names == RunNames::yes) m_workflows[run] = workflow;
     if (m_verbosity == Verbosity::quiet) return;
-    out::print_to(m_out, "run {} ({}) started{}\n", run, workflow,
-                  attempt > 1 ? ", attempt " + std::to_string(attempt) : "");
+    const std::string again = attempt > 1 ? ", attempt " + std::to_string(attempt) : "";
+    if (m_names == RunNames::yes)
+        out::print_to(m_out, "{}started{}\n", name_of(run), again);
+    else
+        out::print_to(m_out, "run {} ({}) started{}\n", run, workflow, again);
     std::fflush(m_out);
 }
 
-void PlainReporter::step_started(model::RowId, const std::string& step, int attempt, TimePoint) {
+void PlainReporter::step_started(model::RowId run, const std::string& step, int attempt,
+                                 TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
     if (attempt > 1)
-        out::print_to(m_out, "{}: started, attempt {}\n", step, attempt);
+        out::print_to(m_out, "{}{}: started, attempt {}\n", name_of(run), step, attempt);
     else
-        out::print_to(m_out, "{}: started\n", step);
+        out::print_to(m_out, "{}{}: started\n", name_of(run), step);
     std::fflush(m_out);
 }
 
-void PlainReporter::log(model::RowId, const std::string& step, int, const std::string& text,
+void PlainReporter::log(model::RowId run, const std::string& step, int, const std::string& text,
                         TimePoint) {
     if (m_verbosity == Verbosity::quiet) return;
+    const std::string name = name_of(run);
     if (m_terminal)
-        out::print_to(m_out, "{} | {}\n", terminal_safe(step),
+        out::print_to(m_out, "{}{} | {}\n", terminal_safe(name), terminal_safe(step),
                       terminal_safe(text, m_color ? Colors::keep : Colors::drop));
     else if (is_valid_utf8(text))  // the common case: no copy
-        out::print_to(m_out, "{} | {}\n", step, text);
+        out::print_to(m_out, "{}{} | {}\n", name, step, text);
     else
-        out::print_to(m_out, "{} | {}\n", step, valid_utf8(text));
+        out::print_to(m_out, "{}{} | {}\n", name, step, valid_utf8(text));
 }
 
 std::string PlainReporter::finished_text(const std::string& step,
@@ -82,18 +99,24 @@ std::string PlainReporter::finished_text(const std::string& step,
     return step + ": " + word + " in " + human_duration(end.duration) + end_detail(end);
 }
 
-void PlainReporter::step_finished(model::RowId, const std::string& step, const engine::StepEnd& end,
-                                  TimePoint) {
+void PlainReporter::step_finished(model::RowId run, const std::string& step,
+                                  const engine::StepEnd& end, TimePoint) {
     const bool bad = end.status == model::StepState::failure;
     if (m_verbosity == Verbosity::quiet && !bad) return;
-    out::print_to(m_out, "{}\n", finished_text(step, end));
+    out::print_to(m_out, "{}{}\n", name_of(run), finished_text(step, end));
     std::fflush(m_out);
 }
 
 void PlainReporter::run_finished(model::RowId run, const std::string& workflow,
                                  model::RunState status, Duration d, const std::string& message,
                                  TimePoint) {
-    out::print_to(m_out, "{}\n", summary_line(run, workflow, status, d, message, m_color));
+    if (m_names == RunNames::yes) {
+        m_workflows[run] = workflow;  // a run that ended before it started (a resume refused)
+        out::print_to(m_out, "{}{}\n", name_of(run), run_end_text(status, d, message, m_color));
+        m_workflows.erase(run);
+    } else {
+        out::print_to(m_out, "{}\n", summary_line(run, workflow, status, d, message, m_color));
+    }
     std::fflush(m_out);
 }
 

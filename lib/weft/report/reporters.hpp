@@ -3,6 +3,8 @@
 // (SPEC §6), or JSON lines for scripts (`--json`). The terminal's live view
 // is in live.hpp, GitHub Actions' folded logs in github.hpp.
 #include <cstdio>
+#include <map>
+#include <string>
 
 #include "weft/engine/observer.hpp"
 #include "weft/model/json.hpp"
@@ -11,16 +13,21 @@
 namespace weft::report {
 
 enum class Verbosity { quiet, normal, verbose };
+// Whether each line about a run names it `[WORKFLOW#RUN]`: `weft up`, whose
+// runs interleave (SPEC §9.2 "Lines of weft up"), does.
+enum class RunNames { no, yes };
 
 // Plain lines: `run 3 (build) started`, `compile: started`,
 // `compile | <output line>`, `compile: failure in 1.2s (exit code 2)`,
-// `run 3 (build): failure in 1.5s`. Quiet prints only failures and the run's
-// end. With `color`, state words are coloured (failure red). On a terminal
-// (a narrow one, or TERM=dumb) output lines are terminal_safe(), keeping
-// their colours only with `color`; elsewhere only invalid UTF-8 is replaced.
+// `run 3 (build): failure in 1.5s`. With RunNames::yes every line starts
+// with the run's name instead: `[build#3] started`, `[build#3] compile |
+// <output line>`, `[build#3] compile: success in 1.2s`, `[build#3] failure in
+// 1.5s`. Quiet prints only failures and the run's end. With `color`, state words are coloured
+// (failure red). On a terminal (a narrow one, or TERM=dumb) output lines are terminal_safe(),
+// keeping their colours only with `color`; elsewhere only invalid UTF-8 is replaced.
 class PlainReporter : public engine::Observer {
   public:
-    PlainReporter(std::FILE* out, Verbosity v, bool color = false);
+    PlainReporter(std::FILE* out, Verbosity v, bool color = false, RunNames names = RunNames::no);
     void run_started(model::RowId run, const std::string& workflow, int attempt,
                      TimePoint t) override;
     void step_started(model::RowId run, const std::string& step, int attempt, TimePoint t) override;
@@ -35,11 +42,15 @@ class PlainReporter : public engine::Observer {
   protected:
     // `compile: failure in 1.2s (exit code 2)`, without a newline.
     std::string finished_text(const std::string& step, const engine::StepEnd& end) const;
+    // `[build#3] ` with RunNames::yes, else empty.
+    std::string name_of(model::RowId run) const;
 
     std::FILE* m_out;
     Verbosity m_verbosity;
     bool m_color;
     bool m_terminal;
+    RunNames m_names;
+    std::map<model::RowId, std::string> m_workflows;  // running runs (RunNames::yes)
 };
 
 // One JSON object a line, each with "type", "run" and "time" (SPEC §6).
@@ -72,6 +83,10 @@ std::string human_duration(Duration d);
 // `SIGTERM, timed out after 5s`, or the engine's message; empty when its
 // state says it all.
 std::string end_reason(const engine::StepEnd& end);
+
+// `success in 1.2s (MESSAGE)`: how a run ended, for humans.
+std::string run_end_text(model::RunState status, Duration d, const std::string& message,
+                         bool color);
 
 // The final line of every reporter but JSON: `run 3 (build): success in 1.2s`.
 std::string summary_line(model::RowId run, const std::string& workflow, model::RunState status,

@@ -61,9 +61,8 @@ void StdinTrigger::on_record(std::string text, const std::string& err, bool json
     std::vector<std::string> targets;
     for (const auto& [n, a] : m_dispatch.workflows())
         if (!a.removed && a.w().on.stdin_format) targets.push_back(n);
-    // Recorded and offered, not announced (as weft up has always done).
-    const model::RowId ev = m_dispatch.fire(
-        model::Event::stdin_line(std::move(text), json, now(), truncated), targets, true);
+    const model::RowId ev =
+        m_dispatch.fire(model::Event::stdin_line(std::move(text), json, now(), truncated), targets);
     if (truncated && ev)
         m_dispatch.announce(
             {{"type", "stdin"},
