@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <limits>
 
 #include "weft/engine/kill_point.hpp"
 #include "weft/exec/cgroup.hpp"
@@ -35,19 +37,8 @@ namespace {
 // What an fd in the executor's epoll set is, in the low bits of its key.
 enum Watch : std::uint64_t { watch_stdout = 1, watch_stderr = 2, watch_pidfd = 3 };
 
-// The step's $WEFT_OUTPUT file into `out`; empty if it cannot be read.
-void read_outputs(const std::string& path, std::string& out) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    char buf[16384];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-}
+// read_available's bound for a $WEFT_OUTPUT file: none.
+constexpr std::size_t k_all = std::numeric_limits<std::size_t>::max();
 
 }  // namespace
 
@@ -177,12 +168,51 @@ std::unique_ptr<Attempt> LocalExecutor::new_attempt() {
 Result<void> LocalExecutor::prepare(Attempt& a) {
     a.script_path = "/dev/fd/" + std::to_string(exec::k_script_fd);
     a.output_file = a.file_base + ".out";
-    // Empty and 0600 before the step appends to it. Usually new: created
-    // directly, where write_private_file would first try to unlink it.
+    // Empty and 0600 before the step appends to it: an earlier attempt's
+    // emptied file of this run, renamed (creating and removing a file per
+    // step made ext4 search its inode table for a free inode each time),
+    // else a new one.
+    auto pool = m_output_pool.find(a.run_id);
+    while (pool != m_output_pool.end() && !pool->second.empty()) {
+        const std::string old = std::move(pool->second.back());
+        pool->second.pop_back();
+        if (::rename(old.c_str(), a.output_file.c_str()) == 0) return {};
+    }
     const int fd =
         ::open(a.output_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) return ::close(fd) == 0 ? Result<void>() : write_private_file(a.output_file, "");
+    if (fd >= 0 && ::close(fd) == 0) return {};
     return write_private_file(a.output_file, "");
+}
+
+// The outputs of ended attempt `p` (when it exited 0); its file goes back to
+// the run's pool when nothing of the attempt is left to write to it and it is
+// still the private, empty-able file prepare() made, else it is removed.
+void LocalExecutor::take_outputs(const Process& p, bool reusable, ExecEnd& end) {
+    const int fd = ::open(p.output_file.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0) {
+        reusable = reusable && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 &&
+                   st.st_nlink == 1 && st.st_uid == ::geteuid();
+        if (end.exit_code == 0) (void)exec::read_available(fd, end.outputs, k_all);
+        if (st.st_size > 0 || !end.outputs.empty()) reusable = reusable && ::ftruncate(fd, 0) == 0;
+    } else if (end.exit_code == 0) {
+        // Replaced by a symbolic link, say: read as before, never reused.
+        reusable = false;
+        const int any = ::open(p.output_file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (any >= 0) {
+            (void)exec::read_available(any, end.outputs, k_all);
+            ::close(any);
+        }
+    }
+    if (fd >= 0) ::close(fd);
+    if (reusable && fd >= 0)
+        m_output_pool[p.run_id].push_back(p.output_file);
+    else
+        ::unlink(p.output_file.c_str());
+}
+
+void LocalExecutor::run_ended(model::RowId run) {
+    m_output_pool.erase(run);  // its directory is gone
 }
 
 // The cgroup of attempt `a`, where weft can make one: the first refusal
@@ -295,18 +325,18 @@ void LocalExecutor::done(Process& p) {
     // Whatever it left behind (background jobs, setsid escapees) dies with it.
     // A cgroup that still holds a process cannot be removed (EBUSY): one
     // rmdir both checks and tidies.
-    if (!p.cgroup.empty()
+    const bool left =
+        !p.cgroup.empty()
             ? !exec::cgroup::remove(p.cgroup)
-            : exec::maybe_leftovers(p.child.pid, [this](pid_t pid) { return is_tracked(pid); }))
-        add_sweep(p);
+            : exec::maybe_leftovers(p.child.pid, [this](pid_t pid) { return is_tracked(pid); });
+    if (left) add_sweep(p);
     if (p.cgroup.empty()) sweep_adopted(p);
     for (int fd : {p.child.stdout_fd, p.child.stderr_fd, p.child.pidfd}) unwatch(fd);
     m_watched.erase(p.watch_id);
     watched_changed();
     exec::close_fds(p.child);
     ExecEnd end{st->exit_code, st->signal, "", ""};
-    if (st->exit_code == 0) read_outputs(p.output_file, end.outputs);
-    ::unlink(p.output_file.c_str());
+    take_outputs(p, !left, end);
     m_host.ended(p, end);
 }
 

@@ -35,6 +35,7 @@ class LocalExecutor final : public Executor {
     bool terminate(Attempt& a) override;
     void kill(Attempt& a) override;
     void kill_all() override;
+    void run_ended(model::RowId run) override;
     void close() override;
 
     struct Process;
@@ -46,6 +47,7 @@ class LocalExecutor final : public Executor {
     void watched_changed();
     void dispatch();
     void read_pipe(Process& p, int stream, bool final);
+    void take_outputs(const Process& p, bool reusable, ExecEnd& end);
     void done(Process& p);
     void make_cgroup(Process& p, exec::SpawnRequest& sr);
     int signal_all(const Process& p, int sig);
@@ -80,6 +82,9 @@ class LocalExecutor final : public Executor {
     events::UvHandle<uv_poll_t> m_epoll_poll;
     std::unordered_map<std::uint64_t, Process*> m_watched;
     std::uint64_t m_last_watch = 0;
+    // Per run: $WEFT_OUTPUT files of ended attempts, emptied, for prepare()
+    // to rename rather than create one per attempt.
+    std::unordered_map<model::RowId, std::vector<std::string>> m_output_pool;
 };
 
 }  // namespace weft::engine
