@@ -238,6 +238,14 @@ TEST_CASE("exec::spawn") {
         CHECK(c.child().start_time > 0);
         CHECK(c.child().start_time == stat_start_time(c.pid()));
     }
+    SUBCASE("start_time is the process's, spawn after spawn") {
+        // Taken from the clock around clone when its tick did not change:
+        // it must agree with /proc every time, ticks crossed or not.
+        for (int i = 0; i < 200; ++i) {
+            ExecChild c({"sleep", "1000"});
+            REQUIRE(c.child().start_time == stat_start_time(c.pid()));
+        }
+    }
 }
 
 TEST_CASE("exec::try_reap") {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -329,6 +330,16 @@ pid_t clone_child(ChildPlan& plan, int cgroup_fd, int& pidfd) {
     return static_cast<pid_t>(weft_clone3_call(&args, sizeof args, child_main, &plan));
 }
 
+// CLOCK_BOOTTIME in clock ticks, as /proc/PID/stat shows a start time; 0
+// if it cannot be read.
+long long boot_ticks() {
+    static const long k_hz = ::sysconf(_SC_CLK_TCK);
+    timespec ts;
+    if (k_hz <= 0 || ::clock_gettime(CLOCK_BOOTTIME, &ts) != 0) return 0;
+    const long long ns = static_cast<long long>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
+    return ns / (1'000'000'000LL / k_hz);
+}
+
 }  // namespace
 
 Result<Child> spawn(const SpawnRequest& r) {
@@ -369,6 +380,7 @@ Result<Child> spawn(const SpawnRequest& r) {
                    report[1],
                    {0, 0}};
     int pidfd = -1;
+    const long long before = boot_ticks();
     pid_t pid = clone_child(plan, r.cgroup_fd, pidfd);
     // clone3 refused (a seccomp filter, an old kernel, a cgroup that takes
     // no process): no cgroup, then.
@@ -408,7 +420,12 @@ Result<Child> spawn(const SpawnRequest& r) {
     c.pidfd = pidfd;
     c.in_cgroup = in_cgroup;
     c.cgroup_errno = cgroup_errno;
-    c.start_time = process_start_time(pid);
+    // The kernel stamps the child's start (CLOCK_BOOTTIME, shown in clock
+    // ticks) inside clone: when the clock showed the same tick before and
+    // after, that is the start time, and /proc need not be read (an open,
+    // a read and a close per step); else the tick changed meanwhile.
+    const long long after = boot_ticks();
+    c.start_time = before == after && before > 0 ? before : process_start_time(pid);
     c.stdout_fd = fds.release(out_read);
     c.stderr_fd = fds.release(err_read);
     return c;
