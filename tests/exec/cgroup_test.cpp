@@ -30,6 +30,30 @@ TEST_CASE("exec::sealed_memfd and inherited fds") {
         CHECK(o.out == "from-memfd /dev/fd/3\n");
         CHECK(o.status.exit_code == 0);
     }
+    SUBCASE("a script at fd 0-2 of ours still reaches /dev/fd/3, stdin untouched") {
+        // Moved onto 0, 1 and 2 before the script's move, it must be copied away first.
+        const int saved = ::dup(0);
+        REQUIRE(::dup2(*fd, 0) == 0);
+        ex::SpawnRequest r{{"sh", "-c", ". /dev/fd/3; cat"}, test_env(), ""};
+        r.script_fd = 0;
+        r.stdin_path = "/dev/null";
+        ExecChild c(r, ExecChild::AddMarker::yes);
+        REQUIRE(::dup2(saved, 0) == 0);
+        ::close(saved);
+        auto o = c.finish();
+        CHECK(o.out == "from-memfd sh\n");
+        CHECK(o.status.exit_code == 0);
+    }
+    SUBCASE("the script's fd and stdin's may be the same") {
+        ex::SpawnRequest r{{"sh", "-c", "cat; . /dev/fd/3"}, test_env(), ""};
+        r.script_fd = *fd;
+        r.stdin_fd = *fd;
+        ExecChild c(r, ExecChild::AddMarker::yes);
+        auto o = c.finish();
+        // Both share one offset: cat reads it all, then the shell reads /dev/fd/3,
+        // which opens the memfd anew (at offset 0).
+        CHECK(o.out == "echo from-memfd $0\nfrom-memfd sh\n");
+    }
     SUBCASE("as stdin, nothing else inherited") {
         ex::SpawnRequest r{
             {"sh", "-c", "cat; ls /proc/self/fd | sort -n | tr '\\n' ' '"}, test_env(), ""};

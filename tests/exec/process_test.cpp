@@ -163,6 +163,31 @@ TEST_CASE("exec::spawn") {
                     ExecChild::AddMarker::no);
         CHECK(c.finish().out == "tool a b\n");
     }
+    SUBCASE("a program found in the PATH is looked up again once it is gone") {
+        // spawn remembers where it found a name: that must not outlive the file.
+        TempDir a, b;
+        const std::vector<std::string> env{"PATH=" + a.path() + ":" + b.path()};
+        const std::string first = a.write("weft-test-moved", "#!/bin/sh\necho a\n", 0755);
+        b.write("weft-test-moved", "#!/bin/sh\necho b\n", 0755);
+        ExecChild c1({{"weft-test-moved"}, env, ""}, ExecChild::AddMarker::no);
+        CHECK(c1.finish().out == "a\n");
+        REQUIRE(::unlink(first.c_str()) == 0);
+        ExecChild c2({{"weft-test-moved"}, env, ""}, ExecChild::AddMarker::no);
+        CHECK(c2.finish().out == "b\n");
+        const std::string second = b.path() + "/weft-test-moved";
+        REQUIRE(::unlink(second.c_str()) == 0);
+        CHECK(spawn_error({{"weft-test-moved"}, env, ""}) ==
+              "cannot run 'weft-test-moved': No such file or directory");
+    }
+    SUBCASE("a relative PATH entry is searched from the cwd every time") {
+        TempDir a, b;
+        a.write("weft-test-rel", "#!/bin/sh\necho a\n", 0755);
+        b.write("weft-test-rel", "#!/bin/sh\necho b\n", 0755);
+        ExecChild c1({{"weft-test-rel"}, {"PATH=."}, a.path()}, ExecChild::AddMarker::no);
+        CHECK(c1.finish().out == "a\n");
+        ExecChild c2({{"weft-test-rel"}, {"PATH=."}, b.path()}, ExecChild::AddMarker::no);
+        CHECK(c2.finish().out == "b\n");
+    }
     SUBCASE("a new process group") {
         ExecChild c({"sleep", "1000"});
         CHECK(getpgid(c.pid()) == c.pid());
@@ -212,6 +237,14 @@ TEST_CASE("exec::spawn") {
         ExecChild c({"sleep", "1000"});
         CHECK(c.child().start_time > 0);
         CHECK(c.child().start_time == stat_start_time(c.pid()));
+    }
+    SUBCASE("start_time is the process's, spawn after spawn") {
+        // Taken from the clock around clone when its tick did not change:
+        // it must agree with /proc every time, ticks crossed or not.
+        for (int i = 0; i < 200; ++i) {
+            ExecChild c({"sleep", "1000"});
+            REQUIRE(c.child().start_time == stat_start_time(c.pid()));
+        }
     }
 }
 

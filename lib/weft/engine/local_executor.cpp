@@ -1,12 +1,14 @@
 #include "weft/engine/local_executor.hpp"
 
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <limits>
 
 #include "weft/engine/kill_point.hpp"
 #include "weft/exec/cgroup.hpp"
@@ -17,12 +19,28 @@
 namespace weft::engine {
 
 struct LocalExecutor::Process : Attempt {
+    // Torn down with its run, which may outlive the executor (`owner` is
+    // then null): whatever it still holds is closed here.
+    ~Process() override {
+        if (owner && owner->m_watched.erase(watch_id)) owner->watched_changed();
+        exec::close_fds(child);
+    }
     LocalExecutor* owner = nullptr;
     std::string cgroup;  // its cgroup's path; empty without one
     exec::Child child;
-    events::UvHandle<uv_poll_t> pid_poll, out_poll, err_poll;
+    std::uint64_t watch_id = 0;  // its fds' key in m_watched, once followed
     std::string out_buf, err_buf;
 };
+
+namespace {
+
+// What an fd in the executor's epoll set is, in the low bits of its key.
+enum Watch : std::uint64_t { watch_stdout = 1, watch_stderr = 2, watch_pidfd = 3 };
+
+// read_available's bound for a $WEFT_OUTPUT file: none.
+constexpr std::size_t k_all = std::numeric_limits<std::size_t>::max();
+
+}  // namespace
 
 // Processes an ended attempt left behind: SIGTERM at once, SIGKILL once the
 // kill-grace has passed, checked every few milliseconds until none is left.
@@ -39,6 +57,7 @@ struct LocalExecutor::Sweep {
 LocalExecutor::LocalExecutor(uv_loop_s* loop, ExecHost& host, Clock& clock,
                              std::vector<std::string> base_env)
     : m_loop(loop), m_host(host), m_clock(clock), m_base_env(std::move(base_env)) {
+    for (const auto& e : m_base_env) m_base_keys.push_back(e.substr(0, e.find('=')));
     auto* h = m_sigchld.make();
     uv_signal_init(m_loop, h);
     h->data = this;
@@ -56,8 +75,80 @@ LocalExecutor::~LocalExecutor() {
     close();
 }
 
+// The fds of every running attempt sit in one epoll set of ours, which the
+// loop polls as one fd: an fd costs an epoll_ctl to add and one to remove,
+// where a uv_poll_t of its own costs five calls and an ioctl (libuv checks
+// each new fd by adding and removing it, then adds it again at the next
+// iteration).
+void LocalExecutor::watch(Process& p, int fd, std::uint64_t kind) {
+    if (m_epfd < 0) {
+        m_epfd = ::epoll_create1(EPOLL_CLOEXEC);
+        if (m_epfd < 0) return;
+        auto* h = m_epoll_poll.make();
+        uv_poll_init(m_loop, h, m_epfd);
+        h->data = this;
+        uv_poll_start(h, UV_READABLE, [](uv_poll_t* x, int, int) {
+            static_cast<LocalExecutor*>(x->data)->dispatch();
+        });
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.u64 = p.watch_id << 2 | kind;
+    ::epoll_ctl(m_epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+// The set keeps the loop alive while it watches an attempt, as a handle per
+// fd did: uv_ref and uv_unref make no system call.
+void LocalExecutor::watched_changed() {
+    if (!m_epoll_poll) return;
+    if (m_watched.empty())
+        uv_unref(m_epoll_poll.base());
+    else
+        uv_ref(m_epoll_poll.base());
+}
+
+// Removed before the fd is closed: a copy of it elsewhere (a fork that has
+// not yet called exec) would keep it in the set.
+void LocalExecutor::unwatch(int fd) {
+    if (m_epfd >= 0 && fd >= 0) ::epoll_ctl(m_epfd, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+// Level-triggered: what one call leaves unread is reported again at the
+// loop's next iteration. An attempt that ended earlier in the same batch is
+// gone from m_watched, and its events are dropped.
+void LocalExecutor::dispatch() {
+    epoll_event evs[64];
+    int n;
+    while ((n = ::epoll_wait(m_epfd, evs, 64, 0)) < 0 && errno == EINTR) {
+    }
+    for (int i = 0; i < n; ++i) {
+        auto it = m_watched.find(evs[i].data.u64 >> 2);
+        if (it == m_watched.end()) continue;
+        switch (evs[i].data.u64 & 3) {
+            case watch_stdout:
+                read_pipe(*it->second, 1, false);
+                break;
+            case watch_stderr:
+                read_pipe(*it->second, 2, false);
+                break;
+            case watch_pidfd:
+                done(*it->second);
+                break;
+            default:
+                break;
+        }
+    }
+}
+
 void LocalExecutor::close() {
     m_sigchld.reset();
+    // Attempts may outlive the executor (their runs are torn down later):
+    // they must not reach back into it.
+    for (auto& [id, p] : m_watched) p->owner = nullptr;
+    m_watched.clear();
+    m_epoll_poll.reset();
+    if (m_epfd >= 0) ::close(m_epfd);
+    m_epfd = -1;
     // The loop is closing: whatever a sweep still waits for dies now.
     for (auto& s : m_sweeps)
         if (!s->cgroup.empty()) exec::cgroup::kill(s->cgroup);
@@ -77,7 +168,51 @@ std::unique_ptr<Attempt> LocalExecutor::new_attempt() {
 Result<void> LocalExecutor::prepare(Attempt& a) {
     a.script_path = "/dev/fd/" + std::to_string(exec::k_script_fd);
     a.output_file = a.file_base + ".out";
+    // Empty and 0600 before the step appends to it: an earlier attempt's
+    // emptied file of this run, renamed (creating and removing a file per
+    // step made ext4 search its inode table for a free inode each time),
+    // else a new one.
+    auto pool = m_output_pool.find(a.run_id);
+    while (pool != m_output_pool.end() && !pool->second.empty()) {
+        const std::string old = std::move(pool->second.back());
+        pool->second.pop_back();
+        if (::rename(old.c_str(), a.output_file.c_str()) == 0) return {};
+    }
+    const int fd =
+        ::open(a.output_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0 && ::close(fd) == 0) return {};
     return write_private_file(a.output_file, "");
+}
+
+// The outputs of ended attempt `p` (when it exited 0); its file goes back to
+// the run's pool when nothing of the attempt is left to write to it and it is
+// still the private, empty-able file prepare() made, else it is removed.
+void LocalExecutor::take_outputs(const Process& p, bool reusable, ExecEnd& end) {
+    const int fd = ::open(p.output_file.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0) {
+        reusable = reusable && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 &&
+                   st.st_nlink == 1 && st.st_uid == ::geteuid();
+        if (end.exit_code == 0) (void)exec::read_available(fd, end.outputs, k_all);
+        if (st.st_size > 0 || !end.outputs.empty()) reusable = reusable && ::ftruncate(fd, 0) == 0;
+    } else if (end.exit_code == 0) {
+        // Replaced by a symbolic link, say: read as before, never reused.
+        reusable = false;
+        const int any = ::open(p.output_file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (any >= 0) {
+            (void)exec::read_available(any, end.outputs, k_all);
+            ::close(any);
+        }
+    }
+    if (fd >= 0) ::close(fd);
+    if (reusable && fd >= 0)
+        m_output_pool[p.run_id].push_back(p.output_file);
+    else
+        ::unlink(p.output_file.c_str());
+}
+
+void LocalExecutor::run_ended(model::RowId run) {
+    m_output_pool.erase(run);  // its directory is gone
 }
 
 // The cgroup of attempt `a`, where weft can make one: the first refusal
@@ -107,9 +242,11 @@ Result<void> LocalExecutor::start(Attempt& a) {
     auto memfd = exec::sealed_memfd(a.plugin ? "weft-request" : "weft-script", a.script);
     if (!memfd) return memfd.error();
     (a.plugin ? sr.stdin_fd : sr.script_fd) = *memfd;  // a plugin's request, on its stdin
-    for (const auto& e : m_base_env) {
-        const std::string key = e.substr(0, e.find('='));
-        if (!a.env.count(key) && key != "WEFT_ATTEMPT_KEY") sr.env.push_back(e);
+    sr.env.reserve(m_base_env.size() + a.env.size() + 1);
+    for (std::size_t i = 0; i < m_base_env.size(); ++i) {
+        const std::string& key = m_base_keys[i];
+        if (key != "WEFT_ATTEMPT_KEY" && a.env.find(key) == a.env.end())
+            sr.env.push_back(m_base_env[i]);
     }
     for (const auto& [k, v] : a.env) sr.env.push_back(k + "=" + v);
     sr.env.push_back(a.marker);
@@ -138,24 +275,12 @@ Result<void> LocalExecutor::start(Attempt& a) {
 void LocalExecutor::follow(Attempt& a) {
     auto& p = static_cast<Process&>(a);
     m_leaders.emplace(p.child.pid, &p);
-    auto watch = [&](events::UvHandle<uv_poll_t>& h, int fd, uv_poll_cb cb) {
-        auto* x = h.make();
-        uv_poll_init(m_loop, x, fd);
-        x->data = &p;
-        uv_poll_start(x, UV_READABLE | UV_DISCONNECT, cb);
-    };
-    watch(p.out_poll, p.child.stdout_fd, [](uv_poll_t* h, int, int) {
-        auto* at = static_cast<Process*>(h->data);
-        at->owner->read_pipe(*at, 1, false);
-    });
-    watch(p.err_poll, p.child.stderr_fd, [](uv_poll_t* h, int, int) {
-        auto* at = static_cast<Process*>(h->data);
-        at->owner->read_pipe(*at, 2, false);
-    });
-    watch(p.pid_poll, p.child.pidfd, [](uv_poll_t* h, int, int) {
-        auto* at = static_cast<Process*>(h->data);
-        at->owner->done(*at);
-    });
+    p.watch_id = ++m_last_watch;
+    m_watched.emplace(p.watch_id, &p);
+    watched_changed();
+    watch(p, p.child.stdout_fd, watch_stdout);
+    watch(p, p.child.stderr_fd, watch_stderr);
+    watch(p, p.child.pidfd, watch_pidfd);
 }
 
 void LocalExecutor::reattach(Attempt&, const store::SlurmJobRef&, long long, long long) {
@@ -164,7 +289,6 @@ void LocalExecutor::reattach(Attempt&, const store::SlurmJobRef&, long long, lon
 
 void LocalExecutor::read_pipe(Process& p, int stream, bool final) {
     int& fd = stream == 1 ? p.child.stdout_fd : p.child.stderr_fd;
-    auto& h = stream == 1 ? p.out_poll : p.err_poll;
     std::string& buf = stream == 1 ? p.out_buf : p.err_buf;
     if (fd < 0) return;
     Result<exec::ReadEnd> r = exec::ReadEnd::open;
@@ -185,7 +309,7 @@ void LocalExecutor::read_pipe(Process& p, int stream, bool final) {
         m_host.output(p, stream, buf, final || !r || *r == exec::ReadEnd::eof);
     }
     if (!r || *r == exec::ReadEnd::eof) {
-        h.reset();
+        unwatch(fd);
         ::close(fd);
         fd = -1;
     }
@@ -199,23 +323,20 @@ void LocalExecutor::done(Process& p) {
     read_pipe(p, 1, true);
     read_pipe(p, 2, true);
     // Whatever it left behind (background jobs, setsid escapees) dies with it.
-    if (!p.cgroup.empty()
-            ? exec::cgroup::populated(p.cgroup) || !exec::cgroup::remove(p.cgroup)
-            : exec::maybe_leftovers(p.child.pid, [this](pid_t pid) { return is_tracked(pid); }))
-        add_sweep(p);
+    // A cgroup that still holds a process cannot be removed (EBUSY): one
+    // rmdir both checks and tidies.
+    const bool left =
+        !p.cgroup.empty()
+            ? !exec::cgroup::remove(p.cgroup)
+            : exec::maybe_leftovers(p.child.pid, [this](pid_t pid) { return is_tracked(pid); });
+    if (left) add_sweep(p);
     if (p.cgroup.empty()) sweep_adopted(p);
-    p.pid_poll.reset();
-    p.out_poll.reset();
-    p.err_poll.reset();
+    for (int fd : {p.child.stdout_fd, p.child.stderr_fd, p.child.pidfd}) unwatch(fd);
+    m_watched.erase(p.watch_id);
+    watched_changed();
     exec::close_fds(p.child);
     ExecEnd end{st->exit_code, st->signal, "", ""};
-    if (st->exit_code == 0) {
-        std::ifstream f(p.output_file, std::ios::binary);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        end.outputs = ss.str();
-    }
-    ::unlink(p.output_file.c_str());
+    take_outputs(p, !left, end);
     m_host.ended(p, end);
 }
 

@@ -2,9 +2,11 @@
 // The local executor: each attempt one process group on this machine
 // (exec/process.hpp), started in a cgroup v2 of its own where weft can make
 // one (exec/cgroup.hpp), its script on an inherited memfd, its stdout and stderr read from pipes
-// into log lines (a plugin's stdout is its result, SPEC §7), its end seen through a pidfd, and
+// into log lines (a plugin's stdout is its result, SPEC §7), its end seen through a pidfd (these
+// three fds of every attempt in one epoll set of its own, which the loop polls as one fd), and
 // whatever it leaves behind swept: SIGTERM at once, SIGKILL after the kill-grace. It is a child
 // subreaper's reaper too: orphans of steps that no attempt leads are reaped on SIGCHLD.
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <set>
@@ -33,13 +35,19 @@ class LocalExecutor final : public Executor {
     bool terminate(Attempt& a) override;
     void kill(Attempt& a) override;
     void kill_all() override;
+    void run_ended(model::RowId run) override;
     void close() override;
 
     struct Process;
     struct Sweep;
 
   private:
+    void watch(Process& p, int fd, std::uint64_t kind);
+    void unwatch(int fd);
+    void watched_changed();
+    void dispatch();
     void read_pipe(Process& p, int stream, bool final);
+    void take_outputs(const Process& p, bool reusable, ExecEnd& end);
     void done(Process& p);
     void make_cgroup(Process& p, exec::SpawnRequest& sr);
     int signal_all(const Process& p, int sig);
@@ -54,6 +62,7 @@ class LocalExecutor final : public Executor {
     ExecHost& m_host;
     Clock& m_clock;
     std::vector<std::string> m_base_env;
+    std::vector<std::string> m_base_keys;           // the name of each m_base_env entry
     std::unordered_map<pid_t, Process*> m_leaders;  // running attempts, by pid
     std::list<std::unique_ptr<Sweep>> m_sweeps;
     // Without cgroups: processes steps left that weft's subreaper received,
@@ -67,6 +76,15 @@ class LocalExecutor final : public Executor {
     std::string m_cgroup_dir;   // exec::cgroup::owner_dir of this weft process
     bool m_no_cgroups = false;  // weft cannot make them here
     events::UvHandle<uv_signal_t> m_sigchld;
+    // One epoll set for the fds of every followed attempt (watch()), polled by
+    // the loop as one fd; m_watched finds an attempt by its Process::watch_id.
+    int m_epfd = -1;
+    events::UvHandle<uv_poll_t> m_epoll_poll;
+    std::unordered_map<std::uint64_t, Process*> m_watched;
+    std::uint64_t m_last_watch = 0;
+    // Per run: $WEFT_OUTPUT files of ended attempts, emptied, for prepare()
+    // to rename rather than create one per attempt.
+    std::unordered_map<model::RowId, std::vector<std::string>> m_output_pool;
 };
 
 }  // namespace weft::engine

@@ -99,13 +99,21 @@ std::string owner_dir(const std::string& token) {
 
 Result<Group> create(const std::string& owner_dir, const std::string& name) {
     if (owner_dir.empty()) return make_error(Errc::exec, "no cgroup v2 mount");
-    if (::mkdir(owner_dir.c_str(), 0755) != 0 && errno != EEXIST)
-        return make_error(Errc::exec, "cannot create " + owner_dir + ": " + errno_text(errno));
     Group g;
     g.path = owner_dir + "/" + name;
-    if (::mkdir(g.path.c_str(), 0755) != 0 && errno != EEXIST)
+    // The attempt's group first: its owner directory exists but for the
+    // first attempt, so that is one mkdir per attempt, not two.
+    int rc = ::mkdir(g.path.c_str(), 0755);
+    if (rc != 0 && errno == ENOENT) {
+        if (::mkdir(owner_dir.c_str(), 0755) != 0 && errno != EEXIST)
+            return make_error(Errc::exec, "cannot create " + owner_dir + ": " + errno_text(errno));
+        rc = ::mkdir(g.path.c_str(), 0755);
+    }
+    if (rc != 0 && errno != EEXIST)
         return make_error(Errc::exec, "cannot create " + g.path + ": " + errno_text(errno));
-    if (::access((g.path + "/cgroup.kill").c_str(), W_OK) != 0) {
+    // The kernel's, so the same for every group: asked once per process.
+    static const bool has_kill = ::access((g.path + "/cgroup.kill").c_str(), W_OK) == 0;
+    if (!has_kill) {
         ::rmdir(g.path.c_str());
         return make_error(Errc::exec, g.path + " has no cgroup.kill (Linux >= 5.14)");
     }

@@ -73,6 +73,7 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         len += static_cast<std::size_t>(n);
+        if (buf[len - 1] == '\n') break;  // the whole line: no read to see the end
     }
     close(fd);
     // comm may contain ')' and spaces: the fields start after the last ')'.

@@ -9,10 +9,13 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 
@@ -94,10 +97,8 @@ const char* path_of(const std::vector<std::string>& env) {
 // execvp's search done here: it must use the child's PATH and cwd, which
 // posix_spawnp cannot (it searches the parent's PATH). Returns the path to
 // exec, or the errno to report: EACCES if only non-executable files matched.
-Result<std::string> resolve_program(const SpawnRequest& r) {
+Result<std::string> search_path(const SpawnRequest& r, std::string_view path) {
     const std::string& name = r.argv[0];
-    if (name.find('/') != std::string::npos) return name;
-    std::string_view path = path_of(r.env);
     bool denied = false;
     for (std::size_t start = 0;;) {
         std::size_t colon = path.find(':', start);
@@ -115,6 +116,50 @@ Result<std::string> resolve_program(const SpawnRequest& r) {
     }
     return make_error(Errc::exec,
                       "cannot run '" + name + "': " + errno_text(denied ? EACCES : ENOENT));
+}
+
+// What search_path found for one program name and PATH, kept for a while:
+// every step of a run starts the same shell, and the search stats each
+// PATH entry (ten system calls per step on a PATH of ten entries).
+struct FoundProgram {
+    std::string name, path, program;
+    std::chrono::steady_clock::time_point at;
+};
+constexpr auto k_found_kept = std::chrono::seconds(5);
+constexpr std::size_t k_found_max = 8;
+
+Result<std::string> resolve_program(const SpawnRequest& r) {
+    const std::string& name = r.argv[0];
+    if (name.find('/') != std::string::npos) return name;
+    std::string_view path = path_of(r.env);
+    // A PATH with a relative entry depends on the cwd: searched every time.
+    bool absolute = true;
+    for (std::size_t start = 0; start <= path.size();) {
+        const std::size_t colon = std::min(path.find(':', start), path.size());
+        if (colon == start || path[start] != '/') absolute = false;
+        start = colon + 1;
+    }
+    thread_local std::vector<FoundProgram> found;
+    const auto now = std::chrono::steady_clock::now();
+    if (absolute) {
+        for (auto it = found.begin(); it != found.end(); ++it) {
+            if (it->name != name || it->path != path) continue;
+            // Still there (one stat, not one per PATH entry) and recent:
+            // a program installed earlier in the PATH is seen within seconds.
+            struct stat st;
+            if (now - it->at < k_found_kept && ::stat(it->program.c_str(), &st) == 0 &&
+                S_ISREG(st.st_mode))
+                return it->program;
+            found.erase(it);
+            break;
+        }
+    }
+    auto program = search_path(r, path);
+    if (program && absolute) {
+        if (found.size() >= k_found_max) found.erase(found.begin());
+        found.push_back({name, std::string(path), *program, now});
+    }
+    return program;
 }
 
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
@@ -144,7 +189,11 @@ struct ChildPlan {
     const char* cwd;         // nullptr: stay
     const char* stdin_path;  // when stdin_fd < 0
     int stdin_fd, out_fd, err_fd, script_fd;
-    int report_fd;  // write end of a CLOEXEC pipe: {stage, errno} if execve is not reached
+    // Where the child says why execve was not reached: {stage, errno}. In
+    // `failed` when it shares our memory (no pipe to create, read and close
+    // per spawn), else on `report_fd`, the write end of a CLOEXEC pipe.
+    int report_fd;
+    volatile int failed[2];
 };
 
 enum Stage : int { stage_setup = 1, stage_chdir = 2, stage_exec = 3 };
@@ -153,9 +202,14 @@ enum Stage : int { stage_setup = 1, stage_chdir = 2, stage_exec = 3 };
 // locks or keep state of the thread the child shares memory with.
 #define WEFT_CHILD_CODE __attribute__((no_sanitize("address", "undefined")))
 
-[[noreturn]] WEFT_CHILD_CODE void child_fail(const ChildPlan& c, int stage) {
+[[noreturn]] WEFT_CHILD_CODE void child_fail(ChildPlan& c, int stage) {
     const int msg[2] = {stage, errno};
-    (void)!::write(c.report_fd, msg, sizeof msg);
+    if (c.report_fd >= 0) {
+        (void)!::write(c.report_fd, msg, sizeof msg);
+    } else {
+        c.failed[1] = msg[1];
+        c.failed[0] = stage;
+    }
     ::_exit(127);
 }
 
@@ -166,7 +220,7 @@ WEFT_CHILD_CODE int move_to(int from, int to) {
 
 // Runs in the child, on a stack of its own: only system calls.
 WEFT_CHILD_CODE int child_main(void* arg) {
-    const ChildPlan& c = *static_cast<const ChildPlan*>(arg);
+    ChildPlan& c = *static_cast<ChildPlan*>(arg);
     // Every signal at its default disposition (a SIG_IGN survives exec, and a
     // handler of the parent must never run here), with the kernel's own call:
     // glibc's sigaction refuses its internal signals 32 and 33.
@@ -276,6 +330,16 @@ pid_t clone_child(ChildPlan& plan, int cgroup_fd, int& pidfd) {
     return static_cast<pid_t>(weft_clone3_call(&args, sizeof args, child_main, &plan));
 }
 
+// CLOCK_BOOTTIME in clock ticks, as /proc/PID/stat shows a start time; 0
+// if it cannot be read.
+long long boot_ticks() {
+    static const long k_hz = ::sysconf(_SC_CLK_TCK);
+    timespec ts;
+    if (k_hz <= 0 || ::clock_gettime(CLOCK_BOOTTIME, &ts) != 0) return 0;
+    const long long ns = static_cast<long long>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
+    return ns / (1'000'000'000LL / k_hz);
+}
+
 }  // namespace
 
 Result<Child> spawn(const SpawnRequest& r) {
@@ -288,21 +352,19 @@ Result<Child> spawn(const SpawnRequest& r) {
     FdGuard fds;
     if (auto ok = make_pipe(fds[out_read], fds[out_write]); !ok) return ok.error();
     if (auto ok = make_pipe(fds[err_read], fds[err_write]); !ok) return ok.error();
-    int report[2];
-    if (pipe2(report, O_CLOEXEC) != 0)
-        return make_error(Errc::exec, "cannot create a pipe: " + errno_text(errno));
-    // The fds moved to 0, 1, 2 and k_script_fd must not sit where an earlier
-    // move puts another.
+    // stdin is moved first, so any fd will do; the script is moved last,
+    // after 0, 1 and 2 were overwritten: it must not sit there.
     FdGuard moved;
-    int stdin_fd = -1, script_fd = -1;
-    if (r.stdin_fd >= 0) stdin_fd = moved[0] = fcntl(r.stdin_fd, F_DUPFD_CLOEXEC, 3);
-    if (r.script_fd >= 0)
-        script_fd = moved[1] = fcntl(r.script_fd, F_DUPFD_CLOEXEC, k_script_fd + 1);
-    if ((r.stdin_fd >= 0 && stdin_fd < 0) || (r.script_fd >= 0 && script_fd < 0)) {
-        ::close(report[0]);
-        ::close(report[1]);
-        return make_error(Errc::exec, "cannot run '" + r.argv[0] + "': " + errno_text(errno));
+    const int stdin_fd = r.stdin_fd;
+    int script_fd = r.script_fd;
+    if (r.script_fd >= 0 && r.script_fd < 3) {
+        script_fd = moved[0] = fcntl(r.script_fd, F_DUPFD_CLOEXEC, k_script_fd + 1);
+        if (script_fd < 0)
+            return make_error(Errc::exec, "cannot run '" + r.argv[0] + "': " + errno_text(errno));
     }
+    int report[2] = {-1, -1};
+    if (!k_shared_vm && pipe2(report, O_CLOEXEC) != 0)
+        return make_error(Errc::exec, "cannot create a pipe: " + errno_text(errno));
 
     std::vector<char*> argv = c_strings(r.argv);
     std::vector<char*> envp = c_strings(r.env);
@@ -315,27 +377,33 @@ Result<Child> spawn(const SpawnRequest& r) {
                    fds[out_write],
                    fds[err_write],
                    script_fd,
-                   report[1]};
+                   report[1],
+                   {0, 0}};
     int pidfd = -1;
+    const long long before = boot_ticks();
     pid_t pid = clone_child(plan, r.cgroup_fd, pidfd);
     // clone3 refused (a seccomp filter, an old kernel, a cgroup that takes
     // no process): no cgroup, then.
     const bool in_cgroup = r.cgroup_fd >= 0 && pid >= 0;
     const int cgroup_errno = r.cgroup_fd >= 0 && pid < 0 ? -pid : 0;
     if (r.cgroup_fd >= 0 && !in_cgroup) pid = clone_child(plan, -1, pidfd);
-    ::close(report[1]);
+    if (report[1] >= 0) ::close(report[1]);
     close(fds.release(out_write));
     close(fds.release(err_write));
     if (pid < 0) {
-        ::close(report[0]);
+        if (report[0] >= 0) ::close(report[0]);
         return make_error(Errc::exec, "cannot run '" + r.argv[0] + "': " + errno_text(-pid));
     }
-    int failed[2] = {0, 0};
-    ssize_t n;
-    while ((n = ::read(report[0], failed, sizeof failed)) < 0 && errno == EINTR) {
+    // CLONE_VFORK: the child has called execve or exited by now.
+    int failed[2] = {plan.failed[0], plan.failed[1]};
+    if (report[0] >= 0) {
+        ssize_t n;
+        while ((n = ::read(report[0], failed, sizeof failed)) < 0 && errno == EINTR) {
+        }
+        ::close(report[0]);
+        if (n != static_cast<ssize_t>(sizeof failed)) failed[0] = 0;
     }
-    ::close(report[0]);
-    if (n == static_cast<ssize_t>(sizeof failed)) {
+    if (failed[0] != 0) {
         ::close(pidfd);
         while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
         }
@@ -352,7 +420,12 @@ Result<Child> spawn(const SpawnRequest& r) {
     c.pidfd = pidfd;
     c.in_cgroup = in_cgroup;
     c.cgroup_errno = cgroup_errno;
-    c.start_time = process_start_time(pid);
+    // The kernel stamps the child's start (CLOCK_BOOTTIME, shown in clock
+    // ticks) inside clone: when the clock showed the same tick before and
+    // after, that is the start time, and /proc need not be read (an open,
+    // a read and a close per step); else the tick changed meanwhile.
+    const long long after = boot_ticks();
+    c.start_time = before == after && before > 0 ? before : process_start_time(pid);
     c.stdout_fd = fds.release(out_read);
     c.stderr_fd = fds.release(err_read);
     return c;
@@ -363,7 +436,9 @@ Result<int> sealed_memfd(const char* name, std::string_view content) {
     if (fd < 0) return make_error(Errc::exec, "cannot create a memfd: " + errno_text(errno));
     std::size_t done = 0;
     while (done < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        // pwrite leaves the offset at 0, where the reader starts.
+        const ssize_t n =
+            ::pwrite(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             const int err = errno;
@@ -372,8 +447,7 @@ Result<int> sealed_memfd(const char* name, std::string_view content) {
         }
         done += static_cast<std::size_t>(n);
     }
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0 ||
-        lseek(fd, 0, SEEK_SET) != 0) {
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
         const int err = errno;
         ::close(fd);
         return make_error(Errc::exec, "cannot seal a memfd: " + errno_text(err));

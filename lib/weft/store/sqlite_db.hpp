@@ -115,6 +115,12 @@ struct Store::Impl {
     sqlite3* db = nullptr;
     std::string path;
     bool writes_refused = false;  // Store::refuse_writes()
+    // Set by a write that recovery needs after a power loss (a Slurm job's
+    // name, which outlives this machine): the commit that ends its
+    // transaction also syncs the WAL (synchronous=NORMAL syncs it only at
+    // checkpoints). The durable state is a prefix of the commits, so every
+    // earlier one becomes durable with it.
+    bool sync_at_commit = false;
     // Keyed by the address of the SQL text: every statement is a constant.
     std::unordered_map<const char*, sqlite3_stmt*> cache;
     // The log cap (Store::append_logs): bytes stored so far per attempt of
@@ -135,6 +141,8 @@ struct Store::Impl {
     Result<Statement> prepare(const char* sql);
     // Step the cached statement `sql` once, ignoring any row (BEGIN, COMMIT).
     Result<void> run(const char* sql, std::string_view what);
+    // COMMIT, then the WAL's fdatasync if sync_at_commit was set.
+    Result<void> commit();
     // Run SQL text without parameters, uncached (pragmas, migrations).
     Result<void> exec(const char* sql, std::string_view what);
     // Errc::state: "state database PATH: WHAT: <sqlite's message>".

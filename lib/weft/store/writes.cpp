@@ -340,6 +340,9 @@ Result<void> Store::set_attempt_slurm(RowId attempt, const SlurmJobRef& job) {
         },
         [&] { return "no attempt " + std::to_string(attempt); });
     if (!r) return r;
+    // The job runs elsewhere and outlives a power loss here: recovery must
+    // find it by this row, so sbatch runs only once it is on the disk.
+    db.sync_at_commit = true;
     return scope->commit();
 }
 
