@@ -63,13 +63,16 @@ for kind in file pipe; do
   : > alerts.out
   seq 1 400 > part.txt
   if [ "$kind" = file ]; then exec 3<part.txt; else exec 3< <(cat part.txt); fi
+  before=$(sqlite3 st.db "SELECT count(*) FROM events WHERE kind = 'stdin'")
   "$WEFT" --state st.db emit <&3 2>emit1.err &
   epid=$!
-  for ((i = 0; i < 600; i++)); do
-    [ "$(wc -l <alerts.out)" -ge 100 ] && break
-    sleep 0.05
+  # Killed once the engine recorded 50 of its records (emit sends about a
+  # thousand a second: it is far from done then).
+  for ((i = 0; i < 3000; i++)); do
+    [ "$(sqlite3 st.db "SELECT count(*) FROM events WHERE kind = 'stdin'")" -ge $((before + 50)) ] && break
+    sleep 0.01
   done
-  kill -KILL "$epid"
+  kill -KILL "$epid" 2>/dev/null || fail "$kind: emit ended before it could be killed"
   wait "$epid" 2>/dev/null || true
   run_weft --state st.db emit <&3
   expect_rc 0
