@@ -38,10 +38,15 @@ on:
   file:
     paths: ["gen/**"]
     debounce: 50ms
+params:
+  kind: {default: t}
 steps:
   make:
     run: date > gen/out.generated
     generates: ["gen/*.generated"]
+  templated:  # a `${{ }}` in generates counts as `*` for the trigger
+    run: date > gen/t-out.bin
+    generates: ["gen/${{ params.kind }}-out.bin"]
 Y
 printf '*.log\nbuild/\n' > .gitignore
 start_up wf
@@ -95,7 +100,7 @@ still_runs slow 2 1
 echo in > gen/input.txt
 wait_runs gen 1
 still_runs gen 1 1
-[ -e gen/out.generated ] || fail "gen did not run"
+[ -e gen/out.generated ] && [ -e gen/t-out.bin ] || fail "gen did not run"
 
 # Events are recorded and shown with the run.
 run_weft --state st.db show 1 --json

@@ -12,6 +12,21 @@ namespace weft::engine {
 
 namespace {
 
+// A `generates` pattern as the file trigger reads it: each `${{ }}` (rendered
+// per run, SPEC §9.1) stands for `*`.
+std::string generates_glob(const std::string& pattern) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < pattern.size()) {
+        const std::size_t open = pattern.find("${{", i);
+        const std::size_t close = open == std::string::npos ? open : pattern.find("}}", open + 3);
+        if (close == std::string::npos) break;
+        out.append(pattern, i, open - i).push_back('*');
+        i = close + 2;
+    }
+    return out.append(pattern, i);
+}
+
 // Events in a row made only of changes during runs before the watch-loop warning.
 constexpr int k_loop_events = 3;
 
@@ -167,7 +182,8 @@ void FileTrigger::collect(Armed& a, const std::vector<events::FileChange>& chang
         // What a step of this workflow generates never retriggers it.
         bool generated = false;
         for (const auto& s : a.w().steps)
-            for (const auto& g : s.generates) generated = generated || glob_match(g, c.path);
+            for (const auto& g : s.generates)
+                generated = generated || glob_match(generates_glob(g), c.path);
         if (generated) continue;
         if (win.first_kind.emplace(c.path, c.kind).second && c.appeared)
             win.appeared.insert(c.path);
