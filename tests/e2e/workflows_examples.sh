@@ -30,7 +30,11 @@ mkdir wf && cp "$ex/log-alerts.yaml" wf/
 start_up wf
 printf 'INFO start\nERROR disk full\nINFO ok\nFATAL gone\n' | "$WEFT" --state st.db emit log-alerts ||
   fail "weft emit failed"
-wait_runs log-alerts 4 30
+wait_runs log-alerts 2 30
+sleep 0.5
+[ "$(count_runs log-alerts)" -eq 2 ] || fail "the INFO lines started runs: $(count_runs log-alerts)"
+[ "$("$WEFT" --state st.db events log-alerts --json | grep -c '"filtered"')" -eq 2 ] ||
+  fail "the INFO lines are not recorded as filtered: $("$WEFT" --state st.db events log-alerts)"
 stop_up
 [ "$(cut -d' ' -f2- alerts.log)" = "$(printf 'ERROR disk full\nFATAL gone')" ] ||
   fail "alerts.log: $(cat alerts.log)"

@@ -108,3 +108,35 @@ TEST_CASE("store::prune: outcomes go with their events, child runs with their pa
           1);  // the kept run's; the outcome went with its event
     fs::remove_all(dir);
 }
+
+TEST_CASE("store::prune: events that started no run are kept like runs") {
+    auto s = test::memory();
+    // Five filtered lines for `alerts`, the oldest two long ago; one queued
+    // (never pruned while it waits) and one that ran.
+    std::vector<RowId> filtered;
+    for (int i = 0; i < 5; ++i) {
+        const std::int64_t t = i < 2 ? k_t0 : k_t0 + 100 * 86'400'000LL;
+        filtered.push_back(must(s.add_event("stdin", Json{{"line", "x"}}, at(t + i))));
+        must(s.set_outcome(filtered.back(), "alerts", {.outcome = "filtered"}));
+    }
+    const RowId waiting = must(s.add_event("stdin", Json{{"line", "w"}}, at(k_t0)));
+    must(s.set_outcome(waiting, "alerts", {.outcome = "queued"}));
+    must(s.enqueue("alerts", waiting, Json::object()));
+    const RowId ran = must(s.add_event("stdin", Json{{"line", "r"}}, at(k_t0)));
+    finished_run(s, "alerts", ran, k_t0);
+    // Another workflow's filtered event is not this prune's.
+    const RowId others = must(s.add_event("stdin", Json{{"line", "o"}}, at(k_t0)));
+    must(s.set_outcome(others, "other", {.outcome = "filtered"}));
+
+    const TimePoint now = at(k_t0 + 101 * 86'400'000LL);
+    const store::Retention keep{.runs = 2, .age = std::chrono::days{30}};
+    // The newest two runless events stay; the others are too many or too old.
+    CHECK(must(s.prune("alerts", keep, now, store::DryRun::yes)).events == 3);
+    CHECK(must(s.prune("alerts", keep, now, store::DryRun::no)).events == 3);
+    for (int i = 0; i < 3; ++i) CHECK_FALSE(must(s.get_event(filtered[i])));
+    for (int i = 3; i < 5; ++i) CHECK(must(s.get_event(filtered[i])));
+    CHECK(must(s.get_event(waiting)));
+    CHECK(must(s.get_event(ran)));
+    CHECK(must(s.get_event(others)));
+    for (const auto& h : must(s.list_events("alerts", 0))) CHECK(h.event.id != filtered[0]);
+}

@@ -49,6 +49,19 @@ constexpr const char* k_delete_run = "DELETE FROM runs WHERE id = ?1";
 constexpr const char* k_delete_event =
     "DELETE FROM events WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM runs WHERE event_id = ?1)"
     " AND NOT EXISTS (SELECT 1 FROM queue WHERE event_id = ?1)";
+// Events offered to the workflow that started no run of any workflow (filtered,
+// skipped, dropped, merged: schema 6's event_outcomes) and wait in no queue:
+// kept like runs, the newest ?2 of them and none older than ?3 (a log stream
+// that a `match:` filters would otherwise grow the database without end).
+constexpr const char* k_runless_events =
+    "SELECT e.id FROM events e JOIN event_outcomes o ON o.event_id = e.id AND o.workflow = ?1"
+    " WHERE NOT EXISTS (SELECT 1 FROM runs WHERE event_id = e.id)"
+    " AND NOT EXISTS (SELECT 1 FROM queue WHERE event_id = e.id)"
+    " AND (e.time < ?3 OR e.id <= coalesce((SELECT o2.event_id FROM event_outcomes o2"
+    " WHERE o2.workflow = ?1 AND NOT EXISTS (SELECT 1 FROM runs WHERE event_id = o2.event_id)"
+    " AND NOT EXISTS (SELECT 1 FROM queue WHERE event_id = o2.event_id)"
+    " ORDER BY o2.event_id DESC LIMIT 1 OFFSET ?2), 0))"
+    " ORDER BY e.id";
 constexpr const char* k_event_queued = "SELECT EXISTS (SELECT 1 FROM queue WHERE event_id = ?1)";
 
 // Step the cached statement `sql`, bound to `id`, to its end; the number of
@@ -208,6 +221,20 @@ Result<std::int64_t> orphaned_events(Store::Impl& db, const std::vector<Candidat
     return count;
 }
 
+Result<std::vector<RowId>> runless_events(Store::Impl& db, std::string_view workflow,
+                                          const Retention& keep, TimePoint now) {
+    auto st = db.prepare(k_runless_events);
+    if (!st) return st.error();
+    st->bind_static(1, workflow);
+    st->bind(2, keep.runs);
+    st->bind(3, now - keep.age);
+    std::vector<RowId> out;
+    int rc;
+    while ((rc = st->step()) == SQLITE_ROW) out.push_back(st->int64(0));
+    if (rc != SQLITE_DONE) return db.error("select events to prune", rc);
+    return out;
+}
+
 }  // namespace
 
 Result<std::vector<WorkflowFile>> Store::run_workflows() {
@@ -238,7 +265,9 @@ Result<PruneResult> Store::prune(std::string_view workflow, const Retention& kee
         }
         auto events = orphaned_events(db, *runs);
         if (!events) return events.error();
-        result.events = *events;
+        auto runless = runless_events(db, workflow, keep, now);
+        if (!runless) return runless.error();
+        result.events = *events + static_cast<std::int64_t>(runless->size());
         return result;
     }
 
@@ -246,12 +275,16 @@ Result<PruneResult> Store::prune(std::string_view workflow, const Retention& kee
     // chosen here is finished and not its workflow's newest; delete_run
     // checks again in each of its transactions that it is not queued or running.
     std::vector<Candidate> runs;
+    std::vector<RowId> runless;
     {
         auto scope = ReadScope::enter(db);
         if (!scope) return scope.error();
         auto chosen = candidates(db, workflow, keep, now);
         if (!chosen) return chosen.error();
         runs = std::move(*chosen);
+        auto events = runless_events(db, workflow, keep, now);
+        if (!events) return events.error();
+        runless = std::move(*events);
     }
     Slices slices(db);
     for (const Candidate& c : runs) {
@@ -261,10 +294,15 @@ Result<PruneResult> Store::prune(std::string_view workflow, const Retention& kee
         if (auto r = slices.yield(); !r) return r.error();
     }
     std::unordered_set<RowId> seen;
-    for (const Candidate& c : runs) {
-        if (!seen.insert(c.event).second) continue;
+    std::vector<RowId> events;
+    for (const Candidate& c : runs)
+        if (seen.insert(c.event).second) events.push_back(c.event);
+    for (RowId e : runless)
+        if (seen.insert(e).second) events.push_back(e);
+    for (RowId e : events) {
         if (auto r = slices.open(); !r) return r.error();
-        auto n = step_one(db, k_delete_event, c.event, "prune event");
+        // Its outcomes go with it (ON DELETE CASCADE).
+        auto n = step_one(db, k_delete_event, e, "prune event");
         if (!n) return n.error();
         result.events += *n;
         if (auto r = slices.yield(); !r) return r.error();
