@@ -364,8 +364,10 @@ void Engine::Impl::ended(Attempt& a, const ExecEnd& e) {
         } else {
             plugin_outputs = std::move(outcome->outputs);
         }
-        if (end.status == StepState::failure)
+        if (end.status == StepState::failure) {
+            if (end.exit_code == 0) end.exit_code.reset();  // SPEC §9.3
             note_log(run, a.id, a.step, "weft: " + run.mask.apply(end.message), t);
+        }
     }
     std::optional<Json> outputs;
     if (end.status == StepState::success) {
