@@ -15,7 +15,7 @@ wf_if() { { printf 'steps:\n  a:\n    run: echo ran\n    if: ${{ '; printf '%s' 
 # load_ok_or_clear FILE LINE: the file validates, or is refused with a
 # FILE:LINE: error (never a crash).
 load_ok_or_clear() {
-  if [ "$rc" -eq 0 ]; then want_out "$1: ok (1 steps, 1 to run)"
+  if [ "$rc" -eq 0 ]; then want_out "$1: ok (1 step, 1 to run)"
   else want_rc 2; want_err "$1:$2:"; fi
 }
 

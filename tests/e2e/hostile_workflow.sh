@@ -58,7 +58,7 @@ printf '\xef\xbb\xbfsteps:\n  a: {run: echo}\n' > bom.yaml
 begin "UTF-8 byte order mark"
 hw validate bom.yaml
 want_rc 0
-want_out "bom.yaml: ok (1 steps, 1 to run)"
+want_out "bom.yaml: ok (1 step, 1 to run)"
 ok
 
 # --- 50 MB ------------------------------------------------------------------
@@ -72,7 +72,7 @@ begin "50 MB file, one huge script"
 want "big_script.yaml is only $size bytes" [ "$size" -ge 50000000 ]
 hw validate big_script.yaml
 want_rc 0
-want_out "big_script.yaml: ok (1 steps, 1 to run)"
+want_out "big_script.yaml: ok (1 step, 1 to run)"
 echo "    (50 MB, one script: validate took $ms ms)"
 ok
 
@@ -179,7 +179,7 @@ printf 'steps:\n  a:\n    run: |\n      printf "a\\tb"\n      \tmore\n    env: {
 begin "tabs in scalars, block literals and comments"
 hw validate tabs_ok.yaml
 want_rc 0
-want_out "tabs_ok.yaml: ok (1 steps, 1 to run)"
+want_out "tabs_ok.yaml: ok (1 step, 1 to run)"
 ok
 
 # --- scalars and lists where maps belong --------------------------------------
@@ -250,7 +250,7 @@ printf 'steps: !!map\n  a: {run: !!str echo hi, continue-on-error: !!bool true, 
 begin "core tags that fit are fine"
 hw validate core_tags.yaml
 want_rc 0
-want_out "core_tags.yaml: ok (1 steps, 1 to run)"
+want_out "core_tags.yaml: ok (1 step, 1 to run)"
 ok
 
 # --- schedule intervals (issue 17 item 11, SPEC §9.4) ---------------------------

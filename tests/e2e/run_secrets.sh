@@ -86,7 +86,7 @@ expect_out_has "second alone: ***"
 printf 'GOOD=1\nnot a pair\n' > bad.env
 run_weft --state st.db run sec.yaml -p token=x --secrets bad.env
 expect_rc 2
-expect_err_has "bad.env:2:1: error:"
+expect_err_has "bad.env:2:4: error: expected '=' after 'not' (write KEY=VALUE)"
 run_weft --state st.db run sec.yaml -p token=x --secrets missing.env
 expect_rc 2
 expect_err_has "missing.env"

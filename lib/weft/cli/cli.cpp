@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <utility>
 
 #include "weft/cli/commands.hpp"
+#include "weft/cli/state.hpp"
 #include "weft/plugin/plugin.hpp"
 #include "weft/util/strings.hpp"
 
@@ -17,23 +19,39 @@ namespace {
 
 struct Command {
     const char* name;
-    const char* summary;
+    const char* summary;  // null: a hidden command, for scripts weft writes
     std::function<void(CLI::App&, Options&)> setup;
     int (*run)(const Options&, const Globals&);
 };
 
 // Every subcommand, in the order `weft help` lists them.
-// A run id: digits that fit in 63 bits. CLI11 would clamp a longer number
-// to the largest one and name that run instead.
+// A run id: digits that fit in 63 bits (CLI11 would clamp a longer number
+// to the largest one and name that run instead), or `last`, which becomes
+// k_run_last until main() looks the newest run up.
 CLI::Validator run_id_check() {
     return CLI::Validator(
-        [](const std::string& v) -> std::string {
+        [](std::string& v) -> std::string {
+            if (v == "last") {
+                v = std::to_string(k_run_last);
+                return {};
+            }
             const bool digits = !v.empty() && v.size() <= 19 &&
                                 v.find_first_not_of("0123456789") == std::string::npos;
             if (digits && (v.size() < 19 || v <= "9223372036854775807")) return {};
-            return "'" + v + "' is not a run id (a number; see 'weft runs')";
+            return "'" + v + "' is not a run id (a number or 'last'; see 'weft runs')";
         },
         "RUN");
+}
+
+// `last` (SPEC §9.3): the newest run that no other run called. Fails as
+// open_state does, or with Errc::usage when there is no run at all.
+Result<long long> newest_run(const Globals& g) {
+    auto state = open_state(g);
+    if (!state) return state.error();
+    auto id = state->store.newest_top_run();
+    if (!id) return id.error();
+    if (!*id) return make_error(Errc::usage, "'last': there are no runs yet");
+    return static_cast<long long>(**id);
 }
 
 // The first argument that is neither an option nor an option's value: what
@@ -62,7 +80,7 @@ std::vector<Command> commands() {
              c.add_option("--only", o.only, "Run only STEP and what it needs (repeatable)");
              c.add_flag("--force", o.force, "Run steps even when up to date");
              c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");
-             c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets");
+             c.add_option("--secrets", o.secrets_file, "Dotenv file of secrets, KEY=VALUE lines");
              c.add_option("--event", o.event_file,
                           "Run as if this event (a JSON file) had arrived");
              c.add_flag("--json", o.json, "JSON lines on stdout");
@@ -101,13 +119,17 @@ std::vector<Command> commands() {
          cmd_runs},
         {"show", "Show a run: steps, states, attempts, exit codes, outputs, its event",
          [](CLI::App& c, Options& o) {
-             c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
+             c.add_option("RUN", o.run_id, "Run id, or last")
+                 ->required()
+                 ->transform(run_id_check());
              c.add_flag("--json", o.json, "One JSON object");
          },
          cmd_show},
         {"logs", "Print a run's logs",
          [](CLI::App& c, Options& o) {
-             c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
+             c.add_option("RUN", o.run_id, "Run id, or last")
+                 ->required()
+                 ->transform(run_id_check());
              c.add_option("STEP", o.step, "Only this step");
              c.add_flag("-f,--follow", o.follow, "Keep printing until the run ends");
              c.add_flag("--timestamps", o.timestamps, "Prefix each line with its time");
@@ -118,19 +140,24 @@ std::vector<Command> commands() {
          cmd_logs},
         {"resume", "Continue an interrupted, failed or cancelled run",
          [](CLI::App& c, Options& o) {
-             c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
+             c.add_option("RUN", o.run_id, "Run id, or last")
+                 ->required()
+                 ->transform(run_id_check());
              c.add_option(
                  "-p,--param", o.params,
                  "Param value, KEY=VALUE or KEY=@FILE (secret params must be given again)");
              c.add_option("-j,--jobs", o.jobs, "Steps at once");
-             c.add_option("--secrets", o.secrets_file, "KEY=VALUE file of secrets (give it again)");
+             c.add_option("--secrets", o.secrets_file,
+                          "Dotenv file of secrets, KEY=VALUE lines (give it again)");
              c.add_flag("--fail-fast", o.fail_fast, "After a failure start nothing new");
              c.add_flag("--json", o.json, "JSON lines on stdout");
          },
          cmd_resume},
         {"cancel", "Cancel a running run, whichever weft process runs it",
          [](CLI::App& c, Options& o) {
-             c.add_option("RUN", o.run_id, "Run id")->required()->check(run_id_check());
+             c.add_option("RUN", o.run_id, "Run id, or last")
+                 ->required()
+                 ->transform(run_id_check());
          },
          cmd_cancel},
         {"prune", "Delete runs beyond each workflow's retention",
@@ -165,6 +192,19 @@ std::vector<Command> commands() {
          cmd_cron},
         {"plugins", "List the plugins found: kind, version, path and parameters",
          [](CLI::App&, Options&) {}, cmd_plugins},
+        {"completion", "Print a completion script for bash, zsh or fish",
+         [](CLI::App& c, Options& o) {
+             c.add_option("SHELL", o.shell, "Shell")
+                 ->required()
+                 ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+         },
+         cmd_completion},
+        // What the completion scripts ask: run ids, a run's step ids.
+        {"__complete", nullptr,
+         [](CLI::App& c, Options& o) {
+             c.add_option("WHAT", o.complete_args, "runs | steps RUN | workflows")->required();
+         },
+         cmd_complete},
     };
 }
 
@@ -177,7 +217,74 @@ void add_globals(CLI::App& app, Globals& g) {
     app.add_flag("-v,--verbose", g.verbose, "Print more");
 }
 
+// The command line of weft: globals, the table's commands (hidden ones in
+// no group, so `weft help` leaves them out), and `help`. The pointers in
+// `subs` and `help` live as long as `app`.
+struct CommandLine {
+    CLI::App app{"weft: run workflows of steps once, or on every event", "weft"};
+    std::vector<Command> table = commands();
+    std::vector<std::pair<CLI::App*, const Command*>> subs;
+    CLI::App* help = nullptr;
+
+    CommandLine(Globals& g, Options& o) {
+        app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION);
+        app.require_subcommand(0, 1);
+        app.fallthrough();  // global flags may follow the subcommand
+        add_globals(app, g);
+        for (const auto& c : table) {
+            CLI::App* sub = app.add_subcommand(c.name, c.summary ? c.summary : "");
+            if (!c.summary) sub->group("");
+            c.setup(*sub, o);
+            subs.emplace_back(sub, &c);
+        }
+        help = app.add_subcommand("help", "Show help for weft or one command");
+        help->add_option("COMMAND", o.help_topic, "Command to describe");
+    }
+};
+
+// The values a CLI11 type name lists (`TEXT:{text,dot,mermaid}`), else none.
+std::vector<std::string> listed_values(const std::string& type_name) {
+    const auto open = type_name.find('{');
+    const auto close = type_name.find('}', open);
+    if (open == std::string::npos || close == std::string::npos) return {};
+    return split(type_name.substr(open + 1, close - open - 1), ',');
+}
+
+std::vector<FlagSpec> flag_specs(const CLI::App& app) {
+    std::vector<FlagSpec> out;
+    for (const CLI::Option* opt : app.get_options()) {
+        if (opt->get_positional()) continue;
+        FlagSpec f;
+        for (const auto& n : opt->get_snames()) f.names.push_back("-" + n);
+        for (const auto& n : opt->get_lnames()) f.names.push_back("--" + n);
+        f.help = opt->get_description();
+        f.takes_value = opt->get_items_expected_max() > 0;
+        if (f.takes_value) f.values = listed_values(opt->get_type_name());
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
 }  // namespace
+
+CommandLineSpec command_line_spec() {
+    Globals g;
+    Options o;
+    CommandLine cl(g, o);
+    CommandLineSpec spec;
+    spec.globals = flag_specs(cl.app);
+    for (const CLI::App* sub :
+         std::as_const(cl.app).get_subcommands([](const CLI::App*) { return true; })) {
+        if (sub->get_group().empty()) continue;
+        CommandSpec c{sub->get_name(), sub->get_description(), flag_specs(*sub), {}};
+        for (const CLI::Option* opt : sub->get_options())
+            if (opt->get_positional())
+                c.positionals.push_back({opt->get_name(), opt->get_items_expected_max() > 1,
+                                         listed_values(opt->get_type_name())});
+        spec.commands.push_back(std::move(c));
+    }
+    return spec;
+}
 
 int main(int argc, char** argv) {
     // The plugin host (SPEC §7): weft itself, started by the engine as a
@@ -185,22 +292,13 @@ int main(int argc, char** argv) {
     // a command for users.
     if (argc >= 2 && std::strcmp(argv[1], "__plugin-host") == 0)
         return plugin::host_main(argc, argv);
-    CLI::App app{"weft: run workflows of steps once, or on every event", "weft"};
-    app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION);
-    app.require_subcommand(0, 1);
-    app.fallthrough();  // global flags may follow the subcommand
     Globals g;
     Options o;
-    add_globals(app, g);
-    const auto table = commands();
-    std::vector<std::pair<CLI::App*, const Command*>> subs;
-    for (const auto& c : table) {
-        CLI::App* sub = app.add_subcommand(c.name, c.summary);
-        c.setup(*sub, o);
-        subs.emplace_back(sub, &c);
-    }
-    CLI::App* help = app.add_subcommand("help", "Show help for weft or one command");
-    help->add_option("COMMAND", o.help_topic, "Command to describe");
+    CommandLine cl(g, o);
+    auto& app = cl.app;
+    const auto& table = cl.table;
+    const auto& subs = cl.subs;
+    CLI::App* help = cl.help;
 
     try {
         app.parse(argc, argv);
@@ -210,7 +308,8 @@ int main(int argc, char** argv) {
         if (dynamic_cast<const CLI::ExtrasError*>(&e) && app.get_subcommands().empty()) {
             if (const std::string w = first_word(argc, argv); !w.empty()) {
                 std::vector<std::string> names{"help"};
-                for (const auto& c : table) names.push_back(c.name);
+                for (const auto& c : table)
+                    if (c.summary) names.push_back(c.name);
                 const int code =
                     fail(Errc::usage, with_suggestion("unknown command '" + w + "'", w, names));
                 out::message("Run 'weft help' for the list of commands.\n");
@@ -224,11 +323,13 @@ int main(int argc, char** argv) {
 
     if (help->parsed() || app.get_subcommands().empty()) {
         if (o.help_topic.empty()) {
-            out::print("{}", app.help());
+            // app.help() would describe the parsed subcommand: `help` itself.
+            out::print("{}", app.get_formatter()->make_help(&app, app.get_name(),
+                                                            CLI::AppFormatMode::Normal));
             return app.get_subcommands().empty() ? k_exit_usage : k_exit_ok;
         }
         for (const auto& [sub, c] : subs)
-            if (o.help_topic == c->name) {
+            if (o.help_topic == c->name && c->summary) {
                 out::print("{}", sub->help());
                 return k_exit_ok;
             }
@@ -248,6 +349,11 @@ int main(int argc, char** argv) {
     }
     g.out.color = use_color(parse_color(g.color), stderr);
     g.out.verbosity = g.quiet ? -1 : g.verbose ? 1 : 0;
+    if (o.run_id == k_run_last) {
+        auto id = newest_run(g);
+        if (!id) return fail(id.error());
+        o.run_id = *id;
+    }
     for (const auto& [sub, c] : subs)
         if (sub->parsed()) return c->run(o, g);
     return k_exit_usage;

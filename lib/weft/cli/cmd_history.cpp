@@ -7,6 +7,7 @@
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/commands.hpp"
+#include "weft/cli/history.hpp"
 #include "weft/cli/state.hpp"
 #include "weft/engine/owner.hpp"
 #include "weft/model/json.hpp"
@@ -22,7 +23,7 @@ namespace weft::cli {
 namespace {
 
 std::string time_or_dash(const std::optional<TimePoint>& t) {
-    return t ? format_rfc3339(*t) : "-";
+    return t ? format_local(*t) : "-";
 }
 
 std::string took(const std::optional<TimePoint>& a, const std::optional<TimePoint>& b) {
@@ -76,18 +77,17 @@ std::string dropped_note(const store::AttemptRow& a, int attempts) {
     return s;
 }
 
-// After a run's (or a step's) lines: what the log cap dropped, a line per
-// attempt that lost lines. Fails when the database does.
-Result<void> print_dropped(store::Store& store, long long run,
-                           std::optional<std::string_view> step) {
-    auto detail = store.get_run(run);
+// After the lines of `t`: what the log cap dropped, a line per attempt that
+// lost lines. Fails when the database does.
+Result<void> print_dropped(store::Store& store, const LogTarget& t) {
+    auto detail = store.get_run(t.run);
     if (!detail) return detail.error();
     if (!*detail) return {};  // pruned meanwhile
     for (const auto& s : (*detail)->steps) {
-        if (step && s.id != *step) continue;
+        if (!t.shows(s.id)) continue;
         for (const auto& a : s.attempt_rows)
             if (a.log_dropped_lines > 0)
-                out::print("{}{}\n", step ? "" : s.id + " | ",
+                out::print("{}{}\n", t.line_prefix(s.id),
                            dropped_note(a, static_cast<int>(s.attempt_rows.size())));
     }
     std::fflush(stdout);
@@ -95,6 +95,38 @@ Result<void> print_dropped(store::Store& store, long long run,
 }
 
 }  // namespace
+
+Result<LogTarget> log_target(store::Store& store, long long run, const std::string& step,
+                             const std::string& prefix) {
+    auto detail = store.get_run(run);
+    if (!detail) return detail.error();
+    if (!*detail) return make_error(Errc::usage, "no run " + std::to_string(run));
+    auto children = store.child_runs(run);
+    if (!children) return children.error();
+    auto called = [&](std::string_view s) -> std::optional<long long> {
+        std::optional<long long> newest;
+        for (const auto& c : *children)
+            if (c.step == s) newest = c.run;
+        return newest;
+    };
+    if (auto child = called(step)) return LogTarget{*child, {}, {}, prefix + step + "/"};
+    LogTarget t{run, {}, {}, prefix};
+    std::vector<std::string> ids;
+    for (const auto& s : (*detail)->steps) {
+        ids.push_back(s.id.substr(0, s.id.find('[')));  // `test` for `test[suite=unit]`
+        if (s.id == step) t.one_step = step;
+        if (starts_with(s.id, step + "[")) t.steps.insert(s.id);
+    }
+    if (t.one_step || !t.steps.empty()) return t;
+    if (const auto slash = step.find('/'); slash != std::string::npos && slash > 0)
+        if (auto child = called(step.substr(0, slash)))
+            return log_target(store, *child, step.substr(slash + 1),
+                              prefix + step.substr(0, slash + 1));
+    for (const auto& c : *children) ids.push_back(c.step);
+    return make_error(
+        Errc::usage,
+        with_suggestion("run " + std::to_string(run) + " has no step '" + step + "'", step, ids));
+}
 
 int cmd_runs(const Options& o, const Globals& g) {
     store::RunFilter f;
@@ -139,8 +171,12 @@ int cmd_show(const Options& o, const Globals& g) {
     if (!detail) return fail(detail.error());
     if (!*detail) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
     const auto& d = **detail;
+    auto children = state->store.child_runs(o.run_id);
+    if (!children) return fail(children.error());
     if (o.json) {
-        out::print("{}\n", model::dump_json(report::run_detail_json(d)));
+        auto j = report::run_detail_json(d);
+        j["children"] = report::child_runs_json(*children);
+        out::print("{}\n", model::dump_json(j));
         return k_exit_ok;
     }
     out::print("run {}  {}  {}  attempt {}\n", d.run.id, d.run.workflow,
@@ -148,10 +184,11 @@ int cmd_show(const Options& o, const Globals& g) {
     out::print(
         "  file     {}\n  trigger  {} (event {} at {})\n  started  {}\n  ended    {}  (took "
         "{})\n",
-        d.run.file, d.event.kind, d.event.id, format_rfc3339(d.event.time),
+        d.run.file, d.event.kind, d.event.id, format_local(d.event.time),
         time_or_dash(d.run.started), time_or_dash(d.run.ended), took(d.run.started, d.run.ended));
     if (!d.run.message.empty()) out::print("  message  {}\n", d.run.message);
     if (!d.run.params.empty()) out::print("  params   {}\n", model::dump_json(d.run.params));
+    for (const auto& c : *children) out::print("  calls    {} -> run {}\n", c.step, c.run);
     out::print("\n{:<28} {:<12} {:<8} {:<10} {}\n", "STEP", "STATUS", "ATTEMPTS", "EXIT", "TOOK");
     for (const auto& s : d.steps) {
         std::string exit = s.signal ? *s.signal : s.exit_code ? std::to_string(*s.exit_code) : "-";
@@ -180,22 +217,14 @@ int cmd_logs(const Options& o, const Globals& g) {
     auto run = state->store.get_run_row(o.run_id);
     if (!run) return fail(run.error());
     if (!*run) return fail(Errc::usage, "no run " + std::to_string(o.run_id));
-    std::optional<std::string_view> step;
+    LogTarget target{o.run_id, {}, {}, {}};
     if (!o.step.empty()) {
-        step = o.step;
-        auto detail = state->store.get_run(o.run_id);
-        bool known = false;
-        std::vector<std::string> ids;
-        if (detail && *detail)
-            for (const auto& s : (*detail)->steps) {
-                ids.push_back(s.id);
-                known = known || s.id == o.step;
-            }
-        if (!known)
-            return fail(Errc::usage, with_suggestion("run " + std::to_string(o.run_id) +
-                                                         " has no step '" + o.step + "'",
-                                                     o.step, ids));
+        auto t = log_target(state->store, o.run_id, o.step, "");
+        if (!t) return fail(t.error());
+        target = std::move(*t);
     }
+    std::optional<std::string_view> step;
+    if (target.one_step) step = *target.one_step;
     if (o.follow) catch_sigint();
     // On a terminal, step output could retitle the window or clear the
     // screen, and invalid UTF-8 garbles it (SPEC §9.4): drawn safe there,
@@ -212,19 +241,21 @@ int cmd_logs(const Options& o, const Globals& g) {
         }
         // A short read transaction each time, never one held open between
         // polls: that would keep the WAL from being checkpointed (DESIGN.md §2).
-        auto page = state->store.poll_logs(o.run_id, step, seq, k_log_page);
+        auto page = state->store.poll_logs(target.run, step, seq, k_log_page);
         if (!page) return fail(page.error());
         for (const auto& l : page->lines) {
+            seq = l.seq;
+            if (!target.shows(l.step)) continue;
             std::string prefix;
             if (o.timestamps) prefix += format_rfc3339(l.time) + " ";
-            if (!step) prefix += (safe ? report::terminal_safe(l.step) : l.step) + " | ";
+            const std::string who = target.line_prefix(l.step);
+            prefix += safe ? report::terminal_safe(who) : who;
             out::write(stdout, prefix);
             if (safe)
                 out::write(stdout, report::terminal_safe(l.text, colors));
             else
                 out::write(stdout, l.text);  // the stored bytes, not copied
             out::write(stdout, "\n");
-            seq = l.seq;
         }
         std::fflush(stdout);
         if (page->lines.size() == k_log_page) continue;  // more are there already
@@ -234,14 +265,14 @@ int cmd_logs(const Options& o, const Globals& g) {
         // A run whose weft process died (kill -9) would stay `running` until
         // some weft opens the database: be that weft, once a second or so.
         if (++polls % k_owner_check_polls == 0) {
-            auto row = state->store.get_run_row(o.run_id);
+            auto row = state->store.get_run_row(target.run);
             if (row && *row && !engine::owner_alive(state->dir, (*row)->owner))
                 if (auto r = engine::recover_dead_runs(state->store, state->dir); !r)
                     out::warning("recovering interrupted runs: " + r.error().message);
         }
         sleep_interruptibly(k_follow_interval);
     }
-    if (auto r = print_dropped(state->store, o.run_id, step); !r) return fail(r.error());
+    if (auto r = print_dropped(state->store, target); !r) return fail(r.error());
     return k_exit_ok;
 }
 

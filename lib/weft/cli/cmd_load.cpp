@@ -20,8 +20,8 @@ int cmd_validate(const Options& o, const Globals& g) {
             continue;
         }
         if (!g.quiet)
-            out::print("{}: ok ({} steps, {} to run)\n", file, w.loaded.workflow->steps.size(),
-                       w.graph->instances.size());
+            out::print("{}: ok ({} step{}, {} to run)\n", file, w.loaded.workflow->steps.size(),
+                       w.loaded.workflow->steps.size() == 1 ? "" : "s", w.graph->instances.size());
     }
     return ok ? k_exit_ok : k_exit_usage;
 }

@@ -178,9 +178,15 @@ std::unique_ptr<engine::Observer> make_reporter(const Options& o, const Globals&
                    : g.verbose ? report::Verbosity::verbose
                                : report::Verbosity::normal;
     const bool color = use_color(parse_color(g.color), stdout);
-    const char* gha = std::getenv("GITHUB_ACTIONS");
-    if (gha && std::string_view(gha) == "true")
-        return std::make_unique<report::GithubReporter>(stdout, v, color);
+    if (report::under_github_actions()) {
+        std::set<std::string> continue_on_error;
+        for (const auto& inst : wf.graph->instances)
+            if (wf.loaded.workflow->steps[inst.step].continue_on_error)
+                continue_on_error.insert(inst.id);
+        const char* summary = std::getenv("GITHUB_STEP_SUMMARY");
+        return std::make_unique<report::GithubReporter>(
+            stdout, v, color, std::move(continue_on_error), summary ? summary : "");
+    }
     if (!report::live_view_possible(stdout))
         return std::make_unique<report::PlainReporter>(stdout, v, color);
     std::map<std::string, int> matrix_sizes;

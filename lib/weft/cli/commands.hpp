@@ -18,6 +18,8 @@ struct Globals {
 };
 
 inline constexpr int k_jobs_unset = -2147483647 - 1;
+// `last` given as RUN, until main() replaces it with the newest run's id.
+inline constexpr long long k_run_last = -1;
 
 struct Options {
     std::vector<std::string> files;
@@ -47,7 +49,35 @@ struct Options {
     bool timestamps = false;
     bool raw = false;  // logs: the stored bytes, even on a terminal
     std::string help_topic;
+    // completion
+    std::string shell;
+    std::vector<std::string> complete_args;
 };
+
+// The command line as completion scripts see it, built from cli.cpp's one
+// command table (so the scripts never drift from it).
+struct FlagSpec {
+    std::vector<std::string> names;  // `-p`, `--param`
+    std::string help;
+    bool takes_value = false;
+    std::vector<std::string> values;  // the values it accepts, when it lists them
+};
+struct PositionalSpec {
+    std::string name;  // FILE, PATH, RUN, STEP, WORKFLOW, COMMAND, SHELL, EXPR
+    bool repeats = false;
+    std::vector<std::string> values;  // the values it accepts, when it lists them
+};
+struct CommandSpec {
+    std::string name;
+    std::string summary;
+    std::vector<FlagSpec> flags;
+    std::vector<PositionalSpec> positionals;
+};
+struct CommandLineSpec {
+    std::vector<FlagSpec> globals;      // --version and --help among them
+    std::vector<CommandSpec> commands;  // visible ones, `help` last
+};
+CommandLineSpec command_line_spec();
 
 int cmd_validate(const Options& o, const Globals& g);
 int cmd_graph(const Options& o, const Globals& g);
@@ -64,5 +94,7 @@ int cmd_trigger(const Options& o, const Globals& g);
 int cmd_status(const Options& o, const Globals& g);
 int cmd_list(const Options& o, const Globals& g);
 int cmd_plugins(const Options& o, const Globals& g);
+int cmd_completion(const Options& o, const Globals& g);
+int cmd_complete(const Options& o, const Globals& g);
 
 }  // namespace weft::cli

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "weft/cli/cli.hpp"
+#include "weft/report/github.hpp"
 #include "weft/report/terminal.hpp"
 #include "weft/util/strings.hpp"
 
@@ -84,6 +85,7 @@ void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
     const char* magenta = out.color ? "\033[1;35m" : "";
     const char* green = out.color ? "\033[1;32m" : "";
     const char* reset = out.color ? "\033[0m" : "";
+    const bool github = report::under_github_actions();  // annotations on the file too
     for (const auto& d : loaded.diagnostics) {
         const bool is_error = d.severity == Severity::error;
         std::string where = loaded.file;
@@ -91,6 +93,10 @@ void print_diagnostics(const parse::Loaded& loaded, const Output& out) {
             where += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column);
         out::message("{}{}:{} {}{}:{} {}{}{}\n", bold, where, reset, is_error ? red : magenta,
                      is_error ? "error" : "warning", reset, bold, d.message, reset);
+        if (github)
+            out::message("{}\n", report::gha_file_annotation(
+                                     is_error ? engine::Severity::error : engine::Severity::warning,
+                                     loaded.file, d.loc.line, d.loc.column, d.message));
         if (d.loc.line <= 0 || out.verbosity < 0) continue;
         const std::string text = source_line(loaded.source, d.loc.line);
         if (text.empty()) continue;

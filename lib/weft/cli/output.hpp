@@ -26,7 +26,9 @@ Color parse_color(const std::string& name);
 bool use_color(Color c, std::FILE* stream);
 
 // Print every diagnostic of `loaded` to stderr as
-// `FILE:LINE:COL: error: MESSAGE`, then the source line and a caret.
+// `FILE:LINE:COL: error: MESSAGE`, then the source line and a caret. Under
+// GitHub Actions each is also a `::error file=F,line=L,col=C::MESSAGE`
+// annotation (`::warning` for a warning).
 void print_diagnostics(const parse::Loaded& loaded, const Output& out);
 
 // The exit code (SPEC §6) of an error of kind `code`: 2 for a bad command

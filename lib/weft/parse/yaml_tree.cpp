@@ -39,6 +39,27 @@ const char* unterminated(char quote) {
     return quote == '"' ? "unterminated double-quoted string" : "unterminated single-quoted string";
 }
 
+// Whether 0-based line `line` of `source` is `key: value` (or `- key:
+// value`) with an unquoted value that holds `: `, which YAML reads as a
+// second key on the line: `run: echo "a: b"`.
+bool colon_in_plain_value(const std::string& source, int line) {
+    std::size_t at = 0;
+    for (int l = 0; l < line; ++l) {
+        at = source.find('\n', at);
+        if (at == std::string::npos) return false;
+        ++at;
+    }
+    const std::size_t end = std::min(source.find('\n', at), source.size());
+    std::string_view text(source.data() + at, end - at);
+    const auto sep = text.find(": ");
+    if (sep == std::string_view::npos) return false;
+    std::string_view value = text.substr(sep + 2);
+    value.remove_prefix(std::min(value.find_first_not_of(' '), value.size()));
+    if (value.empty() || std::string_view("'\"|>[{&*!#").find(value[0]) != std::string_view::npos)
+        return false;
+    return value.find(": ") != std::string_view::npos;
+}
+
 }  // namespace
 
 // Builds a YamlTree from parser events, as yaml-cpp's NodeBuilder builds its
@@ -230,6 +251,12 @@ void YamlBuilder::explain(const YAML::Exception& error) const {
     if (tab)
         throw YamlDiagnosis(mark_at(m_source, *tab),
                             "tab characters cannot indent YAML; use spaces");
+    if (error.msg == YAML::ErrorMsg::MAP_VALUE && m_flow_depth == 0 && error.mark.line >= 0 &&
+        colon_in_plain_value(m_source, error.mark.line))
+        throw YamlDiagnosis(error.mark,
+                            "YAML syntax error: illegal map value: the value holds ': ', which "
+                            "YAML reads as another key; quote the whole value, or write it as a "
+                            "block scalar (`run: |` and the text on the lines below, indented)");
 }
 
 YamlTree::YamlTree(const std::string& source) {

@@ -75,4 +75,10 @@ Json run_detail_json(const store::RunDetail& detail) {
     return out;
 }
 
+Json child_runs_json(const std::vector<store::ChildRun>& children) {
+    Json out = Json::array();
+    for (const auto& c : children) out.push_back({{"step", c.step}, {"run", c.run}});
+    return out;
+}
+
 }  // namespace weft::report

@@ -14,4 +14,8 @@ model::Json run_json(const store::RunRow& run);
 // they apply. "event" is store::event_json's.
 model::Json run_detail_json(const store::RunDetail& detail);
 
+// `weft show --json`'s "children": the runs that steps of the run called
+// (sub-workflows), oldest first: [{"step", "run"}].
+model::Json child_runs_json(const std::vector<store::ChildRun>& children);
+
 }  // namespace weft::report

@@ -121,6 +121,12 @@ struct RunDetail {
     std::vector<StepRow> steps{};  // in position order
 };
 
+// A run called by a step of another (schema 6: runs.parent_run/parent_step).
+struct ChildRun {
+    std::string step{};  // the calling step of the parent run
+    RowId run = 0;
+};
+
 struct LogLine {
     RowId attempt_id = 0;  // 0: no attempt (a note of weft's own)
     RowId run_id = 0;
@@ -357,6 +363,13 @@ class Store {
     // are the last ones. `weft logs --follow` polls this.
     Result<LogPage> poll_logs(RowId run, std::optional<std::string_view> step,
                               std::int64_t after_seq, std::size_t limit);
+
+    // --- runs of sub-workflows as their parents see them (children.cpp)
+
+    // The runs that steps of `run` called (runs.parent_run), oldest first.
+    Result<std::vector<ChildRun>> child_runs(RowId run);
+    // The newest run that no other run called (`last`); nullopt when none.
+    Result<std::optional<RowId>> newest_top_run();
 
     struct Impl;
 
