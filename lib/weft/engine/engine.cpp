@@ -59,6 +59,7 @@ void Engine::Impl::tell_store_failed() {
 void Engine::Impl::iterate() {
     do {
         runs->schedule();
+        start_calls();
         batch.commit();
     } while (runs->dirty());
     tell_store_failed();
@@ -108,6 +109,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
                          ? seams.slurm(self, *self.clock)
                          : std::make_unique<SlurmExecutor>(&self.loop, self, *self.clock,
                                                            cfg.state_dir, cfg.slurm_dir, base_env);
+    self.own_call = make_call_executor(self);
     self.local = self.own_local.get();
     self.slurm = self.own_slurm.get();
     self.arm_loop();
@@ -295,6 +297,9 @@ Result<void> Engine::Impl::record_run(ActiveRun& run) {
         if (run.req.dequeue != 0)
             if (auto r = store.dequeue(run.req.dequeue); !r) return fail(r.error());
         run.id = *id;
+        if (run.req.parent_run != 0)
+            if (auto r = store.set_run_parent(run.id, run.req.parent_run, run.req.parent_step); !r)
+                return fail(r.error());
         std::vector<std::string> ids;
         for (std::size_t i = 0; i < g.instances.size(); ++i)
             if (run.selected[i]) ids.push_back(g.instances[i].id);

@@ -492,9 +492,9 @@ void RunStates::maybe_finish_run(ActiveRun& run) {
     if (m_finished.size() > k_finished_kept) m_finished.erase(m_finished.begin());
     m_batch.when_committed([this, id = run.id, name = run.wf->name, status = run.status,
                             d = std::chrono::duration_cast<Duration>(t - run.started),
-                            message = run.message, t] {
+                            message = run.message, t, called = run.req.parent_run != 0] {
         m_observer.run_finished(id, name, status, d, message, t);
-        if (m_config.on_run_end) m_config.on_run_end(id, name, status);
+        if (m_config.on_run_end && !called) m_config.on_run_end(id, name, status);
     });
 }
 

@@ -1,0 +1,99 @@
+# Sub-workflow steps (SPEC §9.1): a parent calls a child twice with
+# different `with`, a later step reads both children's outputs; each child
+# is a run of its own (trigger `call`) linked to its parent in `weft show`;
+# a failing child fails its step; `with` errors are located in the parent.
+source "$(dirname "$0")/../support/e2e.sh"
+
+mkdir -p lib
+cat > lib/child.yaml <<'Y'
+name: child
+params:
+  who: {required: true}
+  greeting: {default: hello}
+steps:
+  greet:
+    run: |
+      echo "child says ${{ params.greeting }} to ${{ params.who }}"
+      echo "line=${{ params.greeting }} ${{ params.who }}" >> "$WEFT_OUTPUT"
+      [ -z "${PARENT_ONLY:-}" ] || echo "env leaked: $PARENT_ONLY"
+outputs:
+  line: ${{ steps.greet.outputs.line }}
+  who: ${{ params.who }}
+Y
+cat > parent.yaml <<'Y'
+name: parent
+env:
+  PARENT_ONLY: "not for the child"
+steps:
+  build:
+    uses: ./lib/child.yaml
+    with: {who: Ada}
+  test:
+    uses: ./lib/child.yaml
+    with: {who: "${{ format('{0}!', 'Bob') }}", greeting: hi}
+  use:
+    needs: [build, test]
+    run: printf '%s|%s|%s\n' "${{ steps.build.outputs.line }}" "${{ steps.test.outputs.line }}" "${{ steps.test.outputs.who }}" > got
+Y
+run_weft validate parent.yaml
+expect_rc 0
+run_weft run parent.yaml
+expect_rc 0
+[ "$(cat got)" = "hello Ada|hi Bob!|Bob!" ] || fail "the step after the calls saw: $(cat got)"
+parent=$(last_run_id)
+show_json "$parent"
+expect_run_status success
+expect_step build status '"success"'
+[ "$(step_output build line)" = "hello Ada" ] || fail "build's outputs: $(show_step build)"
+jget "$show" children || fail "show --json of the parent has no children: $show"
+kids=$J
+[[ $kids == '[{"run":'*',"step":"build"},{"run":'*',"step":"test"}]' ]] || fail "children: $kids"
+json_split "$kids"
+kid=("${JM[@]}")
+jget "${kid[0]}" run || fail "children: $kids"
+build_run=$J
+jget "${kid[1]}" run || fail "children: $kids"
+test_run=$J
+show_json "$build_run"
+expect_run_status success
+[ "$(step_output greet line)" = "hello Ada" ] || fail "child run $build_run: $show"
+jget "$show" event || fail "show --json of the child has no event: $show"
+[[ $J == *'"kind":"call"'* && $J == *"\"run\":$parent"* && $J == *'"step":"build"'* ]] ||
+  fail "the child's event: $J"
+run_weft logs "$test_run" greet
+expect_out_has "child says hi to Bob!"
+grep -q "env leaked" <<<"$out" && fail "the parent's env reached the child: $out"
+
+# --- a failing child fails its step; the run fails --------------------------
+cat > lib/bad.yaml <<'Y'
+steps:
+  boom: {run: exit 3}
+Y
+cat > fails.yaml <<'Y'
+steps:
+  call: {uses: ./lib/bad.yaml}
+Y
+run_weft run fails.yaml
+expect_rc 1
+show_json "$(last_run_id)"
+expect_step call status '"failure"'
+sget call message
+[[ $J == *"of workflow 'bad' ended failure"* ]] || fail "the failed call's message: $J"
+
+# --- `with` that does not fit the child's params: located in the parent -----
+cat > badwith.yaml <<'Y'
+steps:
+  a:
+    uses: ./lib/child.yaml
+    with: {whom: Ada}
+  b:
+    uses: ./lib/child.yaml
+    with:
+      who: [1, 2]
+Y
+run_weft validate badwith.yaml
+expect_rc 2
+expect_err_has "badwith.yaml:3:11: error: workflow './lib/child.yaml' needs param 'who' in 'with'"
+expect_err_has "badwith.yaml:4:12: error: unknown param 'whom' in 'with' of workflow './lib/child.yaml'"
+expect_err_has "badwith.yaml:8:7: error: param 'who' of workflow './lib/child.yaml' is given a list; params are strings"
+echo ok
