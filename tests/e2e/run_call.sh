@@ -96,4 +96,21 @@ expect_rc 2
 expect_err_has "badwith.yaml:3:11: error: workflow './lib/child.yaml' needs param 'who' in 'with'"
 expect_err_has "badwith.yaml:4:12: error: unknown param 'whom' in 'with' of workflow './lib/child.yaml'"
 expect_err_has "badwith.yaml:8:7: error: param 'who' of workflow './lib/child.yaml' is given a list; params are strings"
+
+# --- a call cycle across three files: one error, the path of its calls -----
+mkdir -p cyc
+printf 'steps:\n  go:\n    uses: ./cyc/b.yaml\n' > cyc/a.yaml
+printf 'steps:\n  x: {run: "true"}\n  go:\n    uses: ./cyc/c.yaml\n' > cyc/b.yaml
+printf 'steps:\n  go: {uses: ./cyc/a.yaml}\n' > cyc/c.yaml
+run_weft run cyc/a.yaml
+expect_rc 2
+expect_err_has "cyc/a.yaml:3:11: error: call cycle: cyc/a.yaml:3:11 → ./cyc/b.yaml:4:11 → ./cyc/c.yaml:2:14 → cyc/a.yaml"
+[ "$(grep -c 'error:' <<<"$err")" = 1 ] || fail "the cycle is one error: $err"
+# A child's own error names its file, line and column, at the calling uses.
+printf 'steps:\n  go: {uses: ./lib/broken.yaml, with: {a: 1}}\n' > callsbroken.yaml
+printf 'params: {a: {}}\nsteps:\n  s: {run: "true", needs: [nope]}\n' > lib/broken.yaml
+run_weft validate callsbroken.yaml
+expect_rc 2
+expect_err_has "callsbroken.yaml:2:14: error: ./lib/broken.yaml:3:28: step 's' needs unknown step 'nope'"
+expect_err_has "unknown step 'nope'"
 echo ok

@@ -5,6 +5,7 @@
 // walks the runs being added to) and ends when that run's end is committed.
 // Stopping it (cancel, timeout, a stop signal) cancels the child run.
 #include "weft/engine/engine_impl.hpp"
+#include "weft/engine/resume.hpp"
 #include "weft/expr/expr.hpp"
 
 namespace weft::engine {
@@ -47,6 +48,26 @@ class CallExecutor final : public Executor {
 // A `with` value as a param's text.
 std::string param_text(const Json& v) {
     return v.is_string() ? v.get<std::string>() : expr::to_text(v);
+}
+
+// `weft resume` of the parent, the call's first attempt of this run
+// attempt: the child run it called before, when that one can be resumed
+// (it did not succeed), with its event. Nothing otherwise: a new child run.
+Result<std::optional<std::pair<Resume, store::EventRow>>> resume_child(store::Store& store,
+                                                                       const ActiveRun& run,
+                                                                       const Attempt& a) {
+    using Found = std::optional<std::pair<Resume, store::EventRow>>;
+    const auto& in = run.inst[a.index];
+    if (!run.req.resume || in.attempts != 1) return Found();
+    auto last = store.last_child_run(run.id, a.step);
+    if (!last) return last.error();
+    if (!*last) return Found();
+    auto detail = store.get_run(**last);
+    if (!detail) return detail.error();
+    if (!*detail) return Found();
+    auto resume = plan_resume(**detail);
+    if (!resume) return Found();
+    return Found(std::pair{std::move(*resume), (*detail)->event});
 }
 
 }  // namespace
@@ -129,9 +150,18 @@ Result<model::RowId> Engine::Impl::start_child(Attempt& a) {
     req.parent_run = run.id;
     req.parent_step = inst.id;
     batch.begin();
-    auto event = batch.write(store.add_event("call", req.event, clock->now()));
-    if (!event) return make_error(Errc::state, "cannot record its event");
-    req.event_id = *event;
+    if (auto resumed = resume_child(store, run, a); !resumed) {
+        return resumed.error();
+    } else if (*resumed) {  // `weft resume` of the parent: the same child run goes on
+        req.resume = std::move((*resumed)->first);
+        req.event_id = (*resumed)->second.id;
+        req.event = store::event_json((*resumed)->second);
+    } else {
+        auto event = batch.write(store.add_event("call", req.event, clock->now()));
+        if (!event) return make_error(Errc::state, "cannot record its event");
+        req.event_id = *event;
+        req.event["id"] = *event;
+    }
     auto planned = plan_run(std::move(req), clock->now());
     if (!planned) return planned.error();
     if (auto r = record_run(**planned); !r) return r.error();
