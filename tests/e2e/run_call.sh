@@ -1,6 +1,7 @@
 # Sub-workflow steps (SPEC §9.1): a parent calls a child twice with
 # different `with`, a later step reads both children's outputs; each child
-# is a run of its own (trigger `call`) linked to its parent in `weft show`;
+# is a run of its own (trigger `call`) linked to its parent in `weft show`,
+# its steps nested (`build/greet`) in plain and JSON output;
 # a failing child fails its step; `with` errors are located in the parent.
 source "$(dirname "$0")/../support/e2e.sh"
 
@@ -41,6 +42,16 @@ run_weft run parent.yaml
 expect_rc 0
 [ "$(cat got)" = "hello Ada|hi Bob!|Bob!" ] || fail "the step after the calls saw: $(cat got)"
 parent=$(last_run_id)
+# The children's steps are nested under their calling steps, in one run.
+expect_out_has "build/greet | child says hello to Ada"
+expect_out_has "test/greet | child says hi to Bob!"
+expect_out_has "build/greet: success in "
+grep -q "(child)" <<<"$out" && fail "a child run is printed as a run of its own: $out"
+run_weft run parent.yaml --json
+expect_rc 0
+expect_out_has '"step":"test/greet","stream":"stdout","text":"child says hi to Bob!"'
+expect_out_has '"status":"success","step":"build/greet","time":'
+[ "$(grep -c '"type":"run_started"' <<<"$out")" = 1 ] || fail "--json has more than one run: $out"
 show_json "$parent"
 expect_run_status success
 expect_step build status '"success"'

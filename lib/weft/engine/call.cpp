@@ -166,6 +166,7 @@ Result<model::RowId> Engine::Impl::start_child(Attempt& a) {
     if (!planned) return planned.error();
     if (auto r = record_run(**planned); !r) return r.error();
     const model::RowId id = (*planned)->id;
+    nested.nest(id, run.id, inst.id);
     runs->admit(std::move(*planned));
     return id;
 }

@@ -30,7 +30,8 @@ using model::RunState;
 
 Engine::Impl::Impl(store::Store& s, Observer& o, Config c)
     : store(s),
-      observer(o),
+      nested(o),
+      observer(nested),
       config(std::move(c)),
       batch(
           s, [this](const std::string& text) { observer.problem(Severity::error, text); },
@@ -101,7 +102,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         self.own_clock = std::make_unique<UvClock>(&self.loop);
         self.clock = self.own_clock.get();
     }
-    self.runs.emplace(self.batch, observer, *self.clock, self, self.config);
+    self.runs.emplace(self.batch, self.observer, *self.clock, self, self.config);
     self.own_local = seams.local
                          ? seams.local(self, *self.clock)
                          : std::make_unique<LocalExecutor>(&self.loop, self, *self.clock, base_env);

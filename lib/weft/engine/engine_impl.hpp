@@ -10,6 +10,7 @@
 
 #include "weft/engine/engine.hpp"
 #include "weft/engine/executor.hpp"
+#include "weft/engine/nested_observer.hpp"
 #include "weft/engine/resolve.hpp"
 #include "weft/engine/run_state.hpp"
 #include "weft/engine/write_batch.hpp"
@@ -28,7 +29,8 @@ struct Engine::Impl final : ExecHost, RunHost {
     Impl(store::Store& s, Observer& o, Config c);
 
     store::Store& store;
-    Observer& observer;
+    NestedObserver nested;  // the caller's observer, sub-workflows' runs nested
+    Observer& observer;     // `nested`: what everything here reports to
     Config config;
     uv_loop_t loop{};
     std::unique_ptr<UvClock> own_clock;
