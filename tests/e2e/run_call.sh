@@ -75,6 +75,25 @@ run_weft logs "$test_run" greet
 expect_out_has "child says hi to Bob!"
 grep -q "env leaked" <<<"$out" && fail "the parent's env reached the child: $out"
 
+# --- weft graph: a call step is one node; --expand draws the child's steps --
+run_weft graph parent.yaml
+expect_rc 0
+expect_out "build
+test
+use <- build, test"
+run_weft graph --expand parent.yaml
+expect_rc 0
+expect_out "build/greet
+test/greet
+use <- build/greet, test/greet"
+run_weft graph --expand --format dot parent.yaml
+expect_rc 0
+expect_out_has '  subgraph cluster_0 {
+    label="build";
+    "build/greet";
+  }'
+expect_out_has '  "test/greet" -> "use";'
+
 # --- a failing child fails its step; the run fails --------------------------
 cat > lib/bad.yaml <<'Y'
 steps:
