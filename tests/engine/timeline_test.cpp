@@ -621,3 +621,28 @@ TEST_CASE("engine timeline: a sub-workflow step runs its child and ends no workf
     REQUIRE(kids->size() == 1);
     CHECK(kids->at(0).step == "call");
 }
+
+// -j bounds the steps of the whole process (SPEC §9.1): a child run's steps
+// take the caller's slots; the call step itself holds none (at -j 1 the
+// child could never start otherwise). Per run, p, c1 and c2 would all start
+// at once at -j 2.
+TEST_CASE("engine timeline: -j bounds a caller's steps and its child's together") {
+    Fixture f;
+    auto child = std::make_shared<weft::parse::Workflow>();
+    child->loaded =
+        weft::parse::load_string("name: child\nsteps:\n  c1: {run: x}\n  c2: {run: x}\n", "c.yaml");
+    child->graph = weft::parse::check(child->loaded);
+    REQUIRE(child->ok());
+    f.prepare = [&](weft::parse::Workflow& wf) { wf.calls = {child, nullptr}; };
+    f.plans["c1"] = {f.passes(10)};
+    f.plans["c2"] = {f.passes(10)};
+    f.plans["p"] = {f.passes(10)};
+    const std::string yaml = "name: parent\nsteps:\n  call: {uses: ./c.yaml}\n  p: {run: x}\n";
+    CHECK(f.run(yaml, 2) == RunState::success);
+    std::vector<std::string> starts;
+    for (const auto& e : f.events)
+        if (e.find(" started #") != std::string::npos && e.find("call ") == std::string::npos)
+            starts.push_back(e.substr(0, e.find(' ')));
+    // Three processes, two at a time: the third starts when one ended.
+    CHECK(starts == std::vector<std::string>{"0", "0", "10"});
+}

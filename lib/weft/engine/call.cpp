@@ -165,6 +165,7 @@ Result<model::RowId> Engine::Impl::start_child(Attempt& a) {
     auto planned = plan_run(std::move(req), clock->now());
     if (!planned) return planned.error();
     if (auto r = record_run(**planned); !r) return r.error();
+    (*planned)->top = run.top ? run.top : &run;
     const model::RowId id = (*planned)->id;
     nested.nest(id, run.id, inst.id);
     runs->admit(std::move(*planned));
