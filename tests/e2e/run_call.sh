@@ -101,14 +101,25 @@ steps:
 Y
 cat > fails.yaml <<'Y'
 steps:
-  call: {uses: ./lib/bad.yaml}
+  call: {uses: ./lib/bad.yaml, retry: {attempts: 2}}
 Y
 run_weft run fails.yaml
 expect_rc 1
 show_json "$(last_run_id)"
 expect_step call status '"failure"'
+expect_step call attempts 2
 sget call message
 [[ $J == *"of workflow 'bad' ended failure"* ]] || fail "the failed call's message: $J"
+# A retry calls the child again, as a new run.
+jget "$show" children
+[[ $J =~ ^\[\{\"run\":[0-9]+,\"step\":\"call\"\},\{\"run\":[0-9]+,\"step\":\"call\"\}\]$ ]] ||
+  fail "a retried call's children: $J"
+
+# --- outputs are checked at load ---------------------------------------------
+printf 'outputs:\n  o: ${{ steps.nope.outputs.x }}\nsteps:\n  s: {run: "true"}\n' > lib/badout.yaml
+run_weft validate lib/badout.yaml
+expect_rc 2
+expect_err_has "lib/badout.yaml:2:6: error: output 'o' reads unknown step 'nope'"
 
 # --- `with` that does not fit the child's params: located in the parent -----
 cat > badwith.yaml <<'Y'

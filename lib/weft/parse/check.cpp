@@ -99,6 +99,27 @@ void warn_never_runs(const model::Step& step, Diagnostics& diags) {
                          "other steps whatever their outcome, move it under 'finally'"});
 }
 
+// The workflow's `outputs`, evaluated at its run's end: their templates
+// parse, and a step they read exists.
+void check_outputs(const model::Workflow& wf, Diagnostics& diags) {
+    for (const auto& o : wf.outputs) {
+        auto err = [&](std::string msg) {
+            diags.push_back({Severity::error, o.loc, std::move(msg)});
+        };
+        auto t = expr::parse_template(o.expr);
+        if (!t) {
+            err("output '" + o.name + "': " + t.error().message);
+            continue;
+        }
+        for (const auto& part : t->parts) {
+            if (!part.expr) continue;
+            for (const auto& r : expr::references(*part.expr))
+                if (r.path.size() > 1 && r.path[0] == "steps" && !wf.find_step(r.path[1]))
+                    err("output '" + o.name + "' reads unknown step '" + r.path[1] + "'");
+        }
+    }
+}
+
 }  // namespace
 
 std::optional<dag::Graph> check(Loaded& loaded) {
@@ -108,6 +129,7 @@ std::optional<dag::Graph> check(Loaded& loaded) {
     if (static_cast<int>(g.step_order.size()) == static_cast<int>(wf.steps.size())) {
         for (const auto& r : loaded.refs) check_ref(wf, g, r, loaded.diagnostics);
         for (const auto& s : wf.steps) warn_never_runs(s, loaded.diagnostics);
+        check_outputs(wf, loaded.diagnostics);
         for (std::size_t s = 0; s < wf.steps.size(); ++s)
             if (wf.steps[s].matrix && !wf.steps[s].matrix->dynamic() &&
                 g.step_instances[s].empty() &&
