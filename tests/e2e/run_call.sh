@@ -75,6 +75,30 @@ run_weft logs "$test_run" greet
 expect_out_has "child says hi to Bob!"
 grep -q "env leaked" <<<"$out" && fail "the parent's env reached the child: $out"
 
+# --- a caller's secret param passed on in `with` stays masked in the child --
+cat > secret.yaml <<'Y'
+params:
+  token: {required: true, secret: true}
+steps:
+  call:
+    uses: ./lib/child.yaml
+    with: {who: "${{ params.token }}"}
+Y
+run_weft run secret.yaml -p token=hunter22
+expect_rc 0
+grep -q hunter22 <<<"$out" && fail "a secret reached the child's output: $out"
+expect_out_has "call/greet | child says hello to ***"
+show_json "$(last_run_id)"
+jget "$show" children
+kid=$(sed -n 's/.*"run":\([0-9]*\).*/\1/p' <<<"$J")
+show_json "$kid"
+sget greet outputs
+[ "$J" = '{"line":"hello ***"}' ] || fail "the child's stored outputs: $J"
+for f in .weft/*; do
+  [ -f "$f" ] || continue
+  if grep -qaF hunter22 "$f"; then fail "a secret is stored in $f"; fi
+done
+
 # --- weft graph: a call step is one node; --expand draws the child's steps --
 run_weft graph parent.yaml
 expect_rc 0

@@ -164,8 +164,18 @@ Result<model::RowId> Engine::Impl::start_child(Attempt& a) {
     }
     auto planned = plan_run(std::move(req), clock->now());
     if (!planned) return planned.error();
+    ActiveRun& kid = **planned;
+    kid.top = run.top ? run.top : &run;
+    // A secret param of a caller, passed on in `with`, stays masked in the
+    // child's logs and its stored params (SPEC §4), however deep.
+    kid.inherited_secrets = run.inherited_secrets;
+    for (const auto& p : run.wf->params)
+        if (p.secret && run.req.params.contains(p.name) && run.req.params[p.name].is_string())
+            kid.inherited_secrets.push_back(run.req.params[p.name].get<std::string>());
+    for (const auto& v : kid.inherited_secrets) kid.mask.add(v);
+    for (auto& v : kid.stored_params)
+        if (v.is_string()) v = kid.mask.apply(v.get<std::string>());
     if (auto r = record_run(**planned); !r) return r.error();
-    (*planned)->top = run.top ? run.top : &run;
     const model::RowId id = (*planned)->id;
     nested.nest(id, run.id, inst.id);
     runs->admit(std::move(*planned));

@@ -73,6 +73,8 @@ struct ActiveRun {
     // A sub-workflow's run: the top run whose -j bounds its steps too.
     ActiveRun* top = nullptr;
     int busy = 0;  // steps holding a -j slot, of this run and of those it called
+    // A sub-workflow's run: the values of its callers' secret params.
+    std::vector<std::string> inherited_secrets;
     bool fail_fast = false;
     bool any_failed = false;
     bool cancelled = false;
