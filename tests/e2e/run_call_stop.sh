@@ -1,5 +1,6 @@
 # Sub-workflow steps stopped (SPEC §9.1): `weft cancel` of the parent
-# cancels the child run and kills its running step; a call step's timeout
+# cancels the child run and kills its running step, so does Ctrl-C of
+# `weft run`; a call step's timeout
 # cancels its child; kill -9 of weft mid-child, then `weft resume PARENT`,
 # goes on with the same child run without rerunning its finished steps.
 source "$(dirname "$0")/../support/e2e.sh"
@@ -44,6 +45,23 @@ show_json "$child"
 expect_run_status cancelled
 expect_step nap status '"cancelled"'
 expect_step after status '"cancelled"'
+
+# --- Ctrl-C of weft run: both runs cancelled, exit 130 -----------------------
+rm -f napping first.count
+"$WEFT" run parent.yaml >run.out 2>&1 &
+pid=$!
+wait_for_file napping
+parent=$(sed -n 's/^run \([0-9]*\) (parent) started$/\1/p' run.out)
+kill -INT "$pid"
+set +e; wait "$pid"; rc=$?; set -e
+[ "$rc" -eq 130 ] || fail "weft run after SIGINT exited $rc: $(cat run.out)"
+expect_no_procs 'sleep 3191'
+show_json "$parent"
+expect_run_status cancelled
+jget "$show" children
+show_json "$(sed -n 's/.*"run":\([0-9]*\).*/\1/p' <<<"$J")"
+expect_run_status cancelled
+expect_step nap status '"cancelled"'
 
 # --- a call step's timeout cancels its child --------------------------------
 rm -f napping first.count

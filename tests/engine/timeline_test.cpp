@@ -646,3 +646,31 @@ TEST_CASE("engine timeline: -j bounds a caller's steps and its child's together"
     // Three processes, two at a time: the third starts when one ended.
     CHECK(starts == std::vector<std::string>{"0", "0", "10"});
 }
+
+// Shutdown (Config::signal_interrupts) reaches a child run's steps: the
+// child and its caller are both left interrupted, for `weft resume`.
+TEST_CASE("engine timeline: a stop signal interrupts a child run and its caller") {
+    Fixture f;
+    f.configure = [](weft::engine::Config& c) { c.signal_interrupts = true; };
+    auto child = std::make_shared<weft::parse::Workflow>();
+    child->loaded = weft::parse::load_string(
+        "name: child\nsteps:\n  c: {run: x}\n  d: {needs: c, run: x}\n", "c.yaml");
+    child->graph = weft::parse::check(child->loaded);
+    REQUIRE(child->ok());
+    f.prepare = [&](weft::parse::Workflow& wf) { wf.calls = {child}; };
+    f.plans["c"] = {f.passes(5'000)};
+    const auto status = f.run("name: parent\nsteps:\n  call: {uses: ./c.yaml}\n", 2,
+                              [&] { f.at(100, [&] { f.eng->signal(SIGTERM); }); });
+    INFO(joined(f.events));
+    CHECK(status == RunState::interrupted);
+    auto kids = f.store.child_runs(f.id);
+    REQUIRE(kids);
+    REQUIRE(kids->size() == 1);
+    auto kid = f.store.get_run(kids->at(0).run).value();
+    REQUIRE(kid);
+    CHECK(kid->run.status == RunState::interrupted);
+    std::map<std::string, std::string> st;
+    for (const auto& s : kid->steps) st[s.id] = weft::model::to_string(s.status);
+    CHECK(st == std::map<std::string, std::string>{{"c", "interrupted"}, {"d", "pending"}});
+    CHECK(f.store.get_run(f.id).value()->steps.at(0).status == weft::model::StepState::interrupted);
+}
