@@ -171,6 +171,18 @@ run_weft run cyc/a.yaml
 expect_rc 2
 expect_err_has "cyc/a.yaml:3:11: error: call cycle: cyc/a.yaml:3:11 → ./cyc/b.yaml:4:11 → ./cyc/c.yaml:2:14 → cyc/a.yaml"
 [ "$(grep -c 'error:' <<<"$err")" = 1 ] || fail "the cycle is one error: $err"
+# Calls nest at most 8 deep: l0 calls l1 ... l8 calls l9 is one too many.
+mkdir -p deep
+for i in 0 1 2 3 4 5 6 7 8; do
+  printf 'steps:\n  go:\n    uses: ./deep/l%d.yaml\n' $((i + 1)) > deep/l$i.yaml
+done
+printf 'steps:\n  s: {run: "true"}\n' > deep/l9.yaml
+run_weft validate deep/l1.yaml
+expect_rc 0
+run_weft validate deep/l0.yaml
+expect_rc 2
+expect_err_has "deep/l0.yaml:3:11: error: ./deep/l1.yaml:3:11: "
+expect_err_has "./deep/l8.yaml:3:11: calls nest more than 8 deep here (./deep/l9.yaml)"
 # A child's own error names its file, line and column, at the calling uses.
 printf 'steps:\n  go: {uses: ./lib/broken.yaml, with: {a: 1}}\n' > callsbroken.yaml
 printf 'params: {a: {}}\nsteps:\n  s: {run: "true", needs: [nope]}\n' > lib/broken.yaml
