@@ -38,6 +38,9 @@ steps:
 Y
 run_weft validate parent.yaml
 expect_rc 0
+run_weft run --dry-run parent.yaml
+expect_rc 0
+expect_out_has "build  run (calls ./lib/child.yaml)"
 run_weft run parent.yaml
 expect_rc 0
 [ "$(cat got)" = "hello Ada|hi Bob!|Bob!" ] || fail "the step after the calls saw: $(cat got)"
