@@ -81,6 +81,9 @@ sget slow message
 [[ $J == "\"plugin 'http' failed: GET $base/slow: Operation timed out after "* ]] || fail "slow: $J"
 sget refused message
 [[ $J == "\"plugin 'http' failed: GET http://127.0.0.1:1/: "*"onnect"* ]] || fail "refused: $J"
+# A failed plugin step has no exit code unless its process exited non-zero (SPEC §9.3).
+expect_step refused exit_code null
+expect_step bad exit_code null
 sget badexpect message
 [[ $J == "\"plugin 'http' failed: 'expect': expected a status code"* ]] || fail "badexpect: $J"
 

@@ -64,6 +64,8 @@ struct Fixture {
     bool recorded = true;  // what run() returned
     // Called on the engine's config before it is created.
     std::function<void(weft::engine::Config&)> configure;
+    // Called on the workflow once it is checked (sub-workflows: its calls).
+    std::function<void(weft::parse::Workflow&)> prepare;
 
     Fixture() {
         char tmpl[] = "/tmp/weft-timeline-test.XXXXXX";
@@ -83,6 +85,7 @@ struct Fixture {
         wf->loaded = weft::parse::load_string(yaml, "wf.yaml");
         wf->graph = weft::parse::check(wf->loaded);
         REQUIRE(wf->ok());
+        if (prepare) prepare(*wf);
         weft::engine::Config c;
         c.state_dir = dir;
         c.owner = "test-owner";
@@ -578,4 +581,96 @@ TEST_CASE("engine timeline: an env-file that cannot be read fails the run before
     CHECK(f.events[1].rfind("0 a skipped #0 (not run: " + f.dir + "/missing.env: error: ", 0) == 0);
     CHECK(f.events[2].rfind("0 b skipped #0 (not run: ", 0) == 0);
     CHECK(f.events[3].rfind("0 run wf failure (" + f.dir + "/missing.env: error: ", 0) == 0);
+}
+
+// Sub-workflows (SPEC §9.1): the child runs as a run of its own, its steps
+// reported nested under the calling step; the step's outputs are the
+// child's `outputs`; a child run's end is no `workflow` event (on_run_end).
+TEST_CASE("engine timeline: a sub-workflow step runs its child and ends no workflow event") {
+    Fixture f;
+    std::vector<std::string> ended;
+    f.configure = [&](weft::engine::Config& c) {
+        c.on_run_end = [&](weft::model::RowId, const std::string& name, RunState) {
+            ended.push_back(name);
+        };
+    };
+    auto child = std::make_shared<weft::parse::Workflow>();
+    child->loaded = weft::parse::load_string(
+        "name: child\nparams: {who: {required: true}}\n"
+        "outputs: {o: '${{ steps.c.outputs.v }}-${{ params.who }}'}\nsteps:\n  c: {run: x}\n",
+        "child.yaml");
+    child->graph = weft::parse::check(child->loaded);
+    REQUIRE(child->ok());
+    f.prepare = [&](weft::parse::Workflow& wf) { wf.calls = {child, nullptr}; };
+    f.plans["c"] = {f.passes(10, "v=1\n")};
+    const std::string yaml =
+        "name: parent\nsteps:\n  call: {uses: ./child.yaml, with: {who: ada}}\n"
+        "  z: {needs: call, run: 'echo ${{ steps.call.outputs.o }}'}\n";
+    CHECK(f.run(yaml, 2) == RunState::success);
+    CHECK(f.exec->scripts["z"] == "echo '1-ada'");
+    CHECK(ended == std::vector<std::string>{"parent"});
+    const auto has = [&](const std::string& text) {
+        return std::any_of(f.events.begin(), f.events.end(),
+                           [&](const std::string& e) { return e.find(text) != std::string::npos; });
+    };
+    CHECK(has("call/c started #1"));
+    CHECK(has("call/c success #1"));
+    CHECK(!has("run child"));
+    auto kids = f.store.child_runs(f.id);
+    REQUIRE(kids);
+    REQUIRE(kids->size() == 1);
+    CHECK(kids->at(0).step == "call");
+}
+
+// -j bounds the steps of the whole process (SPEC §9.1): a child run's steps
+// take the caller's slots; the call step itself holds none (at -j 1 the
+// child could never start otherwise). Per run, p, c1 and c2 would all start
+// at once at -j 2.
+TEST_CASE("engine timeline: -j bounds a caller's steps and its child's together") {
+    Fixture f;
+    auto child = std::make_shared<weft::parse::Workflow>();
+    child->loaded =
+        weft::parse::load_string("name: child\nsteps:\n  c1: {run: x}\n  c2: {run: x}\n", "c.yaml");
+    child->graph = weft::parse::check(child->loaded);
+    REQUIRE(child->ok());
+    f.prepare = [&](weft::parse::Workflow& wf) { wf.calls = {child, nullptr}; };
+    f.plans["c1"] = {f.passes(10)};
+    f.plans["c2"] = {f.passes(10)};
+    f.plans["p"] = {f.passes(10)};
+    const std::string yaml = "name: parent\nsteps:\n  call: {uses: ./c.yaml}\n  p: {run: x}\n";
+    CHECK(f.run(yaml, 2) == RunState::success);
+    std::vector<std::string> starts;
+    for (const auto& e : f.events)
+        if (e.find(" started #") != std::string::npos && e.find("call ") == std::string::npos)
+            starts.push_back(e.substr(0, e.find(' ')));
+    // Three processes, two at a time: the third starts when one ended.
+    CHECK(starts == std::vector<std::string>{"0", "0", "10"});
+}
+
+// Shutdown (Config::signal_interrupts) reaches a child run's steps: the
+// child and its caller are both left interrupted, for `weft resume`.
+TEST_CASE("engine timeline: a stop signal interrupts a child run and its caller") {
+    Fixture f;
+    f.configure = [](weft::engine::Config& c) { c.signal_interrupts = true; };
+    auto child = std::make_shared<weft::parse::Workflow>();
+    child->loaded = weft::parse::load_string(
+        "name: child\nsteps:\n  c: {run: x}\n  d: {needs: c, run: x}\n", "c.yaml");
+    child->graph = weft::parse::check(child->loaded);
+    REQUIRE(child->ok());
+    f.prepare = [&](weft::parse::Workflow& wf) { wf.calls = {child}; };
+    f.plans["c"] = {f.passes(5'000)};
+    const auto status = f.run("name: parent\nsteps:\n  call: {uses: ./c.yaml}\n", 2,
+                              [&] { f.at(100, [&] { f.eng->signal(SIGTERM); }); });
+    INFO(joined(f.events));
+    CHECK(status == RunState::interrupted);
+    auto kids = f.store.child_runs(f.id);
+    REQUIRE(kids);
+    REQUIRE(kids->size() == 1);
+    auto kid = f.store.get_run(kids->at(0).run).value();
+    REQUIRE(kid);
+    CHECK(kid->run.status == RunState::interrupted);
+    std::map<std::string, std::string> st;
+    for (const auto& s : kid->steps) st[s.id] = weft::model::to_string(s.status);
+    CHECK(st == std::map<std::string, std::string>{{"c", "interrupted"}, {"d", "pending"}});
+    CHECK(f.store.get_run(f.id).value()->steps.at(0).status == weft::model::StepState::interrupted);
 }

@@ -190,6 +190,7 @@ std::vector<Command> commands() {
              c.add_option("--format", o.format, "Output format")
                  ->check(CLI::IsMember({"text", "dot", "mermaid"}))
                  ->capture_default_str();
+             c.add_flag("--expand", o.expand, "Draw the steps of each workflow a step calls");
          },
          cmd_graph},
         {"cron", "Print the next fire times of a cron expression",

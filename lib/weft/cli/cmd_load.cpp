@@ -1,6 +1,8 @@
 // weft validate, weft graph, weft cron: the commands that read and check
 // workflows and schedules without running anything.
 #include <map>
+#include <string>
+#include <vector>
 
 #include "weft/cli/cli.hpp"
 #include "weft/cli/commands.hpp"
@@ -45,37 +47,107 @@ std::string dot_quote(const std::string& s) {
     return out + "\"";
 }
 
+// One node of the drawn graph: an instance, named with the calling steps'
+// prefix (`build/compile`) when it is a called workflow's.
+struct Node {
+    std::string id;
+    std::vector<int> needs;  // node indices
+    std::string group;       // the prefix of the call it is drawn in, "" at the top
+};
+
+// Add the instances of `w` to `nodes`; those with no needs wait for
+// `entry`. With `expand`, a step that calls a workflow is replaced by that
+// workflow's instances (its first ones wait for what the step needs, and
+// what needs the step waits for its last ones). Returns the nodes of `w`
+// nothing in `w` needs.
+std::vector<int> add_nodes(const parse::Workflow& w, const std::string& prefix,
+                           const std::vector<int>& entry, bool expand, std::vector<Node>& nodes) {
+    const auto& insts = w.graph->instances;
+    std::vector<std::vector<int>> exits(insts.size());
+    std::vector<char> needed(insts.size(), 0);
+    for (std::size_t i = 0; i < insts.size(); ++i) {  // topological order
+        std::vector<int> needs;
+        for (int n : insts[i].needs) {
+            needed[n] = 1;
+            needs.insert(needs.end(), exits[n].begin(), exits[n].end());
+        }
+        if (insts[i].needs.empty()) needs = entry;
+        const int s = insts[i].step;
+        const auto* child = s < static_cast<int>(w.calls.size()) ? w.calls[s].get() : nullptr;
+        if (expand && child && child->ok()) {
+            exits[i] = add_nodes(*child, prefix + insts[i].id + "/", needs, expand, nodes);
+            continue;
+        }
+        nodes.push_back({prefix + insts[i].id, std::move(needs), prefix});
+        exits[i] = {static_cast<int>(nodes.size()) - 1};
+    }
+    std::vector<int> sinks;
+    for (std::size_t i = 0; i < insts.size(); ++i)
+        if (!needed[i]) sinks.insert(sinks.end(), exits[i].begin(), exits[i].end());
+    return sinks;
+}
+
+void print_dot(const std::string& name, const std::vector<Node>& nodes) {
+    out::print("digraph {} {{\n  rankdir=LR;\n", dot_quote(name));
+    std::map<std::string, std::vector<int>> groups;
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        groups[nodes[i].group].push_back(static_cast<int>(i));
+    int cluster = 0;
+    for (const auto& [group, members] : groups) {
+        const std::string indent = group.empty() ? "  " : "    ";
+        if (!group.empty())
+            out::print("  subgraph cluster_{} {{\n    label={};\n", cluster++,
+                       dot_quote(group.substr(0, group.size() - 1)));
+        for (int i : members) out::print("{}{};\n", indent, dot_quote(nodes[i].id));
+        if (!group.empty()) out::print("  }}\n");
+    }
+    for (const auto& node : nodes)
+        for (int n : node.needs)
+            out::print("  {} -> {};\n", dot_quote(nodes[n].id), dot_quote(node.id));
+    out::print("}}\n");
+}
+
+// Mermaid: ids are indices, labels carry the names.
+void print_mermaid(const std::vector<Node>& nodes) {
+    out::print("flowchart LR\n");
+    auto label = [](const std::string& id) {
+        std::string out;
+        for (char c : id) out += c == '"' ? std::string("#quot;") : std::string(1, c);
+        return out;
+    };
+    std::map<std::string, std::vector<int>> groups;
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        groups[nodes[i].group].push_back(static_cast<int>(i));
+    int sub = 0;
+    for (const auto& [group, members] : groups) {
+        if (!group.empty())
+            out::print("  subgraph g{}[\"{}\"]\n", sub++, label(group.substr(0, group.size() - 1)));
+        for (int i : members) out::print("  n{}[\"{}\"]\n", i, label(nodes[i].id));
+        if (!group.empty()) out::print("  end\n");
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        for (int n : nodes[i].needs) out::print("  n{} --> n{}\n", n, i);
+}
+
 }  // namespace
 
 int cmd_graph(const Options& o, const Globals& g) {
     auto w = parse::load_workflow(o.files.at(0));
     print_diagnostics(w.loaded, g.out);
     if (!w.ok()) return k_exit_usage;
-    const auto& insts = w.graph->instances;
+    std::vector<Node> nodes;
+    add_nodes(w, "", {}, o.expand, nodes);
     if (o.format == "text") {
-        for (const auto& inst : insts) {
-            std::string line = inst.id;
-            for (std::size_t k = 0; k < inst.needs.size(); ++k)
-                line += (k == 0 ? " <- " : ", ") + insts[inst.needs[k]].id;
+        for (const auto& node : nodes) {
+            std::string line = node.id;
+            for (std::size_t k = 0; k < node.needs.size(); ++k)
+                line += (k == 0 ? " <- " : ", ") + nodes[node.needs[k]].id;
             out::print("{}\n", line);
         }
     } else if (o.format == "dot") {
-        out::print("digraph {} {{\n  rankdir=LR;\n", dot_quote(w.loaded.workflow->name));
-        for (const auto& inst : insts) out::print("  {};\n", dot_quote(inst.id));
-        for (const auto& inst : insts)
-            for (int n : inst.needs)
-                out::print("  {} -> {};\n", dot_quote(insts[n].id), dot_quote(inst.id));
-        out::print("}}\n");
-    } else {  // mermaid: ids are indices, labels carry the names
-        out::print("flowchart LR\n");
-        for (std::size_t i = 0; i < insts.size(); ++i) {
-            std::string label;
-            for (char c : insts[i].id)
-                label += c == '"' ? std::string("#quot;") : std::string(1, c);
-            out::print("  n{}[\"{}\"]\n", i, label);
-        }
-        for (std::size_t i = 0; i < insts.size(); ++i)
-            for (int n : insts[i].needs) out::print("  n{} --> n{}\n", n, i);
+        print_dot(w.loaded.workflow->name, nodes);
+    } else {
+        print_mermaid(nodes);
     }
     return k_exit_ok;
 }

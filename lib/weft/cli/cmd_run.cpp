@@ -153,6 +153,7 @@ int dry_run(const parse::Workflow& loaded, const Options& o, const Globals& g,
         } else if (upstream) {
             why = "after its needs";
         }
+        if (step.calls()) why = "calls " + *step.uses + (why.empty() ? "" : "; " + why);
         if (step.if_cond) why += std::string(why.empty() ? "" : "; ") + "if: " + *step.if_cond;
         will_run[i] = action != "up-to-date";
         if (o.json) {

@@ -24,6 +24,7 @@ inline constexpr long long k_run_last = -1;
 struct Options {
     std::vector<std::string> files;
     std::string format = "text";
+    bool expand = false;  // graph: a sub-workflow step's steps, nested
     // cron
     std::string expr;
     std::string tz;

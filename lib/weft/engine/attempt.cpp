@@ -80,6 +80,7 @@ void Engine::Impl::start_attempt(ActiveRun& run, int i) {
     batch.begin();
     auto resolved = resolve_step(wf, step, runs->step_contexts(run, i));
     if (!resolved) return fail_attempt(run, i, resolved.error().message, t0);
+    if (step.calls()) return start_call(run, i, *resolved, t0);
     std::optional<plugin::Found> plug;
     if (step.uses) {
         auto found = plugin::find(*step.uses);
@@ -260,6 +261,7 @@ void Engine::Impl::kill_attempt(Attempt& a, bool timeout) {
 }
 
 void Engine::Impl::run_ended(ActiveRun& run) {
+    child_ended(run);
     batch.when_committed([this, id = run.id] {
         for (Executor* ex : {local, slurm}) ex->run_ended(id);
     });
@@ -364,8 +366,10 @@ void Engine::Impl::ended(Attempt& a, const ExecEnd& e) {
         } else {
             plugin_outputs = std::move(outcome->outputs);
         }
-        if (end.status == StepState::failure)
+        if (end.status == StepState::failure) {
+            if (end.exit_code == 0) end.exit_code.reset();  // SPEC §9.3
             note_log(run, a.id, a.step, "weft: " + run.mask.apply(end.message), t);
+        }
     }
     std::optional<Json> outputs;
     if (end.status == StepState::success) {

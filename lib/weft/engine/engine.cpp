@@ -30,7 +30,8 @@ using model::RunState;
 
 Engine::Impl::Impl(store::Store& s, Observer& o, Config c)
     : store(s),
-      observer(o),
+      nested(o),
+      observer(nested),
       config(std::move(c)),
       batch(
           s, [this](const std::string& text) { observer.problem(Severity::error, text); },
@@ -59,6 +60,7 @@ void Engine::Impl::tell_store_failed() {
 void Engine::Impl::iterate() {
     do {
         runs->schedule();
+        start_calls();
         batch.commit();
     } while (runs->dirty());
     tell_store_failed();
@@ -100,7 +102,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         self.own_clock = std::make_unique<UvClock>(&self.loop);
         self.clock = self.own_clock.get();
     }
-    self.runs.emplace(self.batch, observer, *self.clock, self, self.config);
+    self.runs.emplace(self.batch, self.observer, *self.clock, self, self.config);
     self.own_local = seams.local
                          ? seams.local(self, *self.clock)
                          : std::make_unique<LocalExecutor>(&self.loop, self, *self.clock, base_env);
@@ -108,6 +110,7 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
                          ? seams.slurm(self, *self.clock)
                          : std::make_unique<SlurmExecutor>(&self.loop, self, *self.clock,
                                                            cfg.state_dir, cfg.slurm_dir, base_env);
+    self.own_call = make_call_executor(self);
     self.local = self.own_local.get();
     self.slurm = self.own_slurm.get();
     self.arm_loop();
@@ -295,6 +298,9 @@ Result<void> Engine::Impl::record_run(ActiveRun& run) {
         if (run.req.dequeue != 0)
             if (auto r = store.dequeue(run.req.dequeue); !r) return fail(r.error());
         run.id = *id;
+        if (run.req.parent_run != 0)
+            if (auto r = store.set_run_parent(run.id, run.req.parent_run, run.req.parent_step); !r)
+                return fail(r.error());
         std::vector<std::string> ids;
         for (std::size_t i = 0; i < g.instances.size(); ++i)
             if (run.selected[i]) ids.push_back(g.instances[i].id);

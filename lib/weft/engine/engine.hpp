@@ -52,6 +52,10 @@ struct RunRequest {
     // `weft up`: the queue entry this run takes, deleted in the transaction
     // that creates the run (an event is never both queued and run, or lost).
     model::RowId dequeue = 0;
+    // A sub-workflow's run (SPEC §9.1, trigger `call`): the run and the
+    // instance of the step that called it (runs.parent_run/parent_step).
+    model::RowId parent_run = 0;
+    std::string parent_step{};
 };
 
 struct Config {
@@ -73,7 +77,8 @@ struct Config {
     std::function<void(int)> on_signal;
     // a control request the engine does not answer itself ({"op": ...});
     std::function<std::optional<nlohmann::json>(const nlohmann::json&)> on_request;
-    // a run's end, once it is committed.
+    // a run's end, once it is committed; never for a sub-workflow's run (a
+    // run a step called emits no `workflow` event, SPEC §9.1).
     std::function<void(model::RowId, const std::string& workflow, model::RunState)> on_run_end;
     // the first failed write of the state database, after every run was
     // cancelled (nothing more can be recorded).

@@ -4,11 +4,13 @@
 // end). Internal to the engine module.
 #include <uv.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "weft/engine/engine.hpp"
 #include "weft/engine/executor.hpp"
+#include "weft/engine/nested_observer.hpp"
 #include "weft/engine/resolve.hpp"
 #include "weft/engine/run_state.hpp"
 #include "weft/engine/write_batch.hpp"
@@ -20,11 +22,15 @@ namespace weft::engine {
 
 class UvClock;
 
+// The executor of sub-workflow steps (call.cpp).
+std::unique_ptr<Executor> make_call_executor(Engine::Impl& engine);
+
 struct Engine::Impl final : ExecHost, RunHost {
     Impl(store::Store& s, Observer& o, Config c);
 
     store::Store& store;
-    Observer& observer;
+    NestedObserver nested;  // the caller's observer, sub-workflows' runs nested
+    Observer& observer;     // `nested`: what everything here reports to
     Config config;
     uv_loop_t loop{};
     std::unique_ptr<UvClock> own_clock;
@@ -34,6 +40,10 @@ struct Engine::Impl final : ExecHost, RunHost {
     std::unique_ptr<Executor> own_local, own_slurm;
     Executor* local = nullptr;
     Executor* slurm = nullptr;
+    // Sub-workflow steps (call.cpp): their attempts wait for a child run.
+    std::unique_ptr<Executor> own_call;
+    std::vector<Attempt*> pending_calls;       // child runs to start at the next iterate()
+    std::map<model::RowId, Attempt*> call_of;  // child run -> the attempt that called it
     events::UvHandle<uv_prepare_t> prepare;
     events::UvHandle<uv_check_t> check;
     events::UvHandle<uv_signal_t> sigint, sigterm, sighup;
@@ -61,6 +71,14 @@ struct Engine::Impl final : ExecHost, RunHost {
     void job_known(Attempt& a, const store::SlurmJobRef& job) override;
     void ended(Attempt& a, const ExecEnd& end) override;
     void when_committed(std::function<void()> f) override;
+
+    // call.cpp
+    void start_call(ActiveRun& run, int i, ResolvedStep& r, TimePoint t0);
+    void start_calls();
+    Result<model::RowId> start_child(Attempt& a);
+    void child_ended(ActiveRun& child);
+    void call_ended(Attempt& a, model::RunState child, std::optional<nlohmann::json> outputs,
+                    const std::string& why);
 
     bool up_to_date(ActiveRun& run, int i, const ResolvedStep& r, TimePoint t0);
     void launch(ActiveRun& run, int i, ResolvedStep& r, const std::optional<plugin::Found>& plug,

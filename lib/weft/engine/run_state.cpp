@@ -345,8 +345,14 @@ void RunStates::schedule_run(ActiveRun& run) {
             decide(run, i);
             continue;
         }
-        if (run.running >= run.max_parallel) break;
+        // -j bounds the steps of a run and of every run it calls; a call
+        // step runs no process, its child's steps take the slots.
+        ActiveRun& bound = run.top ? *run.top : run;
+        const bool slot = !step.calls();
+        if (slot && bound.busy >= bound.max_parallel) break;
         it = run.ready.erase(it);
+        run.inst[i].slot = slot;
+        if (slot) ++bound.busy;
         start_instance(run, i);
     }
     maybe_finish_run(run);
@@ -428,6 +434,10 @@ void RunStates::finish(ActiveRun& run, int i, const StepEnd& end_info) {
     const bool was_running = in.status == StepState::running;
     in.status = status;
     if (was_running) --run.running;
+    if (in.slot) {
+        in.slot = false;
+        --(run.top ? *run.top : run).busy;
+    }
     if (status == StepState::failure && !step.continue_on_error) {
         run.any_failed = true;
         in.failed_upstream = true;
@@ -492,9 +502,9 @@ void RunStates::maybe_finish_run(ActiveRun& run) {
     if (m_finished.size() > k_finished_kept) m_finished.erase(m_finished.begin());
     m_batch.when_committed([this, id = run.id, name = run.wf->name, status = run.status,
                             d = std::chrono::duration_cast<Duration>(t - run.started),
-                            message = run.message, t] {
+                            message = run.message, t, called = run.req.parent_run != 0] {
         m_observer.run_finished(id, name, status, d, message, t);
-        if (m_config.on_run_end) m_config.on_run_end(id, name, status);
+        if (m_config.on_run_end && !called) m_config.on_run_end(id, name, status);
     });
 }
 

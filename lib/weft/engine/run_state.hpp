@@ -33,6 +33,7 @@ struct Instance {
     bool failed_upstream = false;  // this or a step it needs failed
     std::string fingerprint;       // incremental steps: of the inputs it runs with
     bool decided = false;          // a dynamic matrix's instance: its instances were added
+    bool slot = false;             // it holds one of the -j slots (ActiveRun::busy)
     // `weft resume`: a success of an earlier attempt of the run, checked
     // again because it or a step it needs has `sources`: its outputs, kept
     // when nothing it needs ran again (SPEC §9.1).
@@ -69,6 +70,11 @@ struct ActiveRun {
     int attempt = 1;                                    // `run.attempt`
     int running = 0;
     int max_parallel = 1;
+    // A sub-workflow's run: the top run whose -j bounds its steps too.
+    ActiveRun* top = nullptr;
+    int busy = 0;  // steps holding a -j slot, of this run and of those it called
+    // A sub-workflow's run: the values of its callers' secret params.
+    std::vector<std::string> inherited_secrets;
     bool fail_fast = false;
     bool any_failed = false;
     bool cancelled = false;

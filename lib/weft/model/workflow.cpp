@@ -4,6 +4,14 @@
 
 namespace weft::model {
 
+bool is_workflow_path(std::string_view uses) {
+    auto starts = [&](std::string_view p) { return uses.substr(0, p.size()) == p; };
+    auto ends = [&](std::string_view x) {
+        return uses.size() > x.size() && uses.substr(uses.size() - x.size()) == x;
+    };
+    return (starts("./") || starts("../") || starts("/")) && (ends(".yaml") || ends(".yml"));
+}
+
 const Step* Workflow::find_step(std::string_view id) const {
     for (const auto& s : steps)
         if (s.id == id) return &s;

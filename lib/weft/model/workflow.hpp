@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -56,6 +57,13 @@ std::size_t matrix_size(const Matrix& m);
 
 enum class RunsOn { local, slurm };
 
+// A `uses` that names a workflow file to call (SPEC §9.1 "Sub-workflows"):
+// a path starting `./`, `../` or `/` and ending `.yaml` or `.yml`.
+bool is_workflow_path(std::string_view uses);
+
+// The most calls that may nest (a parent calling a child calling ...).
+inline constexpr int k_max_call_depth = 8;
+
 struct Step {
     std::string id;
     Location loc;  // the step's key
@@ -84,6 +92,17 @@ struct Step {
     // `steps` has ended, whatever their outcome. They follow those of
     // `steps` in Workflow::steps.
     bool finally = false;
+
+    // A sub-workflow step: `uses` is a workflow file.
+    bool calls() const { return uses && is_workflow_path(*uses); }
+};
+
+// One of a workflow's top-level `outputs` (SPEC §9.1): what a run of it
+// gives the step that called it, evaluated at the run's end.
+struct WorkflowOutput {
+    std::string name;
+    std::string expr;  // a template over steps, params and env
+    Location loc;
 };
 
 struct Param {
@@ -199,6 +218,7 @@ struct Workflow {
     Retention retention;
     OnRestart on_restart = OnRestart::resume;
     std::vector<Step> steps;
+    std::vector<WorkflowOutput> outputs;
 
     const Step* find_step(std::string_view id) const;
     const Param* find_param(std::string_view name) const;

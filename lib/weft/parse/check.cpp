@@ -1,6 +1,7 @@
 #include "weft/parse/check.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "weft/expr/expr.hpp"
 #include "weft/plugin/plugin.hpp"
@@ -98,6 +99,27 @@ void warn_never_runs(const model::Step& step, Diagnostics& diags) {
                          "other steps whatever their outcome, move it under 'finally'"});
 }
 
+// The workflow's `outputs`, evaluated at its run's end: their templates
+// parse, and a step they read exists.
+void check_outputs(const model::Workflow& wf, Diagnostics& diags) {
+    for (const auto& o : wf.outputs) {
+        auto err = [&](std::string msg) {
+            diags.push_back({Severity::error, o.loc, std::move(msg)});
+        };
+        auto t = expr::parse_template(o.expr);
+        if (!t) {
+            err("output '" + o.name + "': " + t.error().message);
+            continue;
+        }
+        for (const auto& part : t->parts) {
+            if (!part.expr) continue;
+            for (const auto& r : expr::references(*part.expr))
+                if (r.path.size() > 1 && r.path[0] == "steps" && !wf.find_step(r.path[1]))
+                    err("output '" + o.name + "' reads unknown step '" + r.path[1] + "'");
+        }
+    }
+}
+
 }  // namespace
 
 std::optional<dag::Graph> check(Loaded& loaded) {
@@ -107,6 +129,7 @@ std::optional<dag::Graph> check(Loaded& loaded) {
     if (static_cast<int>(g.step_order.size()) == static_cast<int>(wf.steps.size())) {
         for (const auto& r : loaded.refs) check_ref(wf, g, r, loaded.diagnostics);
         for (const auto& s : wf.steps) warn_never_runs(s, loaded.diagnostics);
+        check_outputs(wf, loaded.diagnostics);
         for (std::size_t s = 0; s < wf.steps.size(); ++s)
             if (wf.steps[s].matrix && !wf.steps[s].matrix->dynamic() &&
                 g.step_instances[s].empty() &&
@@ -126,13 +149,119 @@ std::optional<dag::Graph> check(Loaded& loaded) {
     return g;
 }
 
-Workflow load_workflow(const std::string& path) {
-    Workflow w{load_file(path), std::nullopt};
+namespace {
+
+// A call being loaded: the file that makes it and where its `uses` is.
+struct CallSite {
+    std::string key;   // the calling file, normalized: what a cycle repeats
+    std::string file;  // as named
+    Location uses;
+};
+
+std::string where(const std::string& file, Location l) {
+    return file + ":" + std::to_string(l.line) + ":" + std::to_string(l.column);
+}
+
+std::string normalized(const std::string& path) {
+    std::error_code ec;
+    auto p = std::filesystem::weakly_canonical(path, ec);
+    return ec ? path : p.string();
+}
+
+// A call step's `with` against the child's params.
+void check_with(const model::Step& step, const model::Workflow& child, Diagnostics& diags) {
+    auto err = [&](Location l, std::string msg) {
+        diags.push_back({Severity::error, l, std::move(msg)});
+    };
+    std::vector<std::string> names;
+    for (const auto& p : child.params) names.push_back(p.name);
+    for (const auto& [k, l] : step.with_keys) {
+        if (!child.find_param(k)) {
+            err(l, with_suggestion(
+                       "unknown param '" + k + "' in 'with' of workflow '" + *step.uses + "'", k,
+                       names) +
+                       (names.empty() ? "; it takes no params"
+                                      : "; it accepts " + join_quoted(names, " and ")));
+            continue;
+        }
+        const auto& v = step.with[k];
+        if (v.is_object() || v.is_array())
+            err(l, "param '" + k + "' of workflow '" + *step.uses + "' is given a " +
+                       (v.is_object() ? "map" : "list") + "; params are strings");
+    }
+    for (const auto& p : child.params) {
+        if (!p.required) continue;
+        const bool set = std::any_of(step.with_keys.begin(), step.with_keys.end(),
+                                     [&](const auto& wk) { return wk.first == p.name; });
+        if (!set)
+            err(step.uses_loc,
+                "workflow '" + *step.uses + "' needs param '" + p.name + "' in 'with'");
+    }
+}
+
+Workflow load_at(const std::string& path, std::vector<CallSite>& stack);
+
+// Load the workflow each call step of `w` calls, with `stack` the calls
+// that led to `w`.
+void load_calls(Workflow& w, std::vector<CallSite>& stack) {
+    const auto& wf = *w.loaded.workflow;
+    auto& diags = w.loaded.diagnostics;
+    w.calls.assign(wf.steps.size(), nullptr);
+    const std::string self = normalized(w.loaded.file);
+    for (std::size_t s = 0; s < wf.steps.size(); ++s) {
+        const auto& step = wf.steps[s];
+        if (!step.calls()) continue;
+        const std::string key = normalized(*step.uses);
+        auto err = [&](std::string msg) {
+            diags.push_back({Severity::error, step.uses_loc, std::move(msg)});
+        };
+        stack.push_back({self, w.loaded.file, step.uses_loc});
+        auto first = std::find_if(stack.begin(), stack.end(),
+                                  [&](const CallSite& c) { return c.key == key; });
+        if (first != stack.end()) {
+            std::string cycle = "call cycle: ";
+            for (auto c = first; c != stack.end(); ++c)
+                cycle += where(c->file, c->uses) + " \u2192 ";
+            err(cycle + first->file);
+        } else if (static_cast<int>(stack.size()) > model::k_max_call_depth) {
+            err("calls nest more than " + std::to_string(model::k_max_call_depth) + " deep here (" +
+                *step.uses + ")");
+        } else {
+            auto child = std::make_shared<Workflow>(load_at(*step.uses, stack));
+            for (const auto& d : child->loaded.diagnostics) {
+                if (d.severity != Severity::error) continue;
+                // A cycle is printed once, as its whole path.
+                if (starts_with(d.message, "call cycle: ")) {
+                    err(d.message);
+                    continue;
+                }
+                err((d.loc.line > 0 ? where(child->loaded.file, d.loc) : child->loaded.file) +
+                    ": " + d.message);
+            }
+            if (child->loaded.workflow) check_with(step, *child->loaded.workflow, diags);
+            w.calls[s] = std::move(child);
+        }
+        stack.pop_back();
+    }
+}
+
+Workflow load_at(const std::string& path, std::vector<CallSite>& stack) {
+    Workflow w{load_file(path), std::nullopt, {}};
     // Plugins are looked up (and asked to describe themselves) only here,
     // not in check(): unit tests and fuzzers check workflows without them.
-    if (w.loaded.workflow) plugin::check_workflow(*w.loaded.workflow, w.loaded.diagnostics);
+    if (w.loaded.workflow) {
+        plugin::check_workflow(*w.loaded.workflow, w.loaded.diagnostics);
+        load_calls(w, stack);
+    }
     w.graph = check(w.loaded);
     return w;
+}
+
+}  // namespace
+
+Workflow load_workflow(const std::string& path) {
+    std::vector<CallSite> stack;
+    return load_at(path, stack);
 }
 
 }  // namespace weft::parse

@@ -162,8 +162,10 @@ model::Step Walker::step(const std::string& id, const YamlNode& key, const YamlN
                  has_uses = true;
                  s.uses = scalar(v, "'uses' in " + where);
                  s.uses_loc = loc(v);
-                 if (s.uses && !is_identifier(*s.uses, true))
-                     error(v, "invalid plugin name '" + *s.uses + "'");
+                 if (s.uses && !is_identifier(*s.uses, true) && !model::is_workflow_path(*s.uses))
+                     error(v, "invalid plugin name '" + *s.uses +
+                                  "'; a workflow to call is a path starting './', '../' or '/' "
+                                  "and ending '.yaml' or '.yml'");
              } else if (k == "with") {
                  with(s, v, where);
              } else if (k == "if") {

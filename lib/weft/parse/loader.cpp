@@ -19,7 +19,7 @@ const std::vector<std::string>& known_keys(std::string_view section) {
         {"workflow",
          {"name", "description", "on", "env", "env-file", "params", "defaults", "concurrency",
           "max-parallel", "fail-fast", "timeout", "catchup", "retention", "on-restart", "steps",
-          "finally"}},
+          "finally", "outputs"}},
         {"step",
          {"needs", "run", "uses", "with", "if", "env", "shell", "working-directory", "timeout",
           "kill-grace", "runs-on", "slurm", "matrix", "retry", "continue-on-error", "sources",
@@ -100,6 +100,8 @@ void Walker::workflow(const YamlNode& root) {
                  steps(v);
              } else if (k == "finally")
                  finally = v;
+             else if (k == "outputs")
+                 outputs(v);
          });
     if (!have_steps) error(Location{1, 1}, "missing 'steps': a workflow needs at least one step");
     if (finally) steps(*finally, true);
@@ -133,6 +135,20 @@ void Walker::concurrency(const YamlNode& n) {
              else if (auto q = integer(v, "'max-queued'", 0, 100'000'000))
                  c.max_queued = static_cast<int>(*q);
          });
+}
+
+// Top-level `outputs` (SPEC §9.1): name -> a template, evaluated at the
+// run's end for the step that called the workflow.
+void Walker::outputs(const YamlNode& n) {
+    if (!expect(n, YAML::NodeType::Map, "'outputs'")) return;
+    any_keys(n, "'outputs'", [&](const std::string& name, const YamlNode& kn, const YamlNode& v) {
+        if (!is_identifier(name, true)) {
+            error(kn, "invalid output name '" + name + "': use letters, digits, '_' and '-'");
+            return;
+        }
+        if (auto text = scalar(v, "output '" + name + "'"))
+            m_wf.outputs.push_back({name, *text, loc(v)});
+    });
 }
 
 void Walker::retention(const YamlNode& n) {

@@ -107,6 +107,7 @@ class Walker {
     std::string default_name() const;
     void concurrency(const YamlNode& n);
     void retention(const YamlNode& n);
+    void outputs(const YamlNode& n);
     void params(const YamlNode& n);
 
     // `on`, by trigger.

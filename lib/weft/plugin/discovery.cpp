@@ -290,7 +290,7 @@ void check_workflow(const model::Workflow& wf, Diagnostics& diags) {
         diags.push_back({Severity::error, l, std::move(msg)});
     };
     for (const auto& step : wf.steps) {
-        if (!step.uses) continue;
+        if (!step.uses || step.calls()) continue;  // a workflow: parse::load_workflow checks it
         auto found = find(*step.uses);
         if (!found) {
             error(step.uses_loc, found.error().message);

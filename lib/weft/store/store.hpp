@@ -399,6 +399,14 @@ class Store {
     // The newest run that no other run called (`last`); nullopt when none.
     Result<std::optional<RowId>> newest_top_run();
 
+    // --- links of sub-workflows' runs, as the engine writes them (calls.cpp)
+
+    // `run` was called by step `step` (an instance id) of run `parent`.
+    // Errc::not_found for no run `run`.
+    Result<void> set_run_parent(RowId run, RowId parent, std::string_view step);
+    // The newest run that step `step` of `parent` called; nullopt when none.
+    Result<std::optional<RowId>> last_child_run(RowId parent, std::string_view step);
+
     struct Impl;
 
   private:
