@@ -69,6 +69,20 @@ run_weft --state st.db run fan.yaml -p 'items="abc"'
 expect_rc 1
 show_json "$(last_run_id)"
 expect_step test message "\"matrix axis 'suite' gave a string; expected a list\""
+# A value given twice names one instance twice: the step fails, the run is
+# recorded (not a failed database), and resume fails it again the same way.
+run_weft --state st.db run fan.yaml -p 'items=["x","x"]'
+expect_rc 1
+dup=$(last_run_id)
+show_json "$dup"
+expect_step test message '"the matrix gives the instance [suite=x,cc=gcc] twice (a value repeated in a list)"'
+run_weft --state st.db resume "$dup"
+expect_rc 1
+# In the file, the same is a load error at the matrix.
+printf 'steps:\n  t:\n    matrix: {k: [a, a]}\n    run: echo\n' > dup.yaml
+run_weft validate dup.yaml
+expect_rc 2
+expect_err_has "dup.yaml:3:13: error: 'matrix' gives the instance 't[k=a]' twice"
 # weft resume decides again and keeps the instances that succeeded.
 cat > fanr.yaml <<'Y'
 name: fanr

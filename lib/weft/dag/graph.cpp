@@ -94,7 +94,7 @@ std::vector<int> topological_order(const std::vector<std::vector<int>>& step_nee
 
 // Expand matrices in `g.step_order`, then wire each instance to every
 // instance of the steps its step needs.
-void add_instances(const model::Workflow& wf, Graph& g) {
+void add_instances(const model::Workflow& wf, Graph& g, Diagnostics& diags) {
     g.step_instances.resize(wf.steps.size());
     for (int s : g.step_order) {
         const auto& step = wf.steps[s];
@@ -102,7 +102,13 @@ void add_instances(const model::Workflow& wf, Graph& g) {
             g.step_instances[s].push_back(static_cast<int>(g.instances.size()));
             g.instances.push_back(Instance{step.id, s, nullptr, {}, true});
         } else if (step.matrix) {
-            for (auto& combo : expand_matrix(*step.matrix)) {
+            auto combos = expand_matrix(*step.matrix);
+            if (auto dup = duplicate_instance(step.id, *step.matrix, combos); !dup.empty()) {
+                diags.push_back({Severity::error, step.matrix->loc,
+                                 "'matrix' gives the instance '" + dup +
+                                     "' twice (a value repeated in a list)"});
+            }
+            for (auto& combo : combos) {
                 Instance inst;
                 inst.id = instance_id(step.id, *step.matrix, combo);
                 inst.step = s;
@@ -144,7 +150,7 @@ Graph build(const model::Workflow& wf, Diagnostics& diags) {
         report_cycles(wf, g.step_needs, g.step_order, diags);
         return g;
     }
-    add_instances(wf, g);
+    add_instances(wf, g, diags);
     return g;
 }
 

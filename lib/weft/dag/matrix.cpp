@@ -1,6 +1,7 @@
 #include "weft/dag/matrix.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace weft::dag {
 
@@ -83,6 +84,14 @@ std::string instance_id(const std::string& step, const model::Matrix& m, const J
         for (auto it = combination.begin(); it != combination.end(); ++it)
             add(it.key(), it.value());
     return id + "]";
+}
+
+std::string duplicate_instance(const std::string& step, const model::Matrix& m,
+                               const std::vector<Json>& combinations) {
+    std::set<std::string> seen;
+    for (const auto& c : combinations)
+        if (auto id = instance_id(step, m, c); !seen.insert(id).second) return id;
+    return {};
 }
 
 }  // namespace weft::dag

@@ -20,4 +20,10 @@ std::vector<Json> expand_matrix(const model::Matrix& m);
 // `include` made, its own keys) in file order.
 std::string instance_id(const std::string& step, const model::Matrix& m, const Json& combination);
 
+// The first instance id that two of `combinations` (of `m`) share, or empty.
+// `k: [a, a]` or `k: [1, "1"]` name one instance twice: a load error for a
+// matrix in the file, a failed step for one an expression decided.
+std::string duplicate_instance(const std::string& step, const model::Matrix& m,
+                               const std::vector<Json>& combinations);
+
 }  // namespace weft::dag

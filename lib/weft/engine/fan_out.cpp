@@ -94,6 +94,9 @@ Result<Decided> decide_matrix(const model::Matrix& m, const Json& contexts) {
         d.matrix.exclude.clear();
     }
     d.instances = dag::expand_matrix(d.matrix);
+    if (auto dup = dag::duplicate_instance("", d.matrix, d.instances); !dup.empty())
+        return invalid("the matrix gives the instance " + dup +
+                       " twice (a value repeated in a list)");
     return d;
 }
 
