@@ -90,6 +90,12 @@ sleep 0.6
 stop_up
 wait "$PY_PID" || true
 
+# Nor do the steps of weft run (a `weft run` inside a unit's ExecStartPre).
+printf 'steps:\n  s:\n    run: env | grep -c -e NOTIFY_SOCKET -e WATCHDOG_ > run-env.txt || true\n' > run.yaml
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=200000 WATCHDOG_PID=$$ "$WEFT" --state run.db run run.yaml >/dev/null ||
+  fail "weft run failed"
+[ "$(cat run-env.txt)" = 0 ] || fail "a step of weft run inherited systemd's variables"
+
 # The unit file. systemd looks for a bare `ExecStart=weft` in /usr/local/bin
 # and /usr/bin, where the install puts it; here, the test's binary stands in.
 if ! command -v systemd-analyze >/dev/null; then

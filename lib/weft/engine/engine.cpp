@@ -86,10 +86,17 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
         if (!ec) cfg.slurm_dir = abs.lexically_normal().string();
     }
     // Not an event of an outer weft's (a step that runs weft): each step gets
-    // the WEFT_EVENT_* variables of its own run's event only.
+    // the WEFT_EVENT_* variables of its own run's event only. Nor systemd's
+    // notification variables (SPEC §9.2): a step that ran systemd-notify would
+    // speak for weft, whatever command weft runs.
+    const auto starts = [](const char* entry, std::string_view prefix) {
+        return std::string_view(entry).substr(0, prefix.size()) == prefix;
+    };
     std::vector<std::string> base_env;
     for (char** e = environ; e && *e; ++e)
-        if (std::strncmp(*e, "WEFT_EVENT_", 11) != 0) base_env.emplace_back(*e);
+        if (!starts(*e, "WEFT_EVENT_") && !starts(*e, "NOTIFY_SOCKET=") &&
+            !starts(*e, "WATCHDOG_USEC=") && !starts(*e, "WATCHDOG_PID="))
+            base_env.emplace_back(*e);
     // Orphans of steps are reparented to us, so they stay findable and get
     // reaped here rather than by init.
     (void)exec::become_child_subreaper();
