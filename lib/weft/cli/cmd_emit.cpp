@@ -40,6 +40,7 @@ class RecordSource {
     Result<std::optional<std::string>> next(bool& truncated) {
         for (;;) {
             truncated = false;
+            m_start = m_base;
             std::string rec;
             auto ended = m_json ? read_json(rec, truncated) : read_line(rec, truncated);
             if (!ended) return ended.error();
@@ -52,6 +53,13 @@ class RecordSource {
             if (*ended) return std::optional<std::string>();
             // An empty line is no record (as `weft up` reads stdin).
         }
+    }
+
+    // Leave the descriptor at the start of the record next() returned last,
+    // for the next reader: the engine refused it or never got it. A pipe
+    // cannot be given back (that record is the one in flight).
+    void give_back() {
+        if (m_seekable) (void)::lseek(m_fd, m_start, SEEK_SET);
     }
 
   private:
@@ -115,7 +123,8 @@ class RecordSource {
     bool m_json;
     std::size_t m_max;
     bool m_seekable = false;
-    off_t m_base = 0;  // the file offset of m_buf[0] (regular files)
+    off_t m_base = 0;   // the file offset of m_buf[0] (regular files)
+    off_t m_start = 0;  // the file offset of the last record's start
     std::string m_buf;
     std::size_t m_pos = 0;
 };
@@ -141,8 +150,11 @@ int cmd_emit(const Options& o, const Globals& g) {
     if (o.format != "text") req["format"] = o.format;
     // A commit may wait behind a busy disk: generous, as a step may be.
     constexpr Duration k_timeout{60'000};
-    auto ask = [&](const nlohmann::json& r) -> Result<nlohmann::json> {
+    // `sent`: false when the request never reached the engine (no socket to
+    // connect to), so the record was certainly not recorded.
+    auto ask = [&](const nlohmann::json& r, bool* sent = nullptr) -> Result<nlohmann::json> {
         auto reply = events::control_call(sock, r, k_timeout);
+        if (sent) *sent = reply || reply.error().message.rfind("cannot connect", 0) != 0;
         if (!reply)
             return make_error(Errc::state, fmt::format("the engine (pid {}) did not answer: {}",
                                                        eng->pid, reply.error().message));
@@ -158,6 +170,10 @@ int cmd_emit(const Options& o, const Globals& g) {
     constexpr std::size_t k_max_sent = std::size_t{1} << 20;
     const std::size_t max_record = std::min(checked->value("max_record", k_max_sent), k_max_sent);
     RecordSource source(0, json, max_record);
+    // Events after this one are this emit's (or a concurrent producer's).
+    auto last = state->store.last_event_id();
+    if (!last) return fail(last.error());
+    model::RowId acked = *last;
     for (;;) {
         bool truncated = false;
         auto rec = source.next(truncated);
@@ -171,9 +187,22 @@ int cmd_emit(const Options& o, const Globals& g) {
             truncated = events::cut_record(text, text.size() * 3 / 4);
         req["record"] = std::move(text);
         req["truncated"] = truncated;
-        auto reply = ask(req);
-        if (!reply) return fail(reply.error());
-        if (!reply->value("ok", false)) return refused(*reply);
+        bool sent = true;
+        auto reply = ask(req, &sent);
+        // Refused or never received: not recorded, so a later emit on the
+        // same file starts with it. When the answer is lost after the request
+        // went out (the engine stopped), the database tells whether it was
+        // recorded: given back only if not (none twice).
+        if (!reply || !reply->value("ok", false)) {
+            bool recorded = false;
+            if (!reply && sent) {
+                auto found = state->store.has_stdin_event(acked, req["record"].get<std::string>());
+                recorded = !found || *found;  // unknown: as if recorded (none twice)
+            }
+            if (!recorded) source.give_back();
+            return reply ? refused(*reply) : fail(reply.error());
+        }
+        acked = reply->value("event", acked);
         if (reply->contains("skipped"))
             out::message("weft: warning: weft emit: {}; record skipped\n",
                          reply->value("skipped", ""));

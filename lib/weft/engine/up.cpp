@@ -486,6 +486,11 @@ Json Up::Impl::on_emit(const Json& req) {
     if (names.empty() && receivers.empty())
         return usage_error("no workflow of this engine has 'on: stdin'");
     if (names.empty()) names = receivers;
+    // `weft emit a a`: one record is one event for each workflow, once.
+    for (std::size_t i = names.size(); i-- > 1;)
+        if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+            names.begin() + static_cast<std::ptrdiff_t>(i))
+            names.erase(names.begin() + static_cast<std::ptrdiff_t>(i));
     std::size_t max_record = model::k_stdin_max_record;
     bool json = false;
     for (std::size_t i = 0; i < names.size(); ++i) {

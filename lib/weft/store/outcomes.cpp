@@ -20,6 +20,10 @@ constexpr const char* k_list_events_workflow =
 constexpr const char* k_outcomes_of =
     "SELECT workflow, outcome, run_id, merged_into FROM event_outcomes WHERE event_id = ?1";
 constexpr const char* k_runs_of_event = "SELECT id, workflow FROM runs WHERE event_id = ?1";
+constexpr const char* k_last_event = "SELECT coalesce(max(id), 0) FROM events";
+constexpr const char* k_stdin_event_after =
+    "SELECT EXISTS (SELECT 1 FROM events WHERE id > ?1 AND kind = 'stdin'"
+    " AND json_extract(payload, '$.line') = ?2)";
 
 }  // namespace
 
@@ -91,6 +95,24 @@ Result<std::vector<EventHistory>> Store::list_events(std::string_view workflow, 
             [](const EventOutcome& a, const EventOutcome& b) { return a.workflow < b.workflow; });
     }
     return out;
+}
+
+Result<RowId> Store::last_event_id() {
+    Impl& db = *m_impl;
+    auto st = db.prepare(k_last_event);
+    if (!st) return st.error();
+    if (const int rc = st->step(); rc != SQLITE_ROW) return db.error("read the last event", rc);
+    return st->int64(0);
+}
+
+Result<bool> Store::has_stdin_event(RowId after, std::string_view line) {
+    Impl& db = *m_impl;
+    auto st = db.prepare(k_stdin_event_after);
+    if (!st) return st.error();
+    st->bind(1, after);
+    st->bind(2, line);
+    if (const int rc = st->step(); rc != SQLITE_ROW) return db.error("look for an event", rc);
+    return st->int64(0) != 0;
 }
 
 }  // namespace weft::store

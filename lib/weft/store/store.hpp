@@ -371,6 +371,11 @@ class Store {
     // the event (runs.event_id; it wins over a recorded `queued`). Only the
     // events offered to `workflow` when it is not empty. One read snapshot.
     Result<std::vector<EventHistory>> list_events(std::string_view workflow, std::size_t limit);
+    // The newest event's id (0 for none).
+    Result<RowId> last_event_id();
+    // Whether a stdin event after `after` holds exactly `line` (`weft emit`:
+    // was the record the engine never answered for recorded?).
+    Result<bool> has_stdin_event(RowId after, std::string_view line);
 
     // --- queries (queries.cpp). Each is one short read transaction.
 
