@@ -299,14 +299,13 @@ Result<int> check_identity(Store::Impl& db) {
     return static_cast<int>(version);
 }
 
-// Migrate forward to schema `target` (k_latest_version but in tests).
-Result<void> migrate(Store::Impl& db, int target) {
-    auto current = check_identity(db);
-    if (!current) return current.error();
-    if (*current >= target) return {};
+// Migrate forward from schema `version` (check_identity's, read before)
+// to schema `target` (k_latest_version but in tests).
+Result<void> migrate(Store::Impl& db, int version, int target) {
+    if (version >= target) return {};
     if (auto r = db.exec("BEGIN IMMEDIATE", "migrate"); !r) return r;
     // Another process may have migrated while this one waited for the lock.
-    current = check_identity(db);
+    auto current = check_identity(db);
     for (int v = current ? *current : target; v < target; ++v) {
         const std::string what = "migrate to schema " + std::to_string(v + 1);
         if (auto r = db.exec(k_migrations[v], what); !r) {
@@ -362,8 +361,11 @@ enum class Storage { file, memory };
 
 Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_version) {
     sqlite3_busy_timeout(db.db, static_cast<int>(k_busy_timeout.count()));
-    // Identity first: a foreign database must not be switched to WAL.
-    if (auto id = check_identity(db); !id) return id.error();
+    // Identity first: a foreign database must not be switched to WAL. Read
+    // once: the version read here decides whether to migrate, and a
+    // migration reads it again under the write lock.
+    auto version = check_identity(db);
+    if (!version) return version.error();
     if (storage == Storage::file) {
         auto mode = set_wal(db);
         if (!mode) return mode.error();
@@ -371,7 +373,8 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
             return refuse(db.path, "cannot switch to WAL journal mode (got " + *mode + ")");
     }
     // NORMAL: in WAL mode a commit is written to the WAL but not synced;
-    // the WAL is synced at each checkpoint. A crash of weft (kill -9) loses
+    // the WAL is synced at each checkpoint and when a connection that
+    // committed closes (~Impl). A crash of weft (kill -9) loses
     // nothing committed (the kernel has it); a power loss or kernel crash
     // may lose the transactions since the last checkpoint, never the
     // database's consistency (ARCHITECTURE.md, "Durability"). With FULL,
@@ -383,7 +386,7 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
     // error, never read unpredictably (as no row, a row of garbage, or a
     // write into it that makes things worse).
     if (auto r = db.exec("PRAGMA cell_size_check=ON", "enable page checks"); !r) return r;
-    return migrate(db, target);
+    return migrate(db, *version, target);
 }
 
 }  // namespace
