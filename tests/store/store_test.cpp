@@ -1,6 +1,7 @@
 #include "weft/store/store.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +53,17 @@ unsigned mode_of(const std::string& path) {
     return st.st_mode & 07777;
 }
 
+// Fold the WAL a closed Store may leave beside `path` into the file itself,
+// as `sqlite3 PATH 'PRAGMA wal_checkpoint(TRUNCATE)'` would: a test that
+// patches the file's bytes needs all of the database in it.
+void checkpoint(const std::string& path) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+    sqlite3_close_v2(db);
+}
+
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
@@ -65,6 +77,7 @@ void write_file(const std::string& path, const std::string& text) {
 // Overwrite the big-endian 32-bit header field at `offset` of a closed
 // database file (60: user_version, 68: application_id).
 void patch_header(const std::string& path, std::size_t offset, std::uint32_t value) {
+    checkpoint(path);
     std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
     REQUIRE(f.good());
     f.seekp(static_cast<std::streamoff>(offset));
@@ -315,7 +328,8 @@ TEST_CASE("store::damage is reported, not read as a missing row") {
         for (int i = 0; i < 400; ++i)
             new_run(s, "workflow-with-a-longish-name-" + std::to_string(i));
         must(s.commit());
-    }  // the last connection checkpoints the WAL into the file
+    }
+    checkpoint(path);
     // Garbage over the b-tree header and cell pointers of every page of the
     // second half of the file: the runs' leaves, written after the schema's
     // pages (which the open must still read).
@@ -337,6 +351,30 @@ TEST_CASE("store::damage is reported, not read as a missing row") {
     CHECK(row.error().code == Errc::state);
     CHECK(row.error().message.find("database disk image is malformed") != std::string::npos);
     CHECK(row.error().message.find("the file is damaged") != std::string::npos);
+}
+
+TEST_CASE("store::a small WAL outlives the close, a big one is checkpointed") {
+    TempDir dir;
+    const std::string path = dir.file("state.db");
+    RowId run = 0;
+    {
+        Store s = must(Store::open(path));
+        run = new_run(s, "small");
+    }
+    // Kept (no checkpoint, and no new WAL for the next weft to sync), and
+    // read back by the next connection.
+    CHECK(fs::exists(path + "-wal"));
+    {
+        Store s = must(Store::open(path));
+        CHECK(must(s.get_run_row(run))->workflow == "small");
+        must(s.begin());
+        for (int i = 0; i < 5000; ++i)
+            new_run(s, "a-workflow-with-a-longish-name-" + std::to_string(i));
+        must(s.commit());
+    }
+    CHECK(!fs::exists(path + "-wal"));
+    Store s = must(Store::open(path));
+    CHECK(must(s.get_run_row(run))->workflow == "small");
 }
 
 TEST_CASE("store::runs") {

@@ -299,14 +299,13 @@ Result<int> check_identity(Store::Impl& db) {
     return static_cast<int>(version);
 }
 
-// Migrate forward to schema `target` (k_latest_version but in tests).
-Result<void> migrate(Store::Impl& db, int target) {
-    auto current = check_identity(db);
-    if (!current) return current.error();
-    if (*current >= target) return {};
+// Migrate forward from schema `version` (check_identity's, read before)
+// to schema `target` (k_latest_version but in tests).
+Result<void> migrate(Store::Impl& db, int version, int target) {
+    if (version >= target) return {};
     if (auto r = db.exec("BEGIN IMMEDIATE", "migrate"); !r) return r;
     // Another process may have migrated while this one waited for the lock.
-    current = check_identity(db);
+    auto current = check_identity(db);
     for (int v = current ? *current : target; v < target; ++v) {
         const std::string what = "migrate to schema " + std::to_string(v + 1);
         if (auto r = db.exec(k_migrations[v], what); !r) {
@@ -328,7 +327,9 @@ Result<void> migrate(Store::Impl& db, int target) {
         (void)db.exec("ROLLBACK", "rollback");
         return r;
     }
-    return db.exec("COMMIT", "migrate");
+    if (auto r = db.exec("COMMIT", "migrate"); !r) return r;
+    db.committed = true;
+    return {};
 }
 
 constexpr auto k_busy_timeout = std::chrono::milliseconds(10000);
@@ -360,8 +361,11 @@ enum class Storage { file, memory };
 
 Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_version) {
     sqlite3_busy_timeout(db.db, static_cast<int>(k_busy_timeout.count()));
-    // Identity first: a foreign database must not be switched to WAL.
-    if (auto id = check_identity(db); !id) return id.error();
+    // Identity first: a foreign database must not be switched to WAL. Read
+    // once: the version read here decides whether to migrate, and a
+    // migration reads it again under the write lock.
+    auto version = check_identity(db);
+    if (!version) return version.error();
     if (storage == Storage::file) {
         auto mode = set_wal(db);
         if (!mode) return mode.error();
@@ -369,7 +373,8 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
             return refuse(db.path, "cannot switch to WAL journal mode (got " + *mode + ")");
     }
     // NORMAL: in WAL mode a commit is written to the WAL but not synced;
-    // the WAL is synced at each checkpoint. A crash of weft (kill -9) loses
+    // the WAL is synced at each checkpoint and when a connection that
+    // committed closes (~Impl). A crash of weft (kill -9) loses
     // nothing committed (the kernel has it); a power loss or kernel crash
     // may lose the transactions since the last checkpoint, never the
     // database's consistency (ARCHITECTURE.md, "Durability"). With FULL,
@@ -381,14 +386,29 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
     // error, never read unpredictably (as no row, a row of garbage, or a
     // write into it that makes things worse).
     if (auto r = db.exec("PRAGMA cell_size_check=ON", "enable page checks"); !r) return r;
-    return migrate(db, target);
+    return migrate(db, *version, target);
 }
 
 }  // namespace
 
+// A WAL at most this big survives the last close (see ~Impl).
+constexpr off_t k_wal_kept_at_close = 1 << 20;
+
 Store::Impl::~Impl() {
     for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
-    if (db) sqlite3_close_v2(db);
+    if (!db) return;
+    // The last connection to close checkpoints the WAL into the database
+    // (an fdatasync of each) and deletes it; the next weft creates it again
+    // (an fdatasync of it and of the directory). Four syncs were most of a
+    // one-step run. While the WAL is small, syncing it alone keeps every
+    // commit of this process durable at one sync; the next opener reads the
+    // WAL back, and a connection that finds it big checkpoints as before.
+    struct stat st {};
+    const std::string wal = path + "-wal";
+    if (file && ::stat(wal.c_str(), &st) == 0 && st.st_size <= k_wal_kept_at_close &&
+        (!committed || sync_wal()))
+        sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    sqlite3_close_v2(db);
 }
 
 Result<Statement> Store::Impl::prepare(const char* sql) {
@@ -409,8 +429,13 @@ Result<void> Store::Impl::run(const char* sql, std::string_view what) {
 
 Result<void> Store::Impl::commit() {
     if (auto r = run("COMMIT", "commit"); !r) return r;
+    committed = true;
     if (!sync_at_commit) return {};
     sync_at_commit = false;
+    return sync_wal();
+}
+
+Result<void> Store::Impl::sync_wal() {
     // SQLite has written the frames with pwrite: syncing the file through a
     // descriptor of ours makes them durable. A memory database has no file.
     const std::string wal = path + "-wal";
@@ -493,6 +518,7 @@ Result<Store> Store::open_at_version(const std::string& path, int version) {
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
     if (rc != SQLITE_OK) return refuse(path, std::string("cannot open: ") + sqlite3_errstr(rc));
     const int target = std::clamp(version, 0, k_latest_version);
+    impl->file = true;
     if (auto r = configure(*impl, Storage::file, target); !r) return r.error();
     return Store(std::move(impl));
 }

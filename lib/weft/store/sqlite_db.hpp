@@ -121,6 +121,8 @@ struct Store::Impl {
     // checkpoints). The durable state is a prefix of the commits, so every
     // earlier one becomes durable with it.
     bool sync_at_commit = false;
+    bool file = false;       // on disk, in WAL mode (not open_memory)
+    bool committed = false;  // a write transaction of this connection committed
     // Keyed by the address of the SQL text: every statement is a constant.
     std::unordered_map<const char*, sqlite3_stmt*> cache;
     // The log cap (Store::append_logs): bytes stored so far per attempt of
@@ -143,6 +145,9 @@ struct Store::Impl {
     Result<void> run(const char* sql, std::string_view what);
     // COMMIT, then the WAL's fdatasync if sync_at_commit was set.
     Result<void> commit();
+    // fdatasync of the -wal file (none is not a failure): every commit so far
+    // is then durable. Errc::state when the sync fails.
+    Result<void> sync_wal();
     // Run SQL text without parameters, uncached (pragmas, migrations).
     Result<void> exec(const char* sql, std::string_view what);
     // Errc::state: "state database PATH: WHAT: <sqlite's message>".
