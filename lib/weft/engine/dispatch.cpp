@@ -115,8 +115,8 @@ RowId Dispatch::fire(const model::Event& e, const std::vector<std::string>& targ
             continue;
         }
         if (!why.empty())
-            error("event " + std::to_string(ev) + " for workflow '" + n + "': its trigger's 'if' " +
-                  "failed: " + why);
+            error("event " + std::to_string(ev) + " for workflow '" + n +
+                  "': its trigger's filter failed: " + why);
         note(ev, n, {.outcome = "filtered"});
     }
     if (merge && e.kind == model::Event::Kind::file && !e.rescan) {

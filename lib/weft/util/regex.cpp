@@ -34,14 +34,26 @@ Result<Regex> Regex::compile(std::string_view pattern) {
     return r;
 }
 
-bool Regex::search(std::string_view text) const {
+Result<bool> Regex::search(std::string_view text) const {
     if (!m_code) return false;
     pcre2_match_data* md = pcre2_match_data_create_from_pattern(m_code->code, nullptr);
-    if (!md) return false;
+    pcre2_match_context* mc = pcre2_match_context_create(nullptr);
+    if (!md || !mc) {
+        pcre2_match_data_free(md);
+        pcre2_match_context_free(mc);
+        return make_error(Errc::invalid, "out of memory for a regular expression match");
+    }
+    pcre2_set_match_limit(mc, k_match_limit);
     const int rc = pcre2_match(m_code->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(),
-                               0, 0, md, nullptr);
+                               0, 0, md, mc);
     pcre2_match_data_free(md);
-    return rc >= 0;
+    pcre2_match_context_free(mc);
+    if (rc >= 0) return true;
+    if (rc == PCRE2_ERROR_NOMATCH) return false;
+    PCRE2_UCHAR buf[256];
+    pcre2_get_error_message(rc, buf, sizeof buf);
+    return make_error(Errc::invalid, "'" + m_pattern + "' could not be matched: " +
+                                         reinterpret_cast<const char*>(buf));
 }
 
 }  // namespace weft

@@ -16,9 +16,13 @@ class Regex {
     // where compiling stopped.
     static Result<Regex> compile(std::string_view pattern);
     // True when the pattern matches somewhere in `text` (a search, not an
-    // anchored match). A match that fails for lack of resources (a
-    // catastrophic pattern) counts as no match.
-    bool search(std::string_view text) const;
+    // anchored match). Errc::invalid when PCRE2 gives up (a catastrophic
+    // pattern reaching k_match_limit, or another matching error): the caller
+    // reports it rather than take it for "no match".
+    Result<bool> search(std::string_view text) const;
+    // Backtracking steps of one search: a pattern like `(a+)+$` stops after
+    // milliseconds on a long line, not seconds.
+    static constexpr unsigned k_match_limit = 1'000'000;
     const std::string& pattern() const { return m_pattern; }
 
   private:

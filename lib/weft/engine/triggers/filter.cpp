@@ -42,7 +42,13 @@ bool TriggerFilters::passes(const model::Workflow& w, const model::Event& e, con
                 auto& re = m_patterns[*w.on.stdin_match];
                 if (!re)
                     if (auto c = Regex::compile(*w.on.stdin_match)) re = std::move(*c);
-                if (!re || !re->search(e.line)) return false;
+                if (!re) return false;
+                auto found = re->search(e.line);
+                if (!found) {
+                    error = "match: " + found.error().message;
+                    return false;
+                }
+                if (!*found) return false;
             }
             cond = &w.on.stdin_if;
             break;
@@ -58,7 +64,7 @@ bool TriggerFilters::condition(const model::Workflow& w, const std::string& text
     if (!parsed) {
         auto p = expr::parse_condition(text);
         if (!p) {
-            error = p.error().message;
+            error = "if: " + p.error().message;
             return false;
         }
         parsed = std::move(*p);
@@ -67,12 +73,12 @@ bool TriggerFilters::condition(const model::Workflow& w, const std::string& text
     // run, params or secrets exist yet.
     auto ctx = run_contexts(w, Json::object(), payload, {}, 0, 0);
     if (!ctx) {
-        error = ctx.error().message;
+        error = "if: " + ctx.error().message;
         return false;
     }
     auto v = expr::evaluate(*parsed, *ctx);
     if (!v) {
-        error = v.error().message;
+        error = "if: " + v.error().message;
         return false;
     }
     return expr::truthy(*v);
