@@ -269,7 +269,7 @@ mkdir adir.yaml
 begin "a directory as the workflow file"
 hw validate adir.yaml
 want_rc 2
-want_err "adir.yaml: error: cannot read file: Is a directory"
+want_err "adir.yaml: error: a directory with no workflow file (*.yaml, *.yml)"
 ok
 
 summary hostile_workflow

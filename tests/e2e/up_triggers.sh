@@ -162,4 +162,7 @@ run_weft --state st3.db runs alerts --json --limit 10000
 run_weft --state st3.db events --json --limit 10000
 [ "$(grep -c '"outcome":"filtered"' <<<"$out")" -eq 990 ] || fail "filtered: $(grep -c '"outcome":"filtered"' <<<"$out")"
 [ "$(grep -c '"outcome":"run"' <<<"$out")" -eq 10 ] || fail "run outcomes: $(grep -c '"outcome":"run"' <<<"$out")"
+# Every event is announced, a filtered one too (SPEC §9.2).
+[ "$(grep -c '^event [0-9]* (stdin: .*) -> filtered by alerts$' alerts.up)" -eq 990 ] ||
+  fail "filtered events announced: $(grep -c 'filtered by alerts' alerts.up)"
 echo "ok: up_triggers"

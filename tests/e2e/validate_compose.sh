@@ -37,4 +37,29 @@ printf 'on-restart: later\nsteps: {a: {run: x}}\n' > bad.yaml
 run_weft validate bad.yaml
 expect_rc 2
 expect_err_has "bad.yaml:1:13: error: invalid on-restart 'later': expected 'resume' or 'leave'"
+# env-file is read before any context exists: a ${{ }} in it is an error.
+printf 'params: {f: {default: .env}}\nenv-file: "${{ params.f }}"\nsteps: {a: {run: x}}\n' > ef.yaml
+run_weft validate ef.yaml
+expect_rc 2
+expect_err_has "ef.yaml:2:11: error: 'env-file' is a path read as written; it cannot hold '\${{ }}'"
+
+# A status function outside `if` is an error (GitHub's rule), not a `true`.
+cat > st.yaml <<'Y'
+steps:
+  a: {run: exit 1}
+  b:
+    needs: a
+    if: failure()
+    run: echo "${{ failure() }}"
+Y
+run_weft validate st.yaml
+expect_rc 2
+expect_err_has "st.yaml:6:19: error: success(), failure(), cancelled() and always() may only be used in 'if'"
+# A directory is its *.yaml and *.yml files, checked as one set.
+mkdir -p set && printf 'name: n\non: {workflow: {names: [bakup]}}\nsteps: {a: {run: x}}\n' > set/n.yaml
+printf 'name: backup\nsteps: {a: {run: x}}\n' > set/b.yml
+run_weft validate set
+expect_rc 2
+expect_out_has "set/b.yml: ok"
+expect_err_has "set/n.yaml:2:25: error: on.workflow.names: 'bakup' matches no other workflow of the set (did you mean 'backup'?)"
 echo "validate_compose: ok"

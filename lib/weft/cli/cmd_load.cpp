@@ -1,5 +1,6 @@
 // weft validate, weft graph, weft cron: the commands that read and check
 // workflows and schedules without running anything.
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,10 +14,52 @@
 
 namespace weft::cli {
 
+namespace {
+
+// A set problem ("FILE:LINE:COL: message", or a message) as a workflow
+// file's error: `FILE:LINE:COL: error: message`.
+void print_set_problem(const std::string& p) {
+    std::size_t colon = 0;
+    bool located = true;
+    for (int i = 0; i < 3 && located; ++i) {
+        colon = p.find(':', colon + (i ? 1 : 0));
+        located = colon != std::string::npos && colon > 0;
+        if (located && i > 0) {
+            const std::size_t prev = p.rfind(':', colon - 1);
+            located = prev != std::string::npos && colon > prev + 1 &&
+                      p.find_first_not_of("0123456789", prev + 1) == colon;
+        }
+    }
+    if (located && colon + 2 <= p.size())
+        out::message("{}: error: {}\n", p.substr(0, colon), p.substr(colon + 2));
+    else
+        out::error(p);
+}
+
+}  // namespace
+
 int cmd_validate(const Options& o, const Globals& g) {
     bool ok = true;
-    std::vector<parse::WorkflowPtr> set;  // several files are one set (SPEC §9.2)
-    for (const auto& file : o.files) {
+    // Files and directories (their *.yaml and *.yml): one set (SPEC §9.2). A
+    // file that cannot be read is reported by its load, with the others.
+    std::vector<std::string> names;
+    for (const auto& path : o.files) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(path, ec)) {
+            names.push_back(path);
+            continue;
+        }
+        auto in_dir = parse::workflow_files({path});
+        if (!in_dir) return fail(in_dir.error());
+        if (in_dir->empty()) {
+            out::message("{}: error: a directory with no workflow file (*.yaml, *.yml)\n", path);
+            ok = false;
+        }
+        names.insert(names.end(), in_dir->begin(), in_dir->end());
+    }
+    const std::vector<std::string>* files = &names;
+    std::vector<parse::WorkflowPtr> set;
+    for (const auto& file : *files) {
         auto w = parse::load_workflow(file);
         print_diagnostics(w.loaded, g.out);
         if (!w.ok()) {
@@ -28,9 +71,9 @@ int cmd_validate(const Options& o, const Globals& g) {
                        w.loaded.workflow->steps.size() == 1 ? "" : "s", w.graph->instances.size());
         set.push_back(std::make_shared<parse::Workflow>(std::move(w)));
     }
-    if (o.files.size() > 1)
+    if (files->size() > 1)
         for (const auto& p : parse::check_workflow_set(set)) {
-            out::error(p);
+            print_set_problem(p);
             ok = false;
         }
     return ok ? k_exit_ok : k_exit_usage;

@@ -76,6 +76,11 @@ void print_announcement(const nlohmann::json& j, bool json) {
             line += " ->";
         for (const auto& w : j.value("workflows", nlohmann::json::array()))
             line += " " + w.get<std::string>();
+        if (j.contains("filtered")) {
+            line += j.value("workflows", nlohmann::json::array()).empty() ? " filtered by"
+                                                                          : "; filtered by";
+            for (const auto& w : j["filtered"]) line += " " + w.get<std::string>();
+        }
     } else if (type == "skip") {
         line = j.value("workflow", "") + ": event " + std::to_string(j.value("event", 0LL)) + " " +
                j.value("message", "");

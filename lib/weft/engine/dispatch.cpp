@@ -104,7 +104,7 @@ RowId Dispatch::fire(const model::Event& e, const std::vector<std::string>& targ
     if (!ev) return 0;
     const Json payload = to_json(e);
     std::vector<Armed*> passed;
-    std::vector<std::string> names;
+    std::vector<std::string> names, filtered;
     for (const auto& n : targets) {
         auto it = m_wfs.find(n);
         if (it == m_wfs.end()) continue;
@@ -118,6 +118,7 @@ RowId Dispatch::fire(const model::Event& e, const std::vector<std::string>& targ
             error("event " + std::to_string(ev) + " for workflow '" + n +
                   "': its trigger's filter failed: " + why);
         note(ev, n, {.outcome = "filtered"});
+        filtered.push_back(n);
     }
     if (merge && e.kind == model::Event::Kind::file && !e.rescan) {
         // Merged events are announced as merged, not as new ones.
@@ -129,8 +130,13 @@ RowId Dispatch::fire(const model::Event& e, const std::vector<std::string>& targ
             }
         }
     }
+    // Every event is announced (SPEC §9.2), a filtered one too.
+    if (!quiet && (!passed.empty() || !filtered.empty())) {
+        Json j = announcement(e, ev, names);
+        if (!filtered.empty()) j["filtered"] = filtered;
+        announce(j);
+    }
     if (passed.empty()) return ev;
-    if (!quiet) announce(announcement(e, ev, names));
     for (Armed* a : passed) offer(*a, ev, Json::object());
     return ev;
 }

@@ -68,6 +68,12 @@ void Walker::workflow(const YamlNode& root) {
              else if (k == "env-file") {
                  m_wf.env_files = string_list(v, "'env-file'", true);
                  m_wf.env_files_loc = loc(v);
+                 // Read at run start, before any context exists to render.
+                 for (const auto& f : m_wf.env_files)
+                     if (f.find("${{") != std::string::npos)
+                         error(v,
+                               "'env-file' is a path read as written; it cannot hold "
+                               "'${{ }}' (use 'env' for values that depend on params)");
              } else if (k == "params")
                  params(v);
              else if (k == "defaults")

@@ -240,8 +240,16 @@ void Walker::expressions(const YamlNode& n, const std::string& text, bool is_con
                   t.error().message);
             return;
         }
-        for (const auto& part : t->parts)
-            if (part.expr) exprs.push_back(*part.expr);
+        for (const auto& part : t->parts) {
+            if (!part.expr) continue;
+            // As in GitHub Actions: a step's outcome is known to its `if`
+            // only (a template would see no outcome and print `true`).
+            if (expr::uses_status_function(*part.expr))
+                error(locate_in_scalar(n, text, part.expr->offset),
+                      "success(), failure(), cancelled() and always() may only be used in "
+                      "'if'");
+            exprs.push_back(*part.expr);
+        }
     }
     for (const auto& e : exprs)
         for (auto& r : expr::references(e))
