@@ -116,6 +116,8 @@ for input in null closed; do
     for ((i = 0; i < 200; i++)); do [ "$(tail -n 1 alerts.out)" = after ] && break; sleep 0.05; done
     [ "$(wc -l <alerts.out)" -eq 5 ] || fail "after a 3 MB line: $(wc -l <alerts.out) lines"
     grep -q '^event [0-9]* (stdin: "xxxx*"\.\.\.) -> alerts$' up.out || fail "no cut event: $(tail -3 up.out)"
+    cat up.out up.err | grep -q 'warning: event [0-9]*: an emitted record longer than 1 MiB' ||
+      fail "no warning for the cut record: $(tail -3 up.err)"
   fi
   stop_up
 done

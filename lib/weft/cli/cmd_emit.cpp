@@ -165,9 +165,10 @@ int cmd_emit(const Options& o, const Globals& g) {
     if (!checked->value("ok", false)) return refused(*checked);
     const bool json = checked->value("format", "") == "json";
     req["format"] = json ? "json" : "lines";
-    // One record is one request on the control socket: at most 1 MiB of it
-    // is sent, whatever the workflows' max-record.
-    constexpr std::size_t k_max_sent = std::size_t{1} << 20;
+    // One record is one request on the control socket: at most what a
+    // request can carry is sent, whatever the workflows' max-record (cut
+    // further below when escaping would not fit).
+    constexpr std::size_t k_max_sent = events::ControlServer::k_max_request;
     const std::size_t max_record = std::min(checked->value("max_record", k_max_sent), k_max_sent);
     RecordSource source(0, json, max_record);
     // Events after this one are this emit's (or a concurrent producer's).

@@ -24,6 +24,7 @@
 #include "weft/events/file_watch.hpp"
 #include "weft/events/stdin_reader.hpp"
 #include "weft/events/uv_handle.hpp"
+#include "weft/util/size.hpp"
 #include "weft/util/strings.hpp"
 #include "weft/util/time.hpp"
 
@@ -524,6 +525,15 @@ Json Up::Impl::on_emit(const Json& req) {
         }
     const RowId ev = dispatch.fire(model::Event::stdin_line(text, json, now(), truncated), names);
     if (!ev) return {{"ok", false}, {"error", "the event could not be recorded"}};
+    if (truncated)  // as for weft up's own stdin (SPEC §9.4)
+        dispatch.announce(
+            {{"type", "stdin"},
+             {"event", ev},
+             {"warning", true},
+             {"message", "weft: warning: event " + std::to_string(ev) +
+                             ": an emitted record longer than " + format_size(max_record) +
+                             " (on.stdin.max-record, or what one request can "
+                             "carry) was cut there"}});
     if (store.in_transaction())
         if (auto c = store.commit(); !c) {
             dispatch.write_failed("cannot record an emitted event: ", c.error());
