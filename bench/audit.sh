@@ -127,7 +127,7 @@ on:
 steps:
   s: {shell: sh, run: "printf '%s\\n' \"$WEFT_EVENT_PATHS\" >> seen.txt"}
 Y
-(cd burst && "$WEFT" --state b.db up watch.yaml </dev/null >up.log 2>&1) & bp=$!; pids+=($bp)
+(cd burst && exec "$WEFT" --state b.db up watch.yaml </dev/null >up.log 2>&1) & bp=$!; pids+=($bp)
 sleep 1
 t0=$(ns)
 for ((i = 0; i < files; i++)); do : > "burst/in/f$i"; done

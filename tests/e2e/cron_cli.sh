@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: `weft cron EXPR [--tz ZONE] [--from RFC3339] [--count N]` prints
-# the next fire times, one RFC 3339 UTC instant with milliseconds a line
-# (SPEC §3 "schedule", §6). Run: WEFT=build/weft bash tests/e2e/cron_cli.sh
+# the next fire times, one RFC 3339 instant a line: UTC with milliseconds, or
+# with --tz that zone's time and offset (SPEC §3 "schedule", §6, §9.2). Run: WEFT=build/weft bash tests/e2e/cron_cli.sh
 set -euo pipefail
 
 : "${WEFT:?set WEFT to the weft binary}"
@@ -21,6 +21,16 @@ expect_lines() {
     shift
     local got rc=0
     got=$("$WEFT" cron "$@" 2>"$work/stderr") || rc=$?
+    # With --tz the instants are printed in that zone (SPEC §9.2): compared
+    # as UTC instants, as the table below gives them.
+    if [[ $rc -eq 0 && -n $got && " $* " == *" --tz "* ]]; then
+        local line utc=""
+        while IFS= read -r line; do
+            [[ $line =~ [+-][0-9][0-9]:[0-9][0-9]$ ]] || fail "weft cron $*: '$line' has no offset"
+            utc+="$(date -u -d "$line" +%Y-%m-%dT%H:%M:%S.000Z)"$'\n'
+        done <<<"$got"
+        got=${utc%$'\n'}
+    fi
     if [[ $rc -ne 0 ]]; then
         fail "weft cron $* exited $rc: $(cat "$work/stderr")"
     elif [[ "$got" != "$want" ]]; then
@@ -119,7 +129,7 @@ expect_lines "9999-12-31T23:59:00.000Z" '59 23 31 12 *' --tz UTC --from 9999-12-
 [[ ! -s "$work/stderr" ]] || fail "weft cron: a note although every fire time fit: $(cat "$work/stderr")"
 
 # Without --from: instants after now, in order, in the output format.
-now_lines=$("$WEFT" cron '* * * * *' --tz UTC --count 3)
+now_lines=$("$WEFT" cron '* * * * *' --count 3)
 if [[ $(wc -l <<<"$now_lines") -ne 3 ]] ||
     grep -qvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00\.000Z$' <<<"$now_lines"; then
     fail "weft cron '* * * * *' without --from printed: $now_lines"
@@ -128,6 +138,15 @@ if [[ "$(sort <<<"$now_lines")" != "$now_lines" ]] ||
     [[ "$(head -n1 <<<"$now_lines")" < "$(date -u +%Y-%m-%dT%H:%M:%S)" ]]; then
     fail "weft cron without --from: not upcoming instants in order: $now_lines"
 fi
+
+# The local times of --tz, as printed (SPEC §9.2); UTC without it.
+out=$("$WEFT" cron '30 2 * * *' --tz Europe/Berlin --from 2026-03-28T12:00:00Z --count 2)
+[[ "$out" == $'2026-03-29T03:00:00+02:00\n2026-03-30T02:30:00+02:00' ]] ||
+    fail "weft cron --tz Europe/Berlin printed: $out"
+out=$("$WEFT" cron '0 3 * * *' --tz America/St_Johns --from 2026-12-01T00:00:00Z --count 1)
+[[ "$out" == 2026-12-01T03:00:00-03:30 ]] || fail "weft cron --tz America/St_Johns printed: $out"
+out=$(TZ=Europe/Berlin "$WEFT" cron '0 3 * * *' --from 2026-12-01T00:00:00Z --count 1)
+[[ "$out" == 2026-12-01T02:00:00.000Z ]] || fail "weft cron without --tz printed: $out"
 
 if [[ $failures -ne 0 ]]; then
     echo "cron_cli: $failures failure(s)" >&2

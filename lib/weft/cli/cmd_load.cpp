@@ -217,7 +217,8 @@ int cmd_cron(const Options& o, const Globals&) {
     for (const auto& fire :
          cron::next_fires(*schedule, *zone, after, static_cast<std::size_t>(o.count))) {
         if (fire >= end_of_rfc3339) break;
-        out::print("{}\n", format_rfc3339(fire));
+        // In --tz when given (SPEC §9.2), else UTC.
+        out::print("{}\n", o.tz.empty() ? format_rfc3339(fire) : cron::format_in_zone(fire, *zone));
         ++printed;
     }
     if (printed < static_cast<std::size_t>(o.count))

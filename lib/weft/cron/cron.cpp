@@ -1,6 +1,7 @@
 #include "weft/cron/cron.hpp"
 
 #include <date/tz.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <array>
@@ -621,6 +622,22 @@ std::vector<Seconds> next_fires(const Schedule& s, const date::time_zone* zone, 
         after = *t;
     }
     return out;
+}
+
+std::string format_in_zone(Seconds t, const date::time_zone* zone) {
+    using namespace std::chrono;
+    const auto info = zone->get_info(t);
+    const auto local = t + info.offset;
+    const auto day = floor<days>(local);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{local - day};
+    const long off = static_cast<long>(duration_cast<minutes>(info.offset).count());
+    const long a = off < 0 ? -off : off;
+    return fmt::format(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+        static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+        static_cast<int>(hms.seconds().count()), off < 0 ? '-' : '+', a / 60, a % 60);
 }
 
 }  // namespace weft::cron

@@ -75,6 +75,10 @@ Result<const date::time_zone*> find_zone(std::string_view name);
 // of the Gregorian calendar, so a calendar pattern that can match will.
 std::optional<Seconds> next_fire(const Schedule& s, const date::time_zone* zone, Seconds after);
 
+// `t` as RFC 3339 in `zone` (not null), to the second, with the zone's
+// offset at that instant: `2026-12-08T03:00:00+01:00` (`weft cron --tz`).
+std::string format_in_zone(Seconds t, const date::time_zone* zone);
+
 // Up to `count` successive fires strictly after `after` (fewer when the
 // schedule stops firing).
 std::vector<Seconds> next_fires(const Schedule& s, const date::time_zone* zone, Seconds after,
