@@ -164,6 +164,11 @@ TEST_CASE("engine::Dispatch: trigger filters (stdin match and if, workflow if)")
     const auto hush = d.fire(model::Event::workflow_end("quiet", 4, "failure", k_t), {"notify"});
     CHECK(outcome_of(*store, loud, "notify") == "queued");
     CHECK(outcome_of(*store, hush, "notify") == "filtered");
-    REQUIRE(said.size() == 1);  // an event filtered for every target is not announced
+    // Every event is announced (SPEC §9.2); one no target passed says so.
+    REQUIRE(said.size() == 2);
     CHECK(said[0]["id"] == loud);
+    CHECK(!said[0].contains("filtered"));
+    CHECK(said[1]["id"] == hush);
+    CHECK(said[1]["workflows"].empty());
+    CHECK(said[1]["filtered"] == Json::array({"notify"}));
 }
