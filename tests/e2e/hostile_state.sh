@@ -20,7 +20,10 @@ on_exit cleanup
 printf 'steps:\n  a:\n    run: seq 1 3000\n' > wf.yaml
 printf 'steps:\n  t:\n    run: touch ran\n' > touch.yaml
 for i in 1 2 3; do "$WEFT" --state real.db run wf.yaml >/dev/null 2>&1 || fail "setup: run $i failed"; done
-sqlite3 real.db 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+# Waiting for any lock (the CLI has no busy timeout), and only then dropping
+# the WAL: a checkpoint that reported busy has not copied it all.
+ck=$(sqlite3 -cmd '.timeout 10000' real.db 'PRAGMA wal_checkpoint(TRUNCATE);')
+[[ $ck == "0|"* ]] || fail "setup: the checkpoint did not complete: $ck"
 rm -f real.db-wal real.db-shm
 size=$(stat -c %s real.db)
 page=$(sqlite3 real.db 'PRAGMA page_size')
