@@ -77,6 +77,25 @@ has "### weft: run 2 (slow): failure in "
 has "> the run timed out after 1s"
 has "| wait | cancelled"
 
+# --- weft's own log line stays one line: a param with a newline cannot
+# smuggle a workflow command into the job's output ------------------------
+cat > nl.yaml <<'Y'
+params:
+  d: {default: here}
+steps:
+  s:
+    working-directory: ${{ params.d }}
+    run: echo never
+Y
+run_weft --state st.db run nl.yaml -p "d=a
+::error::injected"
+expect_rc 1
+if grep -q '^::error::injected' <<<"$out"; then
+  echo "FAIL: a param's newline started a workflow command: $out" >&2
+  exit 1
+fi
+expect_out_has 'a\n::error::injected'
+
 # --- an unwritable summary is a warning, not a failure ---------------------
 GITHUB_STEP_SUMMARY="$T/no/such/dir/summary.md" run_weft --state st.db run ci.yaml --only build
 expect_rc 0

@@ -59,14 +59,32 @@ StepEnd attempt_end(const Attempt& a, std::optional<int> exit_code, std::optiona
     return end;
 }
 
+// One line, as every log line is: a newline in weft's own note (from a param
+// in a path, a plugin's message) would start a line that looks like the
+// step's own, or like a GitHub Actions workflow command (`::error::`), so it
+// is written `\n`.
+std::string one_line(const std::string& note) {
+    std::string text;
+    text.reserve(note.size());
+    for (char c : note) {
+        if (c == '\n')
+            text += "\\n";
+        else if (c == '\r')
+            text += "\\r";
+        else
+            text += c;
+    }
+    return text;
+}
+
 }  // namespace
 
 // The attempt could not start: why goes to the step's log, and the step fails.
 void Engine::Impl::fail_attempt(ActiveRun& run, int i, const std::string& text, TimePoint t0) {
     const auto& id = run.graph->instances[i].id;
     const std::string why = run.mask.apply(text);
-    observer.log(run.id, id, 2, "weft: " + why, t0);
-    store::LogLine line{0, run.id, id, t0, 2, "weft: " + why};
+    observer.log(run.id, id, 2, one_line("weft: " + why), t0);
+    store::LogLine line{0, run.id, id, t0, 2, one_line("weft: " + why)};
     batch.write(store.append_logs(std::span<const store::LogLine>(&line, 1)));
     runs->finish(run, i, step_end(StepState::failure, run.inst[i].attempts, why));
 }
@@ -311,7 +329,8 @@ void Engine::Impl::output(Attempt& a, int stream, std::string& buf, bool final) 
 
 // A line of weft's own in a step's log, shown and stored like the step's.
 void Engine::Impl::note_log(ActiveRun& run, model::RowId attempt, const std::string& step,
-                            const std::string& text, TimePoint t) {
+                            const std::string& note, TimePoint t) {
+    const std::string text = one_line(note);
     observer.log(run.id, step, 2, text, t);
     store::LogLine line{attempt, run.id, step, t, 2, text};
     batch.begin();
@@ -377,7 +396,7 @@ void Engine::Impl::ended(Attempt& a, const ExecEnd& e) {
         if (!parsed) {
             end.status = StepState::failure;
             end.message = run.mask.apply(parsed.error().message);
-            observer.log(run.id, a.step, 2, "weft: " + end.message, t);
+            observer.log(run.id, a.step, 2, one_line("weft: " + end.message), t);
         } else {
             outputs = std::move(*parsed);
             for (auto it = plugin_outputs.begin(); it != plugin_outputs.end(); ++it)
