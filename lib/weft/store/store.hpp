@@ -397,14 +397,13 @@ class Store {
     Result<LogPage> poll_logs(RowId run, std::optional<std::string_view> step,
                               std::int64_t after_seq, std::size_t limit);
 
-    // --- runs of sub-workflows as their parents see them (children.cpp)
+    // --- links of sub-workflows' runs to the steps that called them
+    // (calls.cpp)
 
     // The runs that steps of `run` called (runs.parent_run), oldest first.
     Result<std::vector<ChildRun>> child_runs(RowId run);
     // The newest run that no other run called (`last`); nullopt when none.
     Result<std::optional<RowId>> newest_top_run();
-
-    // --- links of sub-workflows' runs, as the engine writes them (calls.cpp)
 
     // `run` was called by step `step` (an instance id) of run `parent`.
     // Errc::not_found for no run `run`.
