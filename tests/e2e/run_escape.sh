@@ -9,7 +9,7 @@ source "$(dirname "$0")/../support/e2e.sh"
 WEFT_ARGS="--state st.db"
 
 markers=("sleep 4701" "sleep 4702" "sleep 4703" "sleep 4711" "sleep 4712" "sleep 4713"
-  "sleep 4721" "sleep 4722" "sleep 4790")
+  "sleep 4721" "sleep 4722" "sleep 4731" "sleep 4790")
 cleanup() { local m; for m in "${markers[@]}"; do kill_procs_with "$m"; done; }
 on_exit cleanup
 
@@ -48,6 +48,22 @@ for mode in "${modes[@]}"; do
   unset WEFT_TEST_NO_CGROUP
 done
 [ "$have_cgroup" = 1 ] || exit 0
+
+# --- an empty cgroup serves the next attempt; one with a leftover never -------
+cat > reuse.yaml <<'Y'
+steps:
+  a: {run: 'sed -n "s/^0:://p" /proc/self/cgroup > cg.a'}
+  b: {needs: [a], run: 'sed -n "s/^0:://p" /proc/self/cgroup > cg.b; setsid -f env -i sleep 4731'}
+  c: {needs: [b], run: 'sed -n "s/^0:://p" /proc/self/cgroup > cg.c'}
+  d: {needs: [c], run: 'sed -n "s/^0:://p" /proc/self/cgroup > cg.d'}
+Y
+run_weft --state st.db run reuse.yaml
+expect_rc 0
+grep -q '/weft-[0-9]*-[0-9]*/a-[0-9]*$' cg.a || fail "step a ran outside an attempt cgroup: $(cat cg.a)"
+[ "$(cat cg.a)" = "$(cat cg.b)" ] || fail "b did not reuse a's empty cgroup: $(cat cg.a cg.b)"
+[ "$(cat cg.c)" != "$(cat cg.b)" ] || fail "c ran in b's cgroup, which held b's leftover"
+[ "$(cat cg.d)" = "$(cat cg.c)" ] || fail "d did not reuse c's empty cgroup: $(cat cg.c cg.d)"
+expect_no_procs "sleep 4731"
 
 # --- weft killed with -9: the next command's recovery kills them ---------------
 cat > dies.yaml <<'Y'

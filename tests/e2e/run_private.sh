@@ -35,6 +35,7 @@ steps:
       find "$STATE_TMP" > "$WORK/tmp-files"
       # What a step writes itself is at rest until its run ends or is recovered.
       echo "held=${{ params.token }}" >> "$WEFT_OUTPUT"
+      basename "$WEFT_OUTPUT" > "$WORK/hold-output"
       touch "$WORK/started"
       sleep 4890
 Y
@@ -49,7 +50,7 @@ grep -q 'memfd:weft-script' fds || fail "fd 3 is not the script's memfd: $(cat f
 bad=$(find st.db.d/tmp \( -type f ! -perm 600 \) -o \( -type d ! -perm 700 \))
 [ -z "$bad" ] || fail "not 0600/0700 under tmp: $(ls -ld $bad)"
 if grep -rqF -e "$secret" -e "$filesecret" tmp-contents ||
-  grep -rqF --exclude='hold.*.out' -e "$secret" -e "$filesecret" st.db.d/tmp; then
+  grep -rqF --exclude="$(cat hold-output)" -e "$secret" -e "$filesecret" st.db.d/tmp; then
   fail "weft left a secret under tmp: $(grep -rlF -e "$secret" -e "$filesecret" st.db.d/tmp)"
 fi
 if grep -q '\.sh$\|\.req$' tmp-files; then fail "a script file under tmp: $(cat tmp-files)"; fi

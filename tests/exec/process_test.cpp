@@ -281,7 +281,7 @@ TEST_CASE("exec::reap_untracked") {
         REQUIRE(tracked.wait_exited());
         REQUIRE(untracked.wait_exited());
         pid_t tracked_pid = tracked.pid();
-        ex::reap_untracked([&](pid_t p) { return p == tracked_pid; });
+        ex::reap_untracked([&](pid_t p) { return p == tracked_pid; }, true);
         siginfo_t info{};
         int rc =
             waitid(P_PID, static_cast<id_t>(untracked.pid()), &info, WEXITED | WNOHANG | WNOWAIT);
@@ -294,6 +294,31 @@ TEST_CASE("exec::reap_untracked") {
         tracked.mark_reaped();
         CHECK(st->exit_code == 0);
     }
+}
+
+TEST_CASE("exec::reap_untracked, not thorough: one peek, what a tracked zombie hides waits") {
+    // The engine's call at each attempt's end: the oldest exited child is
+    // tracked, so the untracked one behind it stays a zombie until that one
+    // is reaped, and the next call reaps it.
+    std::optional<ExecChild> tracked(std::in_place, std::vector<std::string>{"true"});
+    std::optional<ExecChild> untracked(std::in_place, std::vector<std::string>{"true"});
+    REQUIRE(tracked->wait_exited());
+    REQUIRE(untracked->wait_exited());
+    const pid_t tracked_pid = tracked->pid();
+    const auto is_tracked = [&](pid_t p) { return p == tracked_pid; };
+    const auto zombie = [](pid_t pid) {
+        siginfo_t info{};
+        return waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+               info.si_pid == pid;
+    };
+    ex::reap_untracked(is_tracked, false);
+    CHECK(zombie(untracked->pid()));
+    auto st = ex::try_reap(tracked_pid);
+    REQUIRE(st);
+    tracked->mark_reaped();
+    ex::reap_untracked(is_tracked, false);
+    CHECK_FALSE(zombie(untracked->pid()));
+    if (!zombie(untracked->pid())) untracked->mark_reaped();
 }
 
 TEST_CASE("exec::process_start_time") {
@@ -428,7 +453,7 @@ TEST_CASE("exec::signal_attempt") {
             CHECK(ex::attempt_processes(c.pid(), c.child().start_time, c.marker()).empty());
             CHECK(marker_holders(c.marker()).empty());
             if (subreaper) {
-                ex::reap_untracked(k_untracked);
+                ex::reap_untracked(k_untracked, true);
                 CHECK(weft::test::proc_state(orphan) == '-');
                 CHECK_FALSE(ex::maybe_leftovers(c.pid(), k_untracked));
             }
@@ -452,7 +477,7 @@ TEST_CASE("exec::signal_attempt") {
 }
 
 TEST_CASE("exec::maybe_leftovers") {
-    ex::reap_untracked(k_untracked);  // orphans of earlier tests
+    ex::reap_untracked(k_untracked, true);  // orphans of earlier tests
     SUBCASE("false once a lone leader is reaped") {
         ExecChild c({"true"});
         c.reap();
@@ -468,7 +493,7 @@ TEST_CASE("exec::maybe_leftovers") {
         CHECK(ex::maybe_leftovers(c.pid(), [&](pid_t p) { return p == bg; }));
         CHECK(ex::signal_attempt(c.pid(), c.child().start_time, c.marker(), SIGKILL) == 1);
         REQUIRE(eventually([&] {
-            ex::reap_untracked(k_untracked);
+            ex::reap_untracked(k_untracked, true);
             return weft::test::proc_state(bg) == '-';
         }));
         CHECK_FALSE(ex::maybe_leftovers(c.pid(), k_untracked));

@@ -183,9 +183,10 @@ void Engine::Impl::launch(ActiveRun& run, int i, ResolvedStep& r,
     if (auto p = ex.prepare(*a); !p) return fail_attempt(run, i, p.error().message, t0);
     a->argv = plug ? plugin::command(*plug) : shell_argv(r.shell, a->script_path);
     const std::string event_file = run.tmp_dir + "/event.json";
-    if (::access(event_file.c_str(), F_OK) != 0)
+    if (!run.event_file_written && ::access(event_file.c_str(), F_OK) != 0)
         if (auto w = write_private_file(event_file, model::dump_json(run.req.event)); !w)
             return fail_attempt(run, i, w.error().message, t0);
+    run.event_file_written = true;
     auto attempt_id = batch.write(store.start_attempt(run.id, inst.id, a->number, t0));
     if (!attempt_id) return fail_attempt(run, i, "cannot record the attempt", t0);
     kill_point("attempt-recorded");

@@ -24,9 +24,10 @@ struct LocalExecutor::Process : Attempt {
     ~Process() override {
         if (owner && owner->m_watched.erase(watch_id)) owner->watched_changed();
         exec::close_fds(child);
+        exec::cgroup::close_fds(cgroup);
     }
     LocalExecutor* owner = nullptr;
-    std::string cgroup;  // its cgroup's path; empty without one
+    exec::cgroup::Group cgroup;  // its cgroup; an empty path without one
     exec::Child child;
     std::uint64_t watch_id = 0;  // its fds' key in m_watched, once followed
     std::string out_buf, err_buf;
@@ -58,17 +59,6 @@ LocalExecutor::LocalExecutor(uv_loop_s* loop, ExecHost& host, Clock& clock,
                              std::vector<std::string> base_env)
     : m_loop(loop), m_host(host), m_clock(clock), m_base_env(std::move(base_env)) {
     for (const auto& e : m_base_env) m_base_keys.push_back(e.substr(0, e.find('=')));
-    auto* h = m_sigchld.make();
-    uv_signal_init(m_loop, h);
-    h->data = this;
-    uv_signal_start(
-        h,
-        [](uv_signal_t* x, int) {
-            auto* self = static_cast<LocalExecutor*>(x->data);
-            exec::reap_untracked([self](pid_t pid) { return self->is_tracked(pid); });
-        },
-        SIGCHLD);
-    uv_unref(m_sigchld.base());
 }
 
 LocalExecutor::~LocalExecutor() {
@@ -107,12 +97,6 @@ void LocalExecutor::watched_changed() {
         uv_ref(m_epoll_poll.base());
 }
 
-// Removed before the fd is closed: a copy of it elsewhere (a fork that has
-// not yet called exec) would keep it in the set.
-void LocalExecutor::unwatch(int fd) {
-    if (m_epfd >= 0 && fd >= 0) ::epoll_ctl(m_epfd, EPOLL_CTL_DEL, fd, nullptr);
-}
-
 // Level-triggered: what one call leaves unread is reported again at the
 // loop's next iteration. An attempt that ended earlier in the same batch is
 // gone from m_watched, and its events are dropped.
@@ -141,7 +125,6 @@ void LocalExecutor::dispatch() {
 }
 
 void LocalExecutor::close() {
-    m_sigchld.reset();
     // Attempts may outlive the executor (their runs are torn down later):
     // they must not reach back into it.
     for (auto& [id, p] : m_watched) p->owner = nullptr;
@@ -153,6 +136,8 @@ void LocalExecutor::close() {
     for (auto& s : m_sweeps)
         if (!s->cgroup.empty()) exec::cgroup::kill(s->cgroup);
     m_sweeps.clear();
+    for (auto& g : m_idle_cgroups) exec::cgroup::close_fds(g);
+    m_idle_cgroups.clear();
     if (!m_cgroup_dir.empty()) exec::cgroup::kill_owner_dir(m_cgroup_dir);
 }
 
@@ -167,17 +152,19 @@ std::unique_ptr<Attempt> LocalExecutor::new_attempt() {
 // (SPEC §9.4): the shell runs /dev/fd/3.
 Result<void> LocalExecutor::prepare(Attempt& a) {
     a.script_path = "/dev/fd/" + std::to_string(exec::k_script_fd);
-    a.output_file = a.file_base + ".out";
     // Empty and 0600 before the step appends to it: an earlier attempt's
-    // emptied file of this run, renamed (creating and removing a file per
-    // step made ext4 search its inode table for a free inode each time),
-    // else a new one.
+    // emptied file of this run (creating and removing a file per step made
+    // ext4 search its inode table for a free inode each time, and a rename
+    // to the step's name cost as much), else a new one. Hence the neutral
+    // names: out-N in the run's directory.
     auto pool = m_output_pool.find(a.run_id);
-    while (pool != m_output_pool.end() && !pool->second.empty()) {
-        const std::string old = std::move(pool->second.back());
+    if (pool != m_output_pool.end() && !pool->second.empty()) {
+        a.output_file = std::move(pool->second.back());
         pool->second.pop_back();
-        if (::rename(old.c_str(), a.output_file.c_str()) == 0) return {};
+        return {};
     }
+    a.output_file = a.file_base.substr(0, a.file_base.rfind('/') + 1) + "out-" +
+                    std::to_string(++m_outputs_made);
     const int fd =
         ::open(a.output_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0 && ::close(fd) == 0) return {};
@@ -188,11 +175,24 @@ Result<void> LocalExecutor::prepare(Attempt& a) {
 // the run's pool when nothing of the attempt is left to write to it and it is
 // still the private, empty-able file prepare() made, else it is removed.
 void LocalExecutor::take_outputs(const Process& p, bool reusable, ExecEnd& end) {
-    const int fd = ::open(p.output_file.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    static const uid_t k_uid = ::geteuid();
+    const auto ours = [](const struct stat& st) {
+        return S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 && st.st_nlink == 1 &&
+               st.st_uid == k_uid;
+    };
     struct stat st;
+    const bool seen = ::fstatat(AT_FDCWD, p.output_file.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    // Most steps write no output: an empty file of ours is reused unopened.
+    if (seen && ours(st) && st.st_size == 0) {
+        if (reusable)
+            m_output_pool[p.run_id].push_back(p.output_file);
+        else
+            ::unlink(p.output_file.c_str());
+        return;
+    }
+    const int fd = seen ? ::open(p.output_file.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC) : -1;
     if (fd >= 0 && ::fstat(fd, &st) == 0) {
-        reusable = reusable && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 &&
-                   st.st_nlink == 1 && st.st_uid == ::geteuid();
+        reusable = reusable && ours(st);
         if (end.exit_code == 0) (void)exec::read_available(fd, end.outputs, k_all);
         if (st.st_size > 0 || !end.outputs.empty()) reusable = reusable && ::ftruncate(fd, 0) == 0;
     } else if (end.exit_code == 0) {
@@ -217,21 +217,31 @@ void LocalExecutor::run_ended(model::RowId run) {
 
 // The cgroup of attempt `a`, where weft can make one: the first refusal
 // turns them off for this process (not root, no delegation, no cgroup2).
+// One that an earlier attempt left empty serves again: a cgroup's mkdir and
+// rmdir cost more than the rest of a no-op step's system calls together,
+// and weft sets no limit on it and reads no counter of it that a reuse
+// could carry over.
 void LocalExecutor::make_cgroup(Process& p, exec::SpawnRequest& sr) {
     if (m_no_cgroups || cgroups_disabled_for_tests()) return;
+    if (!m_idle_cgroups.empty()) {
+        p.cgroup = std::move(m_idle_cgroups.back());
+        m_idle_cgroups.pop_back();
+        sr.cgroup_fd = p.cgroup.fd;
+        return;
+    }
     if (m_cgroup_dir.empty()) {
         // WEFT_ATTEMPT_KEY=TOKEN:ID: the owner token names weft's own cgroup.
         const auto eq = p.marker.find('='), colon = p.marker.rfind(':');
         if (eq != std::string::npos && colon != std::string::npos && colon > eq)
             m_cgroup_dir = exec::cgroup::owner_dir(p.marker.substr(eq + 1, colon - eq - 1));
     }
-    auto g = exec::cgroup::create(m_cgroup_dir, "a-" + std::to_string(p.id));
+    auto g = exec::cgroup::create(m_cgroup_dir, "a-" + std::to_string(++m_cgroups_made));
     if (!g) {
         m_no_cgroups = true;
         return;
     }
-    p.cgroup = g->path;
-    sr.cgroup_fd = g->fd;
+    p.cgroup = std::move(*g);
+    sr.cgroup_fd = p.cgroup.fd;
 }
 
 Result<void> LocalExecutor::start(Attempt& a) {
@@ -254,10 +264,10 @@ Result<void> LocalExecutor::start(Attempt& a) {
     auto child = exec::spawn(sr);
     ::close(*memfd);
     if (sr.cgroup_fd >= 0) {
-        ::close(sr.cgroup_fd);
         if (!child || !child->in_cgroup) {
-            exec::cgroup::remove(p.cgroup);
-            p.cgroup.clear();
+            exec::cgroup::close_fds(p.cgroup);
+            exec::cgroup::remove(p.cgroup.path);
+            p.cgroup.path.clear();
             // clone3 refused the cgroup for good (a seccomp filter, a kernel
             // without CLONE_INTO_CGROUP, a cgroup that takes no process): the
             // rest run without. A passing shortage (EAGAIN, ENOMEM) costs this
@@ -308,8 +318,10 @@ void LocalExecutor::read_pipe(Process& p, int stream, bool final) {
         r = exec::read_available(fd, buf);
         m_host.output(p, stream, buf, final || !r || *r == exec::ReadEnd::eof);
     }
+    // Closing the fd takes it out of the epoll set: weft holds the only copy
+    // (every fd of ours is O_CLOEXEC, and spawn returns once the child has
+    // called execve), so no epoll_ctl is needed.
     if (!r || *r == exec::ReadEnd::eof) {
-        unwatch(fd);
         ::close(fd);
         fd = -1;
     }
@@ -319,19 +331,22 @@ void LocalExecutor::done(Process& p) {
     auto st = exec::try_reap(p.child.pid);
     if (!st) return;  // spurious wake-up
     m_leaders.erase(p.child.pid);
+    exec::reap_untracked([this](pid_t pid) { return is_tracked(pid); }, false);
     // Everything the process wrote before it exited is in the pipes now.
     read_pipe(p, 1, true);
     read_pipe(p, 2, true);
-    // Whatever it left behind (background jobs, setsid escapees) dies with it.
-    // A cgroup that still holds a process cannot be removed (EBUSY): one
-    // rmdir both checks and tidies.
-    const bool left =
-        !p.cgroup.empty()
-            ? !exec::cgroup::remove(p.cgroup)
-            : exec::maybe_leftovers(p.child.pid, [this](pid_t pid) { return is_tracked(pid); });
+    // Whatever it left behind (background jobs, setsid escapees) dies with it;
+    // an empty cgroup serves the next attempt.
+    const bool in_cgroup = !p.cgroup.path.empty();
+    const bool left = in_cgroup ? exec::cgroup::populated(p.cgroup)
+                                : exec::maybe_leftovers(
+                                      p.child.pid, [this](pid_t pid) { return is_tracked(pid); });
     if (left) add_sweep(p);
-    if (p.cgroup.empty()) sweep_adopted(p);
-    for (int fd : {p.child.stdout_fd, p.child.stderr_fd, p.child.pidfd}) unwatch(fd);
+    if (!in_cgroup) sweep_adopted(p);
+    if (in_cgroup && !left) {
+        m_idle_cgroups.push_back(std::move(p.cgroup));
+        p.cgroup = {};
+    }
     m_watched.erase(p.watch_id);
     watched_changed();
     exec::close_fds(p.child);
@@ -344,7 +359,7 @@ void LocalExecutor::done(Process& p) {
 // to their group, session or environment; SIGKILL is cgroup.kill, which no
 // fork can outrun.
 int LocalExecutor::signal_all(const Process& p, int sig) {
-    return signal_sweep(p.child.pid, p.child.start_time, p.marker, p.cgroup, sig);
+    return signal_sweep(p.child.pid, p.child.start_time, p.marker, p.cgroup.path, sig);
 }
 
 int LocalExecutor::signal_sweep(pid_t pid, long long start_time, const std::string& marker,
@@ -378,7 +393,7 @@ void LocalExecutor::add_sweep(const Process& p) {
                                            p.child.pid,
                                            p.child.start_time,
                                            p.marker,
-                                           p.cgroup,
+                                           p.cgroup.path,
                                            m_clock.now() + p.kill_grace,
                                            {}});
     if (signal_sweep(s->pid, s->start_time, s->marker, s->cgroup, SIGTERM) == 0 &&
@@ -431,6 +446,7 @@ void LocalExecutor::sweep_adopted(const Process& ended) {
 }
 
 void LocalExecutor::run_sweep(Sweep* s) {
+    exec::reap_untracked([this](pid_t pid) { return is_tracked(pid); }, true);
     const bool past = m_clock.now() >= s->kill_at;
     if (signal_sweep(s->pid, s->start_time, s->marker, s->cgroup, past ? SIGKILL : 0) > 0) return;
     if (!s->cgroup.empty() && !exec::cgroup::remove(s->cgroup)) return;

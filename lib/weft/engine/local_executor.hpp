@@ -5,7 +5,9 @@
 // into log lines (a plugin's stdout is its result, SPEC §7), its end seen through a pidfd (these
 // three fds of every attempt in one epoll set of its own, which the loop polls as one fd), and
 // whatever it leaves behind swept: SIGTERM at once, SIGKILL after the kill-grace. It is a child
-// subreaper's reaper too: orphans of steps that no attempt leads are reaped on SIGCHLD.
+// subreaper's reaper too: orphans of steps that no attempt leads are reaped when an attempt
+// ends and while a sweep runs (not on SIGCHLD, which weft leaves at its default: a signal,
+// its handler and its wake-up per step cost more than the peek at each end).
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -16,6 +18,7 @@
 
 #include "weft/engine/executor.hpp"
 #include "weft/events/uv_handle.hpp"
+#include "weft/exec/cgroup.hpp"
 #include "weft/exec/process.hpp"
 
 namespace weft::engine {
@@ -43,7 +46,6 @@ class LocalExecutor final : public Executor {
 
   private:
     void watch(Process& p, int fd, std::uint64_t kind);
-    void unwatch(int fd);
     void watched_changed();
     void dispatch();
     void read_pipe(Process& p, int stream, bool final);
@@ -75,7 +77,9 @@ class LocalExecutor final : public Executor {
     std::unordered_map<pid_t, Adopted> m_adopted;
     std::string m_cgroup_dir;   // exec::cgroup::owner_dir of this weft process
     bool m_no_cgroups = false;  // weft cannot make them here
-    events::UvHandle<uv_signal_t> m_sigchld;
+    int m_cgroups_made = 0;     // names them a-1, a-2, ...
+    // Empty cgroups that ended attempts left, for the next ones (make_cgroup).
+    std::vector<exec::cgroup::Group> m_idle_cgroups;
     // One epoll set for the fds of every followed attempt (watch()), polled by
     // the loop as one fd; m_watched finds an attempt by its Process::watch_id.
     int m_epfd = -1;
@@ -85,6 +89,7 @@ class LocalExecutor final : public Executor {
     // Per run: $WEFT_OUTPUT files of ended attempts, emptied, for prepare()
     // to rename rather than create one per attempt.
     std::unordered_map<model::RowId, std::vector<std::string>> m_output_pool;
+    std::uint64_t m_outputs_made = 0;  // names them out-1, out-2, ...
 };
 
 }  // namespace weft::engine

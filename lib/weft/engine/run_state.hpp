@@ -96,6 +96,7 @@ struct ActiveRun {
     model::RunState status = model::RunState::running;
     TimePoint started{};
     std::string tmp_dir;
+    bool event_file_written = false;  // tmp_dir/event.json, at the first attempt
     TimerId timeout_timer = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -123,7 +124,26 @@ Result<Group> create(const std::string& owner_dir, const std::string& name) {
         ::rmdir(g.path.c_str());
         return make_error(Errc::exec, "cannot open " + g.path + ": " + errno_text(err));
     }
+    g.events_fd = ::openat(g.fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
     return g;
+}
+
+void close_fds(Group& g) {
+    for (int* fd : {&g.fd, &g.events_fd}) {
+        if (*fd >= 0) ::close(*fd);
+        *fd = -1;
+    }
+}
+
+// cgroup.events is generated anew by each read from offset 0, so the one fd
+// serves every check.
+bool populated(const Group& g) {
+    if (g.events_fd < 0) return populated(g.path);
+    char buf[128];
+    const ssize_t n = ::pread(g.events_fd, buf, sizeof buf - 1, 0);
+    if (n < 0) return populated(g.path);
+    return std::string_view(buf, static_cast<std::size_t>(n)).find("populated 1") !=
+           std::string_view::npos;
 }
 
 bool kill(const std::string& path) {

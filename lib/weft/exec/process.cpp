@@ -492,7 +492,7 @@ std::optional<ExitStatus> try_reap(pid_t pid) {
     return status_of(info);
 }
 
-void reap_untracked(const std::function<bool(pid_t)>& tracked) {
+void reap_untracked(const std::function<bool(pid_t)>& tracked, bool thorough) {
     // Peek (WNOWAIT) at whichever child has exited; reap it if untracked.
     siginfo_t info;
     for (;;) {
@@ -501,6 +501,7 @@ void reap_untracked(const std::function<bool(pid_t)>& tracked) {
         if (tracked(info.si_pid)) break;
         wait_id(P_PID, info.si_pid, info, WEXITED | WNOHANG);
     }
+    if (!thorough) return;
     // The kernel keeps answering with that same tracked zombie until its owner
     // reaps it, hiding any other: ask each untracked child in turn instead.
     for (pid_t child : detail::own_children()) {

@@ -79,10 +79,13 @@ struct ExitStatus {
 // field set.
 std::optional<ExitStatus> try_reap(pid_t pid);
 
-// Reap, without blocking, every exited child of the caller for which
+// Reap, without blocking, exited children of the caller for which
 // `tracked(pid)` is false: orphans reparented to a child subreaper. Tracked
-// children are left for try_reap.
-void reap_untracked(const std::function<bool(pid_t)>& tracked);
+// children are left for try_reap. `thorough`: also those the kernel hides
+// behind an exited tracked child (a read of /proc/self/task/*/children);
+// otherwise one system call when nothing is to be reaped, and a later call
+// finds the hidden ones once that child is reaped.
+void reap_untracked(const std::function<bool(pid_t)>& tracked, bool thorough);
 
 // A live child of the caller that `tracked` does not know: a process a step
 // left, reparented to the subreaper.
