@@ -201,6 +201,13 @@ TEST_CASE("exec::spawn") {
         ExecChild none({{"/usr/bin/env"}, {}, ""}, ExecChild::AddMarker::no);
         CHECK(none.finish().out.empty());
     }
+    SUBCASE("env_view, when given, is the environment, and its PATH finds the program") {
+        ex::SpawnRequest r{{"env"}, {"IGNORED=1", "PATH=/nonexistent"}, ""};
+        const std::string path = "PATH=/usr/bin:/bin", a = "A=two words";
+        r.env_view = {path.c_str(), a.c_str()};
+        ExecChild c(r, ExecChild::AddMarker::no);
+        CHECK(c.finish().out == "PATH=/usr/bin:/bin\nA=two words\n");
+    }
     SUBCASE("no fd other than 0-2 is inherited") {
         // An fd without O_CLOEXEC, as a careless library would leave one.
         int low = open("/dev/null", O_RDONLY);

@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <limits>
+#include <string_view>
 
 #include "weft/engine/kill_point.hpp"
 #include "weft/exec/cgroup.hpp"
@@ -58,6 +60,11 @@ struct LocalExecutor::Sweep {
 LocalExecutor::LocalExecutor(uv_loop_s* loop, ExecHost& host, Clock& clock,
                              std::vector<std::string> base_env)
     : m_loop(loop), m_host(host), m_clock(clock), m_base_env(std::move(base_env)) {
+    // By name, as an attempt's env (a std::map) is: start() merges the two.
+    std::sort(m_base_env.begin(), m_base_env.end(), [](const std::string& x, const std::string& y) {
+        return std::string_view(x).substr(0, x.find('=')) <
+               std::string_view(y).substr(0, y.find('='));
+    });
     for (const auto& e : m_base_env) m_base_keys.push_back(e.substr(0, e.find('=')));
 }
 
@@ -252,14 +259,21 @@ Result<void> LocalExecutor::start(Attempt& a) {
     auto memfd = exec::sealed_memfd(a.plugin ? "weft-request" : "weft-script", a.script);
     if (!memfd) return memfd.error();
     (a.plugin ? sr.stdin_fd : sr.script_fd) = *memfd;  // a plugin's request, on its stdin
-    sr.env.reserve(m_base_env.size() + a.env.size() + 1);
+    // weft's own environment under the attempt's, both sorted by name: one
+    // merge, and weft's strings are pointed at, not copied.
+    std::vector<std::string> own;
+    own.reserve(a.env.size());
+    for (const auto& [k, v] : a.env) own.push_back(k + "=" + v);
+    sr.env_view.reserve(m_base_env.size() + own.size() + 1);
+    auto set = a.env.begin();
     for (std::size_t i = 0; i < m_base_env.size(); ++i) {
         const std::string& key = m_base_keys[i];
-        if (key != "WEFT_ATTEMPT_KEY" && a.env.find(key) == a.env.end())
-            sr.env.push_back(m_base_env[i]);
+        while (set != a.env.end() && set->first < key) ++set;
+        if (key != "WEFT_ATTEMPT_KEY" && (set == a.env.end() || set->first != key))
+            sr.env_view.push_back(m_base_env[i].c_str());
     }
-    for (const auto& [k, v] : a.env) sr.env.push_back(k + "=" + v);
-    sr.env.push_back(a.marker);
+    for (const auto& e : own) sr.env_view.push_back(e.c_str());
+    sr.env_view.push_back(a.marker.c_str());
     make_cgroup(p, sr);
     auto child = exec::spawn(sr);
     ::close(*memfd);

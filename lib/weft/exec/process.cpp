@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "weft/exec/proc_fs.hpp"
 
@@ -86,10 +87,12 @@ std::string as_seen_from(const std::string& cwd, const std::string& path) {
     return join_path(cwd, path);
 }
 
-const char* path_of(const std::vector<std::string>& env) {
-    for (const std::string& e : env) {
-        if (e.compare(0, 5, "PATH=") == 0) return e.c_str() + 5;
-    }
+const char* path_of(const SpawnRequest& r) {
+    for (const char* e : r.env_view)
+        if (std::strncmp(e, "PATH=", 5) == 0) return e + 5;
+    if (r.env_view.empty())
+        for (const std::string& e : r.env)
+            if (e.compare(0, 5, "PATH=") == 0) return e.c_str() + 5;
     if (const char* p = std::getenv("PATH")) return p;
     return "/bin:/usr/bin";  // glibc's default when PATH is unset (confstr _CS_PATH)
 }
@@ -131,7 +134,7 @@ constexpr std::size_t k_found_max = 8;
 Result<std::string> resolve_program(const SpawnRequest& r) {
     const std::string& name = r.argv[0];
     if (name.find('/') != std::string::npos) return name;
-    std::string_view path = path_of(r.env);
+    std::string_view path = path_of(r);
     // A PATH with a relative entry depends on the cwd: searched every time.
     bool absolute = true;
     for (std::size_t start = 0; start <= path.size();) {
@@ -367,7 +370,14 @@ Result<Child> spawn(const SpawnRequest& r) {
         return make_error(Errc::exec, "cannot create a pipe: " + errno_text(errno));
 
     std::vector<char*> argv = c_strings(r.argv);
-    std::vector<char*> envp = c_strings(r.env);
+    std::vector<char*> envp;
+    if (r.env_view.empty()) {
+        envp = c_strings(r.env);
+    } else {
+        envp.reserve(r.env_view.size() + 1);
+        for (const char* e : r.env_view) envp.push_back(const_cast<char*>(e));
+        envp.push_back(nullptr);
+    }
     ChildPlan plan{program->c_str(),
                    argv.data(),
                    envp.data(),
