@@ -83,7 +83,7 @@ std::string one_line(const std::string& note) {
 void Engine::Impl::fail_attempt(ActiveRun& run, int i, const std::string& text, TimePoint t0) {
     const auto& id = run.graph->instances[i].id;
     const std::string why = run.mask.apply(text);
-    observer.log(run.id, id, 2, one_line("weft: " + why), t0);
+    report_log(run.id, id, 2, one_line("weft: " + why), t0);
     store::LogLine line{0, run.id, id, t0, 2, one_line("weft: " + why)};
     batch.write(store.append_logs(std::span<const store::LogLine>(&line, 1)));
     runs->finish(run, i, step_end(StepState::failure, run.inst[i].attempts, why));
@@ -211,9 +211,9 @@ void Engine::Impl::launch(ActiveRun& run, int i, ResolvedStep& r,
     }
     if (a->process) batch.write(store.set_attempt_process(a->id, *a->process));
     // Reported in order with the ends (which wait for their commit).
-    batch.when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0] {
-        observer.step_started(id, step_id, n, t0);
-    });
+    batch.when_committed([this, id = run.id, step_id = inst.id, n = a->number,
+                          t0] { observer.step_started(id, step_id, n, t0); },
+                         false);
     Attempt& ap = runs->attach(run, i, std::move(a));
     ex.follow(ap);
     if (ap.timeout.count() > 0) arm_timeout(ap, ap.timeout);
@@ -246,9 +246,9 @@ void Engine::Impl::reattach(ActiveRun& run, int i, const store::AttemptRow& row,
     const auto& job = *row.slurm;
     note(*a, "following Slurm job " + (job.job.empty() ? job.name : job.job) +
                  " again after a restart");
-    batch.when_committed([this, id = run.id, step_id = inst.id, n = a->number, t0 = row.started] {
-        observer.step_started(id, step_id, n, t0);
-    });
+    batch.when_committed([this, id = run.id, step_id = inst.id, n = a->number,
+                          t0 = row.started] { observer.step_started(id, step_id, n, t0); },
+                         false);
     Attempt& ap = runs->attach(run, i, std::move(a));
     slurm->reattach(ap, job, out_offset, err_offset);
     if (timeout.count() > 0)
@@ -281,9 +281,11 @@ void Engine::Impl::kill_attempt(Attempt& a, bool timeout) {
 
 void Engine::Impl::run_ended(ActiveRun& run) {
     child_ended(run);
-    batch.when_committed([this, id = run.id] {
-        for (Executor* ex : {local, slurm}) ex->run_ended(id);
-    });
+    batch.when_committed(
+        [this, id = run.id] {
+            for (Executor* ex : {local, slurm}) ex->run_ended(id);
+        },
+        false);
 }
 
 void Engine::Impl::when_committed(std::function<void()> f) {
@@ -315,7 +317,7 @@ void Engine::Impl::output(Attempt& a, int stream, std::string& buf, bool final) 
     if (lines.empty()) return;
     if (!run.mask.empty())
         for (auto& l : lines) l.text = run.mask.apply(l.text);
-    for (const auto& l : lines) observer.log(l.run_id, l.step, l.stream, l.text, l.time);
+    for (const auto& l : lines) report_log(l.run_id, l.step, l.stream, l.text, l.time);
     batch.begin();
     if (test_hooks() && lines.size() >= 2) {
         const std::size_t half = lines.size() / 2;
@@ -328,11 +330,20 @@ void Engine::Impl::output(Attempt& a, int stream, std::string& buf, bool final) 
     batch.write(store.append_logs(lines));
 }
 
+// A log line to the observer, after the reports still waiting for their
+// commit (the step's start comes before its first line).
+void Engine::Impl::report_log(model::RowId run, const std::string& step, int stream,
+                              const std::string& text, TimePoint t) {
+    if (!batch.has_waiters()) return observer.log(run, step, stream, text, t);
+    batch.when_committed(
+        [this, run, step, stream, text, t] { observer.log(run, step, stream, text, t); }, false);
+}
+
 // A line of weft's own in a step's log, shown and stored like the step's.
 void Engine::Impl::note_log(ActiveRun& run, model::RowId attempt, const std::string& step,
                             const std::string& note, TimePoint t) {
     const std::string text = one_line(note);
-    observer.log(run.id, step, 2, text, t);
+    report_log(run.id, step, 2, text, t);
     store::LogLine line{attempt, run.id, step, t, 2, text};
     batch.begin();
     batch.write(store.append_logs(std::span<const store::LogLine>(&line, 1)));
@@ -397,7 +408,7 @@ void Engine::Impl::ended(Attempt& a, const ExecEnd& e) {
         if (!parsed) {
             end.status = StepState::failure;
             end.message = run.mask.apply(parsed.error().message);
-            observer.log(run.id, a.step, 2, one_line("weft: " + end.message), t);
+            report_log(run.id, a.step, 2, one_line("weft: " + end.message), t);
         } else {
             outputs = std::move(*parsed);
             for (auto it = plugin_outputs.begin(); it != plugin_outputs.end(); ++it)

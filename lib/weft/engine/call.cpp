@@ -98,9 +98,9 @@ void Engine::Impl::start_call(ActiveRun& run, int i, ResolvedStep& r, TimePoint 
     auto attempt_id = batch.write(store.start_attempt(run.id, inst.id, a.number, t0));
     if (!attempt_id) return fail_attempt(run, i, "cannot record the attempt", t0);
     a.id = *attempt_id;
-    batch.when_committed([this, id = run.id, step_id = inst.id, n = a.number, t0] {
-        observer.step_started(id, step_id, n, t0);
-    });
+    batch.when_committed([this, id = run.id, step_id = inst.id, n = a.number,
+                          t0] { observer.step_started(id, step_id, n, t0); },
+                         false);
     Attempt& ap = runs->attach(run, i, std::move(owned));
     if (ap.timeout.count() > 0) arm_timeout(ap, ap.timeout);
     pending_calls.push_back(&ap);

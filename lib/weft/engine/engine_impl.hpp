@@ -87,6 +87,8 @@ struct Engine::Impl final : ExecHost, RunHost {
     void fail_attempt(ActiveRun& run, int i, const std::string& text, TimePoint t0);
     void kill_attempt(Attempt& a, bool timeout);
     void arm_timeout(Attempt& a, Duration after);
+    void report_log(model::RowId run, const std::string& step, int stream, const std::string& text,
+                    TimePoint t);
     void note_log(ActiveRun& run, model::RowId attempt, const std::string& step,
                   const std::string& text, TimePoint t);
     Result<plugin::Outcome> plugin_outcome(const Attempt& a, std::optional<int> exit_code,

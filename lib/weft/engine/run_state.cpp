@@ -402,9 +402,9 @@ void RunStates::settle(ActiveRun& run, int i, StepEnd end, std::optional<Json> o
         end.will_retry = true;
         end.retry_in = Duration{static_cast<long long>(delay)};
         const TimePoint t = m_clock.now();
-        m_batch.when_committed([this, id = run.id, step_id = inst.id, end, t] {
-            m_observer.step_finished(id, step_id, end, t);
-        });
+        m_batch.when_committed([this, id = run.id, step_id = inst.id, end,
+                                t] { m_observer.step_finished(id, step_id, end, t); },
+                               false);
         in.retry_timer = m_clock.after(end.retry_in, [this, r = &run, i] { retry_now(*r, i); });
         m_dirty = true;
         return;
@@ -472,9 +472,9 @@ void RunStates::finish(ActiveRun& run, int i, const StepEnd& end_info) {
     end.message = message;
     if (was_running || in.decided)
         end.duration = std::chrono::duration_cast<Duration>(t - in.started);
-    m_batch.when_committed([this, id = run.id, step_id = inst.id, end, t] {
-        m_observer.step_finished(id, step_id, end, t);
-    });
+    m_batch.when_committed([this, id = run.id, step_id = inst.id, end,
+                            t] { m_observer.step_finished(id, step_id, end, t); },
+                           false);
     m_dirty = true;
 }
 

@@ -1,15 +1,21 @@
 #pragma once
 // Group commit and the failed-store policy. Writes open a transaction
-// lazily; the loop commits it once per iteration, before it blocks, and only
-// then runs what waited for the commit (the observer hears an end once it
-// is durable). The first failed write refuses every later one: nothing more
-// becomes durable, the open transaction is rolled back, and `on_failed` is
-// called once (the engine cancels every run, as after a crash).
+// lazily; the loop offers to commit it once per iteration, before it blocks
+// (commit_due), and only then runs what waited for the commit (the observer
+// hears an end once it is durable). With a window (set_window), a
+// transaction whose waiters are only reports stays open for up to that long
+// across iterations, so the steps that end meanwhile share one commit; a
+// waiter that unblocks work (a run's end, a sub-workflow's end, a Slurm
+// submission) has it committed at once. The first failed write refuses every
+// later one: nothing more becomes durable, the open transaction is rolled
+// back, and `on_failed` is called once (the engine cancels every run, as
+// after a crash).
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "weft/engine/clock.hpp"
 #include "weft/store/store.hpp"
 #include "weft/util/result.hpp"
 
@@ -43,9 +49,20 @@ class WriteBatch {
     // Commit the open transaction, then run what waited for it; after a
     // failure, roll back and call on_failed (once) instead.
     void commit();
+    // commit(), unless the window allows the open transaction to wait: then
+    // a timer on the window's clock commits it when the window has passed.
+    void commit_due();
+    // Let a transaction wait up to `window` after commit_due first saw it,
+    // timed by `clock` (which outlives the batch); zero: commit_due commits.
+    void set_window(Clock& clock, Duration window);
     // Run `f` after the open transaction commits (at once if none is open);
-    // never once the store has failed.
-    void when_committed(std::function<void()> f);
+    // never once the store has failed. `urgent`: `f` unblocks work (or must
+    // not wait), so the transaction is committed at the next commit_due; a
+    // report that may lag by the window passes false.
+    void when_committed(std::function<void()> f, bool urgent = true);
+    // Something waits for the commit (a report that what comes next must
+    // follow).
+    bool has_waiters() const { return !m_after_commit.empty(); }
     bool failed() const { return m_failed; }
     // on_failed has been called.
     bool stopped() const { return m_stopped; }
@@ -59,6 +76,11 @@ class WriteBatch {
     bool m_failed = false;
     bool m_stopped = false;
     std::vector<std::function<void()>> m_after_commit;
+    Clock* m_clock = nullptr;
+    Duration m_window{0};
+    TimePoint m_open_since{};  // when commit_due first saw the open transaction
+    bool m_urgent = false;     // a waiter of the open transaction is urgent
+    TimerId m_timer = 0;
 };
 
 }  // namespace weft::engine

@@ -241,11 +241,21 @@ WEFT_CHILD_CODE int child_main(void* arg) {
         (c.script_fd >= 0 && move_to(c.script_fd, k_script_fd) != 0))
         child_fail(c, stage_setup);
     if (c.cwd && ::chdir(c.cwd) != 0) child_fail(c, stage_chdir);
-    // Our fds are O_CLOEXEC, but a library's may not be. Marked, not closed:
-    // the report pipe must stay open until execve succeeds.
+    // Closed here rather than by execve (our fds are O_CLOEXEC, a library's
+    // may not be): the parent resumes once execve has replaced the memory,
+    // before execve closes O_CLOEXEC fds, and an fd the parent closes
+    // meanwhile would stay in its epoll set, reported again and again while
+    // this copy lives. The report pipe stays open until execve succeeds.
     const unsigned first = c.script_fd >= 0 ? k_script_fd + 1 : 3;
-    if (::syscall(SYS_close_range, first, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) != 0)
-        child_fail(c, stage_setup);
+    const unsigned report = c.report_fd >= 0 ? static_cast<unsigned>(c.report_fd) : 0;
+    long rc = 0;
+    if (report < first) {
+        rc = ::syscall(SYS_close_range, first, ~0U, 0U);
+    } else {
+        if (report > first) rc = ::syscall(SYS_close_range, first, report - 1, 0U);
+        if (rc == 0) rc = ::syscall(SYS_close_range, report + 1, ~0U, 0U);
+    }
+    if (rc != 0) child_fail(c, stage_setup);
     ::execve(c.program, c.argv, c.envp);
     child_fail(c, stage_exec);
 }

@@ -28,11 +28,11 @@ struct SpawnRequest {
     // with '/' is taken relative to `cwd`.
     std::vector<std::string> argv;
     std::vector<std::string> env;  // the complete environment, `KEY=VALUE` entries
-    std::string cwd;              // working directory; empty: the caller's
-    std::string stdin_path = {};  // file to read as stdin; empty: /dev/null
-    int stdin_fd = -1;            // else this fd (the caller's, left open) as stdin
-    int script_fd = -1;           // inherited as fd k_script_fd (/dev/fd/3) when >= 0
-    int cgroup_fd = -1;           // started in this cgroup v2 (exec/cgroup.hpp) when >= 0
+    std::string cwd;               // working directory; empty: the caller's
+    std::string stdin_path = {};   // file to read as stdin; empty: /dev/null
+    int stdin_fd = -1;             // else this fd (the caller's, left open) as stdin
+    int script_fd = -1;            // inherited as fd k_script_fd (/dev/fd/3) when >= 0
+    int cgroup_fd = -1;            // started in this cgroup v2 (exec/cgroup.hpp) when >= 0
     // Or, when not empty, the complete environment as the caller's strings,
     // alive until spawn returns (no copy per spawn); `env` is then unused.
     std::vector<const char*> env_view = {};
