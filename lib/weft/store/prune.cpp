@@ -32,8 +32,8 @@ constexpr const char* k_child_runs =
 constexpr const char* k_count_run_logs = "SELECT count(*) FROM logs WHERE run_id = ?1";
 constexpr const char* k_runs_of_event = "SELECT id FROM runs WHERE event_id = ?1";
 // Children first and explicitly, rather than by ON DELETE CASCADE: the count
-// of log lines comes from the log batches, and attempts have no index on
-// run_id alone but (run_id, step, number) starts with it.
+// of log lines comes from the log batches, and attempts_by_run (schema 7)
+// finds a run's attempts.
 // One batch of a run's log lines (the logs_by_run index finds them).
 constexpr const char* k_delete_log_batch =
     "DELETE FROM logs WHERE seq IN (SELECT seq FROM logs WHERE run_id = ?1 LIMIT ?2)";

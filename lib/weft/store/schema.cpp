@@ -191,6 +191,19 @@ CREATE TABLE event_outcomes (
     PRIMARY KEY (event_id, workflow)
 ) WITHOUT ROWID;
 )sql",
+    // 7: less written per attempt (issue 16). Every query of attempts asks
+    //   for a run's (get_run, prune, the cascade from steps once prune has
+    //   deleted them), so an index on run_id serves them all: its entries
+    //   (run_id, id) are appended at the index's end, where (run_id, step,
+    //   number) put each attempt into a page of its own. steps.attempts is
+    //   no longer written: the attempt count is the highest number among the
+    //   step's attempts, read with them (get_run); the UPDATE of the step per
+    //   attempt that kept it is gone. The column stays, holding what older
+    //   wefts wrote (the same number).
+    R"sql(
+DROP INDEX attempts_by_step;
+CREATE INDEX attempts_by_run ON attempts(run_id);
+)sql",
 };
 
 constexpr int k_latest_version = static_cast<int>(std::size(k_migrations));

@@ -36,8 +36,6 @@ constexpr const char* k_reset_step =
 constexpr const char* k_insert_attempt =
     "INSERT INTO attempts(run_id, step, number, status, started, pid, pid_start_time)"
     " VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)";
-constexpr const char* k_raise_attempts =
-    "UPDATE steps SET attempts = max(attempts, ?3) WHERE run_id = ?1 AND step = ?2";
 constexpr const char* k_set_process =
     "UPDATE attempts SET pid = ?2, pid_start_time = ?3 WHERE id = ?1";
 constexpr const char* k_set_slurm = "UPDATE attempts SET slurm = ?2 WHERE id = ?1";
@@ -314,15 +312,6 @@ Result<RowId> Store::start_attempt(RowId run, std::string_view step, int number,
         [&] { return no_step(run, step); });
     if (!r) return r.error();
     const RowId id = sqlite3_last_insert_rowid(db.db);
-    r = update(
-        db, k_raise_attempts, "start attempt",
-        [&](Statement& st) {
-            st.bind(1, run);
-            st.bind_static(2, step);
-            st.bind(3, number);
-        },
-        [&] { return no_step(run, step); });
-    if (!r) return r.error();
     if (auto c = scope->commit(); !c) return c.error();
     return id;
 }
