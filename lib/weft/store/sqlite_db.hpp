@@ -59,6 +59,14 @@ class Statement {
     void bind_static(int i, std::string_view text) {
         note(sqlite3_bind_text64(m_stmt, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
     }
+    void bind_static(int i, const std::string& text) { bind_static(i, std::string_view(text)); }
+    void bind_static(int i, const char* text) { bind_static(i, std::string_view(text)); }
+    void bind_static(int i, const std::optional<std::string>& text) {
+        if (text)
+            bind_static(i, std::string_view(*text));
+        else
+            bind_null(i);
+    }
     void bind_null(int i) { note(sqlite3_bind_null(m_stmt, i)); }
     template <class T>
     void bind(int i, const std::optional<T>& v) {

@@ -119,7 +119,7 @@ Result<RowId> Store::create_run(const NewRun& run) {
         [&](Statement& st) {
             st.bind_static(1, run.workflow);
             st.bind_static(2, run.file);
-            st.bind(3, to_string(run.status));
+            st.bind_static(3, to_string(run.status));
             st.bind(4, run.event_id);
             st.bind_static(5, params);
             st.bind(6, run.started);
@@ -140,12 +140,12 @@ Result<void> Store::set_run_status(RowId run, RunState status, const RunUpdate& 
         db, k_update_run, "set run status",
         [&](Statement& st) {
             st.bind(1, run);
-            st.bind(2, to_string(status));
+            st.bind_static(2, to_string(status));
             st.bind(3, fields.started);
             st.bind(4, fields.ended);
             st.bind(5, fields.attempt);
-            st.bind(6, fields.owner);
-            st.bind(7, fields.message);
+            st.bind_static(6, fields.owner);
+            st.bind_static(7, fields.message);
         },
         [&] { return no_run(run); });
     if (!r) return r;
@@ -161,7 +161,7 @@ Result<void> Store::reopen_run(RowId run, int attempt, std::string_view owner) {
         [&](Statement& st) {
             st.bind(1, run);
             st.bind(2, attempt);
-            st.bind(3, owner);
+            st.bind_static(3, owner);
         },
         [&] { return no_run(run); });
     if (!r) return r;
@@ -208,12 +208,12 @@ Result<void> Store::set_step(RowId run, std::string_view step, StepState status,
         [&](Statement& st) {
             st.bind(1, run);
             st.bind_static(2, step);
-            st.bind(3, to_string(status));
+            st.bind_static(3, to_string(status));
             st.bind(4, fields.started);
             st.bind(5, fields.ended);
             st.bind(6, fields.exit_code);
-            st.bind(7, fields.signal);
-            st.bind(8, fields.message);
+            st.bind_static(7, fields.signal);
+            st.bind_static(8, fields.message);
         },
         [&] { return no_step(run, step); });
     if (!r) return r;
@@ -359,10 +359,10 @@ Result<void> Store::finish_attempt(RowId attempt, const AttemptEnd& end) {
         db, k_finish_attempt, "finish attempt",
         [&](Statement& st) {
             st.bind(1, attempt);
-            st.bind(2, to_string(end.status));
+            st.bind_static(2, to_string(end.status));
             st.bind(3, end.ended);
             st.bind(4, end.exit_code);
-            st.bind(5, end.signal);
+            st.bind_static(5, end.signal);
             st.bind_static(6, end.message);
         },
         [&] { return "no attempt " + std::to_string(attempt); });
