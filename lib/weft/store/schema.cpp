@@ -403,6 +403,7 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
         if (!mode) return mode.error();
         if (*mode != "wal")
             return refuse(db.path, "cannot switch to WAL journal mode (got " + *mode + ")");
+        checkpoint_in_background(db);
     }
     // NORMAL: in WAL mode a commit is written to the WAL but not synced;
     // the WAL is synced at each checkpoint and when a connection that
@@ -427,6 +428,8 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
 constexpr off_t k_wal_kept_at_close = 1 << 20;
 
 Store::Impl::~Impl() {
+    // Its connection closes first: this one must be the last to close.
+    checkpointer.reset();
     for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
     if (!db) return;
     // The last connection to close checkpoints the WAL into the database
