@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "support/temp_dir.hpp"
+
 using namespace weft;
 using namespace weft::store;
 using weft::model::RowId;
@@ -139,15 +141,15 @@ TEST_CASE("store::bench" * doctest::skip()) {
 // the next step's start. Run under callgrind for instruction counts:
 //     valgrind --tool=callgrind ./weft_tests -tc='store::step_cost' --no-skip
 TEST_CASE("store::step_cost" * doctest::skip()) {
-    const char* base = std::getenv("TMPDIR");
-    std::string dir = std::string(base && *base ? base : "/tmp") + "/weft-bench-XXXXXX";
-    REQUIRE(::mkdtemp(dir.data()));
+    weft::test::TempDir dir;
     const TimePoint t{std::chrono::milliseconds{1795704815123}};
+    Store s = ok(Store::open((dir.path / "state.db").string()));
+    const RowId run =
+        ok(s.create_run({.workflow = "bench",
+                         .file = "bench.yaml",
+                         .event_id = ok(s.add_event("manual", nlohmann::json::object(), t)),
+                         .started = t}));
     {
-        Store s = ok(Store::open(dir + "/state.db"));
-        const RowId ev = ok(s.add_event("manual", nlohmann::json::object(), t));
-        const RowId run = ok(s.create_run(
-            {.workflow = "bench", .file = "bench.yaml", .event_id = ev, .started = t}));
         constexpr int k_steps = 2000;
         std::vector<std::string> ids;
         for (int i = 0; i < k_steps; ++i) ids.push_back("s" + std::to_string(i));
@@ -174,5 +176,4 @@ TEST_CASE("store::step_cost" * doctest::skip()) {
         REQUIRE(detail);
         CHECK(detail->steps.back().attempts == 1);
     }
-    std::filesystem::remove_all(dir);
 }
