@@ -430,8 +430,8 @@ TEST_CASE("store::migrate 1 to the latest (log cap columns)") {
         att = must(v1.get_logs(run)).at(0).attempt_id;
     }
     Store s = must(Store::open(path));
-    CHECK(Store::latest_schema_version() == 6);
-    CHECK(must(s.schema_version()) == 6);
+    CHECK(Store::latest_schema_version() == 7);
+    CHECK(must(s.schema_version()) == 7);
     // What schema 1 held is all there, and the new columns have their defaults.
     auto d = must(s.get_run(run)).value();
     CHECK(d.run.workflow == "w");
@@ -451,5 +451,5 @@ TEST_CASE("store::migrate 1 to the latest (log cap columns)") {
     CHECK(must(s.get_run(run))->steps[0].attempt_rows.at(0).log_dropped_lines == 1);
     // Opening again is a no-op.
     Store again = must(Store::open(path));
-    CHECK(must(again.schema_version()) == 6);
+    CHECK(must(again.schema_version()) == 7);
 }

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "support/temp_dir.hpp"
+
 using namespace weft;
 using namespace weft::store;
 using weft::model::RowId;
@@ -132,4 +134,46 @@ TEST_CASE("store::bench" * doctest::skip()) {
                     tail.size(), t0.wall());
     }
     std::filesystem::remove_all(dir);
+}
+
+// The store's share of one no-op step as the engine writes it (issue 16):
+// per loop iteration one transaction holding the previous step's end and
+// the next step's start. Run under callgrind for instruction counts:
+//     valgrind --tool=callgrind ./weft_tests -tc='store::step_cost' --no-skip
+TEST_CASE("store::step_cost" * doctest::skip()) {
+    weft::test::TempDir dir;
+    const TimePoint t{std::chrono::milliseconds{1795704815123}};
+    Store s = ok(Store::open((dir.path / "state.db").string()));
+    const RowId run =
+        ok(s.create_run({.workflow = "bench",
+                         .file = "bench.yaml",
+                         .event_id = ok(s.add_event("manual", nlohmann::json::object(), t)),
+                         .started = t}));
+    {
+        constexpr int k_steps = 2000;
+        std::vector<std::string> ids;
+        for (int i = 0; i < k_steps; ++i) ids.push_back("s" + std::to_string(i));
+        ok(s.add_steps(run, ids));
+        Stopwatch t0;
+        RowId prev = 0;
+        for (int i = 0; i <= k_steps; ++i) {
+            auto tx = ok(Transaction::begin(s));
+            if (prev != 0) {
+                ok(s.finish_attempt(prev,
+                                    {.status = StepState::success, .ended = t, .exit_code = 0}));
+                ok(s.set_step(run, ids[i - 1], StepState::success, {.ended = t, .exit_code = 0}));
+            }
+            if (i < k_steps) {
+                ok(s.set_step(run, ids[i], StepState::running, {.started = t}));
+                prev = ok(s.start_attempt(run, ids[i], 1, t));
+                ok(s.set_attempt_process(prev, ProcessRef{1234 + i, 5678}));
+            }
+            ok(tx.commit());
+        }
+        std::printf("store::step_cost: %d steps, one transaction each: %.3f s wall, %.3f s cpu\n",
+                    k_steps, t0.wall(), t0.cpu());
+        auto detail = ok(s.get_run(run));
+        REQUIRE(detail);
+        CHECK(detail->steps.back().attempts == 1);
+    }
 }

@@ -1,6 +1,7 @@
 // Every read of the state database. Reads run as short transactions that end
 // before the method returns: a reader that held one open (`logs --follow`)
 // would keep the WAL from being checkpointed.
+#include <algorithm>
 #include <unordered_map>
 
 #include "weft/store/sqlite_db.hpp"
@@ -23,14 +24,16 @@ constexpr const char* k_list_runs_status =
 constexpr const char* k_list_runs_both =
     WEFT_RUN_COLUMNS "WHERE r.workflow = ?1 AND r.status = ?2 ORDER BY r.id DESC LIMIT ?3";
 constexpr const char* k_get_run = WEFT_RUN_COLUMNS "WHERE r.id = ?1";
+constexpr const char* k_any_run_with_status = "SELECT 1 FROM runs WHERE status = ?1 LIMIT 1";
 #undef WEFT_RUN_COLUMNS
 
 constexpr const char* k_get_event =
     "SELECT id, kind, time, payload, created FROM events WHERE id = ?1";
 constexpr const char* k_get_fingerprint =
     "SELECT fingerprint, outputs, run_id FROM fingerprints WHERE workflow = ?1 AND step = ?2";
+// steps.attempts is not read: schema 7 no longer writes it (get_run counts).
 constexpr const char* k_get_steps =
-    "SELECT step, position, status, attempts, started, ended, exit_code, signal, outputs, "
+    "SELECT step, position, status, started, ended, exit_code, signal, outputs, "
     "coalesce(message, '') FROM steps WHERE run_id = ?1 ORDER BY position";
 constexpr const char* k_get_attempts =
     "SELECT id, step, number, status, started, ended, exit_code, signal, pid, pid_start_time, "
@@ -134,6 +137,17 @@ Result<std::vector<RunRow>> Store::list_runs(const RunFilter& filter) {
 }
 
 Result<std::vector<RunRow>> Store::runs_with_status(RunState status) {
+    // Every command asks (recovery) and there is mostly none: this costs a
+    // sixth of compiling the listing.
+    Impl& db = *m_impl;
+    {
+        auto st = db.prepare(k_any_run_with_status);
+        if (!st) return st.error();
+        st->bind_static(1, to_string(status));
+        const int rc = st->step();
+        if (rc == SQLITE_DONE) return std::vector<RunRow>();
+        if (rc != SQLITE_ROW) return db.error("list runs", rc);
+    }
     return list_runs({.status = status});
 }
 
@@ -215,13 +229,12 @@ Result<std::optional<RunDetail>> Store::get_run(RowId run) {
             auto status = step_state(db, st->text(2));
             if (!status) return status.error();
             step.status = *status;
-            step.attempts = st->integer(3);
-            step.started = st->opt_time(4);
-            step.ended = st->opt_time(5);
-            step.exit_code = st->opt_int(6);
-            step.signal = st->opt_text(7);
-            step.outputs = parse_json_text(st->text(8), nlohmann::json::object());
-            step.message = st->text(9);
+            step.started = st->opt_time(3);
+            step.ended = st->opt_time(4);
+            step.exit_code = st->opt_int(5);
+            step.signal = st->opt_text(6);
+            step.outputs = parse_json_text(st->text(7), nlohmann::json::object());
+            step.message = st->text(8);
             index.emplace(step.id, detail.steps.size());
             detail.steps.push_back(std::move(step));
         }
@@ -256,8 +269,11 @@ Result<std::optional<RunDetail>> Store::get_run(RowId run) {
                     attempt.slurm =
                         SlurmJobRef{j.value("name", ""), j.value("dir", ""), j.value("job", "")};
             }
-            if (auto it = index.find(step); it != index.end())
-                detail.steps[it->second].attempt_rows.push_back(std::move(attempt));
+            if (auto it = index.find(step); it != index.end()) {
+                StepRow& owner = detail.steps[it->second];
+                owner.attempts = std::max(owner.attempts, attempt.number);
+                owner.attempt_rows.push_back(std::move(attempt));
+            }
         }
         if (rc != SQLITE_DONE) return db.error("get attempts", rc);
     }

@@ -191,6 +191,19 @@ CREATE TABLE event_outcomes (
     PRIMARY KEY (event_id, workflow)
 ) WITHOUT ROWID;
 )sql",
+    // 7: less written per attempt (issue 16). Every query of attempts asks
+    //   for a run's (get_run, prune, the cascade from steps once prune has
+    //   deleted them), so an index on run_id serves them all: its entries
+    //   (run_id, id) are appended at the index's end, where (run_id, step,
+    //   number) put each attempt into a page of its own. steps.attempts is
+    //   no longer written: the attempt count is the highest number among the
+    //   step's attempts, read with them (get_run); the UPDATE of the step per
+    //   attempt that kept it is gone. The column stays, holding what older
+    //   wefts wrote (the same number).
+    R"sql(
+DROP INDEX attempts_by_step;
+CREATE INDEX attempts_by_run ON attempts(run_id);
+)sql",
 };
 
 constexpr int k_latest_version = static_cast<int>(std::size(k_migrations));
@@ -277,26 +290,35 @@ Result<std::array<std::int64_t, N>> query_ints(Store::Impl& db, const char* sql,
 
 // The schema version of a database that is weft's (or empty): Errc::state
 // when it belongs to something else or to a newer weft. Reads only, in one
-// statement so that all three values come from one snapshot (another process
-// may be creating the schema meanwhile).
+// read transaction so that all values come from one snapshot (another process
+// may be creating the schema meanwhile). The two header pragmas compile in a
+// few microseconds and read no schema; the count of tables (a statement
+// thirty times dearer to compile) only when the file is not marked as weft's.
 Result<int> check_identity(Store::Impl& db) {
-    auto row = query_ints<3>(
-        db,
-        "SELECT (SELECT application_id FROM pragma_application_id),"
-        " (SELECT user_version FROM pragma_user_version),"
-        " (SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\')",
-        "read the schema");
-    if (!row) return row.error();
-    const auto [app, version, tables] = *row;
-    if (app != 0 && app != k_application_id)
+    const bool own = !db.in_transaction();  // migrate() asks again under its write lock
+    if (own)
+        if (auto r = db.exec("BEGIN", "read the schema"); !r) return r.error();
+    auto app = query_ints<1>(db, "PRAGMA application_id", "read the schema");
+    auto version = query_ints<1>(db, "PRAGMA user_version", "read the schema");
+    Result<std::array<std::int64_t, 1>> tables = std::array<std::int64_t, 1>{0};
+    if (app && version && (*app)[0] == 0)
+        tables = query_ints<1>(
+            db, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+            "read the schema");
+    if (own) (void)db.exec("COMMIT", "read the schema");
+    if (!app) return app.error();
+    if (!version) return version.error();
+    if (!tables) return tables.error();
+    const std::int64_t id = (*app)[0], v = (*version)[0];
+    if (id != 0 && id != k_application_id)
         return refuse(db.path, "not a weft database (an SQLite database of another application)");
-    if (app == 0 && (version != 0 || tables != 0))
+    if (id == 0 && (v != 0 || (*tables)[0] != 0))
         return refuse(db.path, "not a weft database (an SQLite database with other tables)");
-    if (version > k_latest_version)
-        return refuse(db.path, "created by a newer weft (schema " + std::to_string(version) +
+    if (v > k_latest_version)
+        return refuse(db.path, "created by a newer weft (schema " + std::to_string(v) +
                                    ", this weft knows up to " + std::to_string(k_latest_version) +
                                    ")");
-    return static_cast<int>(version);
+    return static_cast<int>(v);
 }
 
 // Migrate forward from schema `version` (check_identity's, read before)
@@ -357,6 +379,16 @@ Result<std::string> set_wal(Store::Impl& db) {
     }
 }
 
+// Process-wide settings, before SQLite initialises itself (at the first
+// open): without memory statistics, SQLite's allocations take no global
+// mutex (7 % of the store's instructions per step). weft reads none of
+// them. SQLITE_MISUSE when SQLite was already initialised (by a test's own
+// connection): it then keeps its defaults, which are only slower.
+void configure_library() {
+    static const int once = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)once;
+}
+
 enum class Storage { file, memory };
 
 Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_version) {
@@ -371,6 +403,7 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
         if (!mode) return mode.error();
         if (*mode != "wal")
             return refuse(db.path, "cannot switch to WAL journal mode (got " + *mode + ")");
+        checkpoint_in_background(db);
     }
     // NORMAL: in WAL mode a commit is written to the WAL but not synced;
     // the WAL is synced at each checkpoint and when a connection that
@@ -395,6 +428,8 @@ Result<void> configure(Store::Impl& db, Storage storage, int target = k_latest_v
 constexpr off_t k_wal_kept_at_close = 1 << 20;
 
 Store::Impl::~Impl() {
+    // Its connection closes first: this one must be the last to close.
+    checkpointer.reset();
     for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
     if (!db) return;
     // The last connection to close checkpoints the WAL into the database
@@ -509,6 +544,7 @@ Result<Store> Store::open(const std::string& path) {
 }
 
 Result<Store> Store::open_at_version(const std::string& path, int version) {
+    configure_library();
     if (auto r = create_file(path); !r) return r.error();
     if (auto r = check_writable(path); !r) return r.error();
     auto impl = std::make_unique<Impl>();
@@ -524,6 +560,7 @@ Result<Store> Store::open_at_version(const std::string& path, int version) {
 }
 
 Result<Store> Store::open_memory() {
+    configure_library();
     auto impl = std::make_unique<Impl>();
     impl->path = ":memory:";
     const int rc = sqlite3_open_v2(

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,14 @@ class Statement {
     void bind_static(int i, std::string_view text) {
         note(sqlite3_bind_text64(m_stmt, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
     }
+    void bind_static(int i, const std::string& text) { bind_static(i, std::string_view(text)); }
+    void bind_static(int i, const char* text) { bind_static(i, std::string_view(text)); }
+    void bind_static(int i, const std::optional<std::string>& text) {
+        if (text)
+            bind_static(i, std::string_view(*text));
+        else
+            bind_null(i);
+    }
     void bind_null(int i) { note(sqlite3_bind_null(m_stmt, i)); }
     template <class T>
     void bind(int i, const std::optional<T>& v) {
@@ -111,6 +120,19 @@ class Statement {
     int m_rc = SQLITE_OK;
 };
 
+// The WAL's size in pages at which a commit asks for a checkpoint: SQLite's
+// own default (wal_autocheckpoint), about 4 MB.
+inline constexpr int k_checkpoint_pages = 1000;
+// The WAL's size at which the writer checkpoints itself and restarts it,
+// should the checkpoint thread never catch up (checkpointer.cpp): ~40 MB.
+inline constexpr int k_checkpoint_pages_inline = 10 * k_checkpoint_pages;
+
+// A thread that checkpoints the WAL for one Store (checkpointer.cpp).
+class Checkpointer;
+struct CheckpointerDeleter {
+    void operator()(Checkpointer* c) const;
+};
+
 struct Store::Impl {
     sqlite3* db = nullptr;
     std::string path;
@@ -133,6 +155,9 @@ struct Store::Impl {
     };
     std::uint64_t log_cap = k_default_log_cap;
     std::unordered_map<RowId, LogBudget> log_budgets;
+    // Started by the first commit that finds the WAL at k_checkpoint_pages.
+    std::unique_ptr<Checkpointer, CheckpointerDeleter> checkpointer;
+    int checkpoint_asked_at = 0;  // the WAL's pages then; 0: not since it restarted
 
     Impl() = default;
     Impl(const Impl&) = delete;
@@ -158,6 +183,11 @@ struct Store::Impl {
     bool in_transaction() const { return sqlite3_get_autocommit(db) == 0; }
     int changes() const { return sqlite3_changes(db); }
 };
+
+// From now on a commit that leaves the WAL at k_checkpoint_pages or more
+// wakes the Store's checkpoint thread instead of checkpointing itself
+// (checkpointer.cpp). For a database file in WAL mode.
+void checkpoint_in_background(Store::Impl& impl);
 
 // BEGIN IMMEDIATE when no transaction is open, else nothing: a write method's
 // own transaction. Rolls back when it goes out of scope without commit().

@@ -105,7 +105,7 @@ struct StepRow {
     std::string id{};  // `build`, `test[suite=unit]`
     int position = 0;
     StepState status = StepState::pending;
-    int attempts = 0;  // highest attempt number started
+    int attempts = 0;  // highest attempt number started (of attempt_rows)
     std::optional<TimePoint> started{};
     std::optional<TimePoint> ended{};
     std::optional<int> exit_code{};
@@ -295,8 +295,9 @@ class Store {
     // Back to pending for a rerun: clears times, exit code, signal, message
     // and outputs; keeps the attempt count and the attempts.
     Result<void> reset_steps(RowId run, std::span<const std::string> steps);
-    // Record attempt `number` of `step` as running; raises the step's
-    // attempt count to `number`. Returns the attempt id.
+    // Record attempt `number` of `step` as running (the step's attempt
+    // count, StepRow::attempts, is the highest number recorded). Returns the
+    // attempt id.
     Result<RowId> start_attempt(RowId run, std::string_view step, int number, TimePoint started,
                                 std::optional<ProcessRef> process = {});
     Result<void> set_attempt_process(RowId attempt, ProcessRef process);

@@ -36,8 +36,6 @@ constexpr const char* k_reset_step =
 constexpr const char* k_insert_attempt =
     "INSERT INTO attempts(run_id, step, number, status, started, pid, pid_start_time)"
     " VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)";
-constexpr const char* k_raise_attempts =
-    "UPDATE steps SET attempts = max(attempts, ?3) WHERE run_id = ?1 AND step = ?2";
 constexpr const char* k_set_process =
     "UPDATE attempts SET pid = ?2, pid_start_time = ?3 WHERE id = ?1";
 constexpr const char* k_set_slurm = "UPDATE attempts SET slurm = ?2 WHERE id = ?1";
@@ -121,7 +119,7 @@ Result<RowId> Store::create_run(const NewRun& run) {
         [&](Statement& st) {
             st.bind_static(1, run.workflow);
             st.bind_static(2, run.file);
-            st.bind(3, to_string(run.status));
+            st.bind_static(3, to_string(run.status));
             st.bind(4, run.event_id);
             st.bind_static(5, params);
             st.bind(6, run.started);
@@ -142,12 +140,12 @@ Result<void> Store::set_run_status(RowId run, RunState status, const RunUpdate& 
         db, k_update_run, "set run status",
         [&](Statement& st) {
             st.bind(1, run);
-            st.bind(2, to_string(status));
+            st.bind_static(2, to_string(status));
             st.bind(3, fields.started);
             st.bind(4, fields.ended);
             st.bind(5, fields.attempt);
-            st.bind(6, fields.owner);
-            st.bind(7, fields.message);
+            st.bind_static(6, fields.owner);
+            st.bind_static(7, fields.message);
         },
         [&] { return no_run(run); });
     if (!r) return r;
@@ -163,7 +161,7 @@ Result<void> Store::reopen_run(RowId run, int attempt, std::string_view owner) {
         [&](Statement& st) {
             st.bind(1, run);
             st.bind(2, attempt);
-            st.bind(3, owner);
+            st.bind_static(3, owner);
         },
         [&] { return no_run(run); });
     if (!r) return r;
@@ -210,12 +208,12 @@ Result<void> Store::set_step(RowId run, std::string_view step, StepState status,
         [&](Statement& st) {
             st.bind(1, run);
             st.bind_static(2, step);
-            st.bind(3, to_string(status));
+            st.bind_static(3, to_string(status));
             st.bind(4, fields.started);
             st.bind(5, fields.ended);
             st.bind(6, fields.exit_code);
-            st.bind(7, fields.signal);
-            st.bind(8, fields.message);
+            st.bind_static(7, fields.signal);
+            st.bind_static(8, fields.message);
         },
         [&] { return no_step(run, step); });
     if (!r) return r;
@@ -314,15 +312,6 @@ Result<RowId> Store::start_attempt(RowId run, std::string_view step, int number,
         [&] { return no_step(run, step); });
     if (!r) return r.error();
     const RowId id = sqlite3_last_insert_rowid(db.db);
-    r = update(
-        db, k_raise_attempts, "start attempt",
-        [&](Statement& st) {
-            st.bind(1, run);
-            st.bind_static(2, step);
-            st.bind(3, number);
-        },
-        [&] { return no_step(run, step); });
-    if (!r) return r.error();
     if (auto c = scope->commit(); !c) return c.error();
     return id;
 }
@@ -370,10 +359,10 @@ Result<void> Store::finish_attempt(RowId attempt, const AttemptEnd& end) {
         db, k_finish_attempt, "finish attempt",
         [&](Statement& st) {
             st.bind(1, attempt);
-            st.bind(2, to_string(end.status));
+            st.bind_static(2, to_string(end.status));
             st.bind(3, end.ended);
             st.bind(4, end.exit_code);
-            st.bind(5, end.signal);
+            st.bind_static(5, end.signal);
             st.bind_static(6, end.message);
         },
         [&] { return "no attempt " + std::to_string(attempt); });
