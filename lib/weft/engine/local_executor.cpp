@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "weft/engine/kill_point.hpp"
+#include "weft/engine/spare.hpp"
 #include "weft/exec/cgroup.hpp"
 #include "weft/exec/process.hpp"
 #include "weft/plugin/plugin.hpp"
@@ -178,6 +179,7 @@ Result<void> LocalExecutor::prepare(Attempt& a) {
         pool->second.pop_back();
         if (::rename(old.c_str(), a.output_file.c_str()) == 0) return {};
     }
+    if (spare::take_run_file(a.output_file)) return {};  // an ended run's (spare.hpp)
     const int fd =
         ::open(a.output_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0 && ::close(fd) == 0) return {};

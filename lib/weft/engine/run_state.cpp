@@ -9,6 +9,7 @@
 #include "weft/engine/fan_out.hpp"
 #include "weft/engine/kill_point.hpp"
 #include "weft/engine/resolve.hpp"
+#include "weft/engine/spare.hpp"
 #include "weft/expr/expr.hpp"
 
 namespace weft::engine {
@@ -493,8 +494,8 @@ void RunStates::maybe_finish_run(ActiveRun& run) {
     m_batch.write(m_batch.store().set_run_status(run.id, run.status, u));
     m_clock.cancel(run.timeout_timer);
     run.timeout_timer = 0;
-    std::error_code ec;
-    std::filesystem::remove_all(run.tmp_dir, ec);
+    // Its files and directory become spares for the next run (spare.hpp).
+    if (!run.tmp_dir.empty()) spare::give_run_dir(m_config.state_dir + "/tmp", run.tmp_dir);
     m_host.run_ended(run);
     // For status() after the loop (weft run asks once); bounded, since weft
     // up ends runs for months and never asks.
