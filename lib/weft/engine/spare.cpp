@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,22 @@ constexpr int k_dirs = 4;
 
 std::string slot(const std::string& tmp_dir, char kind, int i) {
     return tmp_dir + "/.spare-" + kind + std::to_string(i);
+}
+
+// Where a take starts looking, per kind: past the slots this process found
+// empty, back to a slot it gave to. Without it, every take with no spare left
+// would try each slot in vain (a `weft up` run takes three). Another process's
+// gives are not seen until this one gives too: a missed spare only costs a
+// file created as before.
+struct Hint {
+    std::string tmp_dir;
+    int file = 0, dir = 0;
+};
+Hint g_hint;
+
+int& hint(const std::string& tmp_dir, char kind) {
+    if (g_hint.tmp_dir != tmp_dir) g_hint = Hint{tmp_dir};
+    return kind == 'f' ? g_hint.file : g_hint.dir;
 }
 
 // RENAME_NOREPLACE: a slot or a target that exists is never overwritten, so
@@ -40,14 +57,21 @@ bool remove_all(const std::string& path) {
     return !ec;
 }
 
+bool given(const std::string& tmp_dir, char kind, int i) {
+    int& h = hint(tmp_dir, kind);
+    h = std::min(h, i);
+    return true;
+}
+
 }  // namespace
 
 int take_file(const std::string& tmp_dir, const std::string& path) {
-    for (int i = 0; i < k_files; ++i) {
+    for (int& i = hint(tmp_dir, 'f'); i < k_files; ++i) {
         if (!move(slot(tmp_dir, 'f', i), path)) {
             if (errno == ENOENT) continue;  // taken, or never given
             return -1;                      // `path` exists, or no renameat2 here
         }
+        ++i;
         const int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         struct stat st {};
         if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ours(st, 0600) &&
@@ -72,11 +96,12 @@ bool take_run_file(const std::string& path) {
 }
 
 bool take_dir(const std::string& tmp_dir, const std::string& path) {
-    for (int i = 0; i < k_dirs; ++i) {
+    for (int& i = hint(tmp_dir, 'd'); i < k_dirs; ++i) {
         if (!move(slot(tmp_dir, 'd', i), path)) {
             if (errno == ENOENT) continue;
             return false;
         }
+        ++i;
         struct stat st {};
         if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ours(st, 0700)) return true;
         remove_all(path);
@@ -91,7 +116,7 @@ bool give_file(const std::string& tmp_dir, const std::string& path, int fd) {
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ours(st, 0600) && st.st_nlink == 1 &&
         (st.st_size == 0 || ::ftruncate(fd, 0) == 0))
         for (int i = 0; i < k_files; ++i) {
-            if (move(path, slot(tmp_dir, 'f', i))) return true;
+            if (move(path, slot(tmp_dir, 'f', i))) return given(tmp_dir, 'f', i);
             if (errno != EEXIST) break;
         }
     return ::unlink(path.c_str()) == 0 || errno == ENOENT;
@@ -128,7 +153,10 @@ void give_run_dir(const std::string& tmp_dir, const std::string& dir) {
     // Only an emptied directory becomes a spare.
     if (emptied)
         for (int i = 0; i < k_dirs; ++i) {
-            if (move(dir, slot(tmp_dir, 'd', i))) return;
+            if (move(dir, slot(tmp_dir, 'd', i))) {
+                given(tmp_dir, 'd', i);
+                return;
+            }
             if (errno != EEXIST) break;
         }
     remove_all(dir);
