@@ -203,7 +203,9 @@ Result<std::unique_ptr<ActiveRun>> plan_run(RunRequest req, TimePoint now) {
         if (in.waiting == 0) run->ready.insert(static_cast<int>(i));
     }
 
-    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    // Read once: it reads /sys/devices/system/cpu/online, three system
+    // calls at every run of `weft up`.
+    static const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     run->max_parallel = run->req.jobs.value_or(wf.max_parallel.value_or(static_cast<int>(cpus)));
     run->fail_fast = run->req.fail_fast || wf.fail_fast;
     run->started = now;
