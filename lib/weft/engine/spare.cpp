@@ -47,7 +47,8 @@ bool move(const std::string& from, const std::string& to) {
 }
 
 bool ours(const struct stat& st, mode_t mode) {
-    return st.st_uid == ::geteuid() && (st.st_mode & 07777) == mode;
+    static const uid_t euid = ::geteuid();  // weft never changes it
+    return st.st_uid == euid && (st.st_mode & 07777) == mode;
 }
 
 // True when nothing is left at `path`.
