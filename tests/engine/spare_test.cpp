@@ -60,8 +60,14 @@ TEST_CASE("engine::spare: an ended run's directory and files are the next run's,
     spare::give_run_dir(tmp, tmp + "/run-1");
     CHECK_FALSE(fs::exists(tmp + "/run-1"));
 
+    // An old spare is a new run's directory: `weft prune` must see it young.
+    const timespec old[2] = {{::time(nullptr) - 600, 0}, {::time(nullptr) - 600, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, (tmp + "/.spare-d0").c_str(), old, AT_SYMLINK_NOFOLLOW) == 0);
     REQUIRE(spare::take_dir(tmp, tmp + "/run-2"));
     CHECK(inode(tmp + "/run-2") == dir_ino);
+    struct stat st {};
+    REQUIRE(::lstat((tmp + "/run-2").c_str(), &st) == 0);
+    CHECK(st.st_mtime > ::time(nullptr) - 60);
     CHECK(fs::is_empty(tmp + "/run-2"));
     const int a = spare::take_file(tmp, tmp + "/run-2/event.json");
     const int b = spare::take_file(tmp, tmp + "/run-2/s.1.out");

@@ -103,8 +103,13 @@ bool take_dir(const std::string& tmp_dir, const std::string& path) {
             return false;
         }
         ++i;
+        // Its times made now, as a new directory's: `weft prune` leaves a
+        // run directory younger than a minute alone (its run may not be
+        // committed yet), and a spare may be older.
         struct stat st {};
-        if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ours(st, 0700)) return true;
+        if (::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0 &&
+            ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ours(st, 0700))
+            return true;
         remove_all(path);
         return false;
     }
