@@ -68,23 +68,41 @@ TEST_CASE("engine::spare: an ended run's directory and files are the next run's,
     struct stat st {};
     REQUIRE(::lstat((tmp + "/run-2").c_str(), &st) == 0);
     CHECK(st.st_mtime > ::time(nullptr) - 60);
-    CHECK(fs::is_empty(tmp + "/run-2"));
-    const int a = spare::take_file(tmp, tmp + "/run-2/event.json");
-    const int b = spare::take_file(tmp, tmp + "/run-2/s.1.out");
-    REQUIRE(a >= 0);
-    REQUIRE(b >= 0);
-    ::close(a);
-    ::close(b);
-    CHECK(spare::take_file(tmp, tmp + "/run-2/more") < 0);  // both taken
-    const ino_t i1 = inode(tmp + "/run-2/event.json"), i2 = inode(tmp + "/run-2/s.1.out");
-    CHECK((i1 == file_ino || i2 == file_ino));
-    // Nothing the earlier run wrote is in them.
+    // Its files stayed in it, emptied: a run of the same steps finds them.
     CHECK(slurp(tmp + "/run-2/event.json").empty());
     CHECK(slurp(tmp + "/run-2/s.1.out").empty());
+    const int a = spare::take_run_fd(tmp + "/run-2/event.json");
+    REQUIRE(a >= 0);
+    ::close(a);
+    CHECK(inode(tmp + "/run-2/event.json") == file_ino);
     CHECK((fs::status(tmp + "/run-2/s.1.out").permissions() & fs::perms::all) ==
           (fs::perms::owner_read | fs::perms::owner_write));
-    // A run file's spare comes from the tmp directory above its run's.
+    // A file it does not hold comes from the slots, none here yet.
+    CHECK_FALSE(spare::take_run_file(tmp + "/run-2/other.1.out"));
+    CHECK(spare::take_file(tmp, tmp + "/x") < 0);
+
+    // More than eight files: the rest become file spares, emptied.
+    for (int i = 0; i < 10; ++i) {
+        const std::string f = tmp + "/run-2/f" + std::to_string(i) + ".out";
+        const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+        REQUIRE(fd >= 0);
+        REQUIRE(::write(fd, "secret", 6) == 6);
+        ::close(fd);
+    }
     spare::give_run_dir(tmp, tmp + "/run-2");
+    int in_dir = 0, slots = 0;
+    for (const auto& e : fs::directory_iterator(tmp + "/.spare-d0")) {
+        in_dir += 1;
+        CHECK(fs::file_size(e.path()) == 0);
+    }
+    for (const auto& e : fs::directory_iterator(tmp))
+        if (e.is_regular_file()) {
+            slots += 1;
+            CHECK(fs::file_size(e.path()) == 0);
+        }
+    CHECK(in_dir == 8);
+    CHECK(slots == 4);
+    // A run file's spare comes from the tmp directory above its run's.
     fs::create_directory(tmp + "/run-3");
     CHECK(spare::take_run_file(tmp + "/run-3/s.1.out"));
     CHECK(fs::exists(tmp + "/run-3/s.1.out"));
@@ -105,13 +123,21 @@ TEST_CASE("engine::spare: what is not weft's own private file is removed, never 
     CHECK_FALSE(fs::exists(tmp + "/run-1"));
     CHECK(slurp(root + "/outside") == "kept");
     int files = 0;
-    for (const auto& e : fs::directory_iterator(tmp)) files += e.is_regular_file();
-    CHECK(files == 1);  // event.json only
+    for (const auto& e : fs::directory_iterator(tmp + "/.spare-d0")) {
+        files += 1;
+        CHECK(e.path().filename() == "event.json");
+    }
+    CHECK(files == 1);
 
-    // A spare that is not fit when taken (here: changed to 0644) is removed.
-    for (const auto& e : fs::directory_iterator(tmp))
-        if (e.is_regular_file())
-            fs::permissions(e.path(), fs::perms::group_read, fs::perm_options::add);
+    // A kept file that is not fit when taken (here: changed to 0644) is
+    // removed, and so is a file spare.
+    REQUIRE(spare::take_dir(tmp, tmp + "/run-4"));
+    fs::permissions(tmp + "/run-4/event.json", fs::perms::group_read, fs::perm_options::add);
+    CHECK(spare::take_run_fd(tmp + "/run-4/event.json") < 0);
+    CHECK_FALSE(fs::exists(tmp + "/run-4/event.json"));
+    std::ofstream(tmp + "/.spare-f0") << "";
+    fs::permissions(tmp + "/.spare-f0",
+                    fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
     CHECK(spare::take_file(tmp, tmp + "/x") < 0);
     CHECK_FALSE(fs::exists(tmp + "/x"));
     // A target that exists is never replaced.

@@ -349,7 +349,7 @@ Result<void> Engine::Impl::make_run_dir(ActiveRun& run) {
     if (!spare::take_dir(tmp, run.tmp_dir))
         if (auto made = make_private_dir(run.tmp_dir); !made) return made.error();
     const std::string event_file = run.tmp_dir + "/event.json";
-    if (const int fd = spare::take_file(tmp, event_file); fd >= 0) {
+    if (const int fd = spare::take_run_fd(event_file); fd >= 0) {
         const std::string text = model::dump_json(run.req.event);
         const bool written =
             ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());

@@ -19,6 +19,9 @@ namespace {
 // a file created or removed as before.
 constexpr int k_files = 8;
 constexpr int k_dirs = 4;
+// Files a spare directory keeps in place, emptied, for the next run of the
+// same steps: no rename for them at either end.
+constexpr int k_kept = 8;
 
 std::string slot(const std::string& tmp_dir, char kind, int i) {
     return tmp_dir + "/.spare-" + kind + std::to_string(i);
@@ -58,6 +61,23 @@ bool remove_all(const std::string& path) {
     return !ec;
 }
 
+// `fd` is on a regular file of ours, 0600, with one link (and empty, if
+// asked): then its size is in `size`.
+bool fit(int fd, bool empty, off_t* size = nullptr) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !ours(st, 0600) || st.st_nlink != 1 ||
+        (empty && st.st_size != 0))
+        return false;
+    if (size) *size = st.st_size;
+    return true;
+}
+
+// Nothing a run wrote outlives it in a spare.
+bool emptied(int fd) {
+    off_t size = 0;
+    return fit(fd, false, &size) && (size == 0 || ::ftruncate(fd, 0) == 0);
+}
+
 bool given(const std::string& tmp_dir, char kind, int i) {
     int& h = hint(tmp_dir, kind);
     h = std::min(h, i);
@@ -74,10 +94,7 @@ int take_file(const std::string& tmp_dir, const std::string& path) {
         }
         ++i;
         const int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        struct stat st {};
-        if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ours(st, 0600) &&
-            st.st_nlink == 1 && st.st_size == 0)
-            return fd;
+        if (fd >= 0 && fit(fd, true)) return fd;
         if (fd >= 0) ::close(fd);
         ::unlink(path.c_str());
         return -1;
@@ -85,12 +102,24 @@ int take_file(const std::string& tmp_dir, const std::string& path) {
     return -1;
 }
 
-bool take_run_file(const std::string& path) {
+int take_run_fd(const std::string& path) {
+    // Kept in its directory by the run that had it last.
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        fd >= 0) {
+        if (fit(fd, true)) return fd;
+        ::close(fd);
+        if (!remove_all(path)) return -1;
+    } else if (errno != ENOENT && !remove_all(path)) {
+        return -1;
+    }
     const auto file = path.rfind('/');
     const auto dir =
         file == std::string::npos || file == 0 ? std::string::npos : path.rfind('/', file - 1);
-    if (dir == std::string::npos) return false;
-    const int fd = take_file(path.substr(0, dir), path);
+    return dir == std::string::npos ? -1 : take_file(path.substr(0, dir), path);
+}
+
+bool take_run_file(const std::string& path) {
+    const int fd = take_run_fd(path);
     if (fd < 0) return false;
     ::close(fd);
     return true;
@@ -117,10 +146,7 @@ bool take_dir(const std::string& tmp_dir, const std::string& path) {
 }
 
 bool give_file(const std::string& tmp_dir, const std::string& path, int fd) {
-    struct stat st {};
-    // Emptied before it is a spare: nothing a run wrote outlives it.
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ours(st, 0600) && st.st_nlink == 1 &&
-        (st.st_size == 0 || ::ftruncate(fd, 0) == 0))
+    if (emptied(fd))
         for (int i = 0; i < k_files; ++i) {
             if (move(path, slot(tmp_dir, 'f', i))) return given(tmp_dir, 'f', i);
             if (errno != EEXIST) break;
@@ -142,22 +168,28 @@ void give_run_dir(const std::string& tmp_dir, const std::string& dir) {
         const std::string name = e->d_name;
         if (name != "." && name != "..") names.push_back(name);
     }
-    bool emptied = true;
+    bool rid = true;  // of all but the kept files
+    int kept = 0;
     for (const auto& name : names) {
         const std::string path = dir + "/" + name;
         // Only a regular file opens here (a link fails with ELOOP, a
         // directory with EISDIR, a FIFO without a reader with ENXIO).
         const int fd = ::openat(dfd, name.c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) {
-            emptied = remove_all(path) && emptied;
+            rid = remove_all(path) && rid;
             continue;
         }
-        emptied = give_file(tmp_dir, path, fd) && emptied;
+        // Emptied and left where it is, for a run of the same steps; the
+        // rest to the file slots.
+        if (kept < k_kept && emptied(fd))
+            ++kept;
+        else
+            rid = give_file(tmp_dir, path, fd) && rid;
         ::close(fd);
     }
     ::closedir(d);
-    // Only an emptied directory becomes a spare.
-    if (emptied)
+    // Only a directory rid of all else becomes a spare.
+    if (rid)
         for (int i = 0; i < k_dirs; ++i) {
             if (move(dir, slot(tmp_dir, 'd', i))) {
                 given(tmp_dir, 'd', i);

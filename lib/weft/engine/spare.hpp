@@ -17,12 +17,16 @@ namespace weft::engine::spare {
 // open for writing on it (empty, 0600, ours), or -1 when none was left or the
 // one taken was not fit (then removed). The caller creates the file then.
 int take_file(const std::string& tmp_dir, const std::string& path);
-// The same for a file of a run's directory, `STATE_DIR/tmp/run-N/NAME`: its
-// spare comes from STATE_DIR/tmp. True when one was taken (the fd closed).
+// The same for a file of a run's directory, `STATE_DIR/tmp/run-N/NAME`: the
+// file the directory kept from its last run (give_run_dir), if it is there
+// and fit (else it is removed), or a spare of STATE_DIR/tmp.
+int take_run_fd(const std::string& path);
+// take_run_fd() with the fd closed: true when a file is at `path` now.
 bool take_run_file(const std::string& path);
 // Take a spare directory of `tmp_dir` as `path`: true when one is there now
-// (empty, 0700, ours); false when none was left or the one taken was not fit
-// (then removed). The caller creates the directory then.
+// (0700, ours, holding at most the emptied files of its last run); false
+// when none was left or the one taken was not fit (then removed). The caller
+// creates the directory then.
 bool take_dir(const std::string& tmp_dir, const std::string& path);
 
 // Give the open file `fd`, at `path`, back as a spare of `tmp_dir`, emptied,
@@ -30,9 +34,11 @@ bool take_dir(const std::string& tmp_dir, const std::string& path);
 // is free; else it is removed. The fd stays open (the caller closes it).
 // False when it could be neither kept nor removed.
 bool give_file(const std::string& tmp_dir, const std::string& path, int fd);
-// Empty run directory `dir` of `tmp_dir`: its files become spares as far as
-// slots are free (give_file), the rest is removed (a link is removed, never
-// followed), then the directory itself becomes a spare, or is removed.
+// Empty run directory `dir` of `tmp_dir`: up to eight of its files that
+// weft made are emptied and stay in it (take_run_fd finds them), others
+// become spares as far as slots are free (give_file), the rest is removed (a
+// link is removed, never followed); then the directory itself becomes a
+// spare, or is removed with them.
 void give_run_dir(const std::string& tmp_dir, const std::string& dir);
 
 }  // namespace weft::engine::spare
