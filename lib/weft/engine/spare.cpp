@@ -29,8 +29,8 @@ std::string slot(const std::string& tmp_dir, char kind, int i) {
 
 // Where a take starts looking, per kind: past the slots this process found
 // empty, back to a slot it gave to. Without it, every take with no spare left
-// would try each slot in vain (the steps of a 10,000-step run on a new state
-// directory would try eight each). Another process's
+// would try each slot in vain (eight renames for each file a run on a new
+// state directory makes). Another process's
 // gives are not seen until this one gives too: a missed spare only costs a
 // file created as before.
 struct Hint {
