@@ -28,7 +28,18 @@ depends=$(sed -n 's/^ Depends: //p' "$tmp/info")
 [ -n "$depends" ] || fail "no Depends (is dpkg-shlibdeps installed?)"
 # (libraries linked but not yet called, such as utf8proc, are dropped by
 # --as-needed and rightly absent.)
-for lib in libc6 libstdc++6 libuv1 libsqlite3-0 libyaml-cpp libfmt libxxhash libcurl; do
+# Those weft links from their archives (WEFT_STATIC_DEPS, CMakeLists.txt)
+# are in the binary: the package must not depend on them then.
+shared=(libc6 libstdc++6 libfmt libcurl)
+linked=(libuv1 libsqlite3-0 libyaml-cpp libxxhash)
+if grep -q '^WEFT_STATIC_DEPS:BOOL=ON$' "$build/CMakeCache.txt"; then
+  for lib in "${linked[@]}"; do
+    [[ $depends != *"$lib"* ]] || fail "Depends names $lib, linked statically: $depends"
+  done
+else
+  shared+=("${linked[@]}")
+fi
+for lib in "${shared[@]}"; do
   [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 

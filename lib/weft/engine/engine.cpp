@@ -13,6 +13,7 @@
 #include "weft/engine/engine_impl.hpp"
 #include "weft/engine/local_executor.hpp"
 #include "weft/engine/slurm_executor.hpp"
+#include "weft/engine/spare.hpp"
 #include "weft/exec/process.hpp"
 #include "weft/util/fs.hpp"
 
@@ -334,14 +335,35 @@ Result<void> Engine::Impl::record_run(ActiveRun& run) {
         return fail(contexts.error());
     else
         run.contexts = std::move(*contexts);
-    run.tmp_dir = config.state_dir + "/tmp/run-" + std::to_string(run.id);
-    for (const auto& dir : {config.state_dir + "/tmp", run.tmp_dir})
-        if (auto made = make_private_dir(dir); !made) return fail(made.error());
+    if (auto made = make_run_dir(run); !made) return fail(made.error());
     batch.commit();
     std::error_code ec;
     if (batch.failed()) {
         std::filesystem::remove_all(run.tmp_dir, ec);
         return make_error(Errc::state, "run not started: it could not be recorded");
+    }
+    return {};
+}
+
+// STATE/tmp/run-N, with the event's file a step's $WEFT_EVENT_JSON names:
+// spares of ended runs where there are some (engine/spare.hpp), else the
+// directory is made and the file left to the first step that needs it.
+Result<void> Engine::Impl::make_run_dir(ActiveRun& run) {
+    const std::string tmp = config.state_dir + "/tmp";
+    if (!tmp_checked) {
+        if (auto made = make_private_dir(tmp); !made) return made.error();
+        tmp_checked = true;
+    }
+    run.tmp_dir = tmp + "/run-" + std::to_string(run.id);
+    if (!spare::take_dir(tmp, run.tmp_dir))
+        if (auto made = make_private_dir(run.tmp_dir); !made) return made.error();
+    const std::string event_file = run.tmp_dir + "/event.json";
+    if (const int fd = spare::take_run_fd(event_file); fd >= 0) {
+        const std::string text = model::dump_json(run.req.event);
+        const bool written =
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        if (::close(fd) != 0 || !written)
+            ::unlink(event_file.c_str());  // written at the first step
     }
     return {};
 }

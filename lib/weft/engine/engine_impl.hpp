@@ -50,6 +50,7 @@ struct Engine::Impl final : ExecHost, RunHost {
     events::UvHandle<uv_timer_t> ticker;  // the observer's tick(), when it asks for one
     int interrupted_by = 0;
     bool told_store_failed = false;
+    bool tmp_checked = false;  // STATE/tmp exists and is private (checked once)
     std::unique_ptr<events::ControlServer> control;
 
     // engine.cpp
@@ -60,6 +61,7 @@ struct Engine::Impl final : ExecHost, RunHost {
     void on_signal(int sig);
     nlohmann::json answer(const nlohmann::json& req);
     Result<void> record_run(ActiveRun& run);
+    Result<void> make_run_dir(ActiveRun& run);
 
     // attempt.cpp
     void start_attempt(ActiveRun& run, int i) override;

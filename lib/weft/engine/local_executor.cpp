@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "weft/engine/kill_point.hpp"
+#include "weft/engine/spare.hpp"
 #include "weft/exec/cgroup.hpp"
 #include "weft/exec/process.hpp"
 #include "weft/plugin/plugin.hpp"
@@ -164,14 +165,15 @@ Result<void> LocalExecutor::prepare(Attempt& a) {
     // ext4 search its inode table for a free inode each time, and a rename
     // to the step's name cost as much), else a new one. Hence the neutral
     // names: out-N in the run's directory.
-    auto pool = m_output_pool.find(a.run_id);
-    if (pool != m_output_pool.end() && !pool->second.empty()) {
-        a.output_file = std::move(pool->second.back());
-        pool->second.pop_back();
+    auto& pool = m_output_pool[a.run_id];
+    if (!pool.free.empty()) {
+        a.output_file = std::move(pool.free.back());
+        pool.free.pop_back();
         return {};
     }
-    a.output_file = a.file_base.substr(0, a.file_base.rfind('/') + 1) + "out-" +
-                    std::to_string(++m_outputs_made);
+    a.output_file =
+        a.file_base.substr(0, a.file_base.rfind('/') + 1) + "out-" + std::to_string(++pool.made);
+    if (spare::take_run_file(a.output_file)) return {};  // an ended run's (spare.hpp)
     const int fd =
         ::open(a.output_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0 && ::close(fd) == 0) return {};
@@ -192,7 +194,7 @@ void LocalExecutor::take_outputs(const Process& p, bool reusable, ExecEnd& end) 
     // Most steps write no output: an empty file of ours is reused unopened.
     if (seen && ours(st) && st.st_size == 0) {
         if (reusable)
-            m_output_pool[p.run_id].push_back(p.output_file);
+            m_output_pool[p.run_id].free.push_back(p.output_file);
         else
             ::unlink(p.output_file.c_str());
         return;
@@ -213,7 +215,7 @@ void LocalExecutor::take_outputs(const Process& p, bool reusable, ExecEnd& end) 
     }
     if (fd >= 0) ::close(fd);
     if (reusable && fd >= 0)
-        m_output_pool[p.run_id].push_back(p.output_file);
+        m_output_pool[p.run_id].free.push_back(p.output_file);
     else
         ::unlink(p.output_file.c_str());
 }

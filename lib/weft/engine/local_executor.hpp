@@ -88,8 +88,12 @@ class LocalExecutor final : public Executor {
     std::uint64_t m_last_watch = 0;
     // Per run: $WEFT_OUTPUT files of ended attempts, emptied, for prepare()
     // to rename rather than create one per attempt.
-    std::unordered_map<model::RowId, std::vector<std::string>> m_output_pool;
-    std::uint64_t m_outputs_made = 0;  // names them out-1, out-2, ...
+    struct OutputFiles {
+        std::vector<std::string> free;
+        int made = 0;  // names them out-1, out-2, ... (a reused run directory
+                       // keeps the files of its last run under these names)
+    };
+    std::unordered_map<model::RowId, OutputFiles> m_output_pool;
 };
 
 }  // namespace weft::engine

@@ -17,6 +17,7 @@
 #include <set>
 #include <vector>
 
+#include "weft/engine/spare.hpp"
 #include "weft/exec/cgroup.hpp"
 #include "weft/exec/process.hpp"
 #include "weft/exec/slurm.hpp"
@@ -37,8 +38,19 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& state_dir) {
     // another weft can see is always locked already, so its recovery never
     // takes a starting process for a dead one (and removes its lock file).
     const std::string fresh = dir + "/." + token + ".new";
-    ::unlink(fresh.c_str());
-    const int fd = ::open(fresh.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    // A spare file (spare.hpp) if there is one: an ended weft's lock file,
+    // emptied. Its owner may still hold it for a moment (it gives the file
+    // back, then exits), and so may a weft that found that owner dead: then
+    // it is removed and a new file made.
+    int fd = spare::take_file(state_dir + "/tmp", fresh);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        ::unlink(fresh.c_str());
+        fd = ::open(fresh.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    }
     if (fd < 0)
         return make_error(Errc::state, "cannot create " + fresh + ": " + std::strerror(errno));
     // Where this process's attempt cgroups go, for a later weft to kill
@@ -52,17 +64,23 @@ Result<OwnerLock> OwnerLock::acquire(const std::string& state_dir) {
         ::close(fd);
         return make_error(Errc::state, "cannot lock " + path + ": " + std::strerror(err));
     }
-    return OwnerLock(fd, path, token);
+    return OwnerLock(fd, path, token, state_dir + "/tmp");
 }
 
 OwnerLock::OwnerLock(OwnerLock&& o) noexcept
-    : m_fd(o.m_fd), m_path(std::move(o.m_path)), m_token(std::move(o.m_token)) {
+    : m_fd(o.m_fd),
+      m_path(std::move(o.m_path)),
+      m_token(std::move(o.m_token)),
+      m_tmp_dir(std::move(o.m_tmp_dir)) {
     o.m_fd = -1;
 }
 
+// The file leaves TOKEN.lock while still locked, as when it was removed: a
+// weft that finds the name gone takes the owner for dead, which it is about
+// to be, and one that opened it before sees it locked.
 OwnerLock::~OwnerLock() {
     if (m_fd < 0) return;
-    ::unlink(m_path.c_str());
+    spare::give_file(m_tmp_dir, m_path, m_fd);
     ::close(m_fd);
 }
 

@@ -14,19 +14,24 @@ namespace weft::engine {
 
 class OwnerLock {
   public:
-    // Create and lock STATE_DIR/locks/PID-STARTTIME.lock. Errc::state on failure.
+    // Create (or take from the spares of STATE_DIR/tmp) and lock
+    // STATE_DIR/locks/PID-STARTTIME.lock. Errc::state on failure.
     static Result<OwnerLock> acquire(const std::string& state_dir);
     OwnerLock(OwnerLock&& o) noexcept;
     OwnerLock& operator=(OwnerLock&&) = delete;
-    ~OwnerLock();  // unlocks and removes the file
+    ~OwnerLock();  // unlocks the file and keeps it as a spare (spare.hpp) or removes it
     const std::string& token() const { return m_token; }
 
   private:
-    OwnerLock(int fd, std::string path, std::string token)
-        : m_fd(fd), m_path(std::move(path)), m_token(std::move(token)) {}
+    OwnerLock(int fd, std::string path, std::string token, std::string tmp_dir)
+        : m_fd(fd),
+          m_path(std::move(path)),
+          m_token(std::move(token)),
+          m_tmp_dir(std::move(tmp_dir)) {}
     int m_fd = -1;
     std::string m_path;
     std::string m_token;
+    std::string m_tmp_dir;  // STATE_DIR/tmp, where its spare goes
 };
 
 // At most one `weft up` per database (SPEC §5): an flock on

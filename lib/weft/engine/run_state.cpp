@@ -9,6 +9,7 @@
 #include "weft/engine/fan_out.hpp"
 #include "weft/engine/kill_point.hpp"
 #include "weft/engine/resolve.hpp"
+#include "weft/engine/spare.hpp"
 #include "weft/expr/expr.hpp"
 
 namespace weft::engine {
@@ -202,7 +203,9 @@ Result<std::unique_ptr<ActiveRun>> plan_run(RunRequest req, TimePoint now) {
         if (in.waiting == 0) run->ready.insert(static_cast<int>(i));
     }
 
-    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    // Read once: it reads /sys/devices/system/cpu/online, three system
+    // calls at every run of `weft up`.
+    static const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     run->max_parallel = run->req.jobs.value_or(wf.max_parallel.value_or(static_cast<int>(cpus)));
     run->fail_fast = run->req.fail_fast || wf.fail_fast;
     run->started = now;
@@ -493,8 +496,8 @@ void RunStates::maybe_finish_run(ActiveRun& run) {
     m_batch.write(m_batch.store().set_run_status(run.id, run.status, u));
     m_clock.cancel(run.timeout_timer);
     run.timeout_timer = 0;
-    std::error_code ec;
-    std::filesystem::remove_all(run.tmp_dir, ec);
+    // Its files and directory become spares for the next run (spare.hpp).
+    if (!run.tmp_dir.empty()) spare::give_run_dir(m_config.state_dir + "/tmp", run.tmp_dir);
     m_host.run_ended(run);
     // For status() after the loop (weft run asks once); bounded, since weft
     // up ends runs for months and never asks.
