@@ -79,8 +79,8 @@ bool Dispatch::open_writes() {
 
 RowId Dispatch::record(const model::Event& e) {
     // Events are facts: in the database before anything acts on them. The
-    // engine commits the open transaction before its loop blocks, and before
-    // a run is created.
+    // engine commits the open transaction before a run is created, and
+    // otherwise within its commit window (2 ms) of the loop's iteration.
     if (!open_writes()) return 0;
     const std::string kind(model::to_string(e.kind));
     auto id = m_store.add_event(kind, to_json(e), e.time);

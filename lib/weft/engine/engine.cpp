@@ -109,6 +109,10 @@ Result<std::unique_ptr<Engine>> Engine::create(store::Store& store, Observer& ob
     // reaped here rather than by init.
     (void)exec::become_child_subreaper();
     std::signal(SIGPIPE, SIG_IGN);
+    // Inherited ignored, SIGCHLD would have the kernel reap every step before
+    // its pidfd's reader could: weft reaps its own children.
+    std::signal(SIGCHLD, SIG_DFL);
+    exec::raise_open_file_limit();
 
     Impl& self = *impl;
     if (seams.clock) {
@@ -375,6 +379,10 @@ void Engine::cancel(RowId id, const std::string& reason) {
 
 void Engine::fail_store(const Error& error) {
     m_impl->batch.note(error);
+}
+
+void Engine::commit() {
+    m_impl->batch.commit();
 }
 
 bool Engine::run() {

@@ -123,6 +123,10 @@ class Engine {
     // loop's next commit, nothing more is written, every run is cancelled and
     // on_store_failed is called; run() then returns false.
     void fail_store(const Error& error);
+    // Commit the engine's open transaction now rather than at the end of its
+    // window (what waits for it runs): for a caller about to use the store on
+    // its own between loop iterations (weft up's prune).
+    void commit();
 
     // Run the loop until every run has ended and no step process is left.
     // Returns false if the store failed (the runs could not be recorded).

@@ -44,6 +44,14 @@ enum Watch : std::uint64_t { watch_stdout = 1, watch_stderr = 2, watch_pidfd = 3
 // read_available's bound for a $WEFT_OUTPUT file: none.
 constexpr std::size_t k_all = std::numeric_limits<std::size_t>::max();
 
+// How often orphans are reaped while an attempt runs: a step that leaves
+// short-lived orphans (`( cmd & )` in a loop) holds at most this long's
+// worth of zombies against the user's process limit.
+constexpr std::uint64_t k_reap_every_ms = 20;
+
+// Empty cgroups kept for later attempts: each holds two fds.
+constexpr std::size_t k_idle_cgroups = 32;
+
 }  // namespace
 
 // Processes an ended attempt left behind: SIGTERM at once, SIGKILL once the
@@ -138,6 +146,7 @@ void LocalExecutor::close() {
     for (auto& [id, p] : m_watched) p->owner = nullptr;
     m_watched.clear();
     m_epoll_poll.reset();
+    m_reap_timer.reset();
     if (m_epfd >= 0) ::close(m_epfd);
     m_epfd = -1;
     // The loop is closing: whatever a sweep still waits for dies now.
@@ -300,6 +309,20 @@ Result<void> LocalExecutor::start(Attempt& a) {
 
 void LocalExecutor::follow(Attempt& a) {
     auto& p = static_cast<Process&>(a);
+    if (m_leaders.empty()) {
+        if (!m_reap_timer) {
+            uv_timer_init(m_loop, m_reap_timer.make());
+            m_reap_timer->data = this;
+            uv_unref(m_reap_timer.base());
+        }
+        uv_timer_start(
+            m_reap_timer.get(),
+            [](uv_timer_t* t) {
+                auto* self = static_cast<LocalExecutor*>(t->data);
+                exec::reap_untracked([self](pid_t pid) { return self->is_tracked(pid); }, false);
+            },
+            k_reap_every_ms, k_reap_every_ms);
+    }
     m_leaders.emplace(p.child.pid, &p);
     p.watch_id = ++m_last_watch;
     m_watched.emplace(p.watch_id, &p);
@@ -347,6 +370,7 @@ void LocalExecutor::done(Process& p) {
     auto st = exec::try_reap(p.child.pid);
     if (!st) return;  // spurious wake-up
     m_leaders.erase(p.child.pid);
+    if (m_leaders.empty() && m_reap_timer) uv_timer_stop(m_reap_timer.get());
     exec::reap_untracked([this](pid_t pid) { return is_tracked(pid); }, false);
     // Everything the process wrote before it exited is in the pipes now.
     read_pipe(p, 1, true);
@@ -359,9 +383,12 @@ void LocalExecutor::done(Process& p) {
                                       p.child.pid, [this](pid_t pid) { return is_tracked(pid); });
     if (left) add_sweep(p);
     if (!in_cgroup) sweep_adopted(p);
-    if (in_cgroup && !left) {
+    if (in_cgroup && !left && m_idle_cgroups.size() < k_idle_cgroups) {
         m_idle_cgroups.push_back(std::move(p.cgroup));
         p.cgroup = {};
+    } else if (in_cgroup && !left) {
+        exec::cgroup::close_fds(p.cgroup);
+        exec::cgroup::remove(p.cgroup.path);
     }
     m_watched.erase(p.watch_id);
     watched_changed();

@@ -6,8 +6,9 @@
 // three fds of every attempt in one epoll set of its own, which the loop polls as one fd), and
 // whatever it leaves behind swept: SIGTERM at once, SIGKILL after the kill-grace. It is a child
 // subreaper's reaper too: orphans of steps that no attempt leads are reaped when an attempt
-// ends and while a sweep runs (not on SIGCHLD, which weft leaves at its default: a signal,
-// its handler and its wake-up per step cost more than the peek at each end).
+// ends, while a sweep runs, and every k_reap_every while an attempt runs (not on SIGCHLD,
+// which weft leaves at its default: a signal, its handler and its wake-up per step cost more
+// than a peek at each end and a few a second).
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -79,15 +80,17 @@ class LocalExecutor final : public Executor {
     bool m_no_cgroups = false;  // weft cannot make them here
     int m_cgroups_made = 0;     // names them a-1, a-2, ...
     // Empty cgroups that ended attempts left, for the next ones (make_cgroup).
-    std::vector<exec::cgroup::Group> m_idle_cgroups;
+    std::vector<exec::cgroup::Group> m_idle_cgroups;  // at most k_idle_cgroups
     // One epoll set for the fds of every followed attempt (watch()), polled by
     // the loop as one fd; m_watched finds an attempt by its Process::watch_id.
     int m_epfd = -1;
     events::UvHandle<uv_poll_t> m_epoll_poll;
+    // While an attempt runs: reaps the orphans its processes leave.
+    events::UvHandle<uv_timer_t> m_reap_timer;
     std::unordered_map<std::uint64_t, Process*> m_watched;
     std::uint64_t m_last_watch = 0;
     // Per run: $WEFT_OUTPUT files of ended attempts, emptied, for prepare()
-    // to rename rather than create one per attempt.
+    // to reuse rather than create one per attempt.
     struct OutputFiles {
         std::vector<std::string> free;
         int made = 0;  // names them out-1, out-2, ... (a reused run directory

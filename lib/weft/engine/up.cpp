@@ -567,9 +567,11 @@ void Up::Impl::stop() {
 }
 
 void Up::Impl::prune() {
-    // An earlier timer of this loop pass may have opened the engine's write
-    // batch: pruning inside it would make one long transaction, the very
-    // thing Store::prune's short ones avoid. Try again once it has committed.
+    // The engine's write batch may be open (for up to its window, or by an
+    // earlier timer of this loop pass): pruning inside it would make one long
+    // transaction, the very thing Store::prune's short ones avoid. It is
+    // committed first; a transaction still open is someone else's: try again.
+    if (store.in_transaction() && engine) engine->commit();
     if (store.in_transaction()) {
         uv_timer_start(prune_timer.get(), &Impl::on_prune_timer, k_prune_retry_ms,
                        k_prune_every_ms);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -182,10 +183,16 @@ struct CloneArgs {
 constexpr std::uint64_t k_clone_vm = CLONE_VM, k_clone_vfork = CLONE_VFORK,
                         k_clone_pidfd = CLONE_PIDFD, k_clone_into_cgroup = 0x200000000ULL;
 
+// The soft limit on open files weft started with, for its children, once
+// raise_open_file_limit() has raised weft's own.
+struct rlimit g_child_nofile {};
+bool g_nofile_raised = false;
+
 // Everything the child does between clone3 and execve, prepared by the
 // parent: the child may not allocate (it shares the parent's memory, or is
 // the fork of a multithreaded process).
 struct ChildPlan {
+    const struct rlimit* nofile;  // the open-file limit to give back, or nullptr
     const char* program;
     char* const* argv;
     char* const* envp;
@@ -239,6 +246,8 @@ WEFT_CHILD_CODE int child_main(void* arg) {
     if (in < 0 && (in = ::open(c.stdin_path, O_RDONLY | O_CLOEXEC)) < 0) child_fail(c, stage_setup);
     if (move_to(in, 0) != 0 || move_to(c.out_fd, 1) != 0 || move_to(c.err_fd, 2) != 0 ||
         (c.script_fd >= 0 && move_to(c.script_fd, k_script_fd) != 0))
+        child_fail(c, stage_setup);
+    if (c.nofile && ::syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, c.nofile, nullptr) != 0)
         child_fail(c, stage_setup);
     if (c.cwd && ::chdir(c.cwd) != 0) child_fail(c, stage_chdir);
     // Closed here rather than by execve (our fds are O_CLOEXEC, a library's
@@ -388,7 +397,8 @@ Result<Child> spawn(const SpawnRequest& r) {
         for (const char* e : r.env_view) envp.push_back(const_cast<char*>(e));
         envp.push_back(nullptr);
     }
-    ChildPlan plan{program->c_str(),
+    ChildPlan plan{g_nofile_raised ? &g_child_nofile : nullptr,
+                   program->c_str(),
                    argv.data(),
                    envp.data(),
                    r.cwd.empty() ? nullptr : r.cwd.c_str(),
@@ -537,6 +547,17 @@ std::vector<Adoptee> adopted_children(const std::function<bool(pid_t)>& tracked)
         if (st && st->state != 'Z') out.push_back({child, st->start_time, st->pgid, st->sid});
     }
     return out;
+}
+
+void raise_open_file_limit() {
+    struct rlimit lim {};
+    if (g_nofile_raised || ::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)
+        return;
+    const struct rlimit before = lim;
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    g_child_nofile = before;
+    g_nofile_raised = true;
 }
 
 Result<void> become_child_subreaper() {

@@ -100,6 +100,11 @@ struct Adoptee {
 };
 std::vector<Adoptee> adopted_children(const std::function<bool(pid_t)>& tracked);
 
+// Raise the caller's soft limit on open files to its hard limit (weft holds
+// a few fds per running attempt); processes spawn() starts get the soft limit
+// back that the caller had. Once per process; failures leave the limit as it was.
+void raise_open_file_limit();
+
 // Make the caller a child subreaper (PR_SET_CHILD_SUBREAPER): orphaned
 // descendants are reparented to it rather than to init, so they stay visible
 // and the caller must reap them (reap_untracked). Errc::exec if prctl fails.
