@@ -370,8 +370,12 @@ void LocalExecutor::done(Process& p) {
     auto st = exec::try_reap(p.child.pid);
     if (!st) return;  // spurious wake-up
     m_leaders.erase(p.child.pid);
-    if (m_leaders.empty() && m_reap_timer) uv_timer_stop(m_reap_timer.get());
-    exec::reap_untracked([this](pid_t pid) { return is_tracked(pid); }, false);
+    // While others run, the timer reaps orphans; the last end stops it and
+    // reaps what is left.
+    if (m_leaders.empty()) {
+        if (m_reap_timer) uv_timer_stop(m_reap_timer.get());
+        exec::reap_untracked([this](pid_t pid) { return is_tracked(pid); }, false);
+    }
     // Everything the process wrote before it exited is in the pipes now.
     read_pipe(p, 1, true);
     read_pipe(p, 2, true);

@@ -5,10 +5,10 @@
 // into log lines (a plugin's stdout is its result, SPEC §7), its end seen through a pidfd (these
 // three fds of every attempt in one epoll set of its own, which the loop polls as one fd), and
 // whatever it leaves behind swept: SIGTERM at once, SIGKILL after the kill-grace. It is a child
-// subreaper's reaper too: orphans of steps that no attempt leads are reaped when an attempt
-// ends, while a sweep runs, and every k_reap_every while an attempt runs (not on SIGCHLD,
-// which weft leaves at its default: a signal, its handler and its wake-up per step cost more
-// than a peek at each end and a few a second).
+// subreaper's reaper too: orphans of steps that no attempt leads are reaped every
+// k_reap_every_ms while an attempt runs, when the last one ends, and while a sweep runs (not on
+// SIGCHLD, which weft leaves at its default: a signal, its handler and its wake-up per step cost
+// more than a peek at each end and a few a second).
 #include <cstdint>
 #include <list>
 #include <memory>
