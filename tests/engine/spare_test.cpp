@@ -140,6 +140,12 @@ TEST_CASE("engine::spare: what is not weft's own private file is removed, never 
                     fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
     CHECK(spare::take_file(tmp, tmp + "/x") < 0);
     CHECK_FALSE(fs::exists(tmp + "/x"));
+    // A directory planted in a file slot is removed too: left at the target,
+    // it kept a weft from creating its lock file there.
+    fs::create_directory(tmp + "/.spare-f1");
+    fs::create_directory(tmp + "/.spare-f1/inner");
+    CHECK(spare::take_file(tmp, tmp + "/z") < 0);
+    CHECK_FALSE(fs::exists(tmp + "/z"));
     // A target that exists is never replaced.
     make_run_dir(tmp + "/run-2");
     spare::give_run_dir(tmp, tmp + "/run-2");

@@ -56,6 +56,7 @@ want=(
   ./usr/include/weft/plugin.h
   ./usr/libexec/weft/plugins/
   ./usr/libexec/weft/weft-curl.so
+  ./usr/share/doc/weft/copyright
 )
 if [ -f "$src/dist/systemd/weft-up@.service" ]; then
   want+=("./usr/lib/systemd/user/weft-up@.service")
@@ -72,4 +73,11 @@ MANPAGER=cat MANWIDTH=80 man -l "$tmp/root/usr/share/man/man1/weft.1" >"$tmp/man
   { cat "$tmp/man"; fail "man -l weft.1 failed"; }
 grep -q 'weft' "$tmp/man" || fail "man -l weft.1 printed no weft"
 bash -n "$tmp/root/usr/share/bash-completion/completions/weft" || fail "bash -n on the completion"
+# What weft embeds statically carries its notices.
+if grep -q '^WEFT_STATIC_DEPS:BOOL=ON$' "$build/CMakeCache.txt"; then
+  for pkg in libuv1-dev libsqlite3-dev libyaml-cpp-dev; do
+    grep -qF "==== $pkg ====" "$tmp/root/usr/share/doc/weft/copyright" ||
+      fail "the package's copyright lacks $pkg's notice"
+  done
+fi
 echo "ok: $(basename "$deb"): Depends: $depends"

@@ -2,6 +2,7 @@
 // not in the commit that finds the WAL at 1,000 pages.
 #include <dirent.h>
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -67,4 +68,35 @@ TEST_CASE("store::the WAL is checkpointed by a thread of the store's") {
     // Everything is there for the next opener.
     Store again = must(Store::open(path));
     CHECK(must(again.get_logs(1)).size() == 3000);
+}
+
+// Past 10,000 pages the writer tries to restart the WAL itself, once, without
+// waiting: a reader that holds an old snapshot (a sqlite3 shell left in a
+// transaction, a backup) made every commit wait out the 10 s busy timeout.
+TEST_CASE("store::a reader holding a snapshot never stalls the writer's commits") {
+    weft::test::TempDir tmp;
+    const std::string path = (tmp.path / "state.db").string();
+    Store s = must(Store::open(path));
+    const RowId ev = must(s.add_event("manual", nlohmann::json::object(), at(k_t0)));
+    const RowId run = must(
+        s.create_run({.workflow = "w", .file = "w.yaml", .event_id = ev, .started = at(k_t0)}));
+    // A snapshot from before the big writes, held by another connection.
+    sqlite3* reader = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM runs;", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    const std::vector<LogLine> lines(
+        50, LogLine{.run_id = run, .step = "a", .time = at(k_t0), .text = std::string(8000, 'x')});
+    const auto t0 = std::chrono::steady_clock::now();
+    // ~48 MB: past 10,000 pages. A stalled writer waits 10 s a commit: the
+    // loop stops at the first commit after 8 s rather than at the last.
+    int commits = 0;
+    while (commits < 120 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(8)) {
+        must(s.append_logs(lines));
+        ++commits;
+    }
+    CHECK(commits == 120);
+    sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(reader);
+    CHECK(must(s.get_logs(run)).size() == static_cast<std::size_t>(commits) * 50);
 }

@@ -97,7 +97,7 @@ int take_file(const std::string& tmp_dir, const std::string& path) {
         const int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd >= 0 && fit(fd, true)) return fd;
         if (fd >= 0) ::close(fd);
-        ::unlink(path.c_str());
+        remove_all(path);  // a directory or a link planted in the slot too
         return -1;
     }
     return -1;
@@ -128,18 +128,19 @@ bool take_run_file(const std::string& path) {
 
 bool take_dir(const std::string& tmp_dir, const std::string& path) {
     for (int& i = hint(tmp_dir, 'd'); i < k_dirs; ++i) {
-        if (!move(slot(tmp_dir, 'd', i), path)) {
+        // Its times made now, before it takes the run's name, as a new
+        // directory's: `weft prune` leaves a run directory younger than a
+        // minute alone (its run may not be committed yet), and a spare may
+        // be older.
+        const std::string from = slot(tmp_dir, 'd', i);
+        (void)::utimensat(AT_FDCWD, from.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
+        if (!move(from, path)) {
             if (errno == ENOENT) continue;
             return false;
         }
         ++i;
-        // Its times made now, as a new directory's: `weft prune` leaves a
-        // run directory younger than a minute alone (its run may not be
-        // committed yet), and a spare may be older.
         struct stat st {};
-        if (::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0 &&
-            ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ours(st, 0700))
-            return true;
+        if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ours(st, 0700)) return true;
         remove_all(path);
         return false;
     }

@@ -1,6 +1,6 @@
 #pragma once
 // Spare inodes: the emptied private files and directories of ended runs,
-// kept under fixed names in STATE_DIR/tmp (`.spare-f0`..`.spare-f15`,
+// kept under fixed names in STATE_DIR/tmp (`.spare-f0`..`.spare-f7`,
 // `.spare-d0`..`.spare-d3`) and renamed into place for the next run's
 // directory, event file, `$WEFT_OUTPUT` file and a process's lock file,
 // instead of created anew. Creating a file was most of what a one-step run

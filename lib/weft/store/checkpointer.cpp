@@ -119,10 +119,21 @@ int on_commit(void* arg, sqlite3* db, const char* name, int pages) {
     // before, but not on this thread). At k_checkpoint_pages_inline this
     // thread checkpoints what is left itself and restarts the WAL (waiting
     // for the thread's checkpoint and for readers).
-    if (pages >= k_checkpoint_pages_inline) {
-        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
-        asked = 0;
-        return SQLITE_OK;
+    // One try, never waiting: a reader holding an old snapshot (a sqlite3
+    // shell left in a transaction, a backup) would make RESTART wait out the
+    // busy timeout at every commit. A busy try is repeated only once the WAL
+    // has grown by k_checkpoint_pages more; the thread goes on copying.
+    int& tried = impl.restart_tried_at;
+    if (pages >= k_checkpoint_pages_inline && (tried == 0 || pages >= tried + k_checkpoint_pages)) {
+        sqlite3_busy_timeout(db, 0);
+        const int rc =
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+        sqlite3_busy_timeout(db, busy_timeout_ms());
+        tried = rc == SQLITE_OK ? 0 : pages;
+        if (rc == SQLITE_OK) {
+            asked = 0;
+            return SQLITE_OK;
+        }
     }
     if (asked != 0 && pages < asked + k_checkpoint_pages) return SQLITE_OK;
     asked = pages;

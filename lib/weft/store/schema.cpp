@@ -356,6 +356,14 @@ Result<void> migrate(Store::Impl& db, int version, int target) {
 
 constexpr auto k_busy_timeout = std::chrono::milliseconds(10000);
 
+}  // namespace
+
+int busy_timeout_ms() {
+    return static_cast<int>(k_busy_timeout.count());
+}
+
+namespace {
+
 // PRAGMA journal_mode=WAL. Switching a new database needs an exclusive lock
 // and SQLite reports SQLITE_BUSY at once, without the busy handler, while
 // another process opening the same new file holds a shared one (seen with four

@@ -127,6 +127,9 @@ inline constexpr int k_checkpoint_pages = 1000;
 // should the checkpoint thread never catch up (checkpointer.cpp): ~40 MB.
 inline constexpr int k_checkpoint_pages_inline = 10 * k_checkpoint_pages;
 
+// How long a connection waits for another's lock (sqlite3_busy_timeout).
+int busy_timeout_ms();
+
 // A thread that checkpoints the WAL for one Store (checkpointer.cpp).
 class Checkpointer;
 struct CheckpointerDeleter {
@@ -158,6 +161,7 @@ struct Store::Impl {
     // Started by the first commit that finds the WAL at k_checkpoint_pages.
     std::unique_ptr<Checkpointer, CheckpointerDeleter> checkpointer;
     int checkpoint_asked_at = 0;  // the WAL's pages then; 0: not since it restarted
+    int restart_tried_at = 0;     // the WAL's pages at a RESTART that was busy; 0: none
 
     Impl() = default;
     Impl(const Impl&) = delete;
