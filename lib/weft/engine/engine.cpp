@@ -368,6 +368,8 @@ Result<void> Engine::Impl::make_run_dir(ActiveRun& run) {
             ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
         if (::close(fd) != 0 || !written)
             ::unlink(event_file.c_str());  // written at the first step
+        else
+            run.event_file_written = true;
     }
     return {};
 }

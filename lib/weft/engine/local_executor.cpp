@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 #include "weft/engine/kill_point.hpp"
 #include "weft/engine/spare.hpp"
@@ -290,9 +291,7 @@ Result<void> LocalExecutor::start(Attempt& a) {
     ::close(*memfd);
     if (sr.cgroup_fd >= 0) {
         if (!child || !child->in_cgroup) {
-            exec::cgroup::close_fds(p.cgroup);
-            exec::cgroup::remove(p.cgroup.path);
-            p.cgroup.path.clear();
+            exec::cgroup::discard(p.cgroup);
             // clone3 refused the cgroup for good (a seccomp filter, a kernel
             // without CLONE_INTO_CGROUP, a cgroup that takes no process): the
             // rest run without. A passing shortage (EAGAIN, ENOMEM) costs this
@@ -309,20 +308,7 @@ Result<void> LocalExecutor::start(Attempt& a) {
 
 void LocalExecutor::follow(Attempt& a) {
     auto& p = static_cast<Process&>(a);
-    if (m_leaders.empty()) {
-        if (!m_reap_timer) {
-            uv_timer_init(m_loop, m_reap_timer.make());
-            m_reap_timer->data = this;
-            uv_unref(m_reap_timer.base());
-        }
-        uv_timer_start(
-            m_reap_timer.get(),
-            [](uv_timer_t* t) {
-                auto* self = static_cast<LocalExecutor*>(t->data);
-                exec::reap_untracked([self](pid_t pid) { return self->is_tracked(pid); }, false);
-            },
-            k_reap_every_ms, k_reap_every_ms);
-    }
+    if (m_leaders.empty()) start_reaping();
     m_leaders.emplace(p.child.pid, &p);
     p.watch_id = ++m_last_watch;
     m_watched.emplace(p.watch_id, &p);
@@ -330,6 +316,23 @@ void LocalExecutor::follow(Attempt& a) {
     watch(p, p.child.stdout_fd, watch_stdout);
     watch(p, p.child.stderr_fd, watch_stderr);
     watch(p, p.child.pidfd, watch_pidfd);
+}
+
+// From the first running attempt on: orphans its processes leave are reaped
+// every k_reap_every_ms (done() stops it when the last one ends).
+void LocalExecutor::start_reaping() {
+    if (!m_reap_timer) {
+        uv_timer_init(m_loop, m_reap_timer.make());
+        m_reap_timer->data = this;
+        uv_unref(m_reap_timer.base());
+    }
+    uv_timer_start(
+        m_reap_timer.get(),
+        [](uv_timer_t* t) {
+            auto* self = static_cast<LocalExecutor*>(t->data);
+            exec::reap_untracked([self](pid_t pid) { return self->is_tracked(pid); }, false);
+        },
+        k_reap_every_ms, k_reap_every_ms);
 }
 
 void LocalExecutor::reattach(Attempt&, const store::SlurmJobRef&, long long, long long) {
@@ -387,12 +390,11 @@ void LocalExecutor::done(Process& p) {
                                       p.child.pid, [this](pid_t pid) { return is_tracked(pid); });
     if (left) add_sweep(p);
     if (!in_cgroup) sweep_adopted(p);
-    if (in_cgroup && !left && m_idle_cgroups.size() < k_idle_cgroups) {
-        m_idle_cgroups.push_back(std::move(p.cgroup));
-        p.cgroup = {};
-    } else if (in_cgroup && !left) {
-        exec::cgroup::close_fds(p.cgroup);
-        exec::cgroup::remove(p.cgroup.path);
+    if (in_cgroup && !left) {
+        if (m_idle_cgroups.size() < k_idle_cgroups)
+            m_idle_cgroups.push_back(std::exchange(p.cgroup, {}));
+        else
+            exec::cgroup::discard(p.cgroup);
     }
     m_watched.erase(p.watch_id);
     watched_changed();

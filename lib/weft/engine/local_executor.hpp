@@ -48,6 +48,7 @@ class LocalExecutor final : public Executor {
   private:
     void watch(Process& p, int fd, std::uint64_t kind);
     void watched_changed();
+    void start_reaping();
     void dispatch();
     void read_pipe(Process& p, int stream, bool final);
     void take_outputs(const Process& p, bool reusable, ExecEnd& end);

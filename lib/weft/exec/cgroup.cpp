@@ -135,6 +135,12 @@ void close_fds(Group& g) {
     }
 }
 
+void discard(Group& g) {
+    close_fds(g);
+    if (!g.path.empty()) remove(g.path);
+    g.path.clear();
+}
+
 // cgroup.events is generated anew by each read from offset 0, so the one fd
 // serves every check.
 bool populated(const Group& g) {

@@ -38,6 +38,8 @@ Result<Group> create(const std::string& owner_dir, const std::string& name);
 
 // Close the fds of `g` that are open and set them to -1 (the cgroup stays).
 void close_fds(Group& g);
+// Close the fds of `g` and remove its (empty) cgroup; `g` is left empty.
+void discard(Group& g);
 
 // True while `g` (or a child of it) holds a process: one pread of its open
 // cgroup.events.
